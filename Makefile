@@ -1,0 +1,52 @@
+# bankcrm: PGXS build
+#
+#   make            build bankcrm.so and the install script
+#   make install    install into the PostgreSQL found by $(PG_CONFIG)
+#   make test       install what is missing, build with -Werror, run every suite
+#   make demo       start a private cluster in ./.demo with synthetic data
+#   make demo-stop  stop it
+
+EXTENSION  = bankcrm
+EXTVERSION = 0.1.0
+
+MODULE_big = bankcrm
+OBJS = \
+	src/bankcrm.o \
+	src/types/credit_rating.o \
+	src/types/rating.o \
+	src/types/phone.o \
+	src/types/e164.o
+
+# the install script is assembled from its parts, in name order
+SQL_PARTS  = $(sort $(wildcard src/sql/*.sql))
+DATA       = $(wildcard src/sql/updates/*--*--*.sql)
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+
+TESTS        = $(sort $(wildcard sql/*.sql))
+REGRESS      = $(patsubst sql/%.sql,%,$(TESTS))
+REGRESS_OPTS = --load-extension=bankcrm
+
+EXTRA_CLEAN = results regression.diffs regression.out build
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+override CPPFLAGS := -I$(srcdir)/src $(CPPFLAGS)
+
+$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
+	cat $^ > $@
+
+.PHONY: test demo demo-stop bench
+
+test:
+	test/run
+
+demo:
+	test/demo start
+
+demo-stop:
+	test/demo stop
+
+bench:
+	test/bench/run

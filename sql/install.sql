@@ -1,0 +1,9 @@
+-- install: the extension's own objects, settings and catalogue footprint
+SELECT extname, extversion, extrelocatable, extnamespace::regnamespace
+  FROM pg_extension WHERE extname = 'bankcrm';
+SHOW bankcrm.default_country_code;
+SET bankcrm.default_country_code = 44;
+SHOW bankcrm.default_country_code;
+RESET bankcrm.default_country_code;
+-- the prefix is reserved: a misspelt setting is refused
+SET bankcrm.no_such_setting = 1;

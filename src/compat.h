@@ -1,0 +1,39 @@
+/*-------------------------------------------------------------------------
+ *
+ * compat.h
+ *	  Every difference between PostgreSQL major versions lives here.
+ *
+ * bankcrm targets PostgreSQL 15 and compiles on 16 and 17.  No other file
+ * tests PG_VERSION_NUM.
+ *
+ * Copyright (c) 2026, bankcrm developers
+ *
+ * IDENTIFICATION
+ *	  src/compat.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef BANKCRM_COMPAT_H
+#define BANKCRM_COMPAT_H
+
+#if PG_VERSION_NUM < 150000
+#define MarkGUCPrefixReserved(prefix) EmitWarningsOnPlaceholders(prefix)
+#endif
+
+/*
+ * Soft input errors (PostgreSQL 16 and later).  On 15 an input function has
+ * no error-saving context, so ereturn() becomes a plain ereport(ERROR).
+ */
+#if PG_VERSION_NUM < 160000
+#define ereturn(context, dummy_value, ...) \
+	do { \
+		ereport(ERROR, __VA_ARGS__); \
+		return dummy_value; \
+	} while (0)
+#define BANKCRM_ESCONTEXT(fcinfo) NULL
+#else
+#include "nodes/miscnodes.h"
+#define BANKCRM_ESCONTEXT(fcinfo) ((fcinfo)->context)
+#endif
+
+#endif							/* BANKCRM_COMPAT_H */

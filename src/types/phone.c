@@ -1,0 +1,2 @@
+/* phone.c: placeholder until the type lands */
+extern int bankcrm_phone_unused;

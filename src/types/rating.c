@@ -1,0 +1,2 @@
+/* rating.c: placeholder until the type lands */
+extern int bankcrm_rating_unused;
