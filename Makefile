@@ -15,7 +15,13 @@ OBJS = \
 	src/types/credit_rating.o \
 	src/types/rating.o \
 	src/types/phone.o \
-	src/types/e164.o
+	src/types/e164.o \
+	src/score.o \
+	src/segment.o \
+	src/fsm.o \
+	src/campaign.o \
+	src/churn.o \
+	src/churn_worker.o
 
 # the install script is assembled from its parts, in name order
 SQL_PARTS  = $(sort $(wildcard src/sql/*.sql))
@@ -25,6 +31,8 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 TESTS        = $(sort $(wildcard sql/*.sql))
 REGRESS      = $(patsubst sql/%.sql,%,$(TESTS))
 REGRESS_OPTS = --load-extension=bankcrm
+ISOLATION      = $(patsubst specs/%.spec,%,$(sort $(wildcard specs/*.spec)))
+ISOLATION_OPTS = --load-extension=bankcrm
 
 EXTRA_CLEAN = results regression.diffs regression.out build
 

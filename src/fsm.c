@@ -1,0 +1,2 @@
+/* fsm.c: filled in by its module */
+extern int bankcrm_fsm_unused;

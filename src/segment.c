@@ -1,0 +1,2 @@
+/* segment.c: filled in by its module */
+extern int bankcrm_segment_unused;
