@@ -36,4 +36,17 @@
 #define BANKCRM_ESCONTEXT(fcinfo) ((fcinfo)->context)
 #endif
 
+/*
+ * Custom wait events for pg_stat_activity.wait_event (PostgreSQL 17 and
+ * later); before that every extension wait shows as "Extension".
+ */
+#ifndef BankcrmWaitEventNew
+#if PG_VERSION_NUM >= 170000
+#include "utils/wait_event.h"
+#define BankcrmWaitEventNew(name) WaitEventExtensionNew(name)
+#else
+#define BankcrmWaitEventNew(name) PG_WAIT_EXTENSION
+#endif
+#endif
+
 #endif							/* BANKCRM_COMPAT_H */

@@ -1,0 +1,85 @@
+# test/t/001_dump_restore.pl: pg_dump of a database with bankcrm and a
+# synthetic bank, restored into a fresh database, gives identical data.
+#
+# Runs against the cluster test/run started (PGHOST, PGPORT, PGUSER).
+use strict;
+use warnings;
+use Test::More;
+use File::Temp qw(tempdir);
+
+my $src = 'bankcrm_dump_src';
+my $dst = 'bankcrm_dump_dst';
+my $dir = tempdir(CLEANUP => 1);
+
+sub psql
+{
+	my ($db, $sql) = @_;
+	my $out = `psql -X -q -A -t -v ON_ERROR_STOP=1 -d $db -c "$sql" 2>&1`;
+	die "psql failed on $db: $sql\n$out" if $? != 0;
+	chomp $out;
+	return $out;
+}
+
+sub run_ok
+{
+	my ($cmd, $name) = @_;
+	my $out = `$cmd 2>&1`;
+	ok($? == 0, $name) or diag($out);
+}
+
+psql('postgres', "DROP DATABASE IF EXISTS $_") for ($src, $dst);
+psql('postgres', "CREATE DATABASE $src");
+psql($src, 'CREATE EXTENSION bankcrm');
+run_ok("test/data/load --size ci --parties 2000 --dbname $src", 'synthetic bank loaded');
+
+# tables of the extension, each with a digest of its ordered contents
+my $digest_sql = q{
+SELECT string_agg(format('%s=%s', c.relname,
+         pg_temp.bankcrm_t_digest(c.oid::regclass)), ' ' ORDER BY c.relname)
+  FROM pg_class c
+ WHERE c.relnamespace = 'bankcrm'::regnamespace AND c.relkind = 'r'};
+my $fn = q{
+CREATE FUNCTION pg_temp.bankcrm_t_digest(t regclass) RETURNS text LANGUAGE plpgsql AS $f$
+DECLARE d text;
+BEGIN
+  EXECUTE format('SELECT count(*) || '':'' || coalesce(md5(string_agg(x::text, ''|'' ORDER BY x::text)), '''') FROM %s x', t) INTO d;
+  RETURN d;
+END $f$};
+
+sub digests
+{
+	my ($db) = @_;
+	my $sql = $fn . ";\n" . $digest_sql;
+	open(my $fh, '>', "$dir/digest.sql") or die;
+	print $fh "$sql;\n";
+	close $fh;
+	my $out = `psql -X -q -A -t -v ON_ERROR_STOP=1 -d $db -f $dir/digest.sql 2>&1`;
+	die "digest failed: $out" if $? != 0;
+	chomp $out;
+	return $out;
+}
+
+my $before = digests($src);
+like($before, qr/party=\d{4,}:/, 'source has parties');
+
+run_ok("pg_dump -Fc -f $dir/bank.dump $src", 'pg_dump -Fc');
+psql('postgres', "CREATE DATABASE $dst");
+run_ok("pg_restore --exit-on-error -d $dst $dir/bank.dump", 'pg_restore into a fresh database');
+is(digests($dst), $before, 'custom-format dump: every table identical after restore');
+
+psql('postgres', "DROP DATABASE $dst");
+psql('postgres', "CREATE DATABASE $dst");
+run_ok("pg_dump -Fp -f $dir/bank.sql $src", 'pg_dump plain');
+run_ok("psql -X -q -v ON_ERROR_STOP=1 -d $dst -f $dir/bank.sql", 'plain dump restored with psql');
+is(digests($dst), $before, 'plain dump: every table identical after restore');
+
+# identity sequences continue after the restored rows
+my $next = psql($dst, "INSERT INTO bankcrm.contact (party_id, channel, outcome) SELECT min(party_id), 'web', 'completed' FROM bankcrm.party RETURNING contact_id");
+my $max_src = psql($src, 'SELECT coalesce(max(contact_id), 0) FROM bankcrm.contact');
+ok($next > $max_src, 'restored identity sequences continue after the restored rows');
+
+# the extension still works after the restore
+is(psql($dst, "SELECT extversion FROM pg_extension WHERE extname = 'bankcrm'"), '0.1.0', 'extension restored');
+
+psql('postgres', "DROP DATABASE $_") for ($src, $dst);
+done_testing();
