@@ -1,5 +1,7 @@
 -- test/tour/10_customers.sql: the tour, part 1: the customer 360
 \pset footer off
+SET search_path = bankcrm, public;
+SET timezone = 'Asia/Shanghai';
 \echo
 \echo '== bankcrm demo: a synthetic bank, as of 2026-11-16 =='
 \echo
@@ -11,11 +13,11 @@ SELECT level, parties, pg_catalog.to_char(aum, 'FM999,999,999,999,990') AS aum_c
   FROM bankcrm.aum_pyramid;
 
 \echo '3. Credit quality of corporates: the credit_rating type sorts by quality, not by text'
-SELECT bankcrm.rating_band(credit_rating) AS band, pg_catalog.min(credit_rating) AS worst,
-       pg_catalog.max(credit_rating) AS best, pg_catalog.count(*) AS corporates
+SELECT bankcrm.rating_band(credit_rating) AS band, min(credit_rating) AS worst,
+       max(credit_rating) AS best, count(*) AS corporates
   FROM bankcrm.party
  WHERE kind = 'corporate' AND credit_rating IS NOT NULL
- GROUP BY 1 ORDER BY pg_catalog.max(credit_rating) DESC;
+ GROUP BY 1 ORDER BY max(credit_rating) DESC;
 
 \echo '4. Three customers'' 360 view (bankcrm.party_360): the richest individual, corporate and a recent contact'
 \x on
