@@ -19,9 +19,18 @@ OBJS = \
 	src/score.o \
 	src/segment.o \
 	src/fsm.o \
+	src/fsm_validate.o \
+	src/fsm_guard.o \
 	src/campaign.o \
 	src/churn.o \
-	src/churn_worker.o
+	src/churn_worker.o \
+	src/dialer/ami.o \
+	src/dialer/md5.o \
+	src/dialer/pacing.o \
+	src/dialer/worker.o \
+	src/dialer/calls.o \
+	src/dialer/dialer_db.o \
+	src/dialer/launcher.o
 
 # the install script is assembled from its parts, in name order
 SQL_PARTS  = $(sort $(wildcard src/sql/*.sql))
@@ -41,6 +50,10 @@ PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
 override CPPFLAGS := -I$(srcdir)/src $(CPPFLAGS)
+
+# every object is rebuilt when a header changes (PGXS tracks no headers)
+HEADERS = $(wildcard src/*.h src/*/*.h)
+$(OBJS) $(OBJS:.o=.bc): $(HEADERS)
 
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@

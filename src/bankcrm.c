@@ -23,6 +23,7 @@
 #include "utils/guc.h"
 
 #include "bankcrm.h"
+#include "churn.h"
 #include "compat.h"
 
 PG_MODULE_MAGIC;
@@ -31,6 +32,11 @@ void		_PG_init(void);
 
 /* GUC variables */
 int			bankcrm_default_country_code = 86;
+char	   *bankcrm_database = NULL;
+bool		bankcrm_churn_monitor = true;
+int			bankcrm_churn_interval = 10;
+int			bankcrm_churn_batch_size = 1000;
+char	   *bankcrm_churn_databases = NULL;
 
 /*
  * _PG_init
@@ -53,10 +59,73 @@ _PG_init(void)
 							NULL,
 							NULL);
 
+	DefineCustomStringVariable("bankcrm.database",
+							   gettext_noop("Sets the database whose bankcrm background workers start with the server."),
+							   gettext_noop("The dialer starts the workers of the PBXs marked autostart in this database."),
+							   &bankcrm_database,
+							   "postgres",
+							   PGC_POSTMASTER,
+							   0,
+							   NULL,
+							   NULL,
+							   NULL);
+
+	/* dialer settings (src/dialer/worker.c) */
+	DialerDefineGucs();
+
+	/* churn monitor settings (src/churn_worker.c) */
+	DefineCustomBoolVariable("bankcrm.churn_monitor",
+							 gettext_noop("Sets whether the churn monitor evaluates newly arrived activity."),
+							 gettext_noop("Off stops the churn monitors; on starts them again."),
+							 &bankcrm_churn_monitor,
+							 true,
+							 PGC_SIGHUP,
+							 0,
+							 NULL,
+							 NULL,
+							 NULL);
+	DefineCustomIntVariable("bankcrm.churn_interval",
+							gettext_noop("Sets the longest time the churn monitor sleeps between looks for new activity."),
+							gettext_noop("Inserts wake the monitor at once when bankcrm is preloaded; this is the fallback."),
+							&bankcrm_churn_interval,
+							10,
+							1,
+							3600,
+							PGC_SIGHUP,
+							GUC_UNIT_S,
+							NULL,
+							NULL,
+							NULL);
+	DefineCustomIntVariable("bankcrm.churn_batch_size",
+							gettext_noop("Sets the number of parties the churn monitor evaluates in one transaction."),
+							NULL,
+							&bankcrm_churn_batch_size,
+							1000,
+							1,
+							1000000,
+							PGC_SIGHUP,
+							0,
+							NULL,
+							NULL,
+							NULL);
+	DefineCustomStringVariable("bankcrm.churn_databases",
+							   gettext_noop("Sets the databases the churn monitor serves, as a comma-separated list."),
+							   gettext_noop("Empty means bankcrm.database. One monitor runs per listed database that exists."),
+							   &bankcrm_churn_databases,
+							   "",
+							   PGC_SIGHUP,
+							   GUC_LIST_INPUT,
+							   NULL,
+							   NULL,
+							   NULL);
+
 	MarkGUCPrefixReserved("bankcrm");
 
 	if (!process_shared_preload_libraries_in_progress)
 		return;
 
 	/* background workers are registered here by later modules */
+	DialerRegisterLauncher();
+	ChurnWorkerShmemRequest();
+	ChurnWorkerRegisterLauncher();
 }

@@ -1,2 +1,1722 @@
-/* churn.c: filled in by its module */
-extern int bankcrm_churn_unused;
+/*-------------------------------------------------------------------------
+ *
+ * churn.c
+ *	  Churn early warning: weekly deviation statistics, the compact
+ *	  per-party series and the aggregates built on them.
+ *
+ * A party's weekly activity (loan volume, transaction volume, transaction
+ * count) is kept, besides the row-per-week table activity_weekly, as one
+ * float4[3][w0:w1] array per party ("the series"): the second dimension's
+ * lower bound is the week number (weeks since Monday 2000-01-03), and NaN
+ * marks a week with no row.  activity_weekly refuses NaN, so NaN is never
+ * ambiguous.  One array of 156 weeks is about 1.9 kB and stays inline in
+ * its heap tuple, so a full evaluation reads a tenth of the bytes a scan of
+ * activity_weekly reads.
+ *
+ * The evaluation walks a metric's weeks once, in order, keeping prefix sums
+ * (any window mean is O(1)), the reference level, a robust noise estimate
+ * and a lower CUSUM.  See doc/churn.md for the method; the formulas are
+ * repeated in ChurnEvaluateMetric.  Every figure is computed from the
+ * inputs alone, so the evaluation functions are IMMUTABLE and PARALLEL
+ * SAFE; the SQL wrappers that read the policy and holiday tables are
+ * STABLE.
+ *
+ * The aggregates (churn_series_agg, churn_figures) keep internal states of
+ * (week, values) points, sort them in the final function, and define
+ * combine, serial and deserial functions, so they run under parallel query
+ * and as window functions (the final function never changes its state).
+ *
+ * Copyright (c) 2026, bankcrm developers
+ *
+ * IDENTIFICATION
+ *	  src/churn.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <float.h>
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "lib/stringinfo.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/lsyscache.h"
+#include "utils/tuplestore.h"
+
+#include "churn.h"
+#include "compat.h"
+
+#define CHURN_METRICS		3
+#define CHURN_QUARTER		13		/* weeks in a (rolling) quarter */
+#define CHURN_YEAR			52		/* weeks in a year */
+#define CHURN_NOISE_LAMBDA	0.1		/* EWMA weight of the noise estimate */
+#define CHURN_MIN_WINDOW	0.5		/* share of a window that must be known */
+#define CHURN_ABS_NORMAL	1.2533141373155003	/* sqrt(pi / 2) */
+#define CHURN_MAD_NORMAL	1.4826		/* MAD to standard deviation */
+
+#define RULE_DRIFT		0x01
+#define RULE_QUARTER	0x02
+#define RULE_WEEK		0x04
+
+static const char *const metric_names[CHURN_METRICS] = {"loan_volume", "txn_volume", "txn_count"};
+static const char *const severity_names[4] = {NULL, "watch", "warning", "critical"};
+
+/* evaluation parameters: one churn_policy row */
+typedef struct ChurnParams
+{
+	bool		metrics[CHURN_METRICS];
+	int			trailing_weeks;
+	int			min_history;
+	int			confirm_weeks;
+	int			holiday_weeks;
+	double		week_drop;		/* fractions, from the policy's percents */
+	double		week_z;
+	double		quarter_drop;
+	double		cusum_k;
+	double		cusum_h;
+	double		drift_drop;
+	double		z_clip;
+	double		min_noise;
+	double		warning_drop;
+	double		critical_drop;
+} ChurnParams;
+
+/* the figures of one metric in one week; NaN means SQL NULL */
+typedef struct ChurnFigures
+{
+	int			week;			/* week number */
+	double		value;
+	int			history;
+	double		trailing_mean;
+	double		trailing_sd;
+	double		week_pct;
+	double		week_z;
+	double		last_year_value;
+	double		last_year_pct;
+	double		seasonal_factor;
+	double		expected;
+	double		quarter_mean;
+	double		prev_quarter_pct;
+	double		last_year_quarter_pct;
+	double		noise;
+	double		reference;
+	double		cusum;
+	double		level_drop_pct;
+	int			rules;
+	int			severity;
+	int			first_alert_week;	/* -1: none yet */
+	int			first_alert_severity;
+} ChurnFigures;
+
+#define CHURN_FIGURES_NATTS 23
+
+/* a party's weekly series, unpacked */
+typedef struct ChurnSeries
+{
+	int			w0;				/* week number of the first week */
+	int			n;				/* weeks */
+	float4	   *v;				/* CHURN_METRICS * n values, metric-major */
+} ChurnSeries;
+
+/* aggregate states */
+typedef struct SeriesPoint
+{
+	int32		wn;
+	float4		v[CHURN_METRICS];
+} SeriesPoint;
+
+typedef struct SeriesState
+{
+	int			n;
+	int			cap;
+	SeriesPoint *p;
+} SeriesState;
+
+typedef struct ValuePoint
+{
+	int32		wn;
+	float8		v;
+} ValuePoint;
+
+typedef struct ValueState
+{
+	int			n;
+	int			cap;
+	ValuePoint *p;
+} ValueState;
+
+static int	DateToWeek(DateADT d, const char *what);
+static DateADT WeekToDate(int wn);
+static void ChurnSeriesUnpack(ArrayType *a, ChurnSeries *s);
+static ArrayType *ChurnSeriesPack(int w0, int n, const float4 *v);
+static void ChurnParamsDefault(ChurnParams *p);
+static void ChurnParamsFromPolicy(HeapTupleHeader policy, ChurnParams *p);
+static void ChurnParamsCheck(const ChurnParams *p);
+static void ChurnParamsCached(FunctionCallInfo fcinfo, HeapTupleHeader t, ChurnParams *p);
+static void ChurnReferenceWeeks(int w0, int n, ArrayType *hol, ArrayType *hol_prev,
+								int holiday_weeks, int *ref, bool *in_holiday);
+static void ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
+								const int *ref, const bool *in_holiday, int w0,
+								Tuplestorestate *history, TupleDesc tupdesc,
+								const char *metric, ChurnFigures *last);
+static void ChurnPutFigures(Tuplestorestate *ts, TupleDesc tupdesc, const char *metric,
+							const ChurnFigures *f);
+static HeapTuple ChurnFiguresTuple(TupleDesc tupdesc, const char *metric, const ChurnFigures *f);
+static double CheckVolume(double v, const char *what);
+static int	cmp_series_point(const void *a, const void *b);
+static int	cmp_value_point(const void *a, const void *b);
+static int	cmp_double(const void *a, const void *b);
+
+/* ---------------------------------------------------------------------
+ * weeks and series
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * DateToWeek
+ *		The week number of a Monday: weeks since Monday 2000-01-03.
+ *
+ * DateADT counts days from 2000-01-01, a Saturday.  Any other weekday is
+ * refused: activity_weekly stores weeks by their Monday, and silently
+ * moving a date to its Monday would hide a caller's mistake.
+ */
+static int
+DateToWeek(DateADT d, const char *what)
+{
+	int64		days = (int64) d - 2;
+
+	if (DATE_NOT_FINITE(d) || days % 7 != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be a Monday", what),
+				 errdetail("Weeks are identified by the Monday they start on (ISO weeks)."),
+				 errhint("Use date_trunc('week', d)::date.")));
+	return (int) (days >= 0 ? days / 7 : -((-days) / 7));
+}
+
+static DateADT
+WeekToDate(int wn)
+{
+	return (DateADT) (wn * 7 + 2);
+}
+
+/*
+ * ChurnSeriesUnpack
+ *		Check a series array and point into it.
+ *
+ * The array must be float4[3][w0:w1] without NULLs, as the functions of
+ * this file build them; anything else is a caller's error, reported as such.
+ */
+static void
+ChurnSeriesUnpack(ArrayType *a, ChurnSeries *s)
+{
+	if (ARR_ELEMTYPE(a) != FLOAT4OID || ARR_NDIM(a) != 2 || ARR_DIMS(a)[0] != CHURN_METRICS ||
+		ARR_HASNULL(a))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid churn series"),
+				 errdetail("A churn series is a real[3][w0:w1] array without NULLs, as built by churn_series_agg()."),
+				 errhint("Rebuild the series with churn_series_agg(week, loan_volume, txn_volume, txn_count).")));
+	s->w0 = ARR_LBOUND(a)[1];
+	s->n = ARR_DIMS(a)[1];
+	s->v = (float4 *) ARR_DATA_PTR(a);
+}
+
+static ArrayType *
+ChurnSeriesPack(int w0, int n, const float4 *v)
+{
+	Datum	   *d;
+	int			dims[2] = {CHURN_METRICS, n};
+	int			lbs[2] = {1, w0};
+	int			i;
+
+	d = palloc(sizeof(Datum) * CHURN_METRICS * n);
+	for (i = 0; i < CHURN_METRICS * n; i++)
+		d[i] = Float4GetDatum(v[i]);
+	return construct_md_array(d, NULL, 2, dims, lbs, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT);
+}
+
+/*
+ * CheckVolume
+ *		Refuse NaN, infinite and negative volumes.
+ */
+static double
+CheckVolume(double v, const char *what)
+{
+	if (isnan(v) || isinf(v) || v < 0 || v > FLT_MAX)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s must be a finite non-negative number", what),
+				 errdetail("The value given was %g.", v)));
+	return v;
+}
+
+/* ---------------------------------------------------------------------
+ * churn_series_agg(week, loan_volume, txn_volume, txn_count) -> real[]
+ * ---------------------------------------------------------------------
+ */
+
+static SeriesState *
+series_state_new(MemoryContext agg)
+{
+	SeriesState *st = MemoryContextAlloc(agg, sizeof(SeriesState));
+
+	st->n = 0;
+	st->cap = 16;
+	st->p = MemoryContextAlloc(agg, sizeof(SeriesPoint) * st->cap);
+	return st;
+}
+
+static void
+series_state_add(SeriesState *st, MemoryContext agg, const SeriesPoint *pt)
+{
+	if (st->n == st->cap)
+	{
+		st->cap *= 2;
+		st->p = repalloc(st->p, mul_size(sizeof(SeriesPoint), st->cap));
+	}
+	st->p[st->n++] = *pt;
+}
+
+PG_FUNCTION_INFO_V1(churn_series_accum);
+Datum
+churn_series_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext agg;
+	SeriesState *st;
+	SeriesPoint pt;
+	int			m;
+
+	if (!AggCheckCallContext(fcinfo, &agg))
+		elog(ERROR, "churn_series_accum called in non-aggregate context");
+	st = PG_ARGISNULL(0) ? NULL : (SeriesState *) PG_GETARG_POINTER(0);
+	if (PG_ARGISNULL(1))
+		PG_RETURN_POINTER(st);
+	if (st == NULL)
+		st = series_state_new(agg);
+
+	pt.wn = DateToWeek(PG_GETARG_DATEADT(1), "week");
+	/* a NULL figure is not known: NaN, as a missing row */
+	pt.v[0] = PG_ARGISNULL(2) ? NAN : (float4) CheckVolume(PG_GETARG_FLOAT8(2), "loan_volume");
+	pt.v[1] = PG_ARGISNULL(3) ? NAN : (float4) CheckVolume(PG_GETARG_FLOAT8(3), "txn_volume");
+	if (PG_ARGISNULL(4))
+		pt.v[2] = NAN;
+	else
+	{
+		int32		c = PG_GETARG_INT32(4);
+
+		pt.v[2] = (float4) CheckVolume((double) c, "txn_count");
+	}
+	for (m = 0; m < CHURN_METRICS; m++)
+		Assert(isnan(pt.v[m]) || pt.v[m] >= 0);
+	series_state_add(st, agg, &pt);
+	PG_RETURN_POINTER(st);
+}
+
+PG_FUNCTION_INFO_V1(churn_series_combine);
+Datum
+churn_series_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext agg;
+	SeriesState *a;
+	SeriesState *b;
+	int			i;
+
+	if (!AggCheckCallContext(fcinfo, &agg))
+		elog(ERROR, "churn_series_combine called in non-aggregate context");
+	a = PG_ARGISNULL(0) ? NULL : (SeriesState *) PG_GETARG_POINTER(0);
+	b = PG_ARGISNULL(1) ? NULL : (SeriesState *) PG_GETARG_POINTER(1);
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	if (a == NULL)
+		a = series_state_new(agg);
+	for (i = 0; i < b->n; i++)
+		series_state_add(a, agg, &b->p[i]);
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(churn_series_serial);
+Datum
+churn_series_serial(PG_FUNCTION_ARGS)
+{
+	SeriesState *st = (SeriesState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	int			i;
+	int			m;
+
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, st->n);
+	for (i = 0; i < st->n; i++)
+	{
+		pq_sendint32(&buf, st->p[i].wn);
+		for (m = 0; m < CHURN_METRICS; m++)
+			pq_sendfloat4(&buf, st->p[i].v[m]);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(churn_series_deserial);
+Datum
+churn_series_deserial(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	MemoryContext agg;
+	StringInfoData buf;
+	SeriesState *st;
+	int			n;
+	int			i;
+	int			m;
+
+	if (!AggCheckCallContext(fcinfo, &agg))
+		elog(ERROR, "churn_series_deserial called in non-aggregate context");
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	n = pq_getmsgint(&buf, 4);
+	if (n < 0 || n > (int) (MaxAllocSize / sizeof(SeriesPoint)))
+		elog(ERROR, "invalid churn series state");
+	st = series_state_new(agg);
+	for (i = 0; i < n; i++)
+	{
+		SeriesPoint pt;
+
+		pt.wn = pq_getmsgint(&buf, 4);
+		for (m = 0; m < CHURN_METRICS; m++)
+			pt.v[m] = pq_getmsgfloat4(&buf);
+		series_state_add(st, agg, &pt);
+	}
+	pq_getmsgend(&buf);
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * churn_series_final
+ *		Sort the points by week and lay them out as a series.
+ *
+ * Figures given more than once for the same week are added up (a caller
+ * may feed daily or per-transaction rows); weeks without a point are NaN.
+ * Works on a copy, so the state stays valid for window use.
+ */
+PG_FUNCTION_INFO_V1(churn_series_final);
+Datum
+churn_series_final(PG_FUNCTION_ARGS)
+{
+	SeriesState *st;
+	SeriesPoint *p;
+	float4	   *v;
+	int			w0;
+	int64		n64;
+	int			n;
+	int			i;
+	int			m;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (SeriesState *) PG_GETARG_POINTER(0);
+	if (st->n == 0)
+		PG_RETURN_NULL();
+	p = palloc(sizeof(SeriesPoint) * st->n);
+	memcpy(p, st->p, sizeof(SeriesPoint) * st->n);
+	qsort(p, st->n, sizeof(SeriesPoint), cmp_series_point);
+	w0 = p[0].wn;
+	n64 = (int64) p[st->n - 1].wn - w0 + 1;
+	if (n64 > MaxAllocSize / (CHURN_METRICS * sizeof(Datum)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("churn series spans too many weeks"),
+				 errdetail("The weeks span %lld weeks.", (long long) n64)));
+	n = (int) n64;
+	v = palloc(sizeof(float4) * CHURN_METRICS * n);
+	for (i = 0; i < CHURN_METRICS * n; i++)
+		v[i] = NAN;
+	for (i = 0; i < st->n; i++)
+	{
+		int			t = p[i].wn - w0;
+
+		for (m = 0; m < CHURN_METRICS; m++)
+		{
+			float4	   *cell = &v[m * n + t];
+
+			if (isnan(p[i].v[m]))
+				continue;
+			if (!isnan(*cell) && (double) *cell + p[i].v[m] > FLT_MAX)
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("value out of range: overflow"),
+						 errdetail("The %s of one week adds up beyond the range of type real.", metric_names[m])));
+			*cell = isnan(*cell) ? p[i].v[m] : *cell + p[i].v[m];
+		}
+	}
+	PG_RETURN_ARRAYTYPE_P(ChurnSeriesPack(w0, n, v));
+}
+
+/*
+ * churn_series_merge(old, new)
+ *		The series with the known weeks of "new" laid over "old".
+ *
+ * The insert path calls it with the series built from the inserted rows;
+ * a week present in both takes the new figures.
+ */
+PG_FUNCTION_INFO_V1(churn_series_merge);
+Datum
+churn_series_merge(PG_FUNCTION_ARGS)
+{
+	ChurnSeries a;
+	ChurnSeries b;
+	float4	   *v;
+	int			w0;
+	int			w1;
+	int			n;
+	int			i;
+	int			m;
+
+	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	if (PG_ARGISNULL(0))
+	{
+		ChurnSeriesUnpack(PG_GETARG_ARRAYTYPE_P(1), &b);
+		PG_RETURN_ARRAYTYPE_P(ChurnSeriesPack(b.w0, b.n, b.v));
+	}
+	if (PG_ARGISNULL(1))
+	{
+		ChurnSeriesUnpack(PG_GETARG_ARRAYTYPE_P(0), &a);
+		PG_RETURN_ARRAYTYPE_P(ChurnSeriesPack(a.w0, a.n, a.v));
+	}
+	ChurnSeriesUnpack(PG_GETARG_ARRAYTYPE_P(0), &a);
+	ChurnSeriesUnpack(PG_GETARG_ARRAYTYPE_P(1), &b);
+	w0 = Min(a.w0, b.w0);
+	w1 = Max(a.w0 + a.n, b.w0 + b.n);
+	n = w1 - w0;
+	v = palloc(sizeof(float4) * CHURN_METRICS * n);
+	for (i = 0; i < CHURN_METRICS * n; i++)
+		v[i] = NAN;
+	for (m = 0; m < CHURN_METRICS; m++)
+	{
+		for (i = 0; i < a.n; i++)
+			v[m * n + a.w0 - w0 + i] = a.v[m * a.n + i];
+		for (i = 0; i < b.n; i++)
+			if (!isnan(b.v[m * b.n + i]))
+				v[m * n + b.w0 - w0 + i] = b.v[m * b.n + i];
+	}
+	PG_RETURN_ARRAYTYPE_P(ChurnSeriesPack(w0, n, v));
+}
+
+/*
+ * churn_series_last_week(series) -> date
+ *		The Monday of the series' last week with a row.
+ */
+PG_FUNCTION_INFO_V1(churn_series_last_week);
+Datum
+churn_series_last_week(PG_FUNCTION_ARGS)
+{
+	ChurnSeries s;
+	int			t;
+	int			m;
+
+	ChurnSeriesUnpack(PG_GETARG_ARRAYTYPE_P(0), &s);
+	for (t = s.n - 1; t >= 0; t--)
+		for (m = 0; m < CHURN_METRICS; m++)
+			if (!isnan(s.v[m * s.n + t]))
+				PG_RETURN_DATEADT(WeekToDate(s.w0 + t));
+	PG_RETURN_NULL();
+}
+
+/*
+ * churn_series_unnest(series) -> (week, loan_volume, txn_volume, txn_count)
+ *		The weeks of a series that have a row, in order.
+ */
+PG_FUNCTION_INFO_V1(churn_series_unnest);
+Datum
+churn_series_unnest(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ChurnSeries s;
+	int			t;
+
+	InitMaterializedSRF(fcinfo, 0);
+	ChurnSeriesUnpack(PG_GETARG_ARRAYTYPE_P(0), &s);
+	for (t = 0; t < s.n; t++)
+	{
+		Datum		values[4];
+		bool		nulls[4] = {false, false, false, false};
+		bool		any = false;
+		int			m;
+
+		values[0] = DateADTGetDatum(WeekToDate(s.w0 + t));
+		for (m = 0; m < CHURN_METRICS; m++)
+		{
+			float4		x = s.v[m * s.n + t];
+
+			if (isnan(x))
+				nulls[m + 1] = true;
+			else
+			{
+				any = true;
+				values[m + 1] = m == 2 ? Int32GetDatum((int32) rint(x)) : Float8GetDatum((double) x);
+			}
+		}
+		if (any)
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+
+/*
+ * churn_sparkline(series, metric, last_week, weeks) -> float8[]
+ *		One metric over the weeks ending with last_week, oldest first, NULL
+ *		for a week without a row: the dashboard's sparkline.
+ */
+PG_FUNCTION_INFO_V1(churn_sparkline);
+Datum
+churn_sparkline(PG_FUNCTION_ARGS)
+{
+	ChurnSeries s;
+	char	   *metric = text_to_cstring(PG_GETARG_TEXT_PP(1));
+	int			last = DateToWeek(PG_GETARG_DATEADT(2), "last_week");
+	int			weeks = PG_GETARG_INT32(3);
+	Datum	   *d;
+	bool	   *nulls;
+	int			dims[1];
+	int			lbs[1] = {1};
+	int			m;
+	int			i;
+
+	ChurnSeriesUnpack(PG_GETARG_ARRAYTYPE_P(0), &s);
+	for (m = 0; m < CHURN_METRICS; m++)
+		if (strcmp(metric, metric_names[m]) == 0)
+			break;
+	if (m == CHURN_METRICS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown churn metric \"%s\"", metric),
+				 errhint("The metrics are loan_volume, txn_volume and txn_count.")));
+	if (weeks < 1 || weeks > 5200)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("weeks must be between 1 and 5200")));
+	d = palloc(sizeof(Datum) * weeks);
+	nulls = palloc(sizeof(bool) * weeks);
+	for (i = 0; i < weeks; i++)
+	{
+		int			t = last - weeks + 1 + i - s.w0;
+		float4		x = (t >= 0 && t < s.n) ? s.v[m * s.n + t] : NAN;
+
+		nulls[i] = isnan(x);
+		d[i] = Float8GetDatum(nulls[i] ? 0 : (double) x);
+	}
+	dims[0] = weeks;
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(d, nulls, 1, dims, lbs, FLOAT8OID, sizeof(float8),
+											 FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/* ---------------------------------------------------------------------
+ * parameters
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * ChurnParamsDefault
+ *		The defaults of churn_policy's columns (keep both in step; the
+ *		churn regression suite compares them).
+ */
+static void
+ChurnParamsDefault(ChurnParams *p)
+{
+	int			m;
+
+	for (m = 0; m < CHURN_METRICS; m++)
+		p->metrics[m] = true;
+	p->trailing_weeks = 13;
+	p->min_history = 26;
+	p->confirm_weeks = 3;
+	p->holiday_weeks = 3;
+	p->week_drop = 0.30;
+	p->week_z = 3.0;
+	p->quarter_drop = 0.20;
+	p->cusum_k = 0.5;
+	p->cusum_h = 5.0;
+	p->drift_drop = 0.20;
+	p->z_clip = 4.0;
+	p->min_noise = 0.02;
+	p->warning_drop = 0.25;
+	p->critical_drop = 0.50;
+}
+
+static double
+policy_float(HeapTupleHeader t, const char *name, double dflt)
+{
+	bool		isnull;
+	Datum		d = GetAttributeByName(t, name, &isnull);
+
+	return isnull ? dflt : DatumGetFloat8(d);
+}
+
+static int
+policy_int(HeapTupleHeader t, const char *name, int dflt)
+{
+	bool		isnull;
+	Datum		d = GetAttributeByName(t, name, &isnull);
+
+	return isnull ? dflt : DatumGetInt32(d);
+}
+
+/*
+ * ChurnParamsFromPolicy
+ *		Read a churn_policy row; a NULL column takes the default.
+ */
+static void
+ChurnParamsFromPolicy(HeapTupleHeader t, ChurnParams *p)
+{
+	bool		isnull;
+	Datum		d;
+
+	ChurnParamsDefault(p);
+	d = GetAttributeByName(t, "metrics", &isnull);
+	if (!isnull)
+	{
+		ArrayType  *a = DatumGetArrayTypeP(d);
+		Datum	   *elems;
+		bool	   *enulls;
+		int			ne;
+		int			i;
+		int			m;
+
+		deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &elems, &enulls, &ne);
+		for (m = 0; m < CHURN_METRICS; m++)
+			p->metrics[m] = false;
+		for (i = 0; i < ne; i++)
+		{
+			char	   *name;
+			bool		found = false;
+
+			if (enulls[i])
+				continue;
+			name = TextDatumGetCString(elems[i]);
+			for (m = 0; m < CHURN_METRICS; m++)
+				if (strcmp(name, metric_names[m]) == 0)
+				{
+					p->metrics[m] = true;
+					found = true;
+				}
+			if (!found)
+				ereport(ERROR,
+						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+						 errmsg("unknown churn metric \"%s\"", name),
+						 errhint("The metrics are loan_volume, txn_volume and txn_count.")));
+		}
+	}
+	p->trailing_weeks = policy_int(t, "trailing_weeks", p->trailing_weeks);
+	p->min_history = policy_int(t, "min_history_weeks", p->min_history);
+	p->confirm_weeks = policy_int(t, "confirm_weeks", p->confirm_weeks);
+	p->holiday_weeks = policy_int(t, "holiday_weeks", p->holiday_weeks);
+	p->week_drop = policy_float(t, "week_drop_pct", p->week_drop * 100) / 100;
+	p->week_z = policy_float(t, "week_z", p->week_z);
+	p->quarter_drop = policy_float(t, "quarter_drop_pct", p->quarter_drop * 100) / 100;
+	p->cusum_k = policy_float(t, "cusum_k", p->cusum_k);
+	p->cusum_h = policy_float(t, "cusum_h", p->cusum_h);
+	p->drift_drop = policy_float(t, "drift_drop_pct", p->drift_drop * 100) / 100;
+	p->z_clip = policy_float(t, "z_clip", p->z_clip);
+	p->min_noise = policy_float(t, "min_noise_pct", p->min_noise * 100) / 100;
+	p->warning_drop = policy_float(t, "warning_drop_pct", p->warning_drop * 100) / 100;
+	p->critical_drop = policy_float(t, "critical_drop_pct", p->critical_drop * 100) / 100;
+	ChurnParamsCheck(p);
+}
+
+/*
+ * ChurnParamsCached
+ *		ChurnParamsFromPolicy, remembered per call site.
+ *
+ * A scan passes the same few policy rows for every party; reading a row's
+ * fifteen attributes by name costs more than the evaluation of a series,
+ * so the parsed parameters are kept in fn_extra keyed by the row's bytes.
+ */
+#define CHURN_PARAM_CACHE 4
+typedef struct ChurnParamCache
+{
+	int			n;
+	int			next;
+	Size		len[CHURN_PARAM_CACHE];
+	char	   *bytes[CHURN_PARAM_CACHE];
+	ChurnParams params[CHURN_PARAM_CACHE];
+} ChurnParamCache;
+
+static void
+ChurnParamsCached(FunctionCallInfo fcinfo, HeapTupleHeader t, ChurnParams *p)
+{
+	ChurnParamCache *c = (ChurnParamCache *) fcinfo->flinfo->fn_extra;
+	Size		len = HeapTupleHeaderGetDatumLength(t);
+	int			i;
+
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(ChurnParamCache));
+		fcinfo->flinfo->fn_extra = c;
+	}
+	for (i = 0; i < c->n; i++)
+		if (c->len[i] == len && memcmp(c->bytes[i], t, len) == 0)
+		{
+			*p = c->params[i];
+			return;
+		}
+	ChurnParamsFromPolicy(t, p);
+	i = c->n < CHURN_PARAM_CACHE ? c->n++ : c->next++ % CHURN_PARAM_CACHE;
+	if (c->bytes[i])
+		pfree(c->bytes[i]);
+	c->bytes[i] = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, len);
+	memcpy(c->bytes[i], t, len);
+	c->len[i] = len;
+	c->params[i] = *p;
+}
+
+/*
+ * ChurnParamsCheck
+ *		The same bounds as churn_policy's CHECK constraints, for policy rows
+ *		built on the fly.
+ */
+static void
+ChurnParamsCheck(const ChurnParams *p)
+{
+	const char *bad = NULL;
+
+	if (p->trailing_weeks < 2 || p->trailing_weeks > CHURN_YEAR)
+		bad = "trailing_weeks must be between 2 and 52.";
+	else if (p->min_history < p->trailing_weeks)
+		bad = "min_history_weeks must be at least trailing_weeks.";
+	else if (p->confirm_weeks < 1 || p->confirm_weeks > CHURN_QUARTER)
+		bad = "confirm_weeks must be between 1 and 13.";
+	else if (p->holiday_weeks < 0 || p->holiday_weeks > 8)
+		bad = "holiday_weeks must be between 0 and 8.";
+	else if (!(p->week_drop > 0 && p->week_drop < 1) || !(p->quarter_drop > 0 && p->quarter_drop < 1) ||
+			 !(p->warning_drop > 0 && p->warning_drop < 1) || !(p->critical_drop > 0 && p->critical_drop < 1) ||
+			 !(p->drift_drop >= 0 && p->drift_drop < 1))
+		bad = "Percentages must lie between 0 and 100 (drift_drop_pct may be 0).";
+	else if (p->warning_drop > p->critical_drop)
+		bad = "warning_drop_pct must not exceed critical_drop_pct.";
+	else if (!(p->week_z > 0) || !(p->cusum_k >= 0) || !(p->cusum_h > 0) || !(p->z_clip > 0) ||
+			 !(p->min_noise > 0 && p->min_noise < 1) ||
+			 isinf(p->week_z) || isinf(p->cusum_k) || isinf(p->cusum_h) || isinf(p->z_clip))
+		bad = "week_z, cusum_h and z_clip must be positive, cusum_k non-negative, all finite.";
+	if (bad)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid churn policy"),
+				 errdetail("%s", bad)));
+}
+
+/* ---------------------------------------------------------------------
+ * evaluation
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * ChurnReferenceWeeks
+ *		For each week t of [0, n), the index of "the same week last year".
+ *
+ * Normally t - 52.  Movable holidays (Chinese New Year) fall on different
+ * weeks each year, so the weeks from a holiday's week on, for
+ * holiday_weeks weeks, refer to the same offset from that holiday's
+ * previous occurrence instead (hol_prev[i], NULL when the calendar does not
+ * know it: ref = -1, "no reference").  in_holiday[t] marks those weeks.
+ * Indexes below 0 mean the series has no such week.
+ */
+static void
+ChurnReferenceWeeks(int w0, int n, ArrayType *hol, ArrayType *hol_prev, int holiday_weeks,
+					int *ref, bool *in_holiday)
+{
+	Datum	   *hd = NULL;
+	Datum	   *pd = NULL;
+	bool	   *hn = NULL;
+	bool	   *pn = NULL;
+	int			nh = 0;
+	int			np = 0;
+	int			t;
+	int			i;
+
+	for (t = 0; t < n; t++)
+	{
+		ref[t] = t - CHURN_YEAR;
+		in_holiday[t] = false;
+	}
+	if (hol == NULL)
+		return;
+	deconstruct_array(hol, DATEOID, sizeof(DateADT), true, TYPALIGN_INT, &hd, &hn, &nh);
+	if (hol_prev != NULL)
+		deconstruct_array(hol_prev, DATEOID, sizeof(DateADT), true, TYPALIGN_INT, &pd, &pn, &np);
+	if (hol_prev != NULL && np != nh)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("holiday arrays differ in length"),
+				 errdetail("There are %d holidays and %d previous occurrences.", nh, np)));
+	for (i = 0; i < nh; i++)
+	{
+		DateADT		h;
+		int			hw;
+		int			pw = INT_MIN;
+		int			d;
+
+		if (hn[i] || DATE_NOT_FINITE(DatumGetDateADT(hd[i])))
+			continue;
+		h = DatumGetDateADT(hd[i]);
+		/* the holiday's week: the Monday on or before it */
+		hw = (int) floor(((double) h - 2) / 7.0);
+		if (pd != NULL && !pn[i] && !DATE_NOT_FINITE(DatumGetDateADT(pd[i])))
+			pw = (int) floor(((double) DatumGetDateADT(pd[i]) - 2) / 7.0);
+		for (d = 0; d < holiday_weeks; d++)
+		{
+			int			tt = hw + d - w0;
+
+			if (tt < 0 || tt >= n)
+				continue;
+			in_holiday[tt] = true;
+			ref[tt] = pw == INT_MIN ? INT_MIN : pw + d - w0;
+		}
+	}
+}
+
+/* window sums over known weeks via prefix sums */
+typedef struct Prefix
+{
+	double	   *sum;
+	double	   *sq;
+	int		   *cnt;
+} Prefix;
+
+static inline int
+win_count(const Prefix *pf, int a, int b)
+{
+	if (a < 0)
+		a = 0;
+	if (b < a)
+		return 0;
+	return pf->cnt[b + 1] - pf->cnt[a];
+}
+
+static inline double
+win_sum(const Prefix *pf, int a, int b)
+{
+	if (a < 0)
+		a = 0;
+	if (b < a)
+		return 0;
+	return pf->sum[b + 1] - pf->sum[a];
+}
+
+static inline double
+win_sq(const Prefix *pf, int a, int b)
+{
+	if (a < 0)
+		a = 0;
+	if (b < a)
+		return 0;
+	return pf->sq[b + 1] - pf->sq[a];
+}
+
+/* the mean of the known weeks of [a, b] if at least half of its len weeks are known */
+static inline double
+win_mean(const Prefix *pf, int a, int b, int len)
+{
+	int			c = win_count(pf, a, b);
+
+	if (c == 0 || c < len * CHURN_MIN_WINDOW)
+		return NAN;
+	return win_sum(pf, a, b) / c;
+}
+
+/*
+ * ChurnEvaluateMetric
+ *		Walk one metric's weeks 0..T and compute the figures of each week.
+ *
+ * raw[0..nraw) are the series' values (NaN: no row); weeks nraw..T lie
+ * after the series' last week and have no row either.  A week without a row
+ * is "unknown" when it is isolated, and counts as zero activity from the
+ * second consecutive week on: one missing week is a gap in the data, two
+ * are silence.
+ *
+ * For week t, with N = trailing_weeks and v = the week's value:
+ *   L     = mean of the known weeks in [t-N, t-1] (trailing mean), sd their
+ *           sample deviation; week_pct = v / L - 1, week_z = (v - L) / sd.
+ *   R     = reference level: L while the CUSUM is at zero; while it is
+ *           above zero R moves towards L by 1/52 a week, so a slow decline
+ *           is measured against the level before it.
+ *   S     = seasonal factor from the same weeks last year (week r = t - 52,
+ *           or aligned on a calendar holiday): the median over r-1..r+1 of
+ *           value / centred 13-week mean of the non-holiday weeks (X-11's
+ *           ratio to moving average), holiday weeks using week r alone,
+ *           only weeks with min_history behind them, capped at 1.
+ *   E     = R * S; q = v / E - 1; z = q / sigma.
+ *   sigma = robust noise: an EWMA (weight 0.1) of |q| * sqrt(pi/2), each
+ *           |q| capped at z_clip * sigma, updated only while in control;
+ *           started from 1.4826 * MAD of v / L - 1 over the first window;
+ *           at least min_noise, and 1 / sqrt(R) for counts (Poisson).
+ *   C     = max(0, C + clip(-z - k')), k' = max(k, drift_drop / (2 sigma)),
+ *           clip to +-z_clip (one week's evidence is bounded): the lower
+ *           CUSUM; drift fires at C >= h.
+ *   quarter_drop: the last 13 weeks' mean against the 13 before is down
+ *           by quarter_drop_pct and by week_z * sigma * sqrt(2/13), and
+ *           against the same 13 weeks last year (when known) down by
+ *           quarter_drop_pct.
+ *   week_drop: q <= -week_drop_pct and z <= -week_z in confirm_weeks
+ *           consecutive known weeks.
+ * Holiday weeks without a reference last year add no evidence.  Rules fire
+ * only once min_history known weeks precede the week.
+ */
+static void
+ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
+					const int *ref, const bool *in_holiday, int w0,
+					Tuplestorestate *history, TupleDesc tupdesc, const char *metric,
+					ChurnFigures *last)
+{
+	int			N = p->trailing_weeks;
+	char	   *mem;
+	double	   *val;
+	bool	   *known;
+	double	   *sig;
+	double	   *trail;
+	double	   *ratio;			/* value / centred non-holiday mean, NaN: unusable */
+	Prefix		pf;
+	Prefix		pfh;			/* known weeks outside holidays */
+	int			t;
+	int			run = 0;
+	bool		started = false;
+	double		R = NAN;
+	double		sigma = NAN;
+	double		C = 0;
+	int			drop_run = 0;
+	int			first_week = -1;
+	int			first_sev = 0;
+	double		allowance_drop = p->drift_drop / 2;
+	double		quarter_se = p->week_z * sqrt(2.0 / CHURN_QUARTER);
+	bool		is_count = strcmp(metric, "txn_count") == 0;
+	Size		n1 = T + 1;
+	Size		n2 = T + 2;
+
+	/* one allocation for every per-week array */
+	mem = palloc(sizeof(double) * (5 * n1 + 3 * n2) + sizeof(int) * 2 * n2 + sizeof(bool) * n1);
+	val = (double *) mem;
+	sig = val + n1;
+	trail = sig + n1;
+	ratio = trail + n1;
+	pf.sum = ratio + n1;
+	pf.sq = pf.sum + n2;
+	pfh.sum = pf.sq + n2;
+	pfh.sq = NULL;
+	pf.cnt = (int *) (pfh.sum + n2);
+	pfh.cnt = pf.cnt + n2;
+	known = (bool *) (pfh.cnt + n2);
+
+	pf.sum[0] = pf.sq[0] = pfh.sum[0] = 0;
+	pf.cnt[0] = pfh.cnt[0] = 0;
+	for (t = 0; t <= T; t++)
+	{
+		float4		x = t < nraw ? raw[t] : NAN;
+
+		if (!isnan(x))
+		{
+			run = 0;
+			known[t] = true;
+			val[t] = x;
+		}
+		else if (++run >= 2)
+		{
+			known[t] = true;
+			val[t] = 0;
+		}
+		else
+		{
+			known[t] = false;
+			val[t] = NAN;
+		}
+		pf.sum[t + 1] = pf.sum[t] + (known[t] ? val[t] : 0);
+		pf.sq[t + 1] = pf.sq[t] + (known[t] ? val[t] * val[t] : 0);
+		pf.cnt[t + 1] = pf.cnt[t] + (known[t] ? 1 : 0);
+		pfh.sum[t + 1] = pfh.sum[t] + ((known[t] && !in_holiday[t]) ? val[t] : 0);
+		pfh.cnt[t + 1] = pfh.cnt[t] + ((known[t] && !in_holiday[t]) ? 1 : 0);
+	}
+
+	/*
+	 * last year's seasonal ratios: value over the centred 13-week moving
+	 * average of the weeks outside holidays (as X-11 does, with the holidays'
+	 * own dips kept out of the level); only weeks with a full history, since a
+	 * ramp-up is no season
+	 */
+	for (t = 0; t <= T; t++)
+	{
+		double		cm;
+
+		ratio[t] = NAN;
+		if (!known[t] || pf.cnt[t] < p->min_history)
+			continue;
+		cm = win_mean(&pfh, t - CHURN_QUARTER / 2, t + CHURN_QUARTER / 2, CHURN_QUARTER);
+		if (cm > 0)
+			ratio[t] = val[t] / cm;
+	}
+
+	for (t = 0; t <= T; t++)
+	{
+		double		v = val[t];
+		double		L;
+		double		sfac = 1.0;
+		double		q = NAN;
+		bool		skip = false;
+		int			r = ref[t];
+		bool		in_control = (C == 0);
+		int			hist = pf.cnt[t];
+		int			rules = 0;
+		int			severity = 0;
+		double		drop = NAN;
+
+		L = win_mean(&pf, t - N, t - 1, N);
+		trail[t] = L;
+
+		/* start the detector once a full trailing window with a level exists */
+		if (!started && hist >= N && L > 0)
+		{
+			double		dev[CHURN_YEAR];
+			int			nd = 0;
+			int			i;
+
+			for (i = t - N; i < t; i++)
+				if (i >= 0 && known[i])
+					dev[nd++] = fabs(val[i] / L - 1);
+			qsort(dev, nd, sizeof(double), cmp_double);
+			sigma = nd > 0 ? CHURN_MAD_NORMAL * (nd % 2 ? dev[nd / 2] : (dev[nd / 2 - 1] + dev[nd / 2]) / 2) : 0;
+			sigma = Max(sigma, p->min_noise);
+			R = L;
+			started = true;
+			in_control = true;
+		}
+
+		/*
+		 * the reference follows the trailing level while in control; out of
+		 * control it moves towards it by 1/52 a week, so a lasting new level
+		 * is accepted within about a year while a decline of a few months
+		 * stays measured against the level before it
+		 */
+		if (started && L > 0)
+			R = in_control ? L : R + (L - R) / CHURN_YEAR;
+
+		/*
+		 * same weeks last year: the median of the ratios of r-1, r, r+1 (one
+		 * sharp week, a quarter end, does not spread); a holiday week uses
+		 * the aligned week alone; a holiday last year explains nothing about
+		 * a plain week
+		 */
+		if (r != INT_MIN && r >= 0)
+		{
+			double		x[3];
+			int			cnt = 0;
+			int			span = in_holiday[t] ? 0 : 1;
+			int			j;
+
+			for (j = r - span; j <= r + span; j++)
+			{
+				if (j < 0 || j + CHURN_QUARTER / 2 >= t || isnan(ratio[j]))
+					continue;
+				if (in_holiday[j] && !in_holiday[t])
+					continue;
+				x[cnt++] = ratio[j];
+			}
+			if (cnt == 3)
+			{
+				double		lo = Min(x[0], x[1]);
+				double		hi = Max(x[0], x[1]);
+
+				sfac = x[2] < lo ? lo : (x[2] > hi ? hi : x[2]);
+			}
+			else if (cnt == 2)
+				sfac = (x[0] + x[1]) / 2;
+			else if (cnt == 1)
+				sfac = x[0];
+
+			/*
+			 * lows excuse, peaks expect nothing: quarter ends and other
+			 * fixed-date peaks move by a week from year to year, and a
+			 * missed peak is no sign of churn
+			 */
+			if (cnt > 0)
+				sfac = Max(Min(sfac, 1.0), 0.05);
+			else if (in_holiday[t])
+				skip = true;
+		}
+		else if (in_holiday[t])
+			skip = true;
+
+		if (started && known[t] && R > 0 && !skip)
+		{
+			double		z;
+			double		step;
+
+			/*
+			 * counts carry Poisson noise: a count around R cannot be steadier
+			 * than 1 / sqrt(R) relative
+			 */
+			if (is_count)
+				sigma = Max(sigma, 1.0 / sqrt(R));
+			q = v / (R * sfac) - 1;
+			z = q / sigma;
+
+			/*
+			 * allowance: k noise units, but at least half the smallest
+			 * decline worth detecting (CUSUM's k = delta / 2), so a steady
+			 * series does not alarm on a few percent
+			 */
+			step = -z - Max(p->cusum_k, allowance_drop / sigma);
+			C = Max(0, C + Max(-p->z_clip, Min(p->z_clip, step)));
+			if (in_control)
+			{
+				double		aq = Min(fabs(q), p->z_clip * sigma);
+
+				sigma = (1 - CHURN_NOISE_LAMBDA) * sigma + CHURN_NOISE_LAMBDA * aq * CHURN_ABS_NORMAL;
+				sigma = Max(sigma, p->min_noise);
+				if (is_count)
+					sigma = Max(sigma, 1.0 / sqrt(R));
+			}
+			if (q <= -p->week_drop && z <= -p->week_z)
+				drop_run++;
+			else
+				drop_run = 0;
+		}
+		sig[t] = started ? sigma : NAN;
+
+		/* rules */
+		if (started && hist >= p->min_history)
+		{
+			if (C >= p->cusum_h)
+				rules |= RULE_DRIFT;
+
+			/*
+			 * a quarter's drop counts when it is both large (quarter_drop_pct)
+			 * and beyond week_z standard errors of the difference of two
+			 * 13-week means, sigma * sqrt(2 / 13): a party with a handful of
+			 * transactions a week moves 20 % by chance
+			 */
+			{
+				double		qm = win_mean(&pf, t - CHURN_QUARTER + 1, t, CHURN_QUARTER);
+				double		pq = win_mean(&pf, t - 2 * CHURN_QUARTER + 1, t - CHURN_QUARTER, CHURN_QUARTER);
+
+				if (pq > 0 && !isnan(qm))
+				{
+					double		d = 1 - qm / pq;
+
+					if (d >= p->quarter_drop && d >= quarter_se * sigma)
+					{
+						double		yq = win_mean(&pf, t - CHURN_YEAR - CHURN_QUARTER + 1, t - CHURN_YEAR, CHURN_QUARTER);
+
+						if (!(yq > 0) || 1 - qm / yq >= p->quarter_drop)
+							rules |= RULE_QUARTER;
+					}
+				}
+			}
+			if (drop_run >= p->confirm_weeks)
+				rules |= RULE_WEEK;
+		}
+		if (rules || history != NULL || t == T)
+		{
+			double		m4 = win_mean(&pf, t - 3, t, 4);
+
+			drop = (started && R > 0 && !isnan(m4)) ? 1 - m4 / R : NAN;
+		}
+		if (rules)
+		{
+			double		d = isnan(drop) ? 0 : drop;
+
+			if (d >= p->critical_drop)
+				severity = 3;
+			else if (d >= p->warning_drop || (rules & RULE_QUARTER))
+				severity = 2;
+			else
+				severity = 1;
+			if (first_week < 0)
+			{
+				first_week = w0 + t;
+				first_sev = severity;
+			}
+		}
+
+		/* the figures, for every week of a history and for the last week */
+		if (history != NULL || t == T)
+		{
+			ChurnFigures f;
+			int			c = win_count(&pf, t - N, t - 1);
+			double		sd = NAN;
+
+			memset(&f, 0, sizeof(f));
+			f.week = w0 + t;
+			f.value = known[t] ? v : NAN;
+			f.history = hist;
+			if (!isnan(L) && c >= 2)
+			{
+				double		var = (win_sq(&pf, t - N, t - 1) - c * L * L) / (c - 1);
+
+				sd = var > 0 ? sqrt(var) : 0;
+			}
+			f.trailing_mean = L;
+			f.trailing_sd = sd;
+			f.week_pct = (known[t] && L > 0) ? (v / L - 1) * 100 : NAN;
+			f.week_z = (known[t] && sd > 0) ? (v - L) / sd : NAN;
+			f.last_year_value = f.last_year_pct = NAN;
+			if (r != INT_MIN && r >= 0 && known[r])
+			{
+				f.last_year_value = val[r];
+				if (known[t] && val[r] > 0)
+					f.last_year_pct = (v / val[r] - 1) * 100;
+			}
+			f.seasonal_factor = sfac;
+			f.reference = started ? R : NAN;
+			f.expected = (started && R > 0) ? R * sfac : NAN;
+			f.noise = started ? sigma : NAN;
+			f.cusum = started ? C : NAN;
+			f.quarter_mean = win_mean(&pf, t - CHURN_QUARTER + 1, t, CHURN_QUARTER);
+			{
+				double		pq = win_mean(&pf, t - 2 * CHURN_QUARTER + 1, t - CHURN_QUARTER, CHURN_QUARTER);
+				double		yq = win_mean(&pf, t - CHURN_YEAR - CHURN_QUARTER + 1, t - CHURN_YEAR, CHURN_QUARTER);
+
+				f.prev_quarter_pct = (pq > 0 && !isnan(f.quarter_mean)) ? (f.quarter_mean / pq - 1) * 100 : NAN;
+				f.last_year_quarter_pct = (yq > 0 && !isnan(f.quarter_mean)) ? (f.quarter_mean / yq - 1) * 100 : NAN;
+			}
+			f.level_drop_pct = isnan(drop) ? NAN : drop * 100;
+			f.rules = rules;
+			f.severity = severity;
+			f.first_alert_week = first_week;
+			f.first_alert_severity = first_sev;
+			if (history != NULL)
+				ChurnPutFigures(history, tupdesc, metric, &f);
+			if (t == T)
+				*last = f;
+		}
+	}
+	pfree(mem);
+}
+
+static Datum
+nullable_float(double x, bool *isnull)
+{
+	*isnull = isnan(x);
+	return Float8GetDatum(*isnull ? 0 : x);
+}
+
+static void
+ChurnFiguresValues(const char *metric, const ChurnFigures *f, Datum *values, bool *nulls)
+{
+	int			i = 0;
+	StringInfoData rules;
+
+	values[i] = CStringGetTextDatum(metric);
+	nulls[i++] = false;
+	values[i] = DateADTGetDatum(WeekToDate(f->week));
+	nulls[i++] = false;
+	values[i] = nullable_float(f->value, &nulls[i]);
+	i++;
+	values[i] = Int32GetDatum(f->history);
+	nulls[i++] = false;
+	values[i] = nullable_float(f->trailing_mean, &nulls[i]);
+	i++;
+	values[i] = nullable_float(f->trailing_sd, &nulls[i]);
+	i++;
+	values[i] = nullable_float(f->week_pct, &nulls[i]);
+	i++;
+	values[i] = nullable_float(f->week_z, &nulls[i]);
+	i++;
+	values[i] = nullable_float(f->last_year_value, &nulls[i]);
+	i++;
+	values[i] = nullable_float(f->last_year_pct, &nulls[i]);
+	i++;
+	values[i] = nullable_float(f->seasonal_factor, &nulls[i]);
+	i++;
+	values[i] = nullable_float(f->expected, &nulls[i]);
+	i++;
+	values[i] = nullable_float(f->quarter_mean, &nulls[i]);
+	i++;
+	values[i] = nullable_float(f->prev_quarter_pct, &nulls[i]);
+	i++;
+	values[i] = nullable_float(f->last_year_quarter_pct, &nulls[i]);
+	i++;
+	values[i] = nullable_float(f->noise, &nulls[i]);
+	i++;
+	values[i] = nullable_float(f->reference, &nulls[i]);
+	i++;
+	values[i] = nullable_float(f->cusum, &nulls[i]);
+	i++;
+	values[i] = nullable_float(f->level_drop_pct, &nulls[i]);
+	i++;
+	initStringInfo(&rules);
+	if (f->rules & RULE_DRIFT)
+		appendStringInfoString(&rules, "drift");
+	if (f->rules & RULE_QUARTER)
+		appendStringInfo(&rules, "%squarter_drop", rules.len ? "+" : "");
+	if (f->rules & RULE_WEEK)
+		appendStringInfo(&rules, "%sweek_drop", rules.len ? "+" : "");
+	nulls[i] = rules.len == 0;
+	values[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(rules.data);
+	i++;
+	nulls[i] = f->severity == 0;
+	values[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(severity_names[f->severity]);
+	i++;
+	nulls[i] = f->first_alert_week < 0;
+	values[i] = nulls[i] ? (Datum) 0 : DateADTGetDatum(WeekToDate(f->first_alert_week));
+	i++;
+	nulls[i] = f->first_alert_week < 0;
+	values[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(severity_names[f->first_alert_severity]);
+	i++;
+	Assert(i == CHURN_FIGURES_NATTS);
+}
+
+static void
+ChurnPutFigures(Tuplestorestate *ts, TupleDesc tupdesc, const char *metric, const ChurnFigures *f)
+{
+	Datum		values[CHURN_FIGURES_NATTS];
+	bool		nulls[CHURN_FIGURES_NATTS];
+
+	ChurnFiguresValues(metric, f, values, nulls);
+	tuplestore_putvalues(ts, tupdesc, values, nulls);
+}
+
+static HeapTuple
+ChurnFiguresTuple(TupleDesc tupdesc, const char *metric, const ChurnFigures *f)
+{
+	Datum		values[CHURN_FIGURES_NATTS];
+	bool		nulls[CHURN_FIGURES_NATTS];
+
+	ChurnFiguresValues(metric, f, values, nulls);
+	return heap_form_tuple(tupdesc, values, nulls);
+}
+
+/*
+ * churn_evaluate_series
+ *		The shared body of churn_evaluate and churn_history.
+ *
+ * Arguments: series real[], policy churn_policy, as_of date (NULL: the
+ * series' last week), holidays date[], holidays_prev date[].  as_of before
+ * the series' first week gives no rows; after its last week, the weeks in
+ * between have no row.
+ */
+static Datum
+churn_evaluate_series(FunctionCallInfo fcinfo, bool history)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	ChurnSeries s;
+	ChurnParams p;
+	int			T;
+	int		   *ref;
+	bool	   *in_holiday;
+	int			m;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (PG_ARGISNULL(0))
+		return (Datum) 0;
+	ChurnSeriesUnpack(PG_GETARG_ARRAYTYPE_P(0), &s);
+	if (PG_ARGISNULL(1))
+		ChurnParamsDefault(&p);
+	else
+		ChurnParamsCached(fcinfo, PG_GETARG_HEAPTUPLEHEADER(1), &p);
+	if (PG_ARGISNULL(2))
+	{
+		T = s.n - 1;
+		while (T > 0)
+		{
+			for (m = 0; m < CHURN_METRICS; m++)
+				if (!isnan(s.v[m * s.n + T]))
+					break;
+			if (m < CHURN_METRICS)
+				break;
+			T--;
+		}
+	}
+	else
+	{
+		int			wn = DateToWeek(PG_GETARG_DATEADT(2), "as_of");
+
+		if (wn < s.w0)
+			return (Datum) 0;
+		if ((int64) wn - s.w0 > 100 * CHURN_YEAR)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("as_of lies more than 100 years after the series' first week")));
+		T = wn - s.w0;
+	}
+	ref = palloc(sizeof(int) * (T + 1));
+	in_holiday = palloc(sizeof(bool) * (T + 1));
+	ChurnReferenceWeeks(s.w0, T + 1,
+						PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3),
+						PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4),
+						p.holiday_weeks, ref, in_holiday);
+	for (m = 0; m < CHURN_METRICS; m++)
+	{
+		ChurnFigures last;
+
+		if (!p.metrics[m])
+			continue;
+		ChurnEvaluateMetric(&p, s.v + m * s.n, s.n, T, ref, in_holiday, s.w0,
+							history ? rsinfo->setResult : NULL, rsinfo->setDesc,
+							metric_names[m], &last);
+		if (!history)
+			ChurnPutFigures(rsinfo->setResult, rsinfo->setDesc, metric_names[m], &last);
+	}
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(churn_evaluate);
+Datum
+churn_evaluate(PG_FUNCTION_ARGS)
+{
+	return churn_evaluate_series(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(churn_history);
+Datum
+churn_history(PG_FUNCTION_ARGS)
+{
+	return churn_evaluate_series(fcinfo, true);
+}
+
+/* ---------------------------------------------------------------------
+ * churn_figures(week, value): one metric's figures as an aggregate
+ * ---------------------------------------------------------------------
+ */
+
+static ValueState *
+value_state_new(MemoryContext agg)
+{
+	ValueState *st = MemoryContextAlloc(agg, sizeof(ValueState));
+
+	st->n = 0;
+	st->cap = 16;
+	st->p = MemoryContextAlloc(agg, sizeof(ValuePoint) * st->cap);
+	return st;
+}
+
+static void
+value_state_add(ValueState *st, const ValuePoint *pt)
+{
+	if (st->n == st->cap)
+	{
+		st->cap *= 2;
+		st->p = repalloc(st->p, mul_size(sizeof(ValuePoint), st->cap));
+	}
+	st->p[st->n++] = *pt;
+}
+
+PG_FUNCTION_INFO_V1(churn_figures_accum);
+Datum
+churn_figures_accum(PG_FUNCTION_ARGS)
+{
+	MemoryContext agg;
+	MemoryContext old;
+	ValueState *st;
+	ValuePoint	pt;
+
+	if (!AggCheckCallContext(fcinfo, &agg))
+		elog(ERROR, "churn_figures_accum called in non-aggregate context");
+	st = PG_ARGISNULL(0) ? NULL : (ValueState *) PG_GETARG_POINTER(0);
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		PG_RETURN_POINTER(st);
+	old = MemoryContextSwitchTo(agg);
+	if (st == NULL)
+		st = value_state_new(agg);
+	pt.wn = DateToWeek(PG_GETARG_DATEADT(1), "week");
+	pt.v = CheckVolume(PG_GETARG_FLOAT8(2), "value");
+	value_state_add(st, &pt);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(st);
+}
+
+PG_FUNCTION_INFO_V1(churn_figures_combine);
+Datum
+churn_figures_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext agg;
+	MemoryContext old;
+	ValueState *a;
+	ValueState *b;
+	int			i;
+
+	if (!AggCheckCallContext(fcinfo, &agg))
+		elog(ERROR, "churn_figures_combine called in non-aggregate context");
+	a = PG_ARGISNULL(0) ? NULL : (ValueState *) PG_GETARG_POINTER(0);
+	b = PG_ARGISNULL(1) ? NULL : (ValueState *) PG_GETARG_POINTER(1);
+	if (b == NULL)
+		PG_RETURN_POINTER(a);
+	old = MemoryContextSwitchTo(agg);
+	if (a == NULL)
+		a = value_state_new(agg);
+	for (i = 0; i < b->n; i++)
+		value_state_add(a, &b->p[i]);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(churn_figures_serial);
+Datum
+churn_figures_serial(PG_FUNCTION_ARGS)
+{
+	ValueState *st = (ValueState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+	int			i;
+
+	pq_begintypsend(&buf);
+	pq_sendint32(&buf, st->n);
+	for (i = 0; i < st->n; i++)
+	{
+		pq_sendint32(&buf, st->p[i].wn);
+		pq_sendfloat8(&buf, st->p[i].v);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(churn_figures_deserial);
+Datum
+churn_figures_deserial(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	MemoryContext agg;
+	MemoryContext old;
+	StringInfoData buf;
+	ValueState *st;
+	int			n;
+	int			i;
+
+	if (!AggCheckCallContext(fcinfo, &agg))
+		elog(ERROR, "churn_figures_deserial called in non-aggregate context");
+	initStringInfo(&buf);
+	appendBinaryStringInfo(&buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
+	n = pq_getmsgint(&buf, 4);
+	if (n < 0 || n > (int) (MaxAllocSize / sizeof(ValuePoint)))
+		elog(ERROR, "invalid churn figures state");
+	old = MemoryContextSwitchTo(agg);
+	st = value_state_new(agg);
+	for (i = 0; i < n; i++)
+	{
+		ValuePoint	pt;
+
+		pt.wn = pq_getmsgint(&buf, 4);
+		pt.v = pq_getmsgfloat8(&buf);
+		value_state_add(st, &pt);
+	}
+	MemoryContextSwitchTo(old);
+	pq_getmsgend(&buf);
+	PG_RETURN_POINTER(st);
+}
+
+/*
+ * churn_figures_final
+ *		The figures of the group's last week under the default policy, with
+ *		no holiday calendar.  Values of the same week are added up.
+ */
+PG_FUNCTION_INFO_V1(churn_figures_final);
+Datum
+churn_figures_final(PG_FUNCTION_ARGS)
+{
+	ValueState *st;
+	ValuePoint *pts;
+	TupleDesc	tupdesc;
+	ChurnParams p;
+	ChurnFigures last;
+	float4	   *raw;
+	int		   *ref;
+	bool	   *in_holiday;
+	int			w0;
+	int64		n64;
+	int			n;
+	int			i;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (ValueState *) PG_GETARG_POINTER(0);
+	if (st->n == 0)
+		PG_RETURN_NULL();
+	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	tupdesc = BlessTupleDesc(tupdesc);
+
+	pts = palloc(sizeof(ValuePoint) * st->n);
+	memcpy(pts, st->p, sizeof(ValuePoint) * st->n);
+	qsort(pts, st->n, sizeof(ValuePoint), cmp_value_point);
+	w0 = pts[0].wn;
+	n64 = (int64) pts[st->n - 1].wn - w0 + 1;
+	if (n64 > 100 * CHURN_YEAR)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("churn series spans too many weeks"),
+				 errdetail("The weeks span %lld weeks; the limit is 5200.", (long long) n64)));
+	n = (int) n64;
+	raw = palloc(sizeof(float4) * n);
+	for (i = 0; i < n; i++)
+		raw[i] = NAN;
+	for (i = 0; i < st->n; i++)
+	{
+		float4	   *cell = &raw[pts[i].wn - w0];
+		double		sum = isnan(*cell) ? pts[i].v : *cell + pts[i].v;
+
+		if (sum > FLT_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+					 errmsg("value out of range: overflow")));
+		*cell = (float4) sum;
+	}
+	ChurnParamsDefault(&p);
+	ref = palloc(sizeof(int) * n);
+	in_holiday = palloc(sizeof(bool) * n);
+	ChurnReferenceWeeks(w0, n, NULL, NULL, p.holiday_weeks, ref, in_holiday);
+	ChurnEvaluateMetric(&p, raw, n, n - 1, ref, in_holiday, w0, NULL, NULL, "value", &last);
+	PG_RETURN_DATUM(HeapTupleGetDatum(ChurnFiguresTuple(tupdesc, "value", &last)));
+}
+
+/* ---------------------------------------------------------------------
+ * the insert path
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * churn_wake_monitor() -> void
+ *		Ask the churn monitor of this database to wake when the current
+ *		transaction commits.  A no-op when the library is not preloaded.
+ */
+PG_FUNCTION_INFO_V1(churn_wake_monitor);
+Datum
+churn_wake_monitor(PG_FUNCTION_ARGS)
+{
+	ChurnWakeMonitorAtCommit();
+	PG_RETURN_VOID();
+}
+
+/* ---------------------------------------------------------------------
+ * helpers
+ * ---------------------------------------------------------------------
+ */
+
+static int
+cmp_series_point(const void *a, const void *b)
+{
+	int32		x = ((const SeriesPoint *) a)->wn;
+	int32		y = ((const SeriesPoint *) b)->wn;
+
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_value_point(const void *a, const void *b)
+{
+	int32		x = ((const ValuePoint *) a)->wn;
+	int32		y = ((const ValuePoint *) b)->wn;
+
+	return (x > y) - (x < y);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a;
+	double		y = *(const double *) b;
+
+	return (x > y) - (x < y);
+}

@@ -1,2 +1,546 @@
-/* churn_worker.c: filled in by its module */
-extern int bankcrm_churn_worker_unused;
+/*-------------------------------------------------------------------------
+ *
+ * churn_worker.c
+ *	  The churn monitor: background workers that evaluate parties as soon
+ *	  as their weekly activity arrives.
+ *
+ * Two kinds of worker:
+ *
+ * - "bankcrm churn launcher", registered at server start, connected to no
+ *	 database.  It starts one monitor per database named in
+ *	 bankcrm.churn_databases (empty: bankcrm.database), restarts a monitor
+ *	 that died (no sooner than a second after its last start), stops the
+ *	 monitors of databases dropped from the list, and stops them all when
+ *	 bankcrm.churn_monitor is off.  It rereads the settings on SIGHUP.
+ *
+ * - "bankcrm churn monitor", a dynamic worker per database.  It takes
+ *	 batches of bankcrm_churn.churn_dirty marks with
+ *	 bankcrm.churn_process_dirty(bankcrm.churn_batch_size), each batch in
+ *	 its own transaction, until none are left, then sleeps for
+ *	 bankcrm.churn_interval or until its latch is set.  A database without
+ *	 the extension is checked again every interval.
+ *
+ * Marks are rows removed in the transaction that evaluates them: a monitor
+ * killed mid-batch rolls back and the marks are still there for its
+ * successor; an alert raised in that transaction is rolled back with them,
+ * so it is not raised twice.
+ *
+ * Wake-ups: a session that inserts activity calls ChurnWakeMonitorAtCommit
+ * (through churn_wake_monitor()); at commit it sets the latch of its
+ * database's monitor, which the monitor published in shared memory.  The
+ * latch is set only after commit, so the monitor's next snapshot sees the
+ * marks.  Without shared_preload_libraries there is no shared memory and no
+ * monitor; the wake-up is then a no-op.
+ *
+ * Shared memory holds one slot per served database, protected by a
+ * spinlock held only to copy a few words.
+ *
+ * Copyright (c) 2026, bankcrm developers
+ *
+ * IDENTIFICATION
+ *	  src/churn_worker.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "postmaster/interrupt.h"
+#include "storage/ipc.h"
+#include "storage/latch.h"
+#include "storage/lwlock.h"
+#include "storage/shmem.h"
+#include "storage/spin.h"
+#include "tcop/tcopprot.h"
+#include "utils/builtins.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+#include "utils/varlena.h"
+
+#include "bankcrm.h"
+#include "churn.h"
+#include "compat.h"
+
+typedef struct ChurnMonitorSlot
+{
+	Oid			dboid;			/* InvalidOid: free */
+	pid_t		pid;
+	Latch	   *latch;
+} ChurnMonitorSlot;
+
+typedef struct ChurnShared
+{
+	slock_t		mutex;
+	ChurnMonitorSlot slots[CHURN_MAX_DATABASES];
+} ChurnShared;
+
+/* a monitor the launcher started */
+typedef struct LaunchedMonitor
+{
+	Oid			dboid;
+	BackgroundWorkerHandle *handle;		/* NULL: not running */
+	TimestampTz started_at;
+} LaunchedMonitor;
+
+static void churn_shmem_request(void);
+static void churn_shmem_startup(void);
+static void churn_xact_callback(XactEvent event, void *arg);
+static void churn_monitor_detach(int code, Datum arg);
+static int	ChurnMonitorBatch(void);
+static bool ChurnExtensionReady(void);
+static void ChurnLauncherReconcile(LaunchedMonitor *launched, int *nlaunched);
+
+static shmem_request_hook_type prev_shmem_request_hook = NULL;
+static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
+static ChurnShared *churn_shared = NULL;
+static bool wake_at_commit = false;
+static bool xact_callback_registered = false;
+
+/*
+ * ChurnWorkerShmemRequest
+ *		Install the shared memory hooks; _PG_init calls it while
+ *		shared_preload_libraries is processed.
+ */
+void
+ChurnWorkerShmemRequest(void)
+{
+	prev_shmem_request_hook = shmem_request_hook;
+	shmem_request_hook = churn_shmem_request;
+	prev_shmem_startup_hook = shmem_startup_hook;
+	shmem_startup_hook = churn_shmem_startup;
+}
+
+static void
+churn_shmem_request(void)
+{
+	if (prev_shmem_request_hook)
+		prev_shmem_request_hook();
+	RequestAddinShmemSpace(MAXALIGN(sizeof(ChurnShared)));
+}
+
+static void
+churn_shmem_startup(void)
+{
+	bool		found;
+
+	if (prev_shmem_startup_hook)
+		prev_shmem_startup_hook();
+	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
+	churn_shared = ShmemInitStruct("bankcrm churn monitor", sizeof(ChurnShared), &found);
+	if (!found)
+	{
+		memset(churn_shared, 0, sizeof(ChurnShared));
+		SpinLockInit(&churn_shared->mutex);
+	}
+	LWLockRelease(AddinShmemInitLock);
+}
+
+/*
+ * ChurnWorkerRegisterLauncher
+ *		Register the launcher; _PG_init calls it while
+ *		shared_preload_libraries is processed.
+ */
+void
+ChurnWorkerRegisterLauncher(void)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = 1;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "bankcrm");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "churn_launcher_main");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "bankcrm churn launcher");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "bankcrm churn launcher");
+	worker.bgw_main_arg = (Datum) 0;
+	worker.bgw_notify_pid = 0;
+	RegisterBackgroundWorker(&worker);
+}
+
+/* ---------------------------------------------------------------------
+ * wake-ups
+ * ---------------------------------------------------------------------
+ */
+
+/*
+ * ChurnWakeMonitorAtCommit
+ *		Set the latch of this database's monitor when the transaction commits.
+ */
+void
+ChurnWakeMonitorAtCommit(void)
+{
+	if (churn_shared == NULL)
+		return;
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(churn_xact_callback, NULL);
+		xact_callback_registered = true;
+	}
+	wake_at_commit = true;
+}
+
+static void
+churn_xact_callback(XactEvent event, void *arg)
+{
+	Latch	   *latch = NULL;
+	int			i;
+
+	switch (event)
+	{
+		case XACT_EVENT_COMMIT:
+		case XACT_EVENT_PARALLEL_COMMIT:
+			if (!wake_at_commit || churn_shared == NULL)
+				break;
+			SpinLockAcquire(&churn_shared->mutex);
+			for (i = 0; i < CHURN_MAX_DATABASES; i++)
+				if (churn_shared->slots[i].dboid == MyDatabaseId)
+				{
+					latch = churn_shared->slots[i].latch;
+					break;
+				}
+			SpinLockRelease(&churn_shared->mutex);
+			if (latch != NULL)
+				SetLatch(latch);
+			wake_at_commit = false;
+			break;
+		case XACT_EVENT_ABORT:
+		case XACT_EVENT_PARALLEL_ABORT:
+		case XACT_EVENT_PREPARE:
+			wake_at_commit = false;
+			break;
+		default:
+			break;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * the launcher
+ * ---------------------------------------------------------------------
+ */
+
+void
+churn_launcher_main(Datum main_arg)
+{
+	LaunchedMonitor launched[CHURN_MAX_DATABASES];
+	int			nlaunched = 0;
+	MemoryContext loop_ctx;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	pgstat_report_appname("bankcrm churn launcher");
+
+	loop_ctx = AllocSetContextCreate(TopMemoryContext, "bankcrm churn launcher loop", ALLOCSET_DEFAULT_SIZES);
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		MemoryContextSwitchTo(loop_ctx);
+		ChurnLauncherReconcile(launched, &nlaunched);
+		MemoryContextSwitchTo(TopMemoryContext);
+		MemoryContextReset(loop_ctx);
+
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 1000L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/*
+ * ChurnLauncherReconcile
+ *		Make the running monitors match the settings.
+ */
+static void
+ChurnLauncherReconcile(LaunchedMonitor *launched, int *nlaunched)
+{
+	Oid			want[CHURN_MAX_DATABASES];
+	char	   *names[CHURN_MAX_DATABASES];
+	int			nwant = 0;
+	int			i;
+	int			j;
+	TimestampTz now = GetCurrentTimestamp();
+
+	/* which databases the settings name */
+	if (bankcrm_churn_monitor)
+	{
+		const char *setting = (bankcrm_churn_databases && bankcrm_churn_databases[0])
+			? bankcrm_churn_databases : bankcrm_database;
+		char	   *raw = pstrdup(setting ? setting : "");
+		List	   *list = NIL;
+		ListCell   *lc;
+
+		if (!SplitIdentifierString(raw, ',', &list))
+			ereport(LOG,
+					(errmsg("bankcrm churn launcher: invalid list syntax in bankcrm.churn_databases")));
+		else if (list != NIL)
+		{
+			SetCurrentStatementStartTimestamp();
+			StartTransactionCommand();
+			foreach(lc, list)
+			{
+				char	   *name = (char *) lfirst(lc);
+				Oid			oid = get_database_oid(name, true);
+				bool		dup = false;
+
+				if (!OidIsValid(oid))
+					continue;
+				for (j = 0; j < nwant; j++)
+					dup |= want[j] == oid;
+				if (dup)
+					continue;
+				if (nwant == CHURN_MAX_DATABASES)
+				{
+					ereport(LOG,
+							(errmsg("bankcrm churn launcher: serving only the first %d databases",
+									CHURN_MAX_DATABASES)));
+					break;
+				}
+				names[nwant] = pstrdup(name);
+				want[nwant++] = oid;
+			}
+			CommitTransactionCommand();
+		}
+	}
+
+	/* forget monitors that stopped; stop those no longer wanted */
+	for (i = 0; i < *nlaunched; i++)
+	{
+		LaunchedMonitor *m = &launched[i];
+		bool		wanted = false;
+
+		for (j = 0; j < nwant; j++)
+			wanted |= want[j] == m->dboid;
+		if (m->handle != NULL)
+		{
+			pid_t		pid;
+
+			if (GetBackgroundWorkerPid(m->handle, &pid) == BGWH_STOPPED)
+			{
+				pfree(m->handle);
+				m->handle = NULL;
+			}
+			else if (!wanted)
+				TerminateBackgroundWorker(m->handle);
+		}
+		if (!wanted && m->handle == NULL)
+		{
+			launched[i] = launched[--(*nlaunched)];
+			i--;
+		}
+	}
+
+	/* start what is missing */
+	for (j = 0; j < nwant; j++)
+	{
+		LaunchedMonitor *m = NULL;
+		BackgroundWorker worker;
+		BackgroundWorkerHandle *handle;
+		MemoryContext old;
+
+		for (i = 0; i < *nlaunched; i++)
+			if (launched[i].dboid == want[j])
+				m = &launched[i];
+		if (m != NULL && (m->handle != NULL ||
+						  !TimestampDifferenceExceeds(m->started_at, now, 1000)))
+			continue;
+
+		memset(&worker, 0, sizeof(worker));
+		worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+		worker.bgw_restart_time = BGW_NEVER_RESTART;
+		snprintf(worker.bgw_library_name, BGW_MAXLEN, "bankcrm");
+		snprintf(worker.bgw_function_name, BGW_MAXLEN, "churn_monitor_main");
+		snprintf(worker.bgw_name, BGW_MAXLEN, "bankcrm churn monitor for database %s", names[j]);
+		snprintf(worker.bgw_type, BGW_MAXLEN, "bankcrm churn monitor");
+		worker.bgw_main_arg = ObjectIdGetDatum(want[j]);
+		worker.bgw_notify_pid = MyProcPid;
+
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+		{
+			MemoryContextSwitchTo(old);
+			ereport(LOG,
+					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+					 errmsg("bankcrm churn launcher: could not start the churn monitor for database \"%s\"", names[j]),
+					 errhint("Raise max_worker_processes.")));
+			continue;
+		}
+		MemoryContextSwitchTo(old);
+		if (m == NULL)
+		{
+			m = &launched[(*nlaunched)++];
+			m->dboid = want[j];
+		}
+		m->handle = handle;
+		m->started_at = now;
+	}
+}
+
+/* ---------------------------------------------------------------------
+ * the monitor
+ * ---------------------------------------------------------------------
+ */
+
+static void
+churn_monitor_detach(int code, Datum arg)
+{
+	int			i;
+
+	if (churn_shared == NULL)
+		return;
+	SpinLockAcquire(&churn_shared->mutex);
+	for (i = 0; i < CHURN_MAX_DATABASES; i++)
+		if (churn_shared->slots[i].pid == MyProcPid)
+		{
+			churn_shared->slots[i].dboid = InvalidOid;
+			churn_shared->slots[i].pid = 0;
+			churn_shared->slots[i].latch = NULL;
+		}
+	SpinLockRelease(&churn_shared->mutex);
+}
+
+void
+churn_monitor_main(Datum main_arg)
+{
+	Oid			dboid = DatumGetObjectId(main_arg);
+	MemoryContext loop_ctx;
+	int			i;
+	int			free_slot = -1;
+
+	pqsignal(SIGHUP, SignalHandlerForConfigReload);
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	pgstat_report_appname("bankcrm churn monitor");
+
+	/* publish our latch for this database */
+	if (churn_shared != NULL)
+	{
+		before_shmem_exit(churn_monitor_detach, (Datum) 0);
+		SpinLockAcquire(&churn_shared->mutex);
+		for (i = 0; i < CHURN_MAX_DATABASES; i++)
+		{
+			if (churn_shared->slots[i].dboid == dboid)
+			{
+				free_slot = i;
+				break;
+			}
+			if (free_slot < 0 && churn_shared->slots[i].dboid == InvalidOid)
+				free_slot = i;
+		}
+		if (free_slot >= 0)
+		{
+			churn_shared->slots[free_slot].dboid = dboid;
+			churn_shared->slots[free_slot].pid = MyProcPid;
+			churn_shared->slots[free_slot].latch = MyLatch;
+		}
+		SpinLockRelease(&churn_shared->mutex);
+	}
+
+	loop_ctx = AllocSetContextCreate(TopMemoryContext, "bankcrm churn monitor loop", ALLOCSET_DEFAULT_SIZES);
+	for (;;)
+	{
+		CHECK_FOR_INTERRUPTS();
+		if (ConfigReloadPending)
+		{
+			ConfigReloadPending = false;
+			ProcessConfigFile(PGC_SIGHUP);
+		}
+		if (!bankcrm_churn_monitor)
+			proc_exit(0);
+
+		/* batches until the marks run out */
+		for (;;)
+		{
+			int			n;
+
+			MemoryContextSwitchTo(loop_ctx);
+			n = ChurnMonitorBatch();
+			MemoryContextSwitchTo(TopMemoryContext);
+			MemoryContextReset(loop_ctx);
+			if (n < bankcrm_churn_batch_size)
+				break;
+			CHECK_FOR_INTERRUPTS();
+			if (ConfigReloadPending)
+			{
+				ConfigReloadPending = false;
+				ProcessConfigFile(PGC_SIGHUP);
+			}
+			if (!bankcrm_churn_monitor)
+				proc_exit(0);
+		}
+
+		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+						 bankcrm_churn_interval * 1000L, PG_WAIT_EXTENSION);
+		ResetLatch(MyLatch);
+	}
+}
+
+/*
+ * ChurnExtensionReady
+ *		True when our tables exist and may be used (pg_cron's
+ *		PgCronHasBeenLoaded); called inside a transaction.
+ */
+static bool
+ChurnExtensionReady(void)
+{
+	if (IsBinaryUpgrade || creating_extension || RecoveryInProgress())
+		return false;
+	return OidIsValid(get_extension_oid("bankcrm", true));
+}
+
+/*
+ * ChurnMonitorBatch
+ *		One batch in one transaction; returns the number of parties
+ *		evaluated (0 when there is nothing to do or no extension).
+ */
+static int
+ChurnMonitorBatch(void)
+{
+	static const char *sql = "SELECT bankcrm.churn_process_dirty($1)";
+	Oid			argtypes[1] = {INT4OID};
+	Datum		args[1];
+	int			n = 0;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (ChurnExtensionReady())
+	{
+		bool		isnull;
+		int			ret;
+
+		debug_query_string = sql;
+		pgstat_report_activity(STATE_RUNNING, sql);
+		args[0] = Int32GetDatum(bankcrm_churn_batch_size);
+		ret = SPI_execute_with_args(sql, 1, argtypes, args, NULL, false, 1);
+		if (ret != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "churn_process_dirty returned %d", ret);
+		n = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		if (isnull)
+			n = 0;
+	}
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	debug_query_string = NULL;
+	pgstat_report_stat(true);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	return n;
+}

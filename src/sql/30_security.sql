@@ -84,6 +84,8 @@ GRANT SELECT ON @extschema@.party, @extschema@.party_phone, @extschema@.party_re
 GRANT INSERT ON @extschema@.contact, @extschema@.appointment, @extschema@.complaint, @extschema@.survey_response
 	TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT UPDATE (status, purpose, starts_at, ends_at) ON @extschema@.appointment TO bankcrm_manager, bankcrm_rm, bankcrm_app;
+-- complaints move through their handling flow (state changes go through the complaint process)
+GRANT UPDATE (state, assigned_to, resolved_at) ON @extschema@.complaint TO bankcrm_manager, bankcrm_app;
 GRANT INSERT, UPDATE ON @extschema@.party, @extschema@.party_phone, @extschema@.party_relation, @extschema@.coverage,
 	@extschema@.holding, @extschema@.activity_weekly TO bankcrm_app;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA @extschema@ TO bankcrm_manager, bankcrm_rm, bankcrm_app;
@@ -126,6 +128,11 @@ BEGIN
 			'WITH CHECK (party_id IN (SELECT %I.visible_party_ids(CURRENT_USER)))',
 			t || '_own_insert', '@extschema@', t, '@extschema@');
 	END LOOP;
+	EXECUTE pg_catalog.format(
+		'CREATE POLICY complaint_covered_update ON %I.complaint FOR UPDATE TO bankcrm_manager '
+		'USING (party_id IN (SELECT %I.visible_party_ids(CURRENT_USER))) '
+		'WITH CHECK (party_id IN (SELECT %I.visible_party_ids(CURRENT_USER)))',
+		'@extschema@', '@extschema@', '@extschema@');
 	EXECUTE pg_catalog.format(
 		'CREATE POLICY appointment_own_update ON %I.appointment FOR UPDATE TO bankcrm_manager, bankcrm_rm '
 		'USING (staff_id OPERATOR(pg_catalog.=) %I.current_staff_id()) '

@@ -1,0 +1,174 @@
+-- churn early warning: series, deviation figures on hand-made series,
+-- policies, alerts and their lifecycle
+SET extra_float_digits = 0;
+SET datestyle = ISO;
+
+-- a policy with short windows, so that every figure can be checked by hand
+INSERT INTO bankcrm.churn_policy (name, party_kind, trailing_weeks, min_history_weeks, confirm_weeks, holiday_weeks)
+VALUES ('short', NULL, 4, 4, 2, 1);
+CREATE TEMP TABLE pol AS SELECT p FROM bankcrm.churn_policy p WHERE name = 'short';
+
+-- 1. the compact series: real[3][w0:w1], NaN for a week without a row
+SELECT s, array_dims(s), bankcrm.churn_series_last_week(s)
+  FROM (SELECT bankcrm.churn_series_agg(w, l, t, c) AS s
+          FROM (VALUES ('2026-01-05'::date, 10.0, 100.0, 5), ('2026-01-19', 0, 50, 2), ('2026-01-05', 1, 1, 1)) v(w, l, t, c)) x;
+SELECT * FROM bankcrm.churn_series_unnest(
+	(SELECT bankcrm.churn_series_agg(w, l, t, c) FROM (VALUES ('2026-01-05'::date, 10.0, 100.0, 5), ('2026-01-19', 0, 50, 2)) v(w, l, t, c)));
+-- merge: the new series' weeks win, the old ones stay
+SELECT bankcrm.churn_series_merge('[1:3][1358:1359]={{1,2},{3,4},{5,6}}', '[1:3][1359:1360]={{9,NaN},{9,9},{9,9}}');
+SELECT bankcrm.churn_sparkline('[1:3][1358:1359]={{1,2},{3,4},{5,6}}', 'txn_volume', '2026-01-12', 4);
+-- refused input
+SELECT bankcrm.churn_series_agg('2026-01-06', 1, 1, 1);
+SELECT bankcrm.churn_series_agg('2026-01-05', -1, 1, 1);
+SELECT bankcrm.churn_series_agg('2026-01-05', 'NaN', 1, 1);
+SELECT bankcrm.churn_series_agg('2026-01-05', 1, 'Infinity', 1);
+SELECT * FROM bankcrm.churn_evaluate('{1,2,3}', NULL);
+SELECT bankcrm.churn_sparkline('[1:3][1358:1359]={{1,2},{3,4},{5,6}}', 'deposits', '2026-01-12', 4);
+
+-- 2. a slide: eight weeks of 100, then 60, 60, 60, 10 (txn_volume only)
+CREATE TEMP TABLE slide AS
+SELECT bankcrm.churn_series_agg(w, NULL, v, NULL) AS s
+  FROM (SELECT '2026-01-05'::date + 7 * i AS w,
+               CASE WHEN i < 8 THEN 100 WHEN i < 11 THEN 60 ELSE 10 END::float8 AS v
+          FROM generate_series(0, 11) i) x;
+-- weeks 0-1: less than half of the 4-week window known, no mean; week 4:
+-- a full window, the detector starts with R = L = 100 and the noise at its floor
+-- (2 %), so the CUSUM allowance is 20 % / (2 * 2 %) = 5; week 8: q = -0.4,
+-- z = -20, the step 20 - 5 is clipped to 4, and the noise, still in control,
+-- takes 0.9 * 0.02 + 0.1 * min(0.4, 4 * 0.02) * 1.2533 = 0.028; week 9:
+-- R = 100 + (90 - 100) / 52, C = 8 >= 5 (drift) and two weeks below -30 %
+-- (week_drop); the mean of the last four weeks against R sets the severity:
+-- 1 - 80 / 99.8077 = 19.85 % watch, 29.60 % warning, 51.95 % critical
+SELECT f.week, f.value, f.history_weeks AS hist, round(f.trailing_mean::numeric, 2) AS l,
+       round(f.trailing_sd::numeric, 2) AS sd, round(f.week_pct::numeric, 2) AS week_pct,
+       round(f.reference::numeric, 4) AS r, round(f.noise::numeric, 4) AS noise, round(f.cusum::numeric, 2) AS c,
+       round(f.quarter_mean::numeric, 2) AS qm, round(f.level_drop_pct::numeric, 2) AS drop, f.rule, f.severity
+  FROM slide, pol, bankcrm.churn_history(slide.s, pol.p) f
+ WHERE f.metric = 'txn_volume'
+ ORDER BY f.week;
+-- churn_evaluate gives the last week, and the first week that alerted
+SELECT metric, week, severity, first_alert_week, first_alert_severity
+  FROM slide, pol, bankcrm.churn_evaluate(slide.s, pol.p);
+-- as of an earlier week; before the series: nothing
+SELECT metric, week, value, severity FROM slide, pol, bankcrm.churn_evaluate(slide.s, pol.p, '2026-03-02');
+SELECT count(*) FROM slide, pol, bankcrm.churn_evaluate(slide.s, pol.p, '2025-12-29');
+-- the default policy needs 26 weeks of history: no rule fires
+SELECT metric, week, history_weeks, rule, severity FROM slide, bankcrm.churn_evaluate(slide.s, NULL);
+
+-- 3. same weeks last year: a holiday dip each year
+-- 60 flat weeks of 100 with 50 in the holiday's week, 2025-01-27 and 2026-02-16
+CREATE TEMP TABLE season AS
+SELECT bankcrm.churn_series_agg(w, NULL, CASE WHEN w IN ('2025-01-27', '2026-02-16') THEN 50 ELSE 100 END, NULL) AS s
+  FROM generate_series('2024-11-04'::date, '2026-02-23', '7 days') g, LATERAL (SELECT g::date AS w) d;
+-- without a calendar the dip is a 50 % drop against an expectation of 100
+SELECT f.week, f.value, f.last_year_value, f.seasonal_factor, f.expected, round(f.cusum::numeric, 2) AS c
+  FROM season, pol, bankcrm.churn_history(season.s, pol.p, '2026-02-23') f
+ WHERE f.metric = 'txn_volume' AND f.week >= '2026-02-09';
+-- with it, the week is compared with last year's holiday week (a 50 % week
+-- against a centred level of 100): expected 50, no evidence
+SELECT f.week, f.value, f.last_year_value, f.seasonal_factor, f.expected, round(f.cusum::numeric, 2) AS c
+  FROM season, pol, bankcrm.churn_history(season.s, pol.p, '2026-02-23',
+                                          '{2025-01-29,2026-02-17}', '{NULL,2025-01-29}') f
+ WHERE f.metric = 'txn_volume' AND f.week >= '2026-02-09';
+-- the built-in calendar knows both
+SELECT d, p FROM bankcrm.churn_calendar() c, unnest(c.days, c.prev_days) u(d, p)
+ WHERE d BETWEEN '2025-01-01' AND '2026-12-31' ORDER BY d;
+
+-- 4. robustness: a missing week is unknown, two are silence; zero baselines
+SELECT f.week, f.value, f.history_weeks, f.trailing_mean, f.week_pct
+  FROM pol, bankcrm.churn_history('[1:3][1358:1363]={{NaN,NaN,NaN,NaN,NaN,NaN},{100,NaN,100,NaN,NaN,100},{NaN,NaN,NaN,NaN,NaN,NaN}}', pol.p) f
+ WHERE f.metric = 'txn_volume' ORDER BY f.week;
+SELECT f.metric, f.week, f.value, f.trailing_mean, f.week_pct, f.week_z, f.cusum, f.severity
+  FROM pol, bankcrm.churn_evaluate('[1:3][1358:1365]={{0,0,0,0,0,0,0,0},{0,0,0,0,0,0,0,0},{0,0,0,0,0,0,0,0}}', pol.p) f;
+SELECT count(*) FROM pol, bankcrm.churn_evaluate(NULL, pol.p);
+
+-- 5. policies: table checks and on-the-fly rows
+INSERT INTO bankcrm.churn_policy (name, cusum_h) VALUES ('bad', 0);
+INSERT INTO bankcrm.churn_policy (name, trailing_weeks, min_history_weeks) VALUES ('bad', 13, 4);
+INSERT INTO bankcrm.churn_policy (name, metrics) VALUES ('bad', '{deposits}');
+SELECT count(*) FROM slide, LATERAL (SELECT (p).* FROM pol) q,
+       bankcrm.churn_evaluate(slide.s, ROW(q.policy_id, q.name, q.party_kind, q.priority, q.enabled, q.metrics,
+              q.trailing_weeks, q.min_history_weeks, q.week_drop_pct, q.week_z, q.confirm_weeks, 150,
+              q.cusum_k, q.cusum_h, q.z_clip, q.drift_drop_pct, q.min_noise_pct, q.holiday_weeks,
+              q.warning_drop_pct, q.critical_drop_pct, q.snooze_weeks)::bankcrm.churn_policy);
+SELECT metric FROM slide, LATERAL (SELECT (p).* FROM pol) q,
+       bankcrm.churn_evaluate(slide.s, ROW(q.policy_id, q.name, q.party_kind, q.priority, q.enabled, '{txn_count}',
+              q.trailing_weeks, q.min_history_weeks, q.week_drop_pct, q.week_z, q.confirm_weeks, q.quarter_drop_pct,
+              q.cusum_k, q.cusum_h, q.z_clip, q.drift_drop_pct, q.min_noise_pct, q.holiday_weeks,
+              q.warning_drop_pct, q.critical_drop_pct, q.snooze_weeks)::bankcrm.churn_policy);
+SELECT name, (bankcrm.churn_policy_for('corporate')).name AS corporate FROM pol, LATERAL (SELECT (p).name) n;
+
+-- 6. the insert path, the scan, alerts, task force
+INSERT INTO bankcrm.region (region_code, name, province) VALUES ('CN-BJ', 'Beijing', 'Beijing');
+INSERT INTO bankcrm.branch (branch_id, code, name, region_code) VALUES (1, 'BJ01', 'Beijing Main', 'CN-BJ');
+INSERT INTO bankcrm.team (team_id, branch_id, name) VALUES (1, 1, 'Corporate 1');
+INSERT INTO bankcrm.staff (staff_id, name, role_kind, branch_id, team_id) VALUES
+	(1, 'Manager Wang', 'branch_manager', 1, NULL), (2, 'RM Li', 'rm', 1, 1);
+INSERT INTO bankcrm.party (party_id, kind, name, region_code, status, home_branch_id) VALUES
+	(1, 'corporate', 'Sliding Co', 'CN-BJ', 'active', 1), (2, 'corporate', 'Steady Co', 'CN-BJ', 'active', 1);
+INSERT INTO bankcrm.coverage (party_id, staff_id, role, valid_from) VALUES (1, 2, 'primary_rm', '2020-01-01');
+INSERT INTO bankcrm.activity_weekly (party_id, week, loan_volume, txn_volume, txn_count)
+SELECT p, '2026-01-05'::date + 7 * i, 0, CASE WHEN p = 1 AND i >= 8 THEN 60 ELSE 100 END, 0
+  FROM generate_series(1, 2) p, generate_series(0, 9) i;
+-- NaN, infinity and negative volumes are refused at insert
+INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (2, '2026-03-16', 'NaN');
+INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (2, '2026-03-16', '-1');
+-- the trigger kept the series and marked both parties
+SELECT party_id, array_dims(series) FROM bankcrm_churn.churn_series ORDER BY party_id;
+SELECT party_id FROM bankcrm_churn.churn_dirty ORDER BY party_id;
+UPDATE bankcrm.churn_policy SET party_kind = 'corporate' WHERE name = 'short';
+SELECT * FROM bankcrm.churn_scan();
+SELECT alert_id, party_id, metric, state, severity, rule, first_week, last_week, round(level_drop_pct::numeric, 2) AS drop,
+       branch_id, branch_manager_id, rm_id, team_id
+  FROM bankcrm.churn_alert ORDER BY alert_id;
+-- a scan again raises nothing new
+SELECT * FROM bankcrm.churn_scan();
+-- the slide goes on: the monitor's batch function escalates the alert
+INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (1, '2026-03-16', 60), (2, '2026-03-16', 100);
+SELECT bankcrm.churn_process_dirty(10);
+SELECT count(*) FROM bankcrm_churn.churn_dirty;
+SELECT alert_id, severity, last_week, round(level_drop_pct::numeric, 2) AS drop, escalated_at IS NOT NULL AS escalated
+  FROM bankcrm.churn_alert ORDER BY alert_id;
+SELECT alert_id, event, from_state, to_state, severity FROM bankcrm.churn_alert_history ORDER BY history_id;
+-- one active alert per party and metric
+INSERT INTO bankcrm.churn_alert (party_id, metric, severity, rule, first_week, last_week)
+VALUES (1, 'txn_volume', 'watch', 'drift', '2026-03-16', '2026-03-16');
+SELECT * FROM bankcrm.churn_scan('2026-03-17');
+-- historical scan: an older week does not lower the severity
+SELECT * FROM bankcrm.churn_scan('2026-03-02');
+SELECT alert_id, severity, last_week FROM bankcrm.churn_alert ORDER BY alert_id;
+
+-- 7. the lifecycle (the churn_alert process) and remediation
+SELECT bankcrm.churn_alert_fire(1, 'acknowledge', 'Called the treasurer.');
+SELECT bankcrm.churn_remediation_log(1, 'fee_waiver', 'Waived account fees for a quarter.', 2);
+SELECT bankcrm.churn_remediation_log(1, 'free_lunch');
+SELECT bankcrm.churn_alert_fire(1, 'dismiss');
+SELECT bankcrm.churn_remediation_outcome(1, 'delighted');
+SELECT bankcrm.churn_remediation_outcome(1, 'retained');
+SELECT bankcrm.churn_alert_fire(1, 'resolve');
+SELECT bankcrm.churn_remediation_log(1, 'marketing');
+SELECT bankcrm.churn_alert_fire(42, 'resolve');
+UPDATE bankcrm.churn_alert SET state = 'open' WHERE alert_id = 1;
+SELECT alert_id, state, closed_at IS NOT NULL AS closed, note FROM bankcrm.churn_alert ORDER BY alert_id;
+SELECT remediation_id, alert_id, party_id, action, staff_id, outcome FROM bankcrm.churn_remediation;
+SELECT event, from_state, to_state FROM bankcrm.churn_alert_history WHERE alert_id = 1 ORDER BY history_id;
+-- closed recently at warning: no new alert of the same severity (snooze)
+SELECT * FROM bankcrm.churn_scan();
+
+-- 8. the dashboard and the summary
+SELECT alert_id, party_id, party_name, branch_name, severity, state, metric, weeks_open, sparkline
+  FROM bankcrm.churn_dashboard ORDER BY alert_id;
+SELECT * FROM bankcrm.churn_alert_summary ORDER BY branch_id, severity, state;
+
+-- 9. changes and deletes rebuild the series
+UPDATE bankcrm.activity_weekly SET txn_volume = 7 WHERE party_id = 2 AND week = '2026-03-16';
+DELETE FROM bankcrm.activity_weekly WHERE party_id = 2 AND week >= '2026-03-02';
+SELECT week, txn_volume FROM bankcrm_churn.churn_series s, bankcrm.churn_series_unnest(s.series) u
+ WHERE s.party_id = 2 ORDER BY week DESC LIMIT 2;
+DELETE FROM bankcrm.activity_weekly WHERE party_id = 2;
+SELECT count(*) FROM bankcrm_churn.churn_series WHERE party_id = 2;
+SELECT * FROM bankcrm.churn_deviation(2);
+SELECT metric, week, round(level_drop_pct::numeric, 2) AS drop, severity FROM bankcrm.churn_deviation(1);
+SELECT bankcrm.churn_process_dirty(0);
+TRUNCATE bankcrm.activity_weekly;
+SELECT count(*) FROM bankcrm_churn.churn_series;

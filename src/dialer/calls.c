@@ -1,0 +1,372 @@
+/*-------------------------------------------------------------------------
+ *
+ * calls.c
+ *	  The dialer's attempts in flight: matching the PBX's events to the
+ *	  attempts, deciding their outcomes, reconciliation and timeouts.
+ *
+ * Every attempt the worker has sent (or took over from a previous worker)
+ * is a DialerCall in a hash table keyed by attempt id.  Events find their
+ * attempt by the ActionID (the attempt id) or by one of our channel ids,
+ * "bankcrm-<database oid>-<attempt id>-a|b"; events of other channels are
+ * ignored.  An attempt is finished when the OriginateResponse and the
+ * customer leg's Hangup have both arrived, when the Originate was refused,
+ * when its OriginateResponse reported a failure and no Hangup followed
+ * within a grace period, or when it exceeded dial timeout +
+ * bankcrm.dialer_call_timeout ("unknown").  A finished attempt moves to the
+ * batch that dialer_db.c writes with bankcrm.dialer_finish().
+ *
+ * Reconciliation: after every login the worker sends CoreShowChannels.  An
+ * attempt with no live channel on the PBX is finished with what is known of
+ * it (the OriginateResponse Reason if it came, else "unknown"); one with a
+ * live channel is left to its events.
+ *
+ * Nothing here touches the database or the socket, and nothing blocks; all
+ * of it runs in the worker process, on the worker's own state.
+ *
+ * Copyright (c) 2026, bankcrm developers
+ *
+ * IDENTIFICATION
+ *	  src/dialer/calls.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <errno.h>
+
+#include "utils/hsearch.h"
+#include "utils/timestamp.h"
+
+#include "ami.h"
+#include "worker.h"
+
+/* a failed OriginateResponse waits this long for the customer leg's Hangup */
+#define DIALER_HANGUP_GRACE_MS	3000
+
+/* ------------------------------------------------------------------------
+ * channel and action ids
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * DialerChannelId
+ *		The channel id of leg 'a' (the agent side) or 'b' (the customer) of an
+ *		attempt: "bankcrm-<database oid>-<attempt id>-<leg>".
+ */
+void
+DialerChannelId(const DialerWorker *w, int64 attempt_id, char leg, char *buf, size_t len)
+{
+	snprintf(buf, len, "bankcrm-%u-" INT64_FORMAT "-%c", w->dboid, attempt_id, leg);
+}
+
+/* the attempt id and leg ('a' or 'b') of one of our channel ids; false if not ours */
+static bool
+dialer_parse_channel_id(const DialerWorker *w, const char *id, int64 *attempt_id, char *leg)
+{
+	char		prefix[32];
+	size_t		plen;
+	const char *p;
+	int64		v = 0;
+
+	if (id == NULL)
+		return false;
+	snprintf(prefix, sizeof(prefix), "bankcrm-%u-", w->dboid);
+	plen = strlen(prefix);
+	if (strncmp(id, prefix, plen) != 0)
+		return false;
+	p = id + plen;
+	if (*p < '0' || *p > '9')
+		return false;
+	while (*p >= '0' && *p <= '9')
+	{
+		if (v > (PG_INT64_MAX - 9) / 10)
+			return false;
+		v = v * 10 + (*p++ - '0');
+	}
+	if (p[0] != '-' || (p[1] != 'a' && p[1] != 'b') || p[2] != '\0')
+		return false;
+	*attempt_id = v;
+	*leg = p[1];
+	return true;
+}
+
+/*
+ * DialerParseActionId
+ *		The attempt id an ActionID names (all digits), or 0.
+ */
+int64
+DialerParseActionId(const char *id)
+{
+	int64		v = 0;
+
+	if (id == NULL || *id == '\0')
+		return 0;
+	for (; *id; id++)
+	{
+		if (*id < '0' || *id > '9' || v > (PG_INT64_MAX - 9) / 10)
+			return 0;
+		v = v * 10 + (*id - '0');
+	}
+	return v;
+}
+
+/* a header's integer value, dflt if absent or not a plausible integer */
+static int
+dialer_int(const char *s, int dflt)
+{
+	char	   *end;
+	long		v;
+
+	if (s == NULL || *s == '\0')
+		return dflt;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || v < -1000000 || v > 1000000)
+		return dflt;
+	return (int) v;
+}
+
+/* ------------------------------------------------------------------------
+ * outcomes
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * DialerFinishCall
+ *		Move a call from the table to the batch that dialer_finish() will
+ *		write (DialerFlush).  When the database has not taken outcomes for a
+ *		long time the batch is full and the oldest outcome is dropped, with a
+ *		WARNING.
+ */
+void
+DialerFinishCall(DialerWorker *w, DialerCall *c, AmiOutcome outcome, const char *detail)
+{
+	DialerDone *d;
+	bool		found;
+
+	if (w->ndone >= DIALER_FINISH_BATCH * 4)
+	{
+		/* the database has been failing for a long time: keep the newest */
+		ereport(WARNING,
+				(errmsg("dialer for PBX %d dropped the outcome of attempt " INT64_FORMAT, w->pbx_id, w->done[0].attempt_id),
+				 errdetail("The outcomes could not be written for too long.")));
+		memmove(&w->done[0], &w->done[1], sizeof(DialerDone) * (w->ndone - 1));
+		w->ndone--;
+	}
+	d = &w->done[w->ndone++];
+	memset(d, 0, sizeof(*d));
+	d->attempt_id = c->attempt_id;
+	d->outcome = outcome;
+	d->reason = c->reason;
+	d->cause = c->cause;
+	strlcpy(d->dial_status, c->dial_status, sizeof(d->dial_status));
+	d->sent_at = c->sent_at;
+	d->answered_at = c->answered_at;
+	d->ended_at = GetCurrentTimestamp();
+	if (detail)
+		strlcpy(d->detail, detail, sizeof(d->detail));
+	hash_search(w->calls, &c->attempt_id, HASH_REMOVE, &found);
+}
+
+/* what the evidence gathered for a call says */
+static AmiOutcome
+dialer_resolve(const DialerCall *c)
+{
+	if (c->reason < 0 && c->cause < 0 && c->dial_status[0] == '\0')
+		return AMI_OUTCOME_UNKNOWN;
+	return AmiOutcomeResolve(c->reason, c->dial_status[0] ? c->dial_status : NULL, c->cause);
+}
+
+/* finish the call if everything needed has arrived */
+static void
+dialer_maybe_finish(DialerWorker *w, DialerCall *c)
+{
+	if (c->got_response && c->got_hangup)
+		DialerFinishCall(w, c, dialer_resolve(c), NULL);
+	else if (c->got_response && c->reason != 4 && c->grace_until == 0)
+		c->grace_until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), DIALER_HANGUP_GRACE_MS);
+}
+
+/*
+ * DialerReconciled
+ *		CoreShowChannelsComplete (or a failed CoreShowChannels): finish the
+ *		calls being reconciled that the PBX no longer has.
+ */
+void
+DialerReconciled(DialerWorker *w)
+{
+	HASH_SEQ_STATUS seq;
+	DialerCall *c;
+	int64	   *gone;
+	int			ngone = 0;
+	int			i;
+
+	gone = palloc(sizeof(int64) * (hash_get_num_entries(w->calls) + 1));
+	hash_seq_init(&seq, w->calls);
+	while ((c = hash_seq_search(&seq)) != NULL)
+	{
+		if (!c->reconcile)
+			continue;
+		c->reconcile = false;
+		if (!c->seen_live)
+			gone[ngone++] = c->attempt_id;
+	}
+	for (i = 0; i < ngone; i++)
+	{
+		c = hash_search(w->calls, &gone[i], HASH_FIND, NULL);
+		if (c == NULL)
+			continue;
+		if (c->got_response || c->got_hangup || c->dial_status[0])
+			DialerFinishCall(w, c, dialer_resolve(c), "the call ended while the PBX link was down");
+		else
+			DialerFinishCall(w, c, AMI_OUTCOME_UNKNOWN,
+							 "no trace of the call on the PBX after the link was lost");
+	}
+	pfree(gone);
+	w->reconciling = false;
+	if (ngone > 0)
+		ereport(LOG, (errmsg("dialer for PBX %d reconciled %d attempts that were in flight", w->pbx_id, ngone)));
+}
+
+/* ------------------------------------------------------------------------
+ * events
+ * ------------------------------------------------------------------------
+ */
+
+/* the call an event belongs to, by one of the channel-id headers */
+static DialerCall *
+dialer_event_call(DialerWorker *w, const AmiMessage *m, const char *key, char *leg)
+{
+	int64		id;
+
+	if (!dialer_parse_channel_id(w, AmiMessageGet(m, key), &id, leg))
+		return NULL;
+	return hash_search(w->calls, &id, HASH_FIND, NULL);
+}
+
+/*
+ * DialerOnEvent
+ *		An AMI event: OriginateResponse, DialEnd and the customer leg's Hangup
+ *		gather the evidence of a call; CoreShowChannel and
+ *		CoreShowChannelsComplete drive the reconciliation.
+ */
+void
+DialerOnEvent(DialerWorker *w, const AmiMessage *m)
+{
+	const char *ev = AmiMessageEvent(m);
+	DialerCall *c;
+	char		leg;
+
+	if (ev == NULL)
+		return;
+	if (strcmp(ev, "OriginateResponse") == 0)
+	{
+		int64		id = DialerParseActionId(AmiMessageActionId(m));
+
+		c = id > 0 ? hash_search(w->calls, &id, HASH_FIND, NULL) : NULL;
+		if (c == NULL)
+			c = dialer_event_call(w, m, "Uniqueid", &leg);
+		if (c == NULL)
+			return;
+		c->got_response = true;
+		c->reason = dialer_int(AmiMessageGet(m, "Reason"), 0);
+		if (c->reason == 4 && c->answered_at == 0)
+			c->answered_at = GetCurrentTimestamp();
+		dialer_maybe_finish(w, c);
+	}
+	else if (strcmp(ev, "DialEnd") == 0)
+	{
+		const char *status = AmiMessageGet(m, "DialStatus");
+
+		c = dialer_event_call(w, m, "DestLinkedid", &leg);
+		if (c == NULL)
+			c = dialer_event_call(w, m, "Linkedid", &leg);
+		if (c == NULL || status == NULL)
+			return;
+		strlcpy(c->dial_status, status, sizeof(c->dial_status));
+		if (strcmp(status, "ANSWER") == 0 && c->answered_at == 0)
+			c->answered_at = GetCurrentTimestamp();
+	}
+	else if (strcmp(ev, "Hangup") == 0)
+	{
+		c = dialer_event_call(w, m, "Uniqueid", &leg);
+		if (c == NULL || leg != 'b')
+			return;
+		c->got_hangup = true;
+		c->cause = dialer_int(AmiMessageGet(m, "Cause"), 0);
+		c->seen_live = false;
+		if (c->reconcile || !c->got_response)
+		{
+			/* OriginateResponse missed (link lost) or still to come */
+			if (c->reconcile || c->sent_at == 0)
+				DialerFinishCall(w, c, dialer_resolve(c), "outcome taken from the hangup; the OriginateResponse was missed");
+			else if (c->grace_until == 0)
+				c->grace_until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), DIALER_HANGUP_GRACE_MS);
+			return;
+		}
+		dialer_maybe_finish(w, c);
+	}
+	else if (strcmp(ev, "CoreShowChannel") == 0)
+	{
+		c = dialer_event_call(w, m, "Linkedid", &leg);
+		if (c == NULL)
+			c = dialer_event_call(w, m, "Uniqueid", &leg);
+		if (c)
+			c->seen_live = true;
+	}
+	else if (strcmp(ev, "CoreShowChannelsComplete") == 0)
+	{
+		if (w->reconciling)
+			DialerReconciled(w);
+	}
+}
+
+/* ------------------------------------------------------------------------
+ * timeouts
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * DialerSweep
+ *		Finish the calls past their deadline ("unknown") and the failed calls
+ *		whose Hangup never came within the grace period.
+ */
+void
+DialerSweep(DialerWorker *w, TimestampTz now)
+{
+	HASH_SEQ_STATUS seq;
+	DialerCall *c;
+	int64	   *late;
+	bool	   *timed_out;
+	int			nlate = 0;
+	int			i;
+
+	late = palloc(sizeof(int64) * (hash_get_num_entries(w->calls) + 1));
+	timed_out = palloc(sizeof(bool) * (hash_get_num_entries(w->calls) + 1));
+	hash_seq_init(&seq, w->calls);
+	while ((c = hash_seq_search(&seq)) != NULL)
+	{
+		if (c->grace_until != 0 && now >= c->grace_until && !c->reconcile)
+		{
+			timed_out[nlate] = false;
+			late[nlate++] = c->attempt_id;
+		}
+		else if (c->deadline != 0 && now >= c->deadline)
+		{
+			timed_out[nlate] = true;
+			late[nlate++] = c->attempt_id;
+		}
+	}
+	for (i = 0; i < nlate; i++)
+	{
+		c = hash_search(w->calls, &late[i], HASH_FIND, NULL);
+		if (c == NULL)
+			continue;
+		if (timed_out[i])
+			DialerFinishCall(w, c, AMI_OUTCOME_UNKNOWN, "no outcome before the call timeout");
+		else
+			DialerFinishCall(w, c, dialer_resolve(c), NULL);
+	}
+	pfree(late);
+	pfree(timed_out);
+}

@@ -1,0 +1,484 @@
+/*-------------------------------------------------------------------------
+ *
+ * dialer_db.c
+ *	  The dialer worker's database side: taking over at start, reading the
+ *	  pbx row, claiming due attempts, recording outcomes and writing
+ *	  dialer_state.
+ *
+ * Every function here runs one short transaction of its own, in the shape
+ * of worker_spi.c: StartTransactionCommand, SPI_connect, a snapshot, then
+ * SPI_execute_with_args with parameters, then commit and back to the loop
+ * context.  None is ever open while the worker waits on the socket.  Errors
+ * inside a transaction are caught, logged as a WARNING and the transaction
+ * aborted (dialer_recover), so a database hiccup never ends the worker:
+ * failed claims and failed outcome writes are retried a second later, and
+ * the finished attempts are kept in memory until they are written.
+ *
+ * bankcrm.dialer_claim() takes due attempts FOR UPDATE SKIP LOCKED, checks
+ * them at the moment of dialing and marks them "dialing"; that transaction
+ * commits before any Originate for them is written.  bankcrm.dialer_finish()
+ * writes the contact rows, fires the lead events and queues retries for a
+ * batch of finished attempts.
+ *
+ * At start the worker takes the session advisory lock (DIALER_LOCK_KEY,
+ * pbx_id) that makes it the only worker of its PBX in the database, and
+ * loads the attempts a previous worker left "dialing", to be reconciled
+ * after login.
+ *
+ * Copyright (c) 2026, bankcrm developers
+ *
+ * IDENTIFICATION
+ *	  src/dialer/dialer_db.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "tcop/tcopprot.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+#include "utils/timestamp.h"
+
+#include "ami.h"
+#include "worker.h"
+
+/* session advisory lock (key1, pbx_id) held by the worker of a PBX; see dialer_pid() */
+#define DIALER_LOCK_KEY		1684630898
+
+/* ------------------------------------------------------------------------
+ * transactions
+ * ------------------------------------------------------------------------
+ */
+
+static void
+dialer_begin(const char *what)
+{
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	SPI_connect();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	debug_query_string = what;
+	pgstat_report_activity(STATE_RUNNING, what);
+}
+
+static void
+dialer_commit(DialerWorker *w)
+{
+	SPI_finish();
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	debug_query_string = NULL;
+	pgstat_report_stat(true);
+	pgstat_report_activity(STATE_IDLE, NULL);
+	MemoryContextSwitchTo(w->loop_cxt);
+}
+
+/* after an ERROR inside dialer_begin/commit: log it and go on */
+static void
+dialer_recover(DialerWorker *w, MemoryContext cxt, const char *what)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	SPI_finish();
+	debug_query_string = NULL;
+	pgstat_report_activity(STATE_IDLE, NULL);
+	MemoryContextSwitchTo(w->loop_cxt);
+	ereport(WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("dialer for PBX %d could not %s: %s", w->pbx_id, what, edata->message)));
+	FreeErrorData(edata);
+}
+
+/* write dialer_state; caller is inside dialer_begin */
+static void
+dialer_write_state(DialerWorker *w, const char *state)
+{
+	Oid			argtypes[6] = {INT4OID, INT4OID, TEXTOID, TIMESTAMPTZOID, TEXTOID, INT4OID};
+	Datum		values[6];
+	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+
+	values[0] = Int32GetDatum(w->pbx_id);
+	values[1] = Int32GetDatum(MyProcPid);
+	values[2] = CStringGetTextDatum(state);
+	values[3] = TimestampTzGetDatum(w->connected_since);
+	if (w->connected_since == 0)
+		nulls[3] = 'n';
+	values[4] = CStringGetTextDatum(w->last_error);
+	if (w->last_error[0] == '\0')
+		nulls[4] = 'n';
+	values[5] = Int32GetDatum(w->reconnects);
+	if (SPI_execute_with_args(
+							  "INSERT INTO bankcrm.dialer_state AS s (pbx_id, pid, state, started_at, connected_since, last_error, last_error_at, reconnects, updated_at) "
+							  "VALUES ($1, $2, $3, now(), $4, $5, CASE WHEN $5 IS NOT NULL THEN now() END, $6, now()) "
+							  "ON CONFLICT (pbx_id) DO UPDATE SET pid = $2, state = $3, connected_since = $4, "
+							  "last_error = COALESCE($5, s.last_error), "
+							  "last_error_at = CASE WHEN $5 IS DISTINCT FROM s.last_error AND $5 IS NOT NULL THEN now() ELSE s.last_error_at END, "
+							  "reconnects = $6, updated_at = now()",
+							  6, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not write dialer_state");
+}
+
+static const char *
+dialer_state_name(DialerConnState s)
+{
+	switch (s)
+	{
+		case DIALER_DISCONNECTED:
+		case DIALER_CONNECTING:
+		case DIALER_GREETING:
+			return "connecting";
+		case DIALER_CHALLENGE_SENT:
+		case DIALER_LOGIN_SENT:
+			return "login";
+		case DIALER_READY:
+			return "ready";
+		case DIALER_BACKOFF:
+			return "backoff";
+	}
+	return "connecting";
+}
+
+/*
+ * DialerReportState
+ *		Record the connection state in dialer_state, if it changed since the
+ *		last time.
+ */
+void
+DialerReportState(DialerWorker *w)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	if (!w->status_dirty)
+		return;
+	w->status_dirty = false;
+	PG_TRY();
+	{
+		dialer_begin("bankcrm dialer: state");
+		dialer_write_state(w, dialer_state_name(w->state));
+		dialer_commit(w);
+	}
+	PG_CATCH();
+	{
+		dialer_recover(w, cxt, "record its state");
+	}
+	PG_END_TRY();
+}
+
+/* read the pbx row; false if it is gone */
+static bool
+dialer_load_pbx(DialerWorker *w, DialerPbx *pbx)
+{
+	Oid			argtypes[1] = {INT4OID};
+	Datum		values[1] = {Int32GetDatum(w->pbx_id)};
+	bool		found = false;
+
+	if (SPI_execute_with_args("SELECT name, host, port, username, secret, max_channels, max_cps FROM bankcrm.pbx WHERE pbx_id = $1",
+							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the pbx row");
+	if (SPI_processed == 1)
+	{
+		HeapTuple	t = SPI_tuptable->vals[0];
+		TupleDesc	d = SPI_tuptable->tupdesc;
+		bool		isnull;
+
+		memset(pbx, 0, sizeof(*pbx));
+		strlcpy(pbx->name, SPI_getvalue(t, d, 1), sizeof(pbx->name));
+		strlcpy(pbx->host, SPI_getvalue(t, d, 2), sizeof(pbx->host));
+		pbx->port = DatumGetInt32(SPI_getbinval(t, d, 3, &isnull));
+		strlcpy(pbx->username, SPI_getvalue(t, d, 4), sizeof(pbx->username));
+		strlcpy(pbx->secret, SPI_getvalue(t, d, 5), sizeof(pbx->secret));
+		pbx->max_channels = DatumGetInt32(SPI_getbinval(t, d, 6, &isnull));
+		pbx->max_cps = DatumGetFloat8(SPI_getbinval(t, d, 7, &isnull));
+		found = true;
+	}
+	return found;
+}
+
+/* attempts a previous worker left dialing: track them until reconciled */
+static void
+dialer_load_inflight(DialerWorker *w)
+{
+	Oid			argtypes[2] = {INT4OID, INT4OID};
+	Datum		values[2] = {Int32GetDatum(w->pbx_id), Int32GetDatum(bankcrm_dialer_call_timeout)};
+	uint64		i;
+
+	if (SPI_execute_with_args("SELECT a.attempt_id, a.dialed_at + make_interval(secs => (s.dial_timeout_ms / 1000.0) + $2) "
+							  "FROM bankcrm.call_attempt a JOIN bankcrm.dial_settings s USING (campaign_id) "
+							  "WHERE a.pbx_id = $1 AND a.state = 'dialing'",
+							  2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "could not read the attempts in flight");
+	for (i = 0; i < SPI_processed; i++)
+	{
+		bool		isnull;
+		int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+		TimestampTz deadline = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		bool		found;
+		DialerCall *c = hash_search(w->calls, &id, HASH_ENTER, &found);
+
+		if (!found)
+		{
+			memset(((char *) c) + sizeof(int64), 0, sizeof(DialerCall) - sizeof(int64));
+			c->reason = -1;
+			c->cause = -1;
+			c->deadline = deadline;
+			c->reconcile = true;
+		}
+	}
+	if (SPI_processed > 0)
+		ereport(LOG,
+				(errmsg("dialer for PBX %d found %d attempts left in flight", w->pbx_id, (int) SPI_processed),
+				 errdetail("They are reconciled with the PBX's channels after login and never dialed again.")));
+}
+
+/*
+ * DialerFlush
+ *		Write up to DIALER_FINISH_BATCH finished attempts with
+ *		bankcrm.dialer_finish(); on an error keep them and try again in a
+ *		second.
+ */
+void
+DialerFlush(DialerWorker *w)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	int			n = w->ndone < DIALER_FINISH_BATCH ? w->ndone : DIALER_FINISH_BATCH;
+
+	if (n == 0 || GetCurrentTimestamp() < w->next_flush)
+		return;
+	PG_TRY();
+	{
+		Datum	   *ids = palloc(sizeof(Datum) * n);
+		Datum	   *outs = palloc(sizeof(Datum) * n);
+		Datum	   *reasons = palloc(sizeof(Datum) * n);
+		Datum	   *statuses = palloc(sizeof(Datum) * n);
+		Datum	   *causes = palloc(sizeof(Datum) * n);
+		Datum	   *sents = palloc(sizeof(Datum) * n);
+		Datum	   *answers = palloc(sizeof(Datum) * n);
+		Datum	   *ends = palloc(sizeof(Datum) * n);
+		Datum	   *details = palloc(sizeof(Datum) * n);
+		bool	   *nreason = palloc(sizeof(bool) * n);
+		bool	   *nstatus = palloc(sizeof(bool) * n);
+		bool	   *ncause = palloc(sizeof(bool) * n);
+		bool	   *nsent = palloc(sizeof(bool) * n);
+		bool	   *nanswer = palloc(sizeof(bool) * n);
+		bool	   *ndetail = palloc(sizeof(bool) * n);
+		bool	   *nnone = palloc0(sizeof(bool) * n);
+		int			dims[1] = {n};
+		int			lbs[1] = {1};
+		Oid			argtypes[9] = {INT8ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, INT4ARRAYOID,
+		TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID};
+		Datum		values[9];
+		int			i;
+
+		for (i = 0; i < n; i++)
+		{
+			DialerDone *d = &w->done[i];
+
+			ids[i] = Int64GetDatum(d->attempt_id);
+			outs[i] = CStringGetTextDatum(AmiOutcomeName(d->outcome));
+			reasons[i] = Int32GetDatum(d->reason);
+			nreason[i] = d->reason < 0;
+			statuses[i] = CStringGetTextDatum(d->dial_status);
+			nstatus[i] = d->dial_status[0] == '\0';
+			causes[i] = Int32GetDatum(d->cause);
+			ncause[i] = d->cause < 0;
+			sents[i] = TimestampTzGetDatum(d->sent_at);
+			nsent[i] = d->sent_at == 0;
+			answers[i] = TimestampTzGetDatum(d->answered_at);
+			nanswer[i] = d->answered_at == 0;
+			ends[i] = TimestampTzGetDatum(d->ended_at);
+			details[i] = CStringGetTextDatum(d->detail);
+			ndetail[i] = d->detail[0] == '\0';
+		}
+		dialer_begin("bankcrm dialer: record outcomes");
+		values[0] = PointerGetDatum(construct_md_array(ids, nnone, 1, dims, lbs, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		values[1] = PointerGetDatum(construct_md_array(outs, nnone, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+		values[2] = PointerGetDatum(construct_md_array(reasons, nreason, 1, dims, lbs, INT4OID, 4, true, TYPALIGN_INT));
+		values[3] = PointerGetDatum(construct_md_array(statuses, nstatus, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+		values[4] = PointerGetDatum(construct_md_array(causes, ncause, 1, dims, lbs, INT4OID, 4, true, TYPALIGN_INT));
+		values[5] = PointerGetDatum(construct_md_array(sents, nsent, 1, dims, lbs, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		values[6] = PointerGetDatum(construct_md_array(answers, nanswer, 1, dims, lbs, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		values[7] = PointerGetDatum(construct_md_array(ends, nnone, 1, dims, lbs, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		values[8] = PointerGetDatum(construct_md_array(details, ndetail, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+		if (SPI_execute_with_args("SELECT bankcrm.dialer_finish($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+								  9, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not record the outcomes");
+		dialer_commit(w);
+		memmove(&w->done[0], &w->done[n], sizeof(DialerDone) * (w->ndone - n));
+		w->ndone -= n;
+	}
+	PG_CATCH();
+	{
+		dialer_recover(w, cxt, "record call outcomes");
+		/* keep them and try again in a second */
+		w->next_flush = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000);
+	}
+	PG_END_TRY();
+}
+
+/* ------------------------------------------------------------------------
+ * claiming and finishing attempts
+ * ------------------------------------------------------------------------
+ */
+
+/*
+ * DialerClaimAttempts
+ *		Claim at most "budget" due attempts and commit them as dialing; fills
+ *		cl (in the loop context).  On an error cl->n is 0 and the next poll
+ *		waits a second.
+ */
+void
+DialerClaimAttempts(DialerWorker *w, int budget, DialerClaim *cl)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	cl->n = 0;
+	PG_TRY();
+	{
+		Oid			argtypes[2] = {INT4OID, INT4OID};
+		Datum		values[2] = {Int32GetDatum(w->pbx_id), Int32GetDatum(budget)};
+		int			n;
+		int			i;
+
+		dialer_begin("bankcrm dialer: claim due attempts");
+		if (SPI_execute_with_args("SELECT attempt_id, channel, context, exten, timeout_ms, caller_id FROM bankcrm.dialer_claim($1, $2)",
+								  2, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not claim attempts");
+		n = (int) SPI_processed;
+		if (n > 0)
+		{
+			MemoryContext spi = MemoryContextSwitchTo(w->loop_cxt);
+
+			cl->ids = palloc(sizeof(int64) * n);
+			cl->channels = palloc(sizeof(char *) * n);
+			cl->contexts = palloc(sizeof(char *) * n);
+			cl->extens = palloc(sizeof(char *) * n);
+			cl->timeouts = palloc(sizeof(int) * n);
+			cl->callerids = palloc(sizeof(char *) * n);
+			for (i = 0; i < n; i++)
+			{
+				HeapTuple	t = SPI_tuptable->vals[i];
+				TupleDesc	d = SPI_tuptable->tupdesc;
+				bool		isnull;
+				char	   *v;
+
+				cl->ids[i] = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
+				v = SPI_getvalue(t, d, 2);
+				cl->channels[i] = v ? pstrdup(v) : NULL;
+				v = SPI_getvalue(t, d, 3);
+				cl->contexts[i] = v ? pstrdup(v) : NULL;
+				v = SPI_getvalue(t, d, 4);
+				cl->extens[i] = v ? pstrdup(v) : NULL;
+				cl->timeouts[i] = DatumGetInt32(SPI_getbinval(t, d, 5, &isnull));
+				v = SPI_getvalue(t, d, 6);
+				cl->callerids[i] = v ? pstrdup(v) : NULL;
+			}
+			MemoryContextSwitchTo(spi);
+		}
+		/* the attempts are "dialing" in the database before any Originate leaves */
+		dialer_commit(w);
+		cl->n = n;
+	}
+	PG_CATCH();
+	{
+		dialer_recover(w, cxt, "claim due attempts");
+		cl->n = 0;
+		/* do not repeat a failing query ten times a second */
+		w->next_poll = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * DialerReadPbx
+ *		Reread the pbx row into *pbx: 1 if found, 0 if it was deleted, -1 if
+ *		it could not be read (logged; the caller keeps what it has).
+ */
+int
+DialerReadPbx(DialerWorker *w, DialerPbx *pbx)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	volatile int found = -1;
+
+	PG_TRY();
+	{
+		dialer_begin("bankcrm dialer: read pbx");
+		found = dialer_load_pbx(w, pbx) ? 1 : 0;
+		dialer_commit(w);
+	}
+	PG_CATCH();
+	{
+		dialer_recover(w, cxt, "read its PBX row");
+	}
+	PG_END_TRY();
+	return found;
+}
+
+/*
+ * DialerReportExit
+ *		Record in dialer_state that the worker stopped.
+ */
+void
+DialerReportExit(DialerWorker *w)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		dialer_begin("bankcrm dialer: stop");
+		dialer_write_state(w, "exited");
+		dialer_commit(w);
+	}
+	PG_CATCH();
+	{
+		dialer_recover(w, cxt, "record its state");
+	}
+	PG_END_TRY();
+}
+
+/*
+ * DialerTakeOver
+ *		At start: take the PBX's advisory lock, read the pbx row, record the
+ *		state "starting" and track the attempts a previous worker left in
+ *		flight, in one transaction.  False if another worker holds the lock;
+ *		*have_pbx is false if the PBX does not exist.
+ */
+bool
+DialerTakeOver(DialerWorker *w, bool *have_pbx)
+{
+	bool		locked = false;
+
+	*have_pbx = false;
+	dialer_begin("bankcrm dialer: start");
+	if (!RecoveryInProgress() && !IsBinaryUpgrade && OidIsValid(get_extension_oid("bankcrm", true)))
+	{
+		Oid			argtypes[2] = {INT4OID, INT4OID};
+		Datum		values[2] = {Int32GetDatum(DIALER_LOCK_KEY), Int32GetDatum(w->pbx_id)};
+		bool		isnull;
+
+		if (SPI_execute_with_args("SELECT pg_try_advisory_lock($1, $2)", 2, argtypes, values, NULL, false, 1) == SPI_OK_SELECT &&
+			SPI_processed == 1)
+			locked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		if (locked)
+			*have_pbx = dialer_load_pbx(w, &w->pbx);
+		if (locked && *have_pbx)
+		{
+			dialer_write_state(w, "starting");
+			dialer_load_inflight(w);
+		}
+	}
+	dialer_commit(w);
+	return locked;
+}

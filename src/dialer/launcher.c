@@ -1,0 +1,292 @@
+/*-------------------------------------------------------------------------
+ *
+ * launcher.c
+ *	  Starting dialer workers: the bankcrm.dialer_* GUCs,
+ *	  bankcrm.dialer_launch(pbx_id) and the autostart launcher.
+ *
+ * Dialer workers are dynamic background workers, one per PBX and database
+ * (worker.c).  bankcrm.dialer_launch(pbx_id) registers one from a backend
+ * and waits until it runs, as worker_spi_launch does; it returns the
+ * process id of the worker already serving the PBX, if any (found by
+ * bankcrm.dialer_pid(), which looks for the worker's advisory lock).
+ *
+ * With bankcrm.dialer_autostart on and bankcrm.database set, _PG_init
+ * registers a launcher: a short-lived static worker that, once recovery has
+ * finished, reads the PBXs marked autostart in bankcrm.database, registers
+ * a dialer worker for each and exits.  A worker that finds another one
+ * already serving its PBX exits at once, so starting one twice is harmless.
+ *
+ * Copyright (c) 2026, bankcrm developers
+ *
+ * IDENTIFICATION
+ *	  src/dialer/launcher.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/extension.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "miscadmin.h"
+#include "pgstat.h"
+#include "postmaster/bgworker.h"
+#include "storage/ipc.h"
+#include "tcop/tcopprot.h"
+#include "utils/guc.h"
+#include "utils/memutils.h"
+#include "utils/snapmgr.h"
+
+#include "bankcrm.h"
+#include "worker.h"
+
+/* GUC variables */
+int			bankcrm_dialer_poll_interval = 100;
+int			bankcrm_dialer_ping_interval = 20;
+int			bankcrm_dialer_backoff_min = 500;
+int			bankcrm_dialer_backoff_max = 60000;
+int			bankcrm_dialer_connect_timeout = 5000;
+int			bankcrm_dialer_call_timeout = 3600;
+int			bankcrm_dialer_batch = 200;
+bool		bankcrm_dialer_autostart = true;
+
+/*
+ * DialerDefineGucs
+ *		The bankcrm.dialer_* settings; called from _PG_init.
+ */
+void
+DialerDefineGucs(void)
+{
+	DefineCustomIntVariable("bankcrm.dialer_poll_interval",
+							gettext_noop("Sets how often a dialer worker looks for due call attempts."),
+							NULL,
+							&bankcrm_dialer_poll_interval,
+							100, 1, 60000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("bankcrm.dialer_ping_interval",
+							gettext_noop("Sets the interval of the AMI keepalive Ping."),
+							gettext_noop("A Ping unanswered for 10 seconds ends the session, which is then reconnected."),
+							&bankcrm_dialer_ping_interval,
+							20, 1, 3600,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("bankcrm.dialer_backoff_min",
+							gettext_noop("Sets the first reconnect delay of a dialer worker."),
+							gettext_noop("The delay doubles with every consecutive failure up to bankcrm.dialer_backoff_max, with 12.5 % jitter."),
+							&bankcrm_dialer_backoff_min,
+							500, 10, 600000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("bankcrm.dialer_backoff_max",
+							gettext_noop("Sets the longest reconnect delay of a dialer worker."),
+							NULL,
+							&bankcrm_dialer_backoff_max,
+							60000, 10, 3600000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("bankcrm.dialer_connect_timeout",
+							gettext_noop("Sets how long a dialer worker waits for a TCP connection and the AMI greeting."),
+							NULL,
+							&bankcrm_dialer_connect_timeout,
+							5000, 100, 600000,
+							PGC_SIGHUP, GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("bankcrm.dialer_call_timeout",
+							gettext_noop("Sets how long a call may last beyond its dial timeout before its outcome is recorded as unknown."),
+							NULL,
+							&bankcrm_dialer_call_timeout,
+							3600, 1, 86400,
+							PGC_SIGHUP, GUC_UNIT_S,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("bankcrm.dialer_batch",
+							gettext_noop("Sets the most call attempts a dialer worker takes in one transaction."),
+							NULL,
+							&bankcrm_dialer_batch,
+							200, 1, 10000,
+							PGC_SIGHUP, 0,
+							NULL, NULL, NULL);
+	DefineCustomBoolVariable("bankcrm.dialer_autostart",
+							 gettext_noop("Starts the dialer workers of the PBXs marked autostart in bankcrm.database at server start."),
+							 NULL,
+							 &bankcrm_dialer_autostart,
+							 true,
+							 PGC_POSTMASTER, 0,
+							 NULL, NULL, NULL);
+}
+
+/*
+ * DialerRegisterLauncher
+ *		Register the autostart launcher; called from _PG_init while
+ *		shared_preload_libraries is processed.
+ */
+void
+DialerRegisterLauncher(void)
+{
+	BackgroundWorker worker;
+
+	if (!bankcrm_dialer_autostart || bankcrm_database == NULL || bankcrm_database[0] == '\0')
+		return;
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "bankcrm");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "DialerLauncherMain");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "bankcrm dialer launcher");
+	snprintf(worker.bgw_type, BGW_MAXLEN, "bankcrm dialer launcher");
+	RegisterBackgroundWorker(&worker);
+}
+
+/* fill in and register a dynamic worker for one PBX of database dboid */
+static bool
+dialer_register(int pbx_id, Oid dboid, BackgroundWorkerHandle **handle)
+{
+	BackgroundWorker worker;
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	/* a crash safety net only: a lost PBX link is handled in-process */
+	worker.bgw_restart_time = 5;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "bankcrm");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "DialerWorkerMain");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "bankcrm dialer for PBX %d", pbx_id);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "bankcrm dialer");
+	worker.bgw_main_arg = Int32GetDatum(pbx_id);
+	memcpy(worker.bgw_extra, &dboid, sizeof(Oid));
+	worker.bgw_notify_pid = MyProcPid;
+	return RegisterDynamicBackgroundWorker(&worker, handle);
+}
+
+/* the pid serving a PBX in this database, or 0; caller is connected to SPI */
+static int
+dialer_running_pid(int pbx_id)
+{
+	Oid			argtypes[1] = {INT4OID};
+	Datum		values[1] = {Int32GetDatum(pbx_id)};
+	bool		isnull;
+	int			pid = 0;
+
+	if (SPI_execute_with_args("SELECT bankcrm.dialer_pid($1)", 1, argtypes, values, NULL, true, 1) == SPI_OK_SELECT &&
+		SPI_processed == 1)
+	{
+		Datum		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+
+		if (!isnull)
+			pid = DatumGetInt32(d);
+	}
+	return pid;
+}
+
+PG_FUNCTION_INFO_V1(dialer_launch);
+
+/*
+ * dialer_launch(pbx_id) returns the process id of the PBX's dialer worker,
+ * starting it if none runs in this database.
+ */
+Datum
+dialer_launch(PG_FUNCTION_ARGS)
+{
+	int			pbx_id = PG_GETARG_INT32(0);
+	Oid			argtypes[1] = {INT4OID};
+	Datum		values[1] = {Int32GetDatum(pbx_id)};
+	BackgroundWorkerHandle *handle;
+	BgwHandleStatus status;
+	pid_t		pid;
+	int			running;
+
+	SPI_connect();
+	if (SPI_execute_with_args("SELECT 1 FROM bankcrm.pbx WHERE pbx_id = $1", 1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not look up the PBX");
+	if (SPI_processed == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("PBX %d does not exist", pbx_id)));
+	running = dialer_running_pid(pbx_id);
+	SPI_finish();
+	if (running != 0)
+	{
+		ereport(NOTICE,
+				(errmsg("the dialer for PBX %d is already running", pbx_id),
+				 errdetail("Its process id is %d.", running)));
+		PG_RETURN_INT32(running);
+	}
+
+	if (!dialer_register(pbx_id, MyDatabaseId, &handle))
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("could not register the dialer background worker"),
+				 errhint("You may need to increase max_worker_processes.")));
+	status = WaitForBackgroundWorkerStartup(handle, &pid);
+	if (status == BGWH_STOPPED)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("could not start the dialer background worker"),
+				 errhint("More details may be available in the server log.")));
+	if (status == BGWH_POSTMASTER_DIED)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("cannot start background workers without postmaster"),
+				 errhint("Kill all remaining database processes and restart the database.")));
+	Assert(status == BGWH_STARTED);
+	PG_RETURN_INT32((int32) pid);
+}
+
+/*
+ * DialerLauncherMain
+ *		Start the workers of the PBXs marked autostart in bankcrm.database,
+ *		then exit.
+ */
+void
+DialerLauncherMain(Datum main_arg)
+{
+	int			n = 0;
+	int			i;
+	int		   *ids = NULL;
+	Oid			dboid;
+
+	pqsignal(SIGTERM, die);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(bankcrm_database, NULL, 0);
+	pgstat_report_appname("bankcrm dialer launcher");
+	dboid = MyDatabaseId;
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	if (!RecoveryInProgress() && OidIsValid(get_extension_oid("bankcrm", true)))
+	{
+		SPI_connect();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		if (SPI_execute("SELECT pbx_id FROM bankcrm.pbx WHERE autostart ORDER BY pbx_id", true, 0) == SPI_OK_SELECT)
+		{
+			n = (int) SPI_processed;
+			ids = MemoryContextAlloc(TopMemoryContext, sizeof(int) * (n + 1));
+			for (i = 0; i < n; i++)
+			{
+				bool		isnull;
+
+				ids[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			}
+		}
+		SPI_finish();
+		PopActiveSnapshot();
+	}
+	CommitTransactionCommand();
+
+	for (i = 0; i < n; i++)
+	{
+		BackgroundWorkerHandle *handle;
+
+		if (!dialer_register(ids[i], dboid, &handle))
+			ereport(WARNING,
+					(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+					 errmsg("could not register the dialer background worker for PBX %d", ids[i]),
+					 errhint("You may need to increase max_worker_processes.")));
+	}
+	if (n > 0)
+		ereport(LOG, (errmsg("bankcrm dialer launcher started %d dialer workers in database \"%s\"", n, bankcrm_database)));
+	proc_exit(0);
+}

@@ -1,0 +1,170 @@
+/*-------------------------------------------------------------------------
+ *
+ * worker.h
+ *	  Declarations shared by the files of the dialer background worker.
+ *
+ * The worker is four files around one state record.  worker.c runs the main
+ * loop and the AMI connection; calls.c keeps the attempts in flight and turns
+ * the PBX's events into outcomes; dialer_db.c is the only file that talks to
+ * the database (SPI); launcher.c defines the GUCs, bankcrm.dialer_launch()
+ * and the autostart launcher.  ami.c (the protocol) and pacing.c (the token
+ * bucket and backoff) are pure C and know nothing of the worker.
+ *
+ * Everything declared here lives in one worker process: DialerWorker is
+ * allocated once in TopMemoryContext by DialerWorkerMain and passed to every
+ * function, so none of the files keeps worker state of its own, and nothing
+ * is in shared memory.
+ *
+ * Copyright (c) 2026, bankcrm developers
+ *
+ * IDENTIFICATION
+ *	  src/dialer/worker.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef BANKCRM_DIALER_WORKER_H
+#define BANKCRM_DIALER_WORKER_H
+
+#include "datatype/timestamp.h"
+#include "utils/hsearch.h"
+#include "utils/palloc.h"
+
+#include "ami.h"
+#include "pacing.h"
+
+/* finished attempts written per dialer_finish() call, at most */
+#define DIALER_FINISH_BATCH	1000
+
+/* the connection state machine (worker.c) */
+typedef enum DialerConnState
+{
+	DIALER_DISCONNECTED = 0,
+	DIALER_CONNECTING,
+	DIALER_GREETING,
+	DIALER_CHALLENGE_SENT,
+	DIALER_LOGIN_SENT,
+	DIALER_READY,
+	DIALER_BACKOFF
+} DialerConnState;
+
+/* one attempt in flight */
+typedef struct DialerCall
+{
+	int64		attempt_id;		/* hash key */
+	TimestampTz sent_at;		/* 0 when sent by an earlier worker */
+	TimestampTz answered_at;
+	TimestampTz deadline;		/* give up ("unknown") at this time */
+	TimestampTz grace_until;	/* failed OriginateResponse: wait for Hangup until */
+	int			reason;			/* OriginateResponse Reason, -1 if none */
+	int			cause;			/* customer-leg Hangup Cause, -1 if none */
+	char		dial_status[24];	/* DialEnd DialStatus, "" if none */
+	bool		got_response;	/* OriginateResponse arrived */
+	bool		got_hangup;		/* customer leg hung up */
+	bool		reconcile;		/* must be found by the running CoreShowChannels */
+	bool		seen_live;		/* CoreShowChannels listed one of its legs */
+} DialerCall;
+
+/* one finished attempt waiting to be written */
+typedef struct DialerDone
+{
+	int64		attempt_id;
+	AmiOutcome	outcome;
+	int			reason;
+	int			cause;
+	char		dial_status[24];
+	TimestampTz sent_at;
+	TimestampTz answered_at;
+	TimestampTz ended_at;
+	char		detail[128];
+} DialerDone;
+
+/* the pbx row */
+typedef struct DialerPbx
+{
+	char		name[NAMEDATALEN * 2];
+	char		host[256];
+	int			port;
+	char		username[128];
+	char		secret[128];
+	int			max_channels;
+	double		max_cps;
+} DialerPbx;
+
+/* everything the worker keeps; one per process, in TopMemoryContext */
+typedef struct DialerWorker
+{
+	int			pbx_id;
+	Oid			dboid;
+	DialerPbx	pbx;
+	DialerConnState state;
+	pgsocket	sock;
+	bool		fd_reserved;
+	AmiParser	parser;
+	char	   *out;			/* pending output */
+	size_t		out_len;
+	size_t		out_cap;
+	TimestampTz deadline;		/* CONNECTING: connect deadline; BACKOFF: retry at */
+	int			failures;		/* consecutive connection failures */
+	TimestampTz connected_since;
+	TimestampTz next_poll;
+	TimestampTz next_ping;
+	TimestampTz ping_sent;		/* 0 when no Ping is outstanding */
+	TimestampTz next_config;
+	TimestampTz next_sweep;
+	TimestampTz next_flush;		/* after a failed flush: not before */
+	uint64		action_seq;
+	bool		reconciling;	/* a CoreShowChannels is running */
+	char		csc_action[32];
+	HTAB	   *calls;
+	DialerDone *done;
+	int			ndone;
+	PacingBucket bucket;
+	MemoryContext loop_cxt;
+	char		last_error[256];
+	bool		status_dirty;
+	int			reconnects;
+} DialerWorker;
+
+/* what dialer_claim() returned, copied out of SPI */
+typedef struct DialerClaim
+{
+	int			n;
+	int64	   *ids;
+	char	  **channels;
+	char	  **contexts;
+	char	  **extens;
+	int		   *timeouts;
+	char	  **callerids;
+} DialerClaim;
+
+/* GUC variables (launcher.c) */
+extern int	bankcrm_dialer_poll_interval;
+extern int	bankcrm_dialer_ping_interval;
+extern int	bankcrm_dialer_backoff_min;
+extern int	bankcrm_dialer_backoff_max;
+extern int	bankcrm_dialer_connect_timeout;
+extern int	bankcrm_dialer_call_timeout;
+extern int	bankcrm_dialer_batch;
+extern bool bankcrm_dialer_autostart;
+
+/* background worker entry points, named in bgw_function_name */
+PGDLLEXPORT void DialerWorkerMain(Datum main_arg) pg_attribute_noreturn();
+PGDLLEXPORT void DialerLauncherMain(Datum main_arg) pg_attribute_noreturn();
+
+/* attempts in flight (calls.c) */
+extern void DialerChannelId(const DialerWorker *w, int64 attempt_id, char leg, char *buf, size_t len);
+extern int64 DialerParseActionId(const char *id);
+extern void DialerFinishCall(DialerWorker *w, DialerCall *c, AmiOutcome outcome, const char *detail);
+extern void DialerOnEvent(DialerWorker *w, const AmiMessage *m);
+extern void DialerReconciled(DialerWorker *w);
+extern void DialerSweep(DialerWorker *w, TimestampTz now);
+
+/* the database (dialer_db.c) */
+extern bool DialerTakeOver(DialerWorker *w, bool *have_pbx);
+extern int	DialerReadPbx(DialerWorker *w, DialerPbx *pbx);
+extern void DialerClaimAttempts(DialerWorker *w, int budget, DialerClaim *cl);
+extern void DialerFlush(DialerWorker *w);
+extern void DialerReportState(DialerWorker *w);
+extern void DialerReportExit(DialerWorker *w);
+
+#endif							/* BANKCRM_DIALER_WORKER_H */

@@ -1,0 +1,771 @@
+/*-------------------------------------------------------------------------
+ *
+ * fsm_guard.c
+ *	  The process engine: the state-column guard trigger, firing events and
+ *	  the process history.
+ *
+ * Firing an event (FsmFire) is one UPDATE whose SET clause calls fsm_next on
+ * the row's current state.  The UPDATE takes the row lock, so concurrent
+ * events on the same row serialize: the second waits, then PostgreSQL
+ * re-evaluates its SET clause on the version the first committed (READ
+ * COMMITTED), or fails with a serialization error (REPEATABLE READ and
+ * SERIALIZABLE).  The guard trigger reports the old and new states back
+ * (fsm_pending_*); then the event's roles are checked and the history row is
+ * inserted, in the caller's transaction.
+ * The history row is written with the rights of the history table's owner
+ * (as ri_triggers.c does for referential checks), so callers need no INSERT
+ * privilege on fsm_history and cannot forge history.
+ *
+ * fsm_guard() is the generic BEFORE INSERT OR UPDATE trigger for state
+ * columns: an inserted state must belong to the process, an updated state
+ * must be the target of a transition from the old state.  A valid direct
+ * UPDATE is recorded in fsm_history like a fired event; an UPDATE issued by
+ * FsmFire itself is recognised (fsm_pending_*) and not recorded twice.
+ *
+ * The guarded tables (key column, state column, process, the prepared
+ * UPDATE) and the prepared history INSERT are cached per backend in the
+ * memory context of the process cache (fsm.c), which resets them with the
+ * compiled processes through FsmEntityCacheReset() and
+ * FsmEntityCacheCreate().
+ *
+ * Copyright (c) 2026, bankcrm developers
+ *
+ * IDENTIFICATION
+ *	  src/fsm_guard.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_index.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_func.h"
+#include "parser/parse_relation.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/hsearch.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/syscache.h"
+#include "utils/timestamp.h"
+
+#include "bankcrm.h"
+#include "compat.h"
+#include "fsm.h"
+
+/* a table whose state column is guarded, as seen by FsmFire and the guard */
+typedef struct FsmEntity
+{
+	Oid			relid;			/* hash key */
+	bool		fire_ready;		/* plans and guard arguments found */
+	char	   *qualname;
+	AttrNumber	pk_attno;		/* 0 if no single-column integer key */
+	Oid			pk_type;
+	char	   *pk_col;
+	char	   *state_col;
+	char	   *process;		/* fixed process, or NULL */
+	char	   *process_col;	/* column naming the process, or NULL */
+	SPIPlanPtr	update_plan;
+} FsmEntity;
+
+static FsmEntity *fsm_entity_lookup(Oid schema, Relation rel);
+static HeapTuple fsm_stamp(Relation rel, HeapTuple tuple, bool at_set, TimestampTz at);
+static void fsm_entity_prepare_fire(Oid schema, FsmEntity *e, Relation rel);
+static void fsm_write_history(Oid schema, const char *process, Oid relid, int64 id,
+							  const char *event, const char *from, const char *to,
+							  const char *note, bool at_set, TimestampTz at);
+static char *fsm_next_state_list(const FsmProcess *p, int from);
+
+/* file-level state: the cache of guarded tables, in fsm.c's cache context */
+static MemoryContext fsm_entity_cxt = NULL;
+static HTAB *fsm_entities = NULL;
+static SPIPlanPtr fsm_history_plan = NULL;
+static Oid	fsm_history_owner = InvalidOid;
+
+/* the UPDATE that FsmFire is running, so the guard does not log it twice */
+static Oid	fsm_pending_relid = InvalidOid;
+static int64 fsm_pending_id = 0;
+static bool fsm_pending_at_set = false;
+static TimestampTz fsm_pending_at = 0;
+static bool fsm_pending_seen = false;	/* the guard saw the row */
+static char fsm_pending_process[NAMEDATALEN];
+static char fsm_pending_from[NAMEDATALEN];
+static char fsm_pending_to[NAMEDATALEN];
+
+/*
+ * FsmEntityCacheReset
+ *		Forget the guarded tables and free their plans; called by FsmEnter()
+ *		just before it resets the cache's memory context.
+ */
+void
+FsmEntityCacheReset(void)
+{
+	if (fsm_entities != NULL)
+	{
+		HASH_SEQ_STATUS status;
+		FsmEntity  *e;
+
+		hash_seq_init(&status, fsm_entities);
+		while ((e = hash_seq_search(&status)) != NULL)
+		{
+			if (e->update_plan)
+				SPI_freeplan(e->update_plan);
+		}
+	}
+	if (fsm_history_plan)
+		SPI_freeplan(fsm_history_plan);
+	fsm_history_plan = NULL;
+	fsm_history_owner = InvalidOid;
+	fsm_entities = NULL;
+}
+
+/*
+ * FsmEntityCacheCreate
+ *		An empty cache of guarded tables in the (freshly reset) context cxt.
+ */
+void
+FsmEntityCacheCreate(MemoryContext cxt)
+{
+	HASHCTL		ctl;
+
+	fsm_entity_cxt = cxt;
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(Oid);
+	ctl.entrysize = sizeof(FsmEntity);
+	ctl.hcxt = cxt;
+	fsm_entities = hash_create("bankcrm guarded tables", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+}
+
+/*
+ * fsm_entity_lookup
+ *		The cached description of a table with a guarded state column: its
+ *		qualified name and its single-column integer primary key.
+ */
+static FsmEntity *
+fsm_entity_lookup(Oid schema, Relation rel)
+{
+	Oid			relid = RelationGetRelid(rel);
+	FsmEntity  *e;
+	bool		found;
+
+	e = hash_search(fsm_entities, &relid, HASH_ENTER, &found);
+	if (!found)
+	{
+		MemoryContext oldcxt = MemoryContextSwitchTo(fsm_entity_cxt);
+		Oid			pkindex = RelationGetPrimaryKeyIndex(rel);
+
+		e->fire_ready = false;
+		e->update_plan = NULL;
+		e->process = NULL;
+		e->process_col = NULL;
+		e->state_col = NULL;
+		e->pk_attno = 0;
+		e->pk_type = InvalidOid;
+		e->pk_col = NULL;
+		e->qualname = quote_qualified_identifier(get_namespace_name(RelationGetNamespace(rel)),
+												 RelationGetRelationName(rel));
+		if (OidIsValid(pkindex))
+		{
+			HeapTuple	tup = SearchSysCache1(INDEXRELID, ObjectIdGetDatum(pkindex));
+
+			if (HeapTupleIsValid(tup))
+			{
+				Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
+
+				if (idx->indnkeyatts == 1 && idx->indkey.values[0] > 0)
+				{
+					AttrNumber	att = idx->indkey.values[0];
+					Form_pg_attribute a = TupleDescAttr(RelationGetDescr(rel), att - 1);
+
+					if (a->atttypid == INT2OID || a->atttypid == INT4OID || a->atttypid == INT8OID)
+					{
+						e->pk_attno = att;
+						e->pk_type = a->atttypid;
+						e->pk_col = pstrdup(NameStr(a->attname));
+					}
+				}
+				ReleaseSysCache(tup);
+			}
+		}
+		MemoryContextSwitchTo(oldcxt);
+		FsmWatch(relid);
+	}
+	return e;
+}
+
+/* the row's primary key as int64 */
+static int64
+fsm_entity_id(FsmEntity *e, Relation rel, HeapTuple tuple)
+{
+	bool		isnull;
+	Datum		d;
+
+	if (e->pk_attno == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("table \"%s\" has no single-column integer primary key", RelationGetRelationName(rel)),
+				 errdetail("The process history identifies rows by such a key.")));
+	d = heap_getattr(tuple, e->pk_attno, RelationGetDescr(rel), &isnull);
+	if (isnull)
+		return 0;
+	switch (e->pk_type)
+	{
+		case INT2OID:
+			return DatumGetInt16(d);
+		case INT4OID:
+			return DatumGetInt32(d);
+		default:
+			return DatumGetInt64(d);
+	}
+}
+
+/*
+ * fsm_stamp
+ *		A table with a timestamptz column state_changed_at has it set to the
+ *		time of every state change (the event's time, or now()).
+ */
+static HeapTuple
+fsm_stamp(Relation rel, HeapTuple tuple, bool at_set, TimestampTz at)
+{
+	int			attno = attnameAttNum(rel, "state_changed_at", false);
+	Datum		value;
+	bool		isnull = false;
+
+	if (attno <= 0 || TupleDescAttr(RelationGetDescr(rel), attno - 1)->atttypid != TIMESTAMPTZOID)
+		return tuple;
+	value = TimestampTzGetDatum(at_set ? at : GetCurrentTransactionStartTimestamp());
+	return heap_modify_tuple_by_cols(tuple, RelationGetDescr(rel), 1, &attno, &value, &isnull);
+}
+
+/*
+ * fsm_guard_oid
+ *		The OID of the SQL function fsm_guard() in the extension's schema.
+ */
+static Oid
+fsm_guard_oid(Oid schema)
+{
+	List	   *name = list_make2(makeString(get_namespace_name(schema)), makeString("fsm_guard"));
+
+	return LookupFuncName(name, 0, NULL, false);
+}
+
+/*
+ * fsm_entity_prepare_fire
+ *		Find the fsm_guard trigger on the table (its arguments name the
+ *		process and the state column) and prepare the statements FsmFire runs.
+ */
+static void
+fsm_entity_prepare_fire(Oid schema, FsmEntity *e, Relation rel)
+{
+	TriggerDesc *td = rel->trigdesc;
+	Oid			guard = fsm_guard_oid(schema);
+	Trigger    *found = NULL;
+	int			i;
+	StringInfoData sql;
+	Oid			updargs[2] = {INT8OID, TEXTOID};
+	AttrNumber	attno;
+	MemoryContext oldcxt;
+
+	for (i = 0; td != NULL && i < td->numtriggers; i++)
+	{
+		Trigger    *t = &td->triggers[i];
+
+		if (t->tgfoid == guard && t->tgenabled != TRIGGER_DISABLED && t->tgnargs >= 2)
+		{
+			if (found != NULL && strcmp(found->tgargs[1], t->tgargs[1]) != 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_AMBIGUOUS_PARAMETER),
+						 errmsg("table \"%s\" has more than one guarded state column", RelationGetRelationName(rel)),
+						 errhint("Events fire on a table with exactly one fsm_guard trigger.")));
+			found = t;
+		}
+	}
+	if (found == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("table \"%s\" has no state column guarded by a process", RelationGetRelationName(rel)),
+				 errhint("Attach the trigger function fsm_guard('<process>', '<state column>') to the table.")));
+	if (e->pk_attno == 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
+				 errmsg("table \"%s\" has no single-column integer primary key", RelationGetRelationName(rel)),
+				 errdetail("Events address rows by such a key.")));
+	attno = attnameAttNum(rel, found->tgargs[1], false);
+	if (attno <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						found->tgargs[1], RelationGetRelationName(rel))));
+
+	oldcxt = MemoryContextSwitchTo(fsm_entity_cxt);
+	e->state_col = pstrdup(found->tgargs[1]);
+	if (found->tgargs[0][0] == '@')
+		e->process_col = pstrdup(found->tgargs[0] + 1);
+	else
+		e->process = pstrdup(found->tgargs[0]);
+	MemoryContextSwitchTo(oldcxt);
+
+	/*
+	 * One statement does the work: the row lock, the next state (fsm_next,
+	 * re-evaluated on the newest row version if a concurrent event got there
+	 * first) and the update.  The guard trigger reports the old state back.
+	 */
+	initStringInfo(&sql);
+	appendStringInfo(&sql, "UPDATE %s SET %s = CAST(%s.fsm_next(%s, %s::pg_catalog.text, $2) AS %s) "
+					 "WHERE %s OPERATOR(pg_catalog.=) $1",
+					 e->qualname, quote_identifier(e->state_col),
+					 quote_identifier(get_namespace_name(schema)),
+					 e->process_col ? psprintf("%s::pg_catalog.text", quote_identifier(e->process_col))
+					 : quote_literal_cstr(e->process),
+					 quote_identifier(e->state_col),
+					 format_type_be_qualified(TupleDescAttr(RelationGetDescr(rel), attno - 1)->atttypid),
+					 quote_identifier(e->pk_col));
+	e->update_plan = SPI_prepare(sql.data, 2, updargs);
+	if (e->update_plan == NULL)
+		elog(ERROR, "could not prepare \"%s\": %s", sql.data, SPI_result_code_string(SPI_result));
+	SPI_keepplan(e->update_plan);
+	e->fire_ready = true;
+}
+
+/*
+ * fsm_write_history
+ *		Insert one history row, with the rights of fsm_history's owner.  The
+ *		caller must be connected to SPI.
+ */
+static void
+fsm_write_history(Oid schema, const char *process, Oid relid, int64 id,
+				  const char *event, const char *from, const char *to,
+				  const char *note, bool at_set, TimestampTz at)
+{
+	Datum		values[9];
+	char		nulls[9];
+	Oid			save_userid;
+	int			save_sec;
+	char	   *actor = GetUserNameFromId(GetUserId(), false);
+	int			rc;
+
+	if (fsm_history_plan == NULL)
+	{
+		StringInfoData sql;
+		Oid			argtypes[9] = {TEXTOID, OIDOID, INT8OID, TEXTOID, TEXTOID, TEXTOID,
+		NAMEOID, TIMESTAMPTZOID, TEXTOID};
+		Oid			hist = FsmRelid(schema, "fsm_history");
+
+		initStringInfo(&sql);
+		appendStringInfo(&sql,
+						 "INSERT INTO %s (process_name, entity, entity_id, event, from_state, to_state, "
+						 "staff_id, actor, at, note) VALUES ($1, $2::pg_catalog.regclass, $3, $4, $5, $6, "
+						 "(SELECT s.staff_id FROM %s s WHERE s.db_role OPERATOR(pg_catalog.=) $7 AND s.active), "
+						 "$7, COALESCE($8, pg_catalog.now()), $9)",
+						 FsmQualify(schema, "fsm_history"), FsmQualify(schema, "staff"));
+		fsm_history_plan = SPI_prepare(sql.data, 9, argtypes);
+		if (fsm_history_plan == NULL)
+			elog(ERROR, "could not prepare \"%s\": %s", sql.data, SPI_result_code_string(SPI_result));
+		SPI_keepplan(fsm_history_plan);
+
+		fsm_history_owner = FsmRelOwner(hist);
+		FsmWatch(hist);
+	}
+
+	memset(nulls, ' ', sizeof(nulls));
+	values[0] = CStringGetTextDatum(process);
+	values[1] = ObjectIdGetDatum(relid);
+	values[2] = Int64GetDatum(id);
+	if (event)
+		values[3] = CStringGetTextDatum(event);
+	else
+		nulls[3] = 'n';
+	if (from)
+		values[4] = CStringGetTextDatum(from);
+	else
+		nulls[4] = 'n';
+	values[5] = CStringGetTextDatum(to);
+	{
+		NameData   *nd = palloc0(sizeof(NameData));
+
+		namestrcpy(nd, actor);
+		values[6] = NameGetDatum(nd);
+	}
+	if (at_set)
+		values[7] = TimestampTzGetDatum(at);
+	else
+		nulls[7] = 'n';
+	if (note)
+		values[8] = CStringGetTextDatum(note);
+	else
+		nulls[8] = 'n';
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(fsm_history_owner,
+						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
+	rc = SPI_execute_plan(fsm_history_plan, values, nulls, false, 0);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	if (rc != SPI_OK_INSERT)
+		elog(ERROR, "could not write the process history: %s", SPI_result_code_string(rc));
+}
+
+/*
+ * fsm_strip_statement_context
+ *		Drop the context line SPI adds for the engine's own UPDATE, so that an
+ *		invalid event reads as the caller's error.
+ */
+static void
+fsm_strip_statement_context(ErrorData *edata)
+{
+	const char *prefix = "SQL statement \"UPDATE ";
+	char	   *nl;
+
+	if (edata->context == NULL || strncmp(edata->context, prefix, strlen(prefix)) != 0 ||
+		strstr(edata->context, ".fsm_next(") == NULL)
+		return;
+	nl = strchr(edata->context, '\n');
+	edata->context = nl ? pstrdup(nl + 1) : NULL;
+}
+
+/*
+ * FsmFire
+ *		Fire "event" on row "id" of the guarded table "relid"; see fsm.h.
+ */
+char *
+FsmFire(Oid schema, Oid relid, int64 id, const char *event, const char *note,
+		bool at_set, TimestampTz at)
+{
+	char	   *result = NULL;
+
+	FsmEnter();
+	PG_TRY();
+	{
+		Relation	rel;
+		FsmEntity  *e;
+		Datum		values[2];
+		FsmProcess *p;
+		int			rc = 0;
+		MemoryContext callcxt;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		callcxt = CurrentMemoryContext;
+		rel = table_open(relid, AccessShareLock);
+		e = fsm_entity_lookup(schema, rel);
+		if (!e->fire_ready)
+			fsm_entity_prepare_fire(schema, e, rel);
+		table_close(rel, NoLock);
+
+		values[0] = Int64GetDatum(id);
+		values[1] = CStringGetTextDatum(event);
+		fsm_pending_relid = relid;
+		fsm_pending_id = id;
+		fsm_pending_at_set = at_set;
+		fsm_pending_at = at;
+		fsm_pending_seen = false;
+		PG_TRY();
+		{
+			rc = SPI_execute_plan(e->update_plan, values, NULL, false, 0);
+		}
+		PG_CATCH();
+		{
+			/* report the error as the caller's, without the internal statement */
+			ErrorData  *edata;
+
+			MemoryContextSwitchTo(callcxt);
+			edata = CopyErrorData();
+			FlushErrorState();
+			fsm_strip_statement_context(edata);
+			ReThrowError(edata);
+		}
+		PG_END_TRY();
+		fsm_pending_relid = InvalidOid;
+		if (rc != SPI_OK_UPDATE)
+			elog(ERROR, "could not fire event \"%s\": %s", event, SPI_result_code_string(rc));
+		if (SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_NO_DATA_FOUND),
+					 errmsg("row %lld of table \"%s\" does not exist", (long long) id, get_rel_name(relid)),
+					 errdetail("It may also be hidden from the current role by row-level security.")));
+		if (!fsm_pending_seen)
+			elog(ERROR, "the fsm_guard trigger of table \"%s\" did not run", get_rel_name(relid));
+
+		/* the event's roles: checked now that the state it left is known */
+		p = FsmProcessRequire(schema, fsm_pending_process);
+		FsmTransitionTarget(schema, p, fsm_pending_from, event, "fire");
+		fsm_write_history(schema, p->name, relid, id, event, fsm_pending_from, fsm_pending_to,
+						  note, at_set, at);
+		SPI_finish();
+		result = pstrdup(fsm_pending_to);
+	}
+	PG_FINALLY();
+	{
+		fsm_pending_relid = InvalidOid;
+		FsmLeave();
+	}
+	PG_END_TRY();
+	return result;
+}
+
+/*
+ * fsm_fire(entity regclass, id bigint, event text, note text, at timestamptz)
+ *		Fire an event on any table with an fsm_guard trigger; returns the new
+ *		state.  An explicit event time is for bankcrm_admin (imports).
+ */
+PG_FUNCTION_INFO_V1(fsm_fire);
+Datum
+fsm_fire(PG_FUNCTION_ARGS)
+{
+	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
+	Oid			relid;
+	int64		id;
+	char	   *event;
+	char	   *note = NULL;
+	bool		at_set = !PG_ARGISNULL(4);
+	TimestampTz at = 0;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("entity, id and event must not be null")));
+	relid = PG_GETARG_OID(0);
+	id = PG_GETARG_INT64(1);
+	event = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	if (!PG_ARGISNULL(3))
+		note = text_to_cstring(PG_GETARG_TEXT_PP(3));
+	if (at_set)
+	{
+		Oid			admin = get_role_oid("bankcrm_admin", true);
+
+		at = PG_GETARG_TIMESTAMPTZ(4);
+		if (!superuser() && !(OidIsValid(admin) && has_privs_of_role(GetUserId(), admin)))
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("permission denied to set the time of an event"),
+					 errdetail("Only bankcrm_admin may record events with an explicit time.")));
+	}
+	PG_RETURN_TEXT_P(cstring_to_text(FsmFire(schema, relid, id, event, note, at_set, at)));
+}
+
+/* "a, b": the distinct states reachable in one step from "from" */
+static char *
+fsm_next_state_list(const FsmProcess *p, int from)
+{
+	StringInfoData buf;
+	bool	   *seen = palloc0(sizeof(bool) * (p->nstates > 0 ? p->nstates : 1));
+	int			i;
+
+	initStringInfo(&buf);
+	for (i = 0; i < p->nstates; i++)
+	{
+		int			j;
+
+		for (j = 0; j < p->ntrans; j++)
+			if (p->trans[j].from == from && p->trans[j].to == i && p->trans[j].to != from)
+				seen[i] = true;
+		if (seen[i])
+		{
+			if (buf.len > 0)
+				appendStringInfoString(&buf, ", ");
+			appendStringInfoString(&buf, p->states[i]);
+		}
+	}
+	return buf.data;
+}
+
+/*
+ * fsm_guard()
+ *		BEFORE INSERT OR UPDATE OF <state column> FOR EACH ROW trigger with
+ *		arguments (process, state column).  A process written "@col" is read
+ *		from column "col" of the row.  Refuses a state that is not one of the
+ *		process (INSERT) and a change that no transition allows (UPDATE),
+ *		with 23514 naming both states; records a valid direct change in
+ *		fsm_history.
+ */
+PG_FUNCTION_INFO_V1(fsm_guard);
+Datum
+fsm_guard(PG_FUNCTION_ARGS)
+{
+	TriggerData *trigdata = (TriggerData *) fcinfo->context;
+	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
+	Relation	rel;
+	TupleDesc	tupdesc;
+	Trigger    *trigger;
+	HeapTuple	newtuple;
+	AttrNumber	attno;
+	char	   *newstate;
+	char	   *oldstate = NULL;
+	char	   *process;
+	bool		is_update;
+
+	if (!CALLED_AS_TRIGGER(fcinfo))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("fsm_guard: not fired by trigger manager")));
+	if (!TRIGGER_FIRED_BEFORE(trigdata->tg_event) || !TRIGGER_FIRED_FOR_ROW(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("fsm_guard: must be fired BEFORE, FOR EACH ROW")));
+	if (!TRIGGER_FIRED_BY_INSERT(trigdata->tg_event) && !TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event))
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("fsm_guard: must be fired for INSERT or UPDATE")));
+	trigger = trigdata->tg_trigger;
+	if (trigger->tgnargs != 2)
+		ereport(ERROR,
+				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
+				 errmsg("fsm_guard: needs two arguments, the process and the state column")));
+
+	rel = trigdata->tg_relation;
+	tupdesc = RelationGetDescr(rel);
+	is_update = TRIGGER_FIRED_BY_UPDATE(trigdata->tg_event);
+	newtuple = is_update ? trigdata->tg_newtuple : trigdata->tg_trigtuple;
+
+	attno = SPI_fnumber(tupdesc, trigger->tgargs[1]);
+	if (attno <= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_COLUMN),
+				 errmsg("column \"%s\" of relation \"%s\" does not exist",
+						trigger->tgargs[1], RelationGetRelationName(rel))));
+	newstate = SPI_getvalue(newtuple, tupdesc, attno);
+	if (is_update)
+		oldstate = SPI_getvalue(trigdata->tg_trigtuple, tupdesc, attno);
+	if (trigger->tgargs[0][0] == '@')
+	{
+		AttrNumber	patt = SPI_fnumber(tupdesc, trigger->tgargs[0] + 1);
+
+		if (patt <= 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("column \"%s\" of relation \"%s\" does not exist",
+							trigger->tgargs[0] + 1, RelationGetRelationName(rel))));
+		process = SPI_getvalue(newtuple, tupdesc, patt);
+		if (process == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_NOT_NULL_VIOLATION),
+					 errmsg("column \"%s\" of relation \"%s\" names no process",
+							trigger->tgargs[0] + 1, RelationGetRelationName(rel)),
+					 errtablecol(rel, patt)));
+	}
+	else
+		process = trigger->tgargs[0];
+
+	if (newstate == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_NOT_NULL_VIOLATION),
+				 errmsg("the state of a row of process \"%s\" must not be null", process),
+				 errtablecol(rel, attno)));
+
+	/* the UPDATE of an event being fired: report the states back to FsmFire */
+	if (is_update && fsm_pending_relid == RelationGetRelid(rel))
+	{
+		FsmEnter();
+		PG_TRY();
+		{
+			FsmEntity  *e = fsm_entity_lookup(schema, rel);
+
+			if (fsm_entity_id(e, rel, newtuple) == fsm_pending_id)
+			{
+				strlcpy(fsm_pending_process, process, NAMEDATALEN);
+				strlcpy(fsm_pending_from, oldstate ? oldstate : "", NAMEDATALEN);
+				strlcpy(fsm_pending_to, newstate, NAMEDATALEN);
+				fsm_pending_seen = true;
+				if (oldstate == NULL || strcmp(oldstate, newstate) != 0)
+					newtuple = fsm_stamp(rel, newtuple, fsm_pending_at_set, fsm_pending_at);
+			}
+		}
+		PG_FINALLY();
+		{
+			FsmLeave();
+		}
+		PG_END_TRY();
+		if (fsm_pending_seen)
+			return PointerGetDatum(newtuple);
+	}
+	if (is_update && oldstate != NULL && strcmp(oldstate, newstate) == 0)
+		return PointerGetDatum(newtuple);
+
+	FsmEnter();
+	PG_TRY();
+	{
+		FsmProcess *p = FsmProcessRequire(schema, process);
+		int			ni = FsmStateIndex(p, newstate);
+
+		if (!is_update)
+		{
+			if (ni < 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_CHECK_VIOLATION),
+						 errmsg("\"%s\" is not a state of process \"%s\"", newstate, p->name),
+						 errdetail("New row for relation \"%s\" has state \"%s\".",
+								   RelationGetRelationName(rel), newstate),
+						 errtablecol(rel, attno)));
+		}
+		else
+		{
+			int			oi = FsmStateIndex(p, oldstate);
+			int			i;
+			int			nmatch = 0;
+			int			nallowed = 0;
+			const FsmTransition *match = NULL;
+
+			for (i = 0; oi >= 0 && ni >= 0 && i < p->ntrans; i++)
+			{
+				if (p->trans[i].from == oi && p->trans[i].to == ni)
+				{
+					nmatch++;
+					if (FsmRoleOk(&p->trans[i]))
+					{
+						nallowed++;
+						match = &p->trans[i];
+					}
+				}
+			}
+			if (nmatch == 0)
+			{
+				char	   *next = oi >= 0 ? fsm_next_state_list(p, oi) : pstrdup("");
+
+				ereport(ERROR,
+						(errcode(ERRCODE_CHECK_VIOLATION),
+						 errmsg("invalid transition from \"%s\" to \"%s\" in process \"%s\"",
+								oldstate ? oldstate : "(null)", newstate, p->name),
+						 errdetail("No event of process \"%s\" leads from state \"%s\" to state \"%s\".",
+								   p->name, oldstate ? oldstate : "(null)", newstate),
+						 next[0] != '\0'
+						 ? errhint("From \"%s\" the process can go to: %s. Fire an event rather than updating the column.",
+								   oldstate, next)
+						 : errhint("Fire an event rather than updating the column."),
+						 errtablecol(rel, attno)));
+			}
+			if (nallowed == 0)
+				ereport(ERROR,
+						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+						 errmsg("permission denied to move from \"%s\" to \"%s\" in process \"%s\"",
+								oldstate, newstate, p->name)));
+			newtuple = fsm_stamp(rel, newtuple, false, 0);
+			{
+				FsmEntity  *e = fsm_entity_lookup(schema, rel);
+				int64		id = fsm_entity_id(e, rel, newtuple);
+
+				if (SPI_connect() != SPI_OK_CONNECT)
+					elog(ERROR, "SPI_connect failed");
+				fsm_write_history(schema, p->name, RelationGetRelid(rel), id,
+								  nallowed == 1 ? match->event : NULL, oldstate, newstate,
+								  "direct update", false, 0);
+				SPI_finish();
+			}
+		}
+	}
+	PG_FINALLY();
+	{
+		FsmLeave();
+	}
+	PG_END_TRY();
+	return PointerGetDatum(newtuple);
+}
+

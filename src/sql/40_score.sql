@@ -1,0 +1,897 @@
+-- src/sql/40_score.sql
+-- customer value scoring: the scoring models, the per-party scores and their
+-- history, the C scoring functions, score_preview() / score_all(), the value
+-- pyramid, the Pareto line, hidden gold and cross-sell recommendations.
+-- doc/scoring.md explains every formula.
+
+-- score_model: every parameter of a scoring model
+
+CREATE TABLE @extschema@.score_model (
+	model                    text PRIMARY KEY
+	                         CONSTRAINT score_model_name_check CHECK (model ~ '^[a-z][a-z0-9_]{0,62}$'),
+	version                  integer NOT NULL DEFAULT 1 CONSTRAINT score_model_version_check CHECK (version >= 1),
+	is_default               boolean NOT NULL DEFAULT false,
+	description              text,
+	-- contribution
+	ftp                      jsonb NOT NULL DEFAULT '{}'
+	                         CONSTRAINT score_model_ftp_check CHECK (pg_catalog.jsonb_typeof(ftp) = 'object'),
+	asset_categories         text[] NOT NULL DEFAULT '{loan,card}',
+	aum_categories           text[] NOT NULL DEFAULT '{deposit,wealth,insurance}',
+	pd                       double precision[] NOT NULL
+	                         CONSTRAINT score_model_pd_check CHECK (pg_catalog.array_ndims(pd) = 1
+	                           AND pg_catalog.cardinality(pd) = 22 AND 0 <= ALL (pd) AND 1 >= ALL (pd)),
+	lgd                      double precision NOT NULL DEFAULT 0.45 CONSTRAINT score_model_lgd_check CHECK (lgd BETWEEN 0 AND 1),
+	unrated_rating           @extschema@.credit_rating NOT NULL DEFAULT 'BB',
+	channel_cost             jsonb NOT NULL DEFAULT '{}'
+	                         CONSTRAINT score_model_channel_cost_check CHECK (pg_catalog.jsonb_typeof(channel_cost) = 'object'),
+	fee_min_days             integer NOT NULL DEFAULT 30 CONSTRAINT score_model_fee_min_days_check CHECK (fee_min_days BETWEEN 1 AND 366),
+	-- value score
+	value_weights            double precision[] NOT NULL
+	                         CONSTRAINT score_model_value_weights_check CHECK (pg_catalog.array_ndims(value_weights) = 1
+	                           AND pg_catalog.cardinality(value_weights) = 7 AND 0 <= ALL (value_weights)),
+	value_scales             double precision[] NOT NULL
+	                         CONSTRAINT score_model_value_scales_check CHECK (pg_catalog.array_ndims(value_scales) = 1
+	                           AND pg_catalog.cardinality(value_scales) = 4 AND 0 < ALL (value_scales)),
+	potential                jsonb NOT NULL
+	                         CONSTRAINT score_model_potential_check CHECK (pg_catalog.jsonb_typeof(potential) = 'object'),
+	growth_floor             double precision NOT NULL DEFAULT 1000 CONSTRAINT score_model_growth_floor_check CHECK (growth_floor > 0),
+	growth_window_days       integer NOT NULL DEFAULT 365,
+	growth_min_days          integer NOT NULL DEFAULT 28,
+	-- tiers
+	value_tier_basis         text NOT NULL DEFAULT 'contribution'
+	                         CONSTRAINT score_model_value_tier_basis_check CHECK (value_tier_basis IN ('contribution', 'value_score')),
+	key_min                  double precision NOT NULL,
+	general_min              double precision NOT NULL,
+	affluent_min             double precision NOT NULL DEFAULT 500000,
+	hnw_min                  double precision NOT NULL DEFAULT 10000000,
+	uhnw_min                 double precision NOT NULL DEFAULT 100000000,
+	-- lifetime value
+	retention                jsonb NOT NULL DEFAULT '{}'
+	                         CONSTRAINT score_model_retention_check CHECK (pg_catalog.jsonb_typeof(retention) = 'object'),
+	retention_default        double precision NOT NULL DEFAULT 0.85
+	                         CONSTRAINT score_model_retention_default_check CHECK (retention_default BETWEEN 0 AND 1),
+	discount_rate            double precision NOT NULL DEFAULT 0.08
+	                         CONSTRAINT score_model_discount_rate_check CHECK (discount_rate > -1),
+	clv_years                integer NOT NULL DEFAULT 10 CONSTRAINT score_model_clv_years_check CHECK (clv_years BETWEEN 0 AND 100),
+	-- hidden gold
+	hidden_gold_occupations  text[] NOT NULL DEFAULT '{individual_merchant}',
+	hidden_gold_min_turnover numeric(18, 2) NOT NULL DEFAULT 2000000,
+	hidden_gold_max_aum      numeric(18, 2) NOT NULL DEFAULT 200000,
+	-- cross-sell
+	affinity_min_parties     integer NOT NULL DEFAULT 5
+	                         CONSTRAINT score_model_affinity_min_parties_check CHECK (affinity_min_parties >= 1),
+	time_zone                text NOT NULL DEFAULT 'Asia/Shanghai',
+	builtin                  boolean NOT NULL DEFAULT false,
+	CONSTRAINT score_model_value_tier_order_check CHECK (general_min <= key_min),
+	CONSTRAINT score_model_wealth_tier_order_check CHECK (affluent_min <= hnw_min AND hnw_min <= uhnw_min),
+	CONSTRAINT score_model_growth_days_check CHECK (growth_min_days >= 1 AND growth_window_days >= growth_min_days),
+	CONSTRAINT score_model_one_default EXCLUDE USING btree (is_default WITH OPERATOR(pg_catalog.=))
+	  WHERE (is_default) DEFERRABLE INITIALLY DEFERRED
+);
+COMMENT ON TABLE @extschema@.score_model IS 'Scoring models: every parameter of contribution, value score, tiers, lifetime value, hidden gold and cross-sell; one model is the default';
+COMMENT ON COLUMN @extschema@.score_model.version IS 'Version of the model''s parameters; raise it when they change';
+COMMENT ON COLUMN @extschema@.score_model.is_default IS 'The model used when none is named; at most one';
+COMMENT ON COLUMN @extschema@.score_model.ftp IS 'Funds transfer price per product category (yearly fraction); categories not listed are off balance sheet and earn fees only';
+COMMENT ON COLUMN @extschema@.score_model.asset_categories IS 'Categories in which the bank lends: margin = rate - FTP, expected loss applies; other priced categories are funding: margin = FTP - rate';
+COMMENT ON COLUMN @extschema@.score_model.aum_categories IS 'Categories whose balances count as assets under management';
+COMMENT ON COLUMN @extschema@.score_model.pd IS 'One-year probability of default per notch, AAA = element 1 ... D = element 22';
+COMMENT ON COLUMN @extschema@.score_model.lgd IS 'Loss given default, a fraction of the balance';
+COMMENT ON COLUMN @extschema@.score_model.unrated_rating IS 'Grade assumed for parties without a credit rating';
+COMMENT ON COLUMN @extschema@.score_model.channel_cost IS 'Cost in CNY of one contact per channel (cost to serve)';
+COMMENT ON COLUMN @extschema@.score_model.fee_min_days IS 'Year-to-date fees are annualised over at least this many days';
+COMMENT ON COLUMN @extschema@.score_model.value_weights IS 'Weights of the value score components: contribution, growth, tenure, breadth, credit, recency, potential';
+COMMENT ON COLUMN @extschema@.score_model.value_scales IS 'Scales of the value score: contribution giving full marks (CNY/year), tenure (years), products, recency half-life (days)';
+COMMENT ON COLUMN @extschema@.score_model.potential IS 'Potential tables: education, occupation, life_stage, product_lifecycle values in [0, 1], mix weights, age_full, age_zero, institution, unknown';
+COMMENT ON COLUMN @extschema@.score_model.growth_floor IS 'Smallest denominator (CNY) of the relative contribution growth';
+COMMENT ON COLUMN @extschema@.score_model.growth_window_days IS 'Growth compares with the oldest score at most this many days old';
+COMMENT ON COLUMN @extschema@.score_model.growth_min_days IS 'and at least this many days old';
+COMMENT ON COLUMN @extschema@.score_model.value_tier_basis IS 'Value tiers cut on contribution (CNY/year) or on value_score';
+COMMENT ON COLUMN @extschema@.score_model.key_min IS 'Smallest basis value of a key customer';
+COMMENT ON COLUMN @extschema@.score_model.general_min IS 'Smallest basis value of a general customer; below it a customer is scattered';
+COMMENT ON COLUMN @extschema@.score_model.affluent_min IS 'Smallest AUM (CNY) of an affluent individual';
+COMMENT ON COLUMN @extschema@.score_model.hnw_min IS 'Smallest AUM (CNY) of a high-net-worth individual';
+COMMENT ON COLUMN @extschema@.score_model.uhnw_min IS 'Smallest AUM (CNY) of an ultra-high-net-worth individual';
+COMMENT ON COLUMN @extschema@.score_model.retention IS 'Default yearly retention per party kind and value tier: {"individual": {"key": 0.95, ...}, ...}';
+COMMENT ON COLUMN @extschema@.score_model.retention_default IS 'Retention when neither party_retention nor the retention table gives one';
+COMMENT ON COLUMN @extschema@.score_model.discount_rate IS 'Yearly discount rate of the lifetime value';
+COMMENT ON COLUMN @extschema@.score_model.clv_years IS 'Horizon of the lifetime value in years';
+COMMENT ON COLUMN @extschema@.score_model.hidden_gold_occupations IS 'Occupations that can be hidden gold (individual merchants)';
+COMMENT ON COLUMN @extschema@.score_model.hidden_gold_min_turnover IS 'Smallest yearly business turnover (CNY) of hidden gold';
+COMMENT ON COLUMN @extschema@.score_model.hidden_gold_max_aum IS 'Hidden gold keeps less than this AUM (CNY) with the bank';
+COMMENT ON COLUMN @extschema@.score_model.affinity_min_parties IS 'Smallest number of parties behind a product_affinity row';
+COMMENT ON COLUMN @extschema@.score_model.time_zone IS 'Time zone in which contact times are turned into days';
+COMMENT ON COLUMN @extschema@.score_model.builtin IS 'Installed by the extension; inserting a builtin row of an existing name replaces it (how restores keep a modified built-in model)';
+
+-- a dump holds the built-in model's row, which CREATE EXTENSION has already
+-- installed: the restored row replaces the installed one
+CREATE FUNCTION @extschema@.score_model_builtin_trigger()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NEW.builtin THEN
+		DELETE FROM @extschema@.score_model m
+		 WHERE m.model OPERATOR(pg_catalog.=) NEW.model AND m.builtin;
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.score_model_builtin_trigger() IS 'Lets an inserted built-in model row replace the installed one (pg_dump restores)';
+CREATE TRIGGER score_model_builtin BEFORE INSERT ON @extschema@.score_model
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.score_model_builtin_trigger();
+
+INSERT INTO @extschema@.score_model (model, is_default, builtin, description, ftp, pd, lgd, unrated_rating, channel_cost,
+	value_weights, value_scales, potential, key_min, general_min, retention)
+VALUES ('standard', true, true,
+	'Standard model for a Chinese commercial bank: FTP about 2.5 %, agency PD curve, LGD 45 %, branch-based channel costs',
+	'{"loan": 0.0285, "card": 0.0300, "deposit": 0.0250, "fx": 0.0150}',
+	'{0.0001,0.0002,0.0003,0.0004,0.0006,0.0008,0.0011,0.0015,0.0020,0.0030,0.0050,0.0080,0.0120,0.0200,0.0300,0.0450,0.0700,0.1000,0.1400,0.2000,0.3000,1.0000}',
+	0.45, 'BB',
+	'{"branch": 25, "phone_out": 4, "phone_in": 3, "web": 0.2, "mobile": 0.1, "email": 0.05, "letter": 6, "visit": 120, "event": 60, "sms": 0.05, "fax": 2}',
+	'{0.35,0.10,0.10,0.10,0.10,0.10,0.15}',
+	'{1000000,10,6,180}',
+	'{"education": {"primary": 0.2, "secondary": 0.35, "vocational": 0.45, "bachelor": 0.7, "master": 0.85, "doctorate": 0.95},
+	  "occupation": {"student": 0.8, "employee": 0.5, "professional": 0.85, "civil_servant": 0.7, "business_owner": 0.8,
+	                 "individual_merchant": 0.65, "farmer": 0.25, "retired": 0.3, "homemaker": 0.3, "unemployed": 0.15,
+	                 "executive": 0.95, "other": 0.4},
+	  "life_stage": {"bachelor": 0.7, "newly_married": 0.9, "full_nest_1": 0.85, "full_nest_2": 0.7, "full_nest_3": 0.55,
+	                 "empty_nest": 0.4, "solitary_survivor": 0.2},
+	  "product_lifecycle": {"introduction": 0.6, "growth": 0.9, "maturity": 0.5, "decline": 0.15},
+	  "mix": {"education": 0.3, "occupation": 0.3, "life_stage": 0.15, "age": 0.25},
+	  "age_full": 25, "age_zero": 75, "institution": 0.5, "unknown": 0.4}',
+	20000, 1000,
+	'{"individual": {"key": 0.95, "general": 0.90, "scattered": 0.80},
+	  "corporate": {"key": 0.92, "general": 0.88, "scattered": 0.78},
+	  "financial_institution": {"key": 0.95, "general": 0.92, "scattered": 0.85},
+	  "government": {"key": 0.97, "general": 0.95, "scattered": 0.90}}');
+
+-- the default model's name, or the name given
+CREATE FUNCTION @extschema@.score_model_resolve(model text)
+RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT COALESCE(score_model_resolve.model,
+	                (SELECT m.model FROM @extschema@.score_model m WHERE m.is_default));
+END;
+COMMENT ON FUNCTION @extschema@.score_model_resolve(text) IS 'The model name given, or the default model''s name when NULL';
+
+-- per-party scores and their history
+
+CREATE TABLE @extschema@.party_score (
+	party_id      bigint NOT NULL REFERENCES @extschema@.party ON DELETE CASCADE,
+	model         text NOT NULL REFERENCES @extschema@.score_model ON UPDATE CASCADE,
+	contribution  numeric(16, 2),
+	value_score   integer CONSTRAINT party_score_value_score_check CHECK (value_score BETWEEN 0 AND 1000),
+	value_tier    text CONSTRAINT party_score_value_tier_check CHECK (value_tier IN ('key', 'general', 'scattered')),
+	wealth_tier   text CONSTRAINT party_score_wealth_tier_check CHECK (wealth_tier IN ('mass', 'affluent', 'hnw', 'uhnw')),
+	rfm_r         smallint CONSTRAINT party_score_rfm_r_check CHECK (rfm_r BETWEEN 1 AND 5),
+	rfm_f         smallint CONSTRAINT party_score_rfm_f_check CHECK (rfm_f BETWEEN 1 AND 5),
+	rfm_m         smallint CONSTRAINT party_score_rfm_m_check CHECK (rfm_m BETWEEN 1 AND 5),
+	clv           numeric(16, 2),
+	aum           numeric(18, 2),
+	computed_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	as_of         date,
+	retention     double precision,
+	growth        double precision,
+	potential     double precision,
+	recency_days  integer,
+	frequency     bigint,
+	products      integer,
+	PRIMARY KEY (party_id, model)
+);
+COMMENT ON TABLE @extschema@.party_score IS 'The latest score of every party under every model, written by score_all()';
+COMMENT ON COLUMN @extschema@.party_score.contribution IS 'Yearly profit contribution, CNY: interest margins after FTP, minus expected loss, plus fees, minus cost to serve';
+COMMENT ON COLUMN @extschema@.party_score.value_score IS 'Composite customer value, 0 to 1000';
+COMMENT ON COLUMN @extschema@.party_score.value_tier IS 'key, general or scattered, by the model''s cut-offs';
+COMMENT ON COLUMN @extschema@.party_score.wealth_tier IS 'Wealth pyramid level by AUM (individuals only): mass, affluent, hnw, uhnw';
+COMMENT ON COLUMN @extschema@.party_score.rfm_r IS 'Recency quintile, 5 = most recent activity';
+COMMENT ON COLUMN @extschema@.party_score.rfm_f IS 'Frequency quintile (contacts and transactions in 12 months), 5 = most frequent';
+COMMENT ON COLUMN @extschema@.party_score.rfm_m IS 'Monetary quintile (contribution), 5 = highest';
+COMMENT ON COLUMN @extschema@.party_score.clv IS 'Customer lifetime value, CNY: discounted contribution over the model''s horizon at the party''s retention';
+COMMENT ON COLUMN @extschema@.party_score.aum IS 'Assets under management, CNY';
+COMMENT ON COLUMN @extschema@.party_score.computed_at IS 'When score_all() wrote the row';
+COMMENT ON COLUMN @extschema@.party_score.as_of IS 'The day the score describes';
+COMMENT ON COLUMN @extschema@.party_score.retention IS 'Yearly retention used for the lifetime value';
+COMMENT ON COLUMN @extschema@.party_score.growth IS 'Relative change of contribution since the reference score in score_history, -1 to 1';
+COMMENT ON COLUMN @extschema@.party_score.potential IS 'Potential from life stage, education, occupation and age (individuals) or market life cycle (corporates), 0 to 1';
+COMMENT ON COLUMN @extschema@.party_score.recency_days IS 'Days since the last contact, transaction week or product opening';
+COMMENT ON COLUMN @extschema@.party_score.frequency IS 'Contacts plus transactions in the 12 months before as_of';
+COMMENT ON COLUMN @extschema@.party_score.products IS 'Open holdings';
+CREATE INDEX party_score_model_tier_idx ON @extschema@.party_score (model, value_tier);
+
+CREATE TABLE @extschema@.score_history (
+	party_id      bigint NOT NULL REFERENCES @extschema@.party ON DELETE CASCADE,
+	model         text NOT NULL REFERENCES @extschema@.score_model ON UPDATE CASCADE,
+	scored_on     date NOT NULL,
+	contribution  numeric(16, 2),
+	value_score   integer,
+	value_tier    text,
+	wealth_tier   text,
+	rfm_r         smallint,
+	rfm_f         smallint,
+	rfm_m         smallint,
+	clv           numeric(16, 2),
+	aum           numeric(18, 2),
+	PRIMARY KEY (party_id, model, scored_on)
+);
+COMMENT ON TABLE @extschema@.score_history IS 'One row per party, model and scoring day (the as_of of score_all); growth is computed from it';
+CREATE INDEX score_history_model_day_idx ON @extschema@.score_history (model, scored_on);
+
+-- the hook for a per-party retention estimate (churn risk)
+CREATE TABLE @extschema@.party_retention (
+	party_id      bigint PRIMARY KEY REFERENCES @extschema@.party ON DELETE CASCADE,
+	retention     double precision NOT NULL CONSTRAINT party_retention_retention_check CHECK (retention BETWEEN 0 AND 1),
+	source        text NOT NULL DEFAULT 'manual',
+	estimated_on  date NOT NULL DEFAULT CURRENT_DATE
+);
+COMMENT ON TABLE @extschema@.party_retention IS 'Per-party yearly retention estimates (for example from churn risk); score_all() prefers them to the model''s defaults';
+COMMENT ON COLUMN @extschema@.party_retention.source IS 'Who estimated it: manual, churn, ...';
+
+-- cross-sell: product affinity among similar parties
+CREATE TABLE @extschema@.product_affinity (
+	model               text NOT NULL REFERENCES @extschema@.score_model ON UPDATE CASCADE ON DELETE CASCADE,
+	kind                text NOT NULL,
+	value_tier          text NOT NULL,
+	antecedent_id       integer REFERENCES @extschema@.product ON DELETE CASCADE,
+	product_id          integer NOT NULL REFERENCES @extschema@.product ON DELETE CASCADE,
+	group_parties       bigint NOT NULL,
+	antecedent_parties  bigint NOT NULL,
+	product_parties     bigint NOT NULL,
+	pair_parties        bigint NOT NULL,
+	support             double precision NOT NULL,
+	confidence          double precision NOT NULL,
+	lift                double precision NOT NULL,
+	as_of               date NOT NULL,
+	refreshed_at        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	CONSTRAINT product_affinity_key UNIQUE NULLS NOT DISTINCT (model, kind, value_tier, antecedent_id, product_id)
+);
+COMMENT ON TABLE @extschema@.product_affinity IS 'Association rules "holders of antecedent also hold product" per party kind and value tier, refreshed by score_all(); antecedent NULL is the tier''s baseline';
+COMMENT ON COLUMN @extschema@.product_affinity.group_parties IS 'Scored parties of this kind and value tier';
+COMMENT ON COLUMN @extschema@.product_affinity.antecedent_parties IS 'Parties of the group holding the antecedent (the whole group for baseline rows)';
+COMMENT ON COLUMN @extschema@.product_affinity.product_parties IS 'Parties of the group holding the product';
+COMMENT ON COLUMN @extschema@.product_affinity.pair_parties IS 'Parties of the group holding both';
+COMMENT ON COLUMN @extschema@.product_affinity.support IS 'pair_parties / group_parties';
+COMMENT ON COLUMN @extschema@.product_affinity.confidence IS 'pair_parties / antecedent_parties';
+COMMENT ON COLUMN @extschema@.product_affinity.lift IS 'confidence / (product_parties / group_parties); baseline rows: share in the tier / share in the kind';
+
+-- scoring functions (C, pure)
+
+CREATE FUNCTION @extschema@.contribution(loan_balance double precision, loan_rate double precision,
+	loan_ftp double precision, deposit_balance double precision, deposit_rate double precision,
+	deposit_ftp double precision, fees double precision, cost_to_serve double precision,
+	credit_rating @extschema@.credit_rating, pd double precision[], lgd double precision)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.contribution(double precision, double precision, double precision, double precision,
+	double precision, double precision, double precision, double precision, @extschema@.credit_rating,
+	double precision[], double precision) IS
+	'Yearly profit contribution: L(rate - FTP) - L PD(notch) LGD + D(FTP - rate) + fees - cost to serve';
+
+CREATE FUNCTION @extschema@.value_score(contribution double precision, growth double precision,
+	tenure_years double precision, products integer, credit_rating @extschema@.credit_rating,
+	recency_days integer, potential double precision, weights double precision[], scales double precision[])
+	RETURNS integer
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.value_score(double precision, double precision, double precision, integer,
+	@extschema@.credit_rating, integer, double precision, double precision[], double precision[]) IS
+	'Customer value 0 to 1000: weighted mean of contribution, growth, tenure, breadth, credit, recency and potential';
+
+CREATE FUNCTION @extschema@.potential(kind text, age integer, education text, occupation text, life_stage text,
+	product_lifecycle text, params jsonb)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.potential(text, integer, text, text, text, text, jsonb) IS
+	'What a party may become, 0 to 1: education, occupation, life stage and age of individuals, market life cycle of corporates';
+
+CREATE FUNCTION @extschema@.clv(annual_margin double precision, retention double precision,
+	discount_rate double precision, years integer)
+	RETURNS double precision
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.clv(double precision, double precision, double precision, integer) IS
+	'Customer lifetime value: sum over t = 1..years of margin * retention^(t-1) / (1 + discount_rate)^t';
+
+CREATE FUNCTION @extschema@.value_tier(x double precision, key_min double precision, general_min double precision)
+	RETURNS text
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.value_tier(double precision, double precision, double precision) IS
+	'key when x >= key_min, general when x >= general_min, else scattered';
+
+CREATE FUNCTION @extschema@.wealth_tier(aum double precision, affluent_min double precision,
+	hnw_min double precision, uhnw_min double precision)
+	RETURNS text
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.wealth_tier(double precision, double precision, double precision, double precision) IS
+	'Wealth pyramid level by assets under management: mass, affluent, hnw or uhnw';
+
+CREATE FUNCTION @extschema@.rfm_score(r integer, f integer, m integer)
+	RETURNS integer
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_score(integer, integer, integer) IS
+	'RFM code 100 r + 10 f + m of three quintiles 1 to 5 (555 is best)';
+
+CREATE FUNCTION @extschema@.rfm_segment(r integer, f integer, m integer)
+	RETURNS text
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.rfm_segment(integer, integer, integer) IS
+	'RFM group: champions, loyal, promising, need_attention, cant_lose, at_risk or hibernating';
+
+-- score_preview: the scores of every party that is not closed, computed and
+-- not stored.  One set-based query; the model row is read through plain
+-- subqueries (not materialised CTEs) so parallel workers can run every scan,
+-- join and partial aggregate below the final window functions.
+CREATE FUNCTION @extschema@.score_preview(model text DEFAULT NULL, as_of date DEFAULT CURRENT_DATE)
+RETURNS TABLE (party_id bigint, model text, contribution numeric, value_score integer, value_tier text,
+	wealth_tier text, rfm_r smallint, rfm_f smallint, rfm_m smallint, clv numeric, aum numeric,
+	retention double precision, growth double precision, potential double precision, recency_days integer,
+	frequency bigint, products integer)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+WITH m AS NOT MATERIALIZED (
+	SELECT sm.model, sm.ftp, sm.asset_categories, sm.aum_categories, sm.pd, sm.lgd, sm.unrated_rating,
+	       sm.channel_cost, sm.fee_min_days, sm.value_weights, sm.value_scales, sm.potential, sm.growth_floor,
+	       sm.growth_window_days, sm.growth_min_days, sm.value_tier_basis, sm.key_min, sm.general_min,
+	       sm.affluent_min, sm.hnw_min, sm.uhnw_min, sm.retention, sm.retention_default, sm.discount_rate,
+	       sm.clv_years, sm.time_zone,
+	       ((score_preview.as_of - 365)::timestamp AT TIME ZONE sm.time_zone) AS year_start,
+	       ((score_preview.as_of + 1)::timestamp AT TIME ZONE sm.time_zone) AS day_end,
+	       pg_catalog.make_date(pg_catalog.date_part('year', score_preview.as_of)::integer, 1, 1) AS jan1
+	  FROM @extschema@.score_model sm
+	 WHERE sm.model = @extschema@.score_model_resolve(score_preview.model)
+), ph AS NOT MATERIALIZED (
+	-- products with their transfer price and side of the balance sheet
+	SELECT pr.product_id,
+	       (m.ftp ->> pr.category)::numeric AS ftp,
+	       pr.category = ANY (m.asset_categories) AS is_asset,
+	       pr.category = ANY (m.aum_categories) AS is_aum,
+	       m.fee_min_days, m.jan1
+	  FROM @extschema@.product pr CROSS JOIN m
+	OFFSET 0	-- a fence: the lookups run once per product, not once per holding
+), h AS (
+	SELECT ho.party_id,
+	       sum(ho.balance) FILTER (WHERE ph.is_asset AND ph.ftp IS NOT NULL) AS loan_bal,
+	       sum(ho.balance * ho.rate) FILTER (WHERE ph.is_asset AND ph.ftp IS NOT NULL) AS loan_int,
+	       sum(ho.balance * ph.ftp) FILTER (WHERE ph.is_asset AND ph.ftp IS NOT NULL) AS loan_ftp,
+	       sum(ho.balance) FILTER (WHERE NOT ph.is_asset AND ph.ftp IS NOT NULL) AS dep_bal,
+	       sum(ho.balance * ho.rate) FILTER (WHERE NOT ph.is_asset AND ph.ftp IS NOT NULL) AS dep_int,
+	       sum(ho.balance * ph.ftp) FILTER (WHERE NOT ph.is_asset AND ph.ftp IS NOT NULL) AS dep_ftp,
+	       sum(ho.fees_ytd * 365 / GREATEST(score_preview.as_of - GREATEST(ho.opened_on, ph.jan1), ph.fee_min_days)) AS fees,
+	       sum(ho.balance) FILTER (WHERE ph.is_aum) AS aum,
+	       count(*) AS products,
+	       max(ho.opened_on) AS last_opened
+	  FROM @extschema@.holding ho
+	  JOIN ph ON ph.product_id = ho.product_id
+	 WHERE ho.opened_on <= score_preview.as_of
+	   AND (ho.closed_on IS NULL OR ho.closed_on > score_preview.as_of)
+	 GROUP BY ho.party_id
+), c AS (
+	SELECT ct.party_id,
+	       count(*) FILTER (WHERE ct.occurred_at >= w.year_start) AS contacts,
+	       sum(cc.cost) FILTER (WHERE ct.occurred_at >= w.year_start) AS cost,
+	       max(ct.occurred_at) AS last_contact
+	  FROM @extschema@.contact ct
+	  CROSS JOIN (SELECT m.year_start, m.day_end FROM m) w
+	  LEFT JOIN (SELECT e.key AS channel, e.value::numeric AS cost
+	               FROM m CROSS JOIN LATERAL pg_catalog.jsonb_each_text(m.channel_cost) e) cc
+	         ON cc.channel = ct.channel
+	 WHERE ct.occurred_at < w.day_end
+	 GROUP BY ct.party_id
+), a AS (
+	SELECT aw.party_id,
+	       sum(aw.txn_count) FILTER (WHERE aw.week > score_preview.as_of - 364) AS txns,
+	       max(aw.week) FILTER (WHERE aw.txn_count > 0) AS last_week
+	  FROM @extschema@.activity_weekly aw
+	 WHERE aw.week <= score_preview.as_of
+	 GROUP BY aw.party_id
+), g AS (
+	SELECT DISTINCT ON (sh.party_id) sh.party_id, sh.contribution AS prev
+	  FROM @extschema@.score_history sh
+	  JOIN m ON m.model = sh.model
+	 WHERE sh.scored_on >= score_preview.as_of - m.growth_window_days
+	   AND sh.scored_on <= score_preview.as_of - m.growth_min_days
+	 ORDER BY sh.party_id, sh.scored_on
+), b AS (
+	SELECT p.party_id, p.kind, m.model,
+	       @extschema@.contribution(
+	           COALESCE(h.loan_bal, 0)::double precision,
+	           COALESCE(h.loan_int / NULLIF(h.loan_bal, 0), 0)::double precision,
+	           COALESCE(h.loan_ftp / NULLIF(h.loan_bal, 0), 0)::double precision,
+	           COALESCE(h.dep_bal, 0)::double precision,
+	           COALESCE(h.dep_int / NULLIF(h.dep_bal, 0), 0)::double precision,
+	           COALESCE(h.dep_ftp / NULLIF(h.dep_bal, 0), 0)::double precision,
+	           COALESCE(h.fees, 0)::double precision,
+	           COALESCE(c.cost, 0)::double precision,
+	           COALESCE(p.credit_rating, m.unrated_rating), m.pd, m.lgd) AS contribution,
+	       g.prev::double precision AS prev,
+	       COALESCE(h.aum, 0)::numeric(18, 2) AS aum,
+	       COALESCE(h.products, 0)::integer AS products,
+	       GREATEST(COALESCE(score_preview.as_of - p.onboarded_on, 0), 0) / 365.25 AS tenure,
+	       -- GREATEST skips NULLs: the latest of whatever activity there is
+	       COALESCE(score_preview.as_of - GREATEST((c.last_contact AT TIME ZONE m.time_zone)::date,
+	                                             a.last_week + LEAST(6, score_preview.as_of - a.last_week),
+	                                             h.last_opened), 3650) AS recency_days,
+	       COALESCE(c.contacts, 0) + COALESCE(a.txns, 0) AS frequency,
+	       @extschema@.potential(p.kind,
+	           CASE WHEN p.birth_date <= score_preview.as_of
+	                THEN pg_catalog.date_part('year', pg_catalog.age(score_preview.as_of, p.birth_date))::integer END,
+	           p.education, p.occupation, p.life_stage, p.product_lifecycle, m.potential) AS potential,
+	       COALESCE(p.credit_rating, m.unrated_rating) AS rating,
+	       pr.retention AS party_retention,
+	       m.growth_floor, m.value_weights, m.value_scales, m.value_tier_basis, m.key_min, m.general_min,
+	       m.affluent_min, m.hnw_min, m.uhnw_min, m.retention AS retention_table, m.retention_default,
+	       m.discount_rate, m.clv_years
+	  FROM @extschema@.party p
+	  CROSS JOIN m
+	  LEFT JOIN h ON h.party_id = p.party_id
+	  LEFT JOIN c ON c.party_id = p.party_id
+	  LEFT JOIN a ON a.party_id = p.party_id
+	  LEFT JOIN g ON g.party_id = p.party_id
+	  LEFT JOIN @extschema@.party_retention pr ON pr.party_id = p.party_id
+	 WHERE p.status <> 'closed'
+	OFFSET 0	-- fences here and below: each function runs once per party
+), s AS (
+	SELECT b.*,
+	       CASE WHEN b.prev IS NULL THEN 0.0
+	            ELSE GREATEST(-1.0, LEAST(1.0, (b.contribution - b.prev) / GREATEST(abs(b.prev), b.growth_floor)))
+	       END AS growth
+	  FROM b
+), t AS (
+	SELECT s.*,
+	       @extschema@.value_score(s.contribution, s.growth, s.tenure::double precision, s.products, s.rating,
+	                               s.recency_days, s.potential, s.value_weights, s.value_scales) AS vs
+	  FROM s
+	OFFSET 0
+), u AS (
+	SELECT t.*,
+	       @extschema@.value_tier(CASE WHEN t.value_tier_basis = 'value_score' THEN t.vs::double precision
+	                                   ELSE t.contribution END, t.key_min, t.general_min) AS vt,
+	       CASE WHEN t.kind = 'individual'
+	            THEN @extschema@.wealth_tier(t.aum::double precision, t.affluent_min, t.hnw_min, t.uhnw_min) END AS wt
+	  FROM t
+), v AS (
+	SELECT u.*,
+	       COALESCE(u.party_retention, (u.retention_table -> u.kind ->> u.vt)::double precision,
+	                u.retention_default) AS ret
+	  FROM u
+), x AS (
+	-- a fence: every score is computed here, and only these narrow rows are
+	-- sorted by the quintile windows below
+	SELECT v.party_id, v.model, v.contribution, v.vs, v.vt, v.wt,
+	       @extschema@.clv(v.contribution, v.ret, v.discount_rate, v.clv_years) AS clv,
+	       v.aum, v.ret, v.growth, v.potential, v.recency_days, v.frequency, v.products
+	  FROM v
+	OFFSET 0
+)
+SELECT x.party_id, x.model,
+       pg_catalog.round(x.contribution::numeric, 2) AS contribution,
+       x.vs, x.vt, x.wt,
+       (1 + 5 * (pg_catalog.rank() OVER (ORDER BY x.recency_days DESC) - 1) / pg_catalog.count(*) OVER ())::smallint,
+       (1 + 5 * (pg_catalog.rank() OVER (ORDER BY x.frequency) - 1) / pg_catalog.count(*) OVER ())::smallint,
+       (1 + 5 * (pg_catalog.rank() OVER (ORDER BY x.contribution) - 1) / pg_catalog.count(*) OVER ())::smallint,
+       pg_catalog.round(x.clv::numeric, 2),
+       x.aum, x.ret, x.growth, x.potential, x.recency_days, x.frequency, x.products
+  FROM x;
+END;
+COMMENT ON FUNCTION @extschema@.score_preview(text, date) IS
+	'The scores score_all() would store for every party that is not closed, computed as of a day and not stored';
+
+-- product_affinity_refresh: the association rules of a model's value tiers
+-- (party_score was usually rewritten moments ago in the same transaction, so
+-- its statistics are stale: every join here is a large set join, and a
+-- nested loop chosen on a wrong estimate would be quadratic)
+CREATE FUNCTION @extschema@.product_affinity_refresh(model text DEFAULT NULL, as_of date DEFAULT CURRENT_DATE)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+SET enable_nestloop = off
+AS $$
+#variable_conflict use_column
+DECLARE
+	m_name	text := @extschema@.score_model_resolve(product_affinity_refresh.model);
+	m_min	integer;
+	n		bigint;
+BEGIN
+	SELECT sm.affinity_min_parties INTO m_min FROM @extschema@.score_model sm WHERE sm.model = m_name;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'score model "%" does not exist', COALESCE(product_affinity_refresh.model, '(default)')
+			USING ERRCODE = 'undefined_object',
+			      HINT = 'Name a model of bankcrm.score_model, or mark one as the default.';
+	END IF;
+	DELETE FROM @extschema@.product_affinity pa WHERE pa.model = m_name;
+	WITH grp AS (
+		SELECT ps.party_id, p.kind, ps.value_tier
+		  FROM @extschema@.party_score ps
+		  JOIN @extschema@.party p ON p.party_id = ps.party_id
+		 WHERE ps.model = m_name
+	), held AS MATERIALIZED (
+		SELECT DISTINCT grp.kind, grp.value_tier, grp.party_id, ho.product_id
+		  FROM grp
+		  JOIN @extschema@.holding ho ON ho.party_id = grp.party_id
+		 WHERE ho.opened_on <= product_affinity_refresh.as_of
+		   AND (ho.closed_on IS NULL OR ho.closed_on > product_affinity_refresh.as_of)
+	), gsize AS (
+		SELECT grp.kind, grp.value_tier, count(*) AS n FROM grp GROUP BY 1, 2
+	), ksize AS (
+		SELECT grp.kind, count(*) AS n FROM grp GROUP BY 1
+	), pc AS (
+		SELECT held.kind, held.value_tier, held.product_id, count(*) AS n FROM held GROUP BY 1, 2, 3
+	), kc AS (
+		SELECT held.kind, held.product_id, count(*) AS n FROM held GROUP BY 1, 2
+	), pairs AS (
+		SELECT x.kind, x.value_tier, x.product_id AS ante, y.product_id AS prod, count(*) AS n
+		  FROM held x
+		  JOIN held y ON y.party_id = x.party_id AND y.product_id <> x.product_id
+		 GROUP BY 1, 2, 3, 4
+	)
+	INSERT INTO @extschema@.product_affinity (model, kind, value_tier, antecedent_id, product_id, group_parties,
+		antecedent_parties, product_parties, pair_parties, support, confidence, lift, as_of)
+	SELECT m_name, pairs.kind, pairs.value_tier, pairs.ante, pairs.prod, gs.n, pa.n, pp.n, pairs.n,
+	       pairs.n::double precision / gs.n,
+	       pairs.n::double precision / pa.n,
+	       (pairs.n::double precision / pa.n) / (pp.n::double precision / gs.n),
+	       product_affinity_refresh.as_of
+	  FROM pairs
+	  JOIN gsize gs ON gs.kind = pairs.kind AND gs.value_tier = pairs.value_tier
+	  JOIN pc pa ON pa.kind = pairs.kind AND pa.value_tier = pairs.value_tier AND pa.product_id = pairs.ante
+	  JOIN pc pp ON pp.kind = pairs.kind AND pp.value_tier = pairs.value_tier AND pp.product_id = pairs.prod
+	 WHERE pairs.n >= m_min
+	UNION ALL
+	SELECT m_name, pc.kind, pc.value_tier, NULL, pc.product_id, gs.n, gs.n, pc.n, pc.n,
+	       pc.n::double precision / gs.n,
+	       pc.n::double precision / gs.n,
+	       (pc.n::double precision / gs.n) / (kc.n::double precision / ks.n),
+	       product_affinity_refresh.as_of
+	  FROM pc
+	  JOIN gsize gs ON gs.kind = pc.kind AND gs.value_tier = pc.value_tier
+	  JOIN kc ON kc.kind = pc.kind AND kc.product_id = pc.product_id
+	  JOIN ksize ks ON ks.kind = pc.kind
+	 WHERE pc.n >= m_min;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.product_affinity_refresh(text, date) IS
+	'Recomputes product_affinity of a model from its party_score tiers and the holdings open on as_of; returns the rows written';
+
+-- score_all: recompute and store every party's score
+CREATE FUNCTION @extschema@.score_all(model text DEFAULT NULL, as_of date DEFAULT CURRENT_DATE,
+	refresh_affinity boolean DEFAULT true)
+RETURNS TABLE (parties bigint, key bigint, general bigint, scattered bigint, mass bigint, affluent bigint,
+	hnw bigint, uhnw bigint, affinity_rows bigint)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	m_name	text := @extschema@.score_model_resolve(score_all.model);
+	n_aff	bigint := 0;
+BEGIN
+	IF m_name IS NULL OR NOT EXISTS (SELECT FROM @extschema@.score_model sm WHERE sm.model = m_name) THEN
+		RAISE EXCEPTION 'score model "%" does not exist', COALESCE(score_all.model, '(default)')
+			USING ERRCODE = 'undefined_object',
+			      HINT = 'Name a model of bankcrm.score_model, or mark one as the default.';
+	END IF;
+	IF score_all.as_of IS NULL THEN
+		RAISE EXCEPTION 'as_of must not be null'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	-- one scoring run per model at a time
+	PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('bankcrm.score_all'), pg_catalog.hashtext(m_name));
+
+	-- computed by one query that parallel workers may share (a data-modifying
+	-- statement would not run in parallel), then stored
+	IF pg_catalog.to_regclass('pg_temp.bankcrm_score_run') IS NOT NULL THEN
+		DROP TABLE pg_temp.bankcrm_score_run;
+	END IF;
+	CREATE TEMPORARY TABLE bankcrm_score_run ON COMMIT DROP AS
+		SELECT * FROM @extschema@.score_preview(m_name, score_all.as_of);
+
+	DELETE FROM @extschema@.party_score ps WHERE ps.model = m_name;
+	INSERT INTO @extschema@.party_score (party_id, model, contribution, value_score, value_tier, wealth_tier,
+		rfm_r, rfm_f, rfm_m, clv, aum, computed_at, as_of, retention, growth, potential, recency_days, frequency,
+		products)
+	SELECT r.party_id, r.model, r.contribution, r.value_score, r.value_tier, r.wealth_tier, r.rfm_r, r.rfm_f,
+	       r.rfm_m, r.clv, r.aum, pg_catalog.now(), score_all.as_of, r.retention, r.growth, r.potential,
+	       r.recency_days, r.frequency, r.products
+	  FROM pg_temp.bankcrm_score_run r;
+
+	INSERT INTO @extschema@.score_history AS sh (party_id, model, scored_on, contribution, value_score, value_tier,
+		wealth_tier, rfm_r, rfm_f, rfm_m, clv, aum)
+	SELECT r.party_id, r.model, score_all.as_of, r.contribution, r.value_score, r.value_tier, r.wealth_tier,
+	       r.rfm_r, r.rfm_f, r.rfm_m, r.clv, r.aum
+	  FROM pg_temp.bankcrm_score_run r
+	ON CONFLICT (party_id, model, scored_on) DO UPDATE
+	   SET contribution = EXCLUDED.contribution, value_score = EXCLUDED.value_score,
+	       value_tier = EXCLUDED.value_tier, wealth_tier = EXCLUDED.wealth_tier, rfm_r = EXCLUDED.rfm_r,
+	       rfm_f = EXCLUDED.rfm_f, rfm_m = EXCLUDED.rfm_m, clv = EXCLUDED.clv, aum = EXCLUDED.aum;
+
+	IF score_all.refresh_affinity THEN
+		n_aff := @extschema@.product_affinity_refresh(m_name, score_all.as_of);
+	END IF;
+
+	RETURN QUERY
+	SELECT count(*),
+	       count(*) FILTER (WHERE r.value_tier = 'key'),
+	       count(*) FILTER (WHERE r.value_tier = 'general'),
+	       count(*) FILTER (WHERE r.value_tier = 'scattered'),
+	       count(*) FILTER (WHERE r.wealth_tier = 'mass'),
+	       count(*) FILTER (WHERE r.wealth_tier = 'affluent'),
+	       count(*) FILTER (WHERE r.wealth_tier = 'hnw'),
+	       count(*) FILTER (WHERE r.wealth_tier = 'uhnw'),
+	       n_aff
+	  FROM pg_temp.bankcrm_score_run r;
+	DROP TABLE pg_temp.bankcrm_score_run;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.score_all(text, date, boolean) IS
+	'Recomputes party_score of a model (default: the default model) as of a day, records score_history, refreshes product_affinity; returns counts per tier';
+
+-- cross-sell recommendations
+CREATE FUNCTION @extschema@.recommend_products(party_id bigint, n integer DEFAULT 3, model text DEFAULT NULL)
+RETURNS TABLE (rank integer, product_id integer, code text, name text, category text, lift numeric,
+	support numeric, confidence numeric, because text)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+WITH me AS (
+	SELECT ps.party_id, p.kind, ps.value_tier, ps.model
+	  FROM @extschema@.party_score ps
+	  JOIN @extschema@.party p ON p.party_id = ps.party_id
+	 WHERE ps.party_id = recommend_products.party_id
+	   AND ps.model = @extschema@.score_model_resolve(recommend_products.model)
+), held AS (
+	SELECT ho.product_id
+	  FROM @extschema@.holding ho
+	 WHERE ho.party_id = recommend_products.party_id AND ho.closed_on IS NULL
+), cand AS (
+	SELECT DISTINCT ON (pa.product_id) pa.product_id, pa.antecedent_id, pa.lift, pa.support, pa.confidence
+	  FROM me
+	  JOIN @extschema@.product_affinity pa
+	    ON pa.model = me.model AND pa.kind = me.kind AND pa.value_tier = me.value_tier
+	  JOIN @extschema@.product pr
+	    ON pr.product_id = pa.product_id AND pr.active AND me.kind = ANY (pr.for_kind)
+	 WHERE (pa.antecedent_id IS NULL OR pa.antecedent_id IN (SELECT held.product_id FROM held))
+	   AND pa.product_id NOT IN (SELECT held.product_id FROM held)
+	 ORDER BY pa.product_id, pa.lift DESC, pa.support DESC, pa.antecedent_id NULLS LAST
+)
+SELECT (pg_catalog.row_number() OVER (ORDER BY cand.lift DESC, cand.support DESC, cand.product_id))::integer,
+       pr.product_id, pr.code, pr.name, pr.category,
+       pg_catalog.round(cand.lift::numeric, 2), pg_catalog.round(cand.support::numeric, 4),
+       pg_catalog.round(cand.confidence::numeric, 4), ante.code
+  FROM cand
+  JOIN @extschema@.product pr ON pr.product_id = cand.product_id
+  LEFT JOIN @extschema@.product ante ON ante.product_id = cand.antecedent_id
+ ORDER BY 1
+ LIMIT recommend_products.n;
+END;
+COMMENT ON FUNCTION @extschema@.recommend_products(bigint, integer, text) IS
+	'Products a party does not hold, ranked by lift among parties of its kind and value tier, with support, confidence and the product it follows from';
+
+CREATE FUNCTION @extschema@.recommend_products_batch(party_ids bigint[], n integer DEFAULT 3, model text DEFAULT NULL)
+RETURNS TABLE (party_id bigint, rank integer, product_id integer, code text, name text, category text,
+	lift numeric, support numeric, confidence numeric, because text)
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+SELECT u.pid, r.rank, r.product_id, r.code, r.name, r.category, r.lift, r.support, r.confidence, r.because
+  FROM (SELECT DISTINCT x.pid FROM pg_catalog.unnest(recommend_products_batch.party_ids) AS x(pid)) u
+ CROSS JOIN LATERAL @extschema@.recommend_products(u.pid, recommend_products_batch.n,
+                                                   recommend_products_batch.model) r
+ ORDER BY u.pid, r.rank;
+END;
+COMMENT ON FUNCTION @extschema@.recommend_products_batch(bigint[], integer, text) IS
+	'recommend_products() for a set of parties, for example ARRAY(SELECT party_id FROM party_score WHERE value_tier = ''key'')';
+
+-- views
+
+-- the value pyramid (key / general / scattered) and the wealth pyramid
+-- (individuals by AUM) of the default model
+CREATE VIEW @extschema@.value_pyramid AS
+WITH s AS (
+	SELECT ps.model, ps.value_tier, ps.wealth_tier, ps.aum, ps.contribution
+	  FROM @extschema@.party_score ps
+	 WHERE ps.model = @extschema@.score_model_resolve(NULL)
+), levels (pyramid, tier, ord) AS (
+	VALUES ('value', 'key', 1), ('value', 'general', 2), ('value', 'scattered', 3),
+	       ('wealth', 'uhnw', 4), ('wealth', 'hnw', 5), ('wealth', 'affluent', 6), ('wealth', 'mass', 7)
+), agg AS (
+	SELECT 'value' AS pyramid, s.value_tier AS tier, pg_catalog.count(*) AS parties,
+	       pg_catalog.sum(s.aum) AS aum, pg_catalog.sum(s.contribution) AS contribution
+	  FROM s GROUP BY s.value_tier
+	UNION ALL
+	SELECT 'wealth', s.wealth_tier, pg_catalog.count(*), pg_catalog.sum(s.aum), pg_catalog.sum(s.contribution)
+	  FROM s WHERE s.wealth_tier IS NOT NULL GROUP BY s.wealth_tier
+)
+SELECT l.pyramid,
+       l.tier,
+       COALESCE(agg.parties, 0) AS parties,
+       COALESCE(agg.aum, 0)::numeric(20, 2) AS aum,
+       COALESCE(agg.contribution, 0)::numeric(20, 2) AS contribution,
+       pg_catalog.round(100.0 * COALESCE(agg.parties, 0)
+             / NULLIF(pg_catalog.sum(COALESCE(agg.parties, 0)) OVER (PARTITION BY l.pyramid), 0), 2) AS parties_pct,
+       pg_catalog.round(100.0 * COALESCE(agg.aum, 0)
+             / NULLIF(pg_catalog.sum(COALESCE(agg.aum, 0)) OVER (PARTITION BY l.pyramid), 0), 2) AS aum_pct,
+       pg_catalog.round(100.0 * COALESCE(agg.contribution, 0)
+             / NULLIF(pg_catalog.sum(COALESCE(agg.contribution, 0)) OVER (PARTITION BY l.pyramid), 0), 2) AS contribution_pct
+  FROM levels l
+  LEFT JOIN agg ON agg.pyramid = l.pyramid AND agg.tier = l.tier
+ ORDER BY l.ord;
+COMMENT ON VIEW @extschema@.value_pyramid IS 'Parties, AUM and contribution per value tier (key, general, scattered) and per wealth tier (individuals), with shares, under the default model';
+COMMENT ON COLUMN @extschema@.value_pyramid.pyramid IS 'value (key / general / scattered, every scored party) or wealth (uhnw / hnw / affluent / mass, individuals)';
+COMMENT ON COLUMN @extschema@.value_pyramid.tier IS 'The tier';
+COMMENT ON COLUMN @extschema@.value_pyramid.parties IS 'Scored parties in the tier';
+COMMENT ON COLUMN @extschema@.value_pyramid.aum IS 'Their assets under management, CNY';
+COMMENT ON COLUMN @extschema@.value_pyramid.contribution IS 'Their yearly contribution, CNY';
+COMMENT ON COLUMN @extschema@.value_pyramid.parties_pct IS 'Share of the pyramid''s parties, percent';
+COMMENT ON COLUMN @extschema@.value_pyramid.aum_pct IS 'Share of the pyramid''s AUM, percent';
+COMMENT ON COLUMN @extschema@.value_pyramid.contribution_pct IS 'Share of the pyramid''s contribution, percent';
+
+-- the Pareto line: how few customers make a given share of the contribution
+CREATE FUNCTION @extschema@.pareto(share numeric DEFAULT 0.8, model text DEFAULT NULL)
+RETURNS TABLE (model_name text, target_share numeric, customers bigint, customers_total bigint,
+	customers_pct numeric, contribution numeric, contribution_total numeric, min_contribution numeric)
+LANGUAGE plpgsql STABLE PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	m_name	text := @extschema@.score_model_resolve(pareto.model);
+BEGIN
+	IF pareto.share IS NULL OR pareto.share <= 0 OR pareto.share > 1 THEN
+		RAISE EXCEPTION 'share must be greater than 0 and at most 1'
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'Give the share of the contribution as a fraction, for example 0.8 for 80 %.';
+	END IF;
+	RETURN QUERY
+	WITH c AS (
+		SELECT ps.contribution,
+		       pg_catalog.row_number() OVER w AS rn,
+		       pg_catalog.sum(GREATEST(ps.contribution, 0)) OVER w AS cum
+		  FROM @extschema@.party_score ps
+		  JOIN @extschema@.party p ON p.party_id = ps.party_id
+		 WHERE ps.model = m_name AND p.status <> 'prospect'
+		WINDOW w AS (ORDER BY ps.contribution DESC, ps.party_id)
+	), tot AS (
+		SELECT pg_catalog.count(*) AS n, COALESCE(pg_catalog.sum(c.contribution) FILTER (WHERE c.contribution > 0), 0) AS pos
+		  FROM c
+	), cut AS (
+		SELECT pg_catalog.min(c.rn) AS k
+		  FROM c, tot
+		 WHERE tot.pos > 0 AND c.cum >= pareto.share * tot.pos
+	)
+	SELECT m_name, pareto.share, COALESCE(cut.k, 0), tot.n,
+	       pg_catalog.round(100.0 * COALESCE(cut.k, 0) / NULLIF(tot.n, 0), 2),
+	       COALESCE((SELECT c.cum FROM c WHERE c.rn = cut.k), 0),
+	       tot.pos,
+	       (SELECT c.contribution FROM c WHERE c.rn = cut.k)
+	  FROM tot, cut;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.pareto(numeric, text) IS
+	'The smallest set of customers (not prospects) producing the given share of the positive contribution, and the share of customers it is';
+
+CREATE VIEW @extschema@.pareto AS
+SELECT p.model_name, p.target_share, p.customers, p.customers_total, p.customers_pct, p.contribution,
+       p.contribution_total, p.min_contribution
+  FROM @extschema@.pareto(0.8, NULL) p;
+COMMENT ON VIEW @extschema@.pareto IS 'The Pareto line at 80 %: how many customers make 80 % of the positive contribution under the default model';
+COMMENT ON COLUMN @extschema@.pareto.model_name IS 'The scoring model (the default model)';
+COMMENT ON COLUMN @extschema@.pareto.target_share IS 'Target share of the contribution (0.8)';
+COMMENT ON COLUMN @extschema@.pareto.customers IS 'Customers in the smallest set reaching the share';
+COMMENT ON COLUMN @extschema@.pareto.customers_total IS 'Scored customers (prospects excluded)';
+COMMENT ON COLUMN @extschema@.pareto.customers_pct IS 'customers / customers_total, percent';
+COMMENT ON COLUMN @extschema@.pareto.contribution IS 'Contribution of that set, CNY';
+COMMENT ON COLUMN @extschema@.pareto.contribution_total IS 'Sum of the positive contributions, CNY';
+COMMENT ON COLUMN @extschema@.pareto.min_contribution IS 'Contribution of the smallest customer in the set: the Pareto line';
+
+-- hidden gold: individual merchants with millions of turnover and little AUM
+CREATE VIEW @extschema@.hidden_gold
+WITH (security_invoker = true) AS
+SELECT p.party_id,
+       p.name,
+       p.region_code,
+       p.home_branch_id,
+       p.industry,
+       p.annual_turnover,
+       ps.aum,
+       pg_catalog.round(p.annual_turnover / NULLIF(ps.aum, 0), 1) AS turnover_to_aum,
+       ps.contribution,
+       ps.value_score,
+       ps.value_tier,
+       ps.wealth_tier,
+       rm.name AS primary_rm
+  FROM @extschema@.party_score ps
+  JOIN @extschema@.score_model m ON m.model = ps.model AND m.is_default
+  JOIN @extschema@.party p ON p.party_id = ps.party_id
+  LEFT JOIN @extschema@.coverage cv ON cv.party_id = p.party_id AND cv.role = 'primary_rm' AND cv.valid_to IS NULL
+  LEFT JOIN @extschema@.staff rm ON rm.staff_id = cv.staff_id
+ WHERE p.kind = 'individual'
+   AND p.status = 'active'
+   AND p.occupation = ANY (m.hidden_gold_occupations)
+   AND p.annual_turnover >= m.hidden_gold_min_turnover
+   AND ps.aum < m.hidden_gold_max_aum;
+COMMENT ON VIEW @extschema@.hidden_gold IS 'Individual merchants whose yearly turnover reaches the model''s minimum (millions) but whose AUM with the bank is below its maximum: the VIP customers deposit-based tiers miss; the caller''s row-level security applies';
+COMMENT ON COLUMN @extschema@.hidden_gold.annual_turnover IS 'Yearly business turnover, CNY';
+COMMENT ON COLUMN @extschema@.hidden_gold.aum IS 'Assets under management with the bank, CNY';
+COMMENT ON COLUMN @extschema@.hidden_gold.turnover_to_aum IS 'Turnover per CNY of AUM: how much business passes elsewhere';
+COMMENT ON COLUMN @extschema@.hidden_gold.primary_rm IS 'Current primary relationship manager; NULL when nobody covers the merchant';
+
+CREATE VIEW @extschema@.hidden_gold_masked AS
+SELECT p.party_id,
+       @extschema@.mask_name(p.name) AS name_masked,
+       p.region_code,
+       p.home_branch_id,
+       p.industry,
+       p.annual_turnover,
+       ps.aum,
+       pg_catalog.round(p.annual_turnover / NULLIF(ps.aum, 0), 1) AS turnover_to_aum,
+       ps.contribution,
+       ps.value_score,
+       ps.value_tier,
+       ps.wealth_tier,
+       EXISTS (SELECT FROM @extschema@.coverage cv
+                WHERE cv.party_id = p.party_id AND cv.role = 'primary_rm' AND cv.valid_to IS NULL) AS has_rm
+  FROM @extschema@.party_score ps
+  JOIN @extschema@.score_model m ON m.model = ps.model AND m.is_default
+  JOIN @extschema@.party p ON p.party_id = ps.party_id
+ WHERE p.kind = 'individual'
+   AND p.status = 'active'
+   AND p.occupation = ANY (m.hidden_gold_occupations)
+   AND p.annual_turnover >= m.hidden_gold_min_turnover
+   AND ps.aum < m.hidden_gold_max_aum;
+COMMENT ON VIEW @extschema@.hidden_gold_masked IS 'hidden_gold for analysts: names initialised, no relationship manager named';
+COMMENT ON COLUMN @extschema@.hidden_gold_masked.name_masked IS 'First character of the name, the rest masked';
+COMMENT ON COLUMN @extschema@.hidden_gold_masked.has_rm IS 'A primary relationship manager covers the merchant';
+
+-- privileges and row-level security
+
+GRANT ALL ON @extschema@.score_model, @extschema@.party_score, @extschema@.score_history, @extschema@.party_retention,
+	@extschema@.product_affinity, @extschema@.value_pyramid, @extschema@.pareto, @extschema@.hidden_gold,
+	@extschema@.hidden_gold_masked TO bankcrm_admin;
+GRANT SELECT ON @extschema@.score_model, @extschema@.product_affinity
+	TO bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
+GRANT SELECT ON @extschema@.party_score, @extschema@.score_history, @extschema@.party_retention
+	TO bankcrm_manager, bankcrm_rm, bankcrm_app;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.party_score, @extschema@.score_history, @extschema@.party_retention,
+	@extschema@.product_affinity TO bankcrm_app;
+GRANT SELECT ON @extschema@.value_pyramid, @extschema@.pareto, @extschema@.hidden_gold_masked
+	TO bankcrm_analyst, bankcrm_manager, bankcrm_app;
+GRANT SELECT ON @extschema@.hidden_gold TO bankcrm_manager, bankcrm_rm, bankcrm_app;
+
+REVOKE ALL ON FUNCTION @extschema@.score_all(text, date, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.product_affinity_refresh(text, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.score_all(text, date, boolean) TO bankcrm_admin, bankcrm_app;
+GRANT EXECUTE ON FUNCTION @extschema@.product_affinity_refresh(text, date) TO bankcrm_admin, bankcrm_app;
+REVOKE ALL ON FUNCTION @extschema@.pareto(numeric, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.pareto(numeric, text)
+	TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
+REVOKE ALL ON FUNCTION @extschema@.recommend_products(bigint, integer, text) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.recommend_products_batch(bigint[], integer, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.recommend_products(bigint, integer, text)
+	TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
+GRANT EXECUTE ON FUNCTION @extschema@.recommend_products_batch(bigint[], integer, text)
+	TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
+
+-- scores are party-scoped: the policies of 30_security.sql
+DO $$
+DECLARE
+	t text;
+BEGIN
+	FOREACH t IN ARRAY ARRAY['party_score', 'score_history', 'party_retention'] LOOP
+		EXECUTE pg_catalog.format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', '@extschema@', t);
+		EXECUTE pg_catalog.format(
+			'CREATE POLICY %I ON %I.%I FOR ALL TO bankcrm_admin, bankcrm_app USING (true) WITH CHECK (true)',
+			t || '_all', '@extschema@', t);
+		EXECUTE pg_catalog.format(
+			'CREATE POLICY %I ON %I.%I FOR SELECT TO bankcrm_manager, bankcrm_rm '
+			'USING (party_id IN (SELECT %I.visible_party_ids(CURRENT_USER)))',
+			t || '_covered', '@extschema@', t, '@extschema@');
+	END LOOP;
+END
+$$;

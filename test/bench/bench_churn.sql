@@ -1,0 +1,222 @@
+-- test/bench/bench_churn.sql: churn early warning (test/bench/run churn)
+--
+-- Part 1, detection quality on the generator's ground truth (demo size,
+-- loaded into its own database): recall, median lead time and false alarms
+-- per quarter for bankcrm's detector and for the naive rule.
+-- Part 2, speed at bench size: 100,000 corporates x 156 weeks = 15.6 M
+-- weekly rows, generated set-based here (the bench loader would also
+-- generate 900,000 individuals that churn does not read).  Every timing is
+-- the median of three runs, in one process (no parallel workers), and is
+-- printed as a ratio against a bare sequential scan of activity_weekly
+-- measured in the same run.
+\set ON_ERROR_STOP on
+\pset footer off
+
+-- ---------------------------------------------------------------------------
+-- part 1: quality
+\echo '== detection quality, demo size (10,000 corporates), seed 42'
+DROP DATABASE IF EXISTS bankcrm_churn_quality;
+CREATE DATABASE bankcrm_churn_quality;
+\c bankcrm_churn_quality
+\set ON_ERROR_STOP on
+CREATE EXTENSION bankcrm;
+\! test/data/load --size demo --dbname bankcrm_churn_quality >/dev/null
+CREATE TEMP TABLE q_alert AS
+SELECT s.party_id, f.week
+  FROM bankcrm_churn.churn_series s JOIN bankcrm.party p ON p.party_id = s.party_id,
+       bankcrm.churn_calendar() cal,
+       LATERAL bankcrm.churn_history(s.series, bankcrm.churn_policy_for(p.kind), NULL, cal.days, cal.prev_days) f
+ WHERE f.severity IS NOT NULL GROUP BY 1, 2;
+CREATE TEMP TABLE q_naive AS
+SELECT party_id, week
+  FROM (SELECT a.party_id, a.week, count(*) OVER w AS n,
+               a.loan_volume < 0.7 * avg(a.loan_volume) OVER w AS l,
+               a.txn_volume < 0.7 * avg(a.txn_volume) OVER w AS t,
+               a.txn_count < 0.7 * avg(a.txn_count) OVER w AS c
+          FROM bankcrm.activity_weekly a
+        WINDOW w AS (PARTITION BY a.party_id ORDER BY a.week ROWS BETWEEN 13 PRECEDING AND 1 PRECEDING)) x
+ WHERE n = 13 AND (l OR t OR c) GROUP BY 1, 2;
+CREATE TEMP TABLE q_churner AS
+SELECT c.party_id, c.exit_week FROM bankcrm_truth.churner c
+ WHERE c.exit_week <= (SELECT max(week) FROM bankcrm.activity_weekly);
+CREATE TEMP TABLE q_stable AS
+SELECT p.party_id FROM bankcrm.party p
+ WHERE p.kind = 'corporate' AND EXISTS (SELECT 1 FROM bankcrm_churn.churn_series s WHERE s.party_id = p.party_id)
+   AND NOT EXISTS (SELECT 1 FROM bankcrm_truth.churner c WHERE c.party_id = p.party_id);
+CREATE FUNCTION pg_temp.q_figures(rule text, OUT recall numeric, OUT median_lead numeric,
+	OUT mean_quarter_pct numeric, OUT worst_quarter_pct numeric, OUT cny_quarter_pct numeric)
+LANGUAGE plpgsql AS $$
+BEGIN
+	EXECUTE format($q$
+		WITH first AS (
+			SELECT c.party_id, c.exit_week,
+			       (SELECT min(a.week) FROM %1$I a WHERE a.party_id = c.party_id AND a.week <= c.exit_week) AS week
+			  FROM q_churner c),
+		raised AS (
+			SELECT a.party_id, a.week FROM %1$I a
+			 WHERE a.party_id IN (SELECT party_id FROM q_stable)
+			   AND NOT EXISTS (SELECT 1 FROM %1$I b WHERE b.party_id = a.party_id AND b.week = a.week - 7)),
+		per_quarter AS (
+			SELECT q.q, 100.0 * count(DISTINCT r.party_id) / (SELECT count(*) FROM q_stable) AS pct
+			  FROM (SELECT g::date AS q FROM generate_series('2024-04-01'::date, '2026-10-01', '3 months') g) q
+			  LEFT JOIN raised r ON r.week >= q.q AND r.week < q.q + interval '3 months'
+			 GROUP BY q.q)
+		SELECT (SELECT round(100.0 * count(week) / count(*), 1) FROM first),
+		       (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY (exit_week - week) / 7)::numeric FROM first WHERE week IS NOT NULL),
+		       (SELECT round(avg(pct), 2) FROM per_quarter),
+		       (SELECT round(max(pct), 2) FROM per_quarter),
+		       (SELECT round(max(pct), 2) FROM per_quarter WHERE q IN ('2025-01-01', '2026-01-01'))$q$, rule)
+	INTO recall, median_lead, mean_quarter_pct, worst_quarter_pct, cny_quarter_pct;
+END
+$$;
+SELECT (SELECT count(*) FROM q_churner) AS churners_exited, (SELECT count(*) FROM q_stable) AS stable_corporates;
+SELECT 'bankcrm' AS rule, f.* FROM pg_temp.q_figures('q_alert') f
+UNION ALL
+SELECT 'naive (week < 70 % of trailing 13-week mean)', f.* FROM pg_temp.q_figures('q_naive') f;
+\c bankcrm_bench
+DROP DATABASE bankcrm_churn_quality;
+
+-- ---------------------------------------------------------------------------
+-- part 2: speed
+\set ON_ERROR_STOP on
+\echo '== speed, 100,000 corporates x 156 weeks'
+SET max_parallel_workers_per_gather = 0;
+SELECT setseed(0.42);
+INSERT INTO bankcrm.region (region_code, name, province) VALUES ('CN-BJ', 'Beijing', 'Beijing');
+INSERT INTO bankcrm.branch (branch_id, code, name, region_code) SELECT b, 'B' || b, 'Branch ' || b, 'CN-BJ' FROM generate_series(1, 100) b;
+INSERT INTO bankcrm.staff (name, role_kind, branch_id) SELECT 'Manager ' || b, 'branch_manager', b FROM generate_series(1, 100) b;
+INSERT INTO bankcrm.party (party_id, kind, name, region_code, status, home_branch_id)
+SELECT i, 'corporate', 'Company ' || i, 'CN-BJ', 'active', 1 + i % 100 FROM generate_series(1, 100000) i;
+-- weekly volumes: a level per party, +-10 % noise, Chinese New Year and
+-- quarter-end effects, and 5 % of parties declining to 10 % over 20 weeks
+CREATE TEMP TABLE bench_party AS
+SELECT i AS party_id, 2e4 + random() * 2e6 AS base, random() < 0.05 AS churn, 60 + floor(random() * 90)::int AS ds
+  FROM generate_series(1, 100000) i;
+\timing on
+DO $$
+BEGIN
+	FOR chunk IN 0..9 LOOP
+		INSERT INTO bankcrm.activity_weekly (party_id, week, loan_volume, txn_volume, txn_count)
+		SELECT p.party_id, '2023-11-20'::date + 7 * w,
+		       round((0.03 * p.base * f)::numeric, 2), round((p.base * f)::numeric, 2), (p.base * f / 25000)::int
+		  FROM bench_party p, generate_series(0, 155) w,
+		       LATERAL (SELECT (CASE WHEN p.churn AND w >= p.ds THEN greatest(0.1, 1 - (w - p.ds) / 20.0) ELSE 1 END)
+		                       * (0.9 + 0.2 * random())
+		                       * CASE WHEN w IN (11, 61, 116) THEN 0.6 WHEN w % 13 = 12 THEN 1.2 ELSE 1 END AS f) x
+		 WHERE p.party_id % 10 = chunk;
+	END LOOP;
+END
+$$;
+\timing off
+VACUUM ANALYZE bankcrm.activity_weekly;
+VACUUM ANALYZE bankcrm_churn.churn_series;
+TRUNCATE bankcrm_churn.churn_dirty;
+SELECT count(*) AS weekly_rows, pg_size_pretty(pg_table_size('bankcrm.activity_weekly')) AS activity_weekly,
+       (SELECT pg_size_pretty(pg_table_size('bankcrm_churn.churn_series'))) AS churn_series
+  FROM bankcrm.activity_weekly;
+
+CREATE TEMP TABLE bench (what text, run int, ms float8);
+CREATE FUNCTION pg_temp.clock(what text, sql text, runs int DEFAULT 3) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	t0 timestamptz;
+BEGIN
+	FOR r IN 1..runs LOOP
+		t0 := clock_timestamp();
+		EXECUTE sql;
+		INSERT INTO bench VALUES (what, r, 1000 * extract(epoch FROM clock_timestamp() - t0));
+	END LOOP;
+END
+$$;
+
+-- the baseline: a bare sequential scan of the weekly rows
+SELECT pg_temp.clock('1 bare seq scan of activity_weekly (count(*))',
+	'SELECT count(*) FROM bankcrm.activity_weekly');
+-- the reference of the issue: one trailing 13-week avg() OVER pass
+SELECT pg_temp.clock('2 one trailing 13-week avg() OVER pass',
+	'SELECT sum(m) FROM (SELECT avg(txn_volume) OVER (PARTITION BY party_id ORDER BY week ROWS 13 PRECEDING) m
+	                       FROM bankcrm.activity_weekly) x', 1);
+-- bankcrm: every week of every party, all baselines, the CUSUM, the rules
+SELECT pg_temp.clock('3 bankcrm full evaluation (churn_evaluate over churn_series)',
+	'SELECT count(f.first_alert_week)
+	   FROM bankcrm_churn.churn_series s, bankcrm.churn_calendar() cal,
+	        LATERAL bankcrm.churn_evaluate(s.series, NULL, NULL, cal.days, cal.prev_days) f');
+-- the same baselines in SQL window functions, three metrics (the CUSUM and
+-- the noise estimate are recursive and cannot be written as window
+-- functions: this is a lower bound of the SQL cost)
+SELECT pg_temp.clock('4 the baselines in SQL window functions (no CUSUM)',
+	$q$SELECT sum(coalesce(lm, 0) + coalesce(ls, 0) + coalesce(lq, 0) + coalesce(lp, 0) + coalesce(ly, 0) + coalesce(lc, 0) + coalesce(l4, 0)
+	            + coalesce(tm, 0) + coalesce(ts, 0) + coalesce(tq, 0) + coalesce(tp, 0) + coalesce(ty, 0) + coalesce(tc, 0) + coalesce(t4, 0)
+	            + coalesce(cm, 0) + coalesce(cs, 0) + coalesce(cq, 0) + coalesce(cp, 0) + coalesce(cy, 0) + coalesce(cc, 0) + coalesce(c4, 0))
+	   FROM (SELECT avg(loan_volume) OVER t AS lm, stddev(loan_volume) OVER t AS ls, avg(loan_volume) OVER q AS lq,
+	                avg(loan_volume) OVER p AS lp, lag(loan_volume, 52) OVER o AS ly, avg(loan_volume) OVER c AS lc,
+	                avg(loan_volume) OVER f AS l4,
+	                avg(txn_volume) OVER t AS tm, stddev(txn_volume) OVER t AS ts, avg(txn_volume) OVER q AS tq,
+	                avg(txn_volume) OVER p AS tp, lag(txn_volume, 52) OVER o AS ty, avg(txn_volume) OVER c AS tc,
+	                avg(txn_volume) OVER f AS t4,
+	                avg(txn_count) OVER t AS cm, stddev(txn_count) OVER t AS cs, avg(txn_count) OVER q AS cq,
+	                avg(txn_count) OVER p AS cp, lag(txn_count, 52) OVER o AS cy, avg(txn_count) OVER c AS cc,
+	                avg(txn_count) OVER f AS c4
+	           FROM bankcrm.activity_weekly
+	         WINDOW o AS (PARTITION BY party_id ORDER BY week),
+	                t AS (o ROWS BETWEEN 13 PRECEDING AND 1 PRECEDING),
+	                q AS (o ROWS BETWEEN 12 PRECEDING AND CURRENT ROW),
+	                p AS (o ROWS BETWEEN 25 PRECEDING AND 13 PRECEDING),
+	                c AS (o ROWS BETWEEN 6 PRECEDING AND 6 FOLLOWING),
+	                f AS (o ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)) x$q$, 1);
+
+-- the monitor: one new week arrives for every corporate
+SELECT pg_temp.clock('5 insert one week for 100,000 corporates (series merge, marks)',
+	$q$INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume, loan_volume, txn_count)
+	   SELECT party_id, (SELECT max(week) FROM bankcrm.activity_weekly WHERE party_id = 1) + 7, base, 0.03 * base, 40 FROM bench_party$q$, 1);
+SELECT pg_temp.clock('6 monitor: evaluate 100,000 dirty parties (churn_process_dirty)',
+	'SELECT bankcrm.churn_process_dirty(1000000)', 1);
+SELECT pg_temp.clock('5 insert one week for 100,000 corporates (series merge, marks)',
+	$q$INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume, loan_volume, txn_count)
+	   SELECT party_id, (SELECT max(week) FROM bankcrm.activity_weekly WHERE party_id = 1) + 7, base, 0.03 * base, 40 FROM bench_party$q$, 1);
+SELECT pg_temp.clock('6 monitor: evaluate 100,000 dirty parties (churn_process_dirty)',
+	'SELECT bankcrm.churn_process_dirty(1000000)', 1);
+SELECT pg_temp.clock('5 insert one week for 100,000 corporates (series merge, marks)',
+	$q$INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume, loan_volume, txn_count)
+	   SELECT party_id, (SELECT max(week) FROM bankcrm.activity_weekly WHERE party_id = 1) + 7, base, 0.03 * base, 40 FROM bench_party$q$, 1);
+SELECT pg_temp.clock('6 monitor: evaluate 100,000 dirty parties (churn_process_dirty)',
+	'SELECT bankcrm.churn_process_dirty(1000000)', 1);
+
+-- the same through the background worker: insert, then wait until every
+-- mark is gone
+ALTER SYSTEM SET bankcrm.churn_databases = 'bankcrm_bench';
+ALTER SYSTEM SET bankcrm.churn_batch_size = 1000000;
+SELECT pg_reload_conf();
+SELECT pg_sleep(2);
+CREATE FUNCTION pg_temp.worker_round() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume, loan_volume, txn_count)
+	SELECT party_id, (SELECT max(week) FROM bankcrm.activity_weekly WHERE party_id = 1) + 7, base, 0.03 * base, 40 FROM bench_party;
+END
+$$;
+DO $$
+DECLARE
+	t0 timestamptz;
+BEGIN
+	FOR r IN 1..3 LOOP
+		PERFORM pg_temp.worker_round();
+		COMMIT;
+		t0 := clock_timestamp();
+		WHILE EXISTS (SELECT 1 FROM bankcrm_churn.churn_dirty) LOOP
+			PERFORM pg_sleep(0.02);
+		END LOOP;
+		INSERT INTO bench VALUES ('7 monitor worker: commit to last mark evaluated', r, 1000 * extract(epoch FROM clock_timestamp() - t0));
+		COMMIT;
+	END LOOP;
+END
+$$;
+ALTER SYSTEM RESET bankcrm.churn_databases;
+ALTER SYSTEM RESET bankcrm.churn_batch_size;
+SELECT pg_reload_conf();
+
+WITH m AS (SELECT what, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms, count(*) AS runs FROM bench GROUP BY what),
+     base AS (SELECT ms FROM m WHERE what LIKE '1 %')
+SELECT m.what, m.runs, round(m.ms::numeric, 0) AS median_ms, round((m.ms / base.ms)::numeric, 2) AS x_seq_scan
+  FROM m, base ORDER BY m.what;
+SELECT round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench WHERE what LIKE '4 %')::numeric
+           / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench WHERE what LIKE '3 %')::numeric, 1)
+       AS sql_windows_over_bankcrm;

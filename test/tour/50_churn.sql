@@ -1,0 +1,48 @@
+-- test/tour/50_churn.sql: the tour, churn early warning
+\pset footer off
+\echo
+\echo '== Churn early warning: a company tests another bank for months before it leaves =='
+\echo
+\echo '1. One corporate sliding away, week by week: its transaction volume against its baselines (bankcrm.churn_history)'
+SELECT f.week, round(f.value) AS value, round(f.trailing_mean) AS trailing_13w, round(f.reference) AS reference,
+       round(f.prev_quarter_pct::numeric, 1) AS quarter_vs_prev_pct, round(f.last_year_quarter_pct::numeric, 1) AS vs_last_year_pct,
+       round(f.cusum::numeric, 1) AS cusum, f.rule, f.severity
+  FROM (SELECT c.party_id, c.decline_start FROM bankcrm_truth.churner c
+         WHERE c.exit_week > (SELECT max(week) FROM bankcrm.activity_weekly)
+         ORDER BY c.decline_start, c.party_id LIMIT 1) x
+  JOIN bankcrm_churn.churn_series s ON s.party_id = x.party_id,
+       bankcrm.churn_calendar() cal,
+       LATERAL bankcrm.churn_history(s.series, bankcrm.churn_policy_for('corporate'), NULL, cal.days, cal.prev_days) f
+ WHERE f.metric = 'txn_volume' AND f.week BETWEEN x.decline_start - 14 AND x.decline_start + 7 * 12
+ ORDER BY f.week;
+
+\echo '2. Scan every party as of its last week: alerts raised, per severity (bankcrm.churn_scan)'
+SELECT * FROM bankcrm.churn_scan();
+
+\echo '3. The dashboard: active alerts by branch and severity (bankcrm.churn_dashboard)'
+SELECT branch_name, severity, count(*) AS alerts, count(DISTINCT party_id) AS parties,
+       round(avg(level_drop_pct)::numeric, 1) AS avg_drop_pct
+  FROM bankcrm.churn_dashboard
+ GROUP BY branch_name, severity
+ ORDER BY count(*) DESC, branch_name, severity
+ LIMIT 10;
+
+\echo '4. The five worst slides, with the last 26 weeks for a sparkline (thousands)'
+SELECT party_name, metric, severity, rule, first_week, round(level_drop_pct::numeric, 1) AS drop_pct,
+       (SELECT string_agg(coalesce(round(v / 1000)::text, '-'), ' ')
+          FROM unnest(sparkline[14:26]) v) AS last_13_weeks_k
+  FROM bankcrm.churn_dashboard
+ WHERE metric = 'txn_volume'
+ ORDER BY level_drop_pct DESC NULLS LAST, alert_id
+ LIMIT 5;
+
+\echo '5. The task force acts: acknowledge, waive fees, record the outcome (the churn_alert process)'
+SELECT bankcrm.churn_alert_fire(a.alert_id, 'acknowledge', 'Branch manager called the CFO.') AS state,
+       bankcrm.churn_remediation_log(a.alert_id, 'fee_waiver', 'Account fees waived for two quarters.') AS remediation_id
+  FROM (SELECT alert_id FROM bankcrm.churn_dashboard ORDER BY level_drop_pct DESC NULLS LAST, alert_id LIMIT 1) a;
+SELECT alert_id, event, from_state, to_state, severity FROM bankcrm.churn_alert_history
+ WHERE alert_id = (SELECT max(alert_id) FROM bankcrm.churn_remediation) ORDER BY history_id;
+
+\echo '6. The churn monitor: a background worker evaluates new activity as it arrives'
+SELECT backend_type, datname, wait_event FROM pg_stat_activity WHERE backend_type LIKE 'bankcrm churn%' ORDER BY 1;
+\echo 'It serves the databases in bankcrm.churn_databases (or bankcrm.database); see doc/churn.md.'
