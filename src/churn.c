@@ -52,6 +52,7 @@
 #include "utils/date.h"
 #include "utils/lsyscache.h"
 #include "utils/tuplestore.h"
+#include "utils/typcache.h"
 
 #include "churn.h"
 #include "compat.h"
@@ -156,6 +157,7 @@ typedef struct ValueState
 } ValueState;
 
 static int	DateToWeek(DateADT d, const char *what);
+static int	ChurnSeriesLastIndex(const ChurnSeries *s);
 static DateADT WeekToDate(int wn);
 static void ChurnSeriesUnpack(ArrayType *a, ChurnSeries *s);
 static ArrayType *ChurnSeriesPack(int w0, int n, const float4 *v);
@@ -1391,6 +1393,20 @@ ChurnFiguresTuple(TupleDesc tupdesc, const char *metric, const ChurnFigures *f)
 	return heap_form_tuple(tupdesc, values, nulls);
 }
 
+/* the index of the series' last week with a row (0 if none) */
+static int
+ChurnSeriesLastIndex(const ChurnSeries *s)
+{
+	int			T;
+	int			m;
+
+	for (T = s->n - 1; T > 0; T--)
+		for (m = 0; m < CHURN_METRICS; m++)
+			if (!isnan(s->v[m * s->n + T]))
+				return T;
+	return 0;
+}
+
 /*
  * churn_evaluate_series
  *		The shared body of churn_evaluate and churn_history.
@@ -1420,18 +1436,7 @@ churn_evaluate_series(FunctionCallInfo fcinfo, bool history)
 	else
 		ChurnParamsCached(fcinfo, PG_GETARG_HEAPTUPLEHEADER(1), &p);
 	if (PG_ARGISNULL(2))
-	{
-		T = s.n - 1;
-		while (T > 0)
-		{
-			for (m = 0; m < CHURN_METRICS; m++)
-				if (!isnan(s.v[m * s.n + T]))
-					break;
-			if (m < CHURN_METRICS)
-				break;
-			T--;
-		}
-	}
+		T = ChurnSeriesLastIndex(&s);
 	else
 	{
 		int			wn = DateToWeek(PG_GETARG_DATEADT(2), "as_of");
@@ -1477,6 +1482,91 @@ Datum
 churn_history(PG_FUNCTION_ARGS)
 {
 	return churn_evaluate_series(fcinfo, true);
+}
+
+/*
+ * churn_evaluate_alerts(series, policy, as_of, holidays, holidays_prev)
+ *		-> churn_figures[]
+ *
+ * The figures of the metrics whose severity is set as of a week, or NULL
+ * when none is: what churn_apply needs from each of many parties, without
+ * a result set per party (most parties have nothing to report).
+ */
+PG_FUNCTION_INFO_V1(churn_evaluate_alerts);
+Datum
+churn_evaluate_alerts(PG_FUNCTION_ARGS)
+{
+	ChurnSeries s;
+	ChurnParams p;
+	TupleDesc	tupdesc;
+	Datum		hits[CHURN_METRICS];
+	int			nhits = 0;
+	int			T;
+	int		   *ref;
+	bool	   *in_holiday;
+	int			m;
+	int			dims[1];
+	int			lbs[1] = {1};
+	Oid			elemtype;
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	ChurnSeriesUnpack(PG_GETARG_ARRAYTYPE_P(0), &s);
+	if (PG_ARGISNULL(1))
+		ChurnParamsDefault(&p);
+	else
+		ChurnParamsCached(fcinfo, PG_GETARG_HEAPTUPLEHEADER(1), &p);
+	if (PG_ARGISNULL(2))
+		T = ChurnSeriesLastIndex(&s);
+	else
+	{
+		int			wn = DateToWeek(PG_GETARG_DATEADT(2), "as_of");
+
+		if (wn < s.w0)
+			PG_RETURN_NULL();
+		if ((int64) wn - s.w0 > 100 * CHURN_YEAR)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("as_of lies more than 100 years after the series' first week")));
+		T = wn - s.w0;
+	}
+	ref = palloc(sizeof(int) * (T + 1));
+	in_holiday = palloc(sizeof(bool) * (T + 1));
+	ChurnReferenceWeeks(s.w0, T + 1,
+						PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3),
+						PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4),
+						p.holiday_weeks, ref, in_holiday);
+	tupdesc = NULL;
+	for (m = 0; m < CHURN_METRICS; m++)
+	{
+		ChurnFigures last;
+
+		if (!p.metrics[m])
+			continue;
+		ChurnEvaluateMetric(&p, s.v + m * s.n, s.n, T, ref, in_holiday, s.w0, NULL, NULL,
+							metric_names[m], &last);
+		if (last.severity == 0)
+			continue;
+		if (tupdesc == NULL)
+		{
+			elemtype = get_fn_expr_rettype(fcinfo->flinfo);
+			elemtype = OidIsValid(elemtype) ? get_element_type(elemtype) : InvalidOid;
+			if (!OidIsValid(elemtype))
+				elog(ERROR, "churn_evaluate_alerts must return churn_figures[]");
+			tupdesc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
+		}
+		hits[nhits++] = HeapTupleGetDatum(ChurnFiguresTuple(tupdesc, metric_names[m], &last));
+	}
+	pfree(ref);
+	pfree(in_holiday);
+	if (nhits == 0)
+		PG_RETURN_NULL();
+	dims[0] = nhits;
+	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
+	PG_RETURN_ARRAYTYPE_P(construct_md_array(hits, NULL, 1, dims, lbs, elemtype, typlen, typbyval, typalign));
 }
 
 /* ---------------------------------------------------------------------

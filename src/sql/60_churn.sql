@@ -211,6 +211,12 @@ RETURNS SETOF @extschema@.churn_figures
 AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE ROWS 468;
 COMMENT ON FUNCTION @extschema@.churn_history(real[], @extschema@.churn_policy, date, date[], date[]) IS 'The figures of every week of a series up to as_of (default: its last week), per policy metric';
 
+CREATE FUNCTION @extschema@.churn_evaluate_alerts(series real[], policy @extschema@.churn_policy, as_of date DEFAULT NULL,
+	holidays date[] DEFAULT NULL, holidays_prev date[] DEFAULT NULL)
+RETURNS @extschema@.churn_figures[]
+AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churn_evaluate_alerts(real[], @extschema@.churn_policy, date, date[], date[]) IS 'The figures of the metrics whose severity is set as of a week, NULL when none is (churn_evaluate restricted to alerts, for scans over many parties)';
+
 -- the policy that applies to a party kind
 CREATE FUNCTION @extschema@.churn_policy_for(party_kind text)
 RETURNS @extschema@.churn_policy
@@ -585,11 +591,9 @@ BEGIN
 	  JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) t.party_id
 	  LEFT JOIN pol ON pol.kind OPERATOR(pg_catalog.=) p.kind
 	 CROSS JOIN @extschema@.churn_calendar() cal
-	 CROSS JOIN LATERAL @extschema@.churn_evaluate(t.series, pol.policy,
-	                COALESCE(as_of, @extschema@.churn_series_last_week(t.series)),
-	                cal.days, cal.prev_days) f
-	 WHERE f.severity IS NOT NULL
-	   AND (p.closed_on IS NULL OR p.closed_on OPERATOR(pg_catalog.>) f.week);
+	 CROSS JOIN LATERAL pg_catalog.unnest(@extschema@.churn_evaluate_alerts(t.series, pol.policy, as_of,
+	                cal.days, cal.prev_days)) f
+	 WHERE (p.closed_on IS NULL OR p.closed_on OPERATOR(pg_catalog.>) f.week);
 
 	IF hits IS NULL THEN
 		RETURN;
