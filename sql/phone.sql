@@ -66,6 +66,8 @@ SELECT input, cc, e.*
   FROM (VALUES ('1352295691', NULL), ('12 2295 6919', 86), ('0123', 44), ('135 2295 6919', 999),
                ('135 2295 6919', 0), ('135 2295 6919', -86)) v(input, cc),
        pg_temp.try(format('SELECT bankcrm.phone_parse(%L, %s)', input, coalesce(cc::text, 'NULL'))) e;
+-- an unassigned code cannot become the default: the setting refuses it, and
+-- phone_parse() keeps using the previous default
 SET bankcrm.default_country_code = 999;
 SELECT * FROM pg_temp.try($$SELECT bankcrm.phone_parse('135 2295 6919')$$);
 RESET bankcrm.default_country_code;

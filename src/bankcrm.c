@@ -25,10 +25,12 @@
 #include "bankcrm.h"
 #include "churn.h"
 #include "compat.h"
+#include "types/e164.h"
 
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
+static bool check_default_country_code(int *newval, void **extra, GucSource source);
 
 /* GUC variables */
 int			bankcrm_default_country_code = 86;
@@ -37,6 +39,21 @@ bool		bankcrm_churn_monitor = true;
 int			bankcrm_churn_interval = 10;
 int			bankcrm_churn_batch_size = 1000;
 char	   *bankcrm_churn_databases = NULL;
+
+/*
+ * check_default_country_code
+ *		Refuse a country calling code that the ITU has not assigned, so that
+ *		the mistake shows at SET time rather than at the first phone_parse().
+ */
+static bool
+check_default_country_code(int *newval, void **extra, GucSource source)
+{
+	if (E164IsCountryCode(*newval))
+		return true;
+	GUC_check_errdetail("Country calling code %d is not assigned.", *newval);
+	GUC_check_errhint("Use an assigned code such as 86 (China), 852 (Hong Kong) or 1 (North America).");
+	return false;
+}
 
 /*
  * _PG_init
@@ -55,7 +72,7 @@ _PG_init(void)
 							999,
 							PGC_USERSET,
 							0,
-							NULL,
+							check_default_country_code,
 							NULL,
 							NULL);
 

@@ -24,29 +24,7 @@
 
 #define TRANSCRIPTS "test/ami_sim/transcripts/"
 
-static int	failures = 0;
-static int	checks = 0;
-
-#define CHECK(cond) \
-	do { \
-		checks++; \
-		if (!(cond)) { \
-			failures++; \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		} \
-	} while (0)
-
-#define CHECK_STR(a, b) \
-	do { \
-		const char *a_ = (a); \
-		const char *b_ = (b); \
-		checks++; \
-		if (a_ == NULL || b_ == NULL || strcmp(a_, b_) != 0) { \
-			failures++; \
-			fprintf(stderr, "%s:%d: \"%s\" != \"%s\" (%s)\n", __FILE__, __LINE__, \
-					a_ ? a_ : "(null)", b_ ? b_ : "(null)", #a); \
-		} \
-	} while (0)
+#include "unit.h"
 
 /* a growable byte string for the test side (the library itself allocates nothing) */
 typedef struct Bytes
@@ -1044,11 +1022,5 @@ main(void)
 	test_redact();
 	test_outcomes();
 
-	if (failures > 0)
-	{
-		fprintf(stderr, "test_ami: %d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("test_ami: all %d checks passed\n", checks);
-	return 0;
+	return UnitReport("test_ami");
 }

@@ -26,44 +26,7 @@
 
 #include "../../src/types/e164.c"
 
-static int	failures = 0;
-static int	checks = 0;
-
-#define CHECK(cond) \
-	do { \
-		checks++; \
-		if (!(cond)) \
-		{ \
-			failures++; \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		} \
-	} while (0)
-
-#define CHECK_INT(got, want) \
-	do { \
-		long long	got_ = (long long) (got); \
-		long long	want_ = (long long) (want); \
-		checks++; \
-		if (got_ != want_) \
-		{ \
-			failures++; \
-			fprintf(stderr, "%s:%d: %s is %lld, expected %lld\n", \
-					__FILE__, __LINE__, #got, got_, want_); \
-		} \
-	} while (0)
-
-#define CHECK_STR(got, want) \
-	do { \
-		const char *got_ = (got); \
-		const char *want_ = (want); \
-		checks++; \
-		if (got_ == NULL || strcmp(got_, want_) != 0) \
-		{ \
-			failures++; \
-			fprintf(stderr, "%s:%d: %s is \"%s\", expected \"%s\"\n", \
-					__FILE__, __LINE__, #got, got_ ? got_ : "(null)", want_); \
-		} \
-	} while (0)
+#include "unit.h"
 
 /* inputs that parse; cc is the default country code (0: international only) */
 static const struct
@@ -690,12 +653,6 @@ main(void)
 	test_validate();
 	test_modes();
 
-	if (failures > 0)
-	{
-		fprintf(stderr, "%d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("all %d checks passed (%zu country codes, %zu Chinese area codes)\n",
-		   checks, E164CountryCount(), CHINA_NAREAS);
-	return 0;
+	printf("%zu country codes, %zu Chinese area codes\n", E164CountryCount(), CHINA_NAREAS);
+	return UnitReport("test_e164");
 }

@@ -29,44 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static int	failures = 0;
-static int	checks = 0;
-
-#define CHECK(cond) \
-	do { \
-		checks++; \
-		if (!(cond)) \
-		{ \
-			failures++; \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		} \
-	} while (0)
-
-#define CHECK_I64(got, want) \
-	do { \
-		long long	got_ = (long long) (got); \
-		long long	want_ = (long long) (want); \
-		checks++; \
-		if (got_ != want_) \
-		{ \
-			failures++; \
-			fprintf(stderr, "%s:%d: %s is %lld, expected %lld\n", \
-					__FILE__, __LINE__, #got, got_, want_); \
-		} \
-	} while (0)
-
-#define CHECK_DBL(got, want) \
-	do { \
-		double		got_ = (got); \
-		double		want_ = (want); \
-		checks++; \
-		if (got_ != want_) \
-		{ \
-			failures++; \
-			fprintf(stderr, "%s:%d: %s is %.17g, expected %.17g\n", \
-					__FILE__, __LINE__, #got, got_, want_); \
-		} \
-	} while (0)
+#include "unit.h"
 
 /* report the first few failing inputs of a randomised loop, count them all */
 #define LOOP_FAIL(bad, ...) \
@@ -117,26 +80,26 @@ test_bucket_init(void)
 	CHECK_DBL(b.rate, 500.0);
 	CHECK_DBL(b.burst, 50.0);
 	CHECK_DBL(b.tokens, 50.0);
-	CHECK_I64(b.last_us, t0);
-	CHECK_I64(PacingBucketAvailable(&b, t0), 50);
+	CHECK_INT(b.last_us, t0);
+	CHECK_INT(PacingBucketAvailable(&b, t0), 50);
 
 	PacingBucketInit(&b, 20.0, t0);
 	CHECK_DBL(b.burst, 2.0);
-	CHECK_I64(PacingBucketAvailable(&b, t0), 2);
+	CHECK_INT(PacingBucketAvailable(&b, t0), 2);
 
 	/* below 10 a second the capacity is one call */
 	PacingBucketInit(&b, 10.0, t0);
 	CHECK_DBL(b.burst, 1.0);
 	PacingBucketInit(&b, 5.0, t0);
 	CHECK_DBL(b.burst, 1.0);
-	CHECK_I64(PacingBucketAvailable(&b, t0), 1);
+	CHECK_INT(PacingBucketAvailable(&b, t0), 1);
 	PacingBucketInit(&b, 0.25, t0);
 	CHECK_DBL(b.burst, 1.0);
 
 	/* a fractional capacity: 2.5 tokens, 2 whole ones */
 	PacingBucketInit(&b, 25.0, t0);
 	CHECK_DBL(b.burst, 2.5);
-	CHECK_I64(PacingBucketAvailable(&b, t0), 2);
+	CHECK_INT(PacingBucketAvailable(&b, t0), 2);
 
 	/* no rate, a negative one or NaN: one call a second */
 	PacingBucketInit(&b, 0.0, t0);
@@ -147,7 +110,7 @@ test_bucket_init(void)
 	CHECK_DBL(b.rate, 1.0);
 	PacingBucketInit(&b, NAN, t0);
 	CHECK_DBL(b.rate, 1.0);
-	CHECK_I64(PacingBucketAvailable(&b, t0), 1);
+	CHECK_INT(PacingBucketAvailable(&b, t0), 1);
 }
 
 /* tokens accrue at exactly rate * elapsed, and taking them is exact too */
@@ -159,42 +122,42 @@ test_bucket_arithmetic(void)
 	int64_t		t;
 
 	PacingBucketInit(&b, 100.0, t0);	/* burst 10 */
-	CHECK_I64(PacingBucketAvailable(&b, t0), 10);
+	CHECK_INT(PacingBucketAvailable(&b, t0), 10);
 	PacingBucketTake(&b, 10);
 	CHECK_DBL(b.tokens, 0.0);
-	CHECK_I64(PacingBucketAvailable(&b, t0), 0);
+	CHECK_INT(PacingBucketAvailable(&b, t0), 0);
 
 	/* 10 ms at 100 a second: one token */
 	t = t0 + 10000;
-	CHECK_I64(PacingBucketAvailable(&b, t), 1);
+	CHECK_INT(PacingBucketAvailable(&b, t), 1);
 	CHECK_DBL(b.tokens, 1.0);
-	CHECK_I64(b.last_us, t);
+	CHECK_INT(b.last_us, t);
 
 	/* 55 ms more: 6.5 tokens, 6 whole ones */
 	t += 55000;
-	CHECK_I64(PacingBucketAvailable(&b, t), 6);
+	CHECK_INT(PacingBucketAvailable(&b, t), 6);
 	CHECK_DBL(b.tokens, 6.5);
 
 	/* asking again at the same time changes nothing */
-	CHECK_I64(PacingBucketAvailable(&b, t), 6);
+	CHECK_INT(PacingBucketAvailable(&b, t), 6);
 	CHECK_DBL(b.tokens, 6.5);
 
 	/* take some: the fraction stays */
 	PacingBucketTake(&b, 4);
 	CHECK_DBL(b.tokens, 2.5);
 	t += 5000;
-	CHECK_I64(PacingBucketAvailable(&b, t), 3);
+	CHECK_INT(PacingBucketAvailable(&b, t), 3);
 	CHECK_DBL(b.tokens, 3.0);
 
 	/* taking more than there is empties the bucket, never below zero */
 	PacingBucketTake(&b, 1000);
 	CHECK_DBL(b.tokens, 0.0);
-	CHECK_I64(PacingBucketAvailable(&b, t), 0);
+	CHECK_INT(PacingBucketAvailable(&b, t), 0);
 	PacingBucketTake(&b, 0);
 	CHECK_DBL(b.tokens, 0.0);
 
 	/* the clock going back adds nothing */
-	CHECK_I64(PacingBucketAvailable(&b, t - 1000000), 0);
+	CHECK_INT(PacingBucketAvailable(&b, t - 1000000), 0);
 	CHECK_DBL(b.tokens, 0.0);
 }
 
@@ -223,7 +186,7 @@ test_bucket_simulated_exact(void)
 		total += n;
 	}
 	CHECK(bad == 0);
-	CHECK_I64(total, 100 + 10000);
+	CHECK_INT(total, 100 + 10000);
 }
 
 /*
@@ -317,18 +280,18 @@ test_bucket_burst_cap(void)
 
 	PacingBucketInit(&b, 500.0, 0);
 	PacingBucketTake(&b, 50);
-	CHECK_I64(PacingBucketAvailable(&b, hour), 50);
+	CHECK_INT(PacingBucketAvailable(&b, hour), 50);
 	CHECK_DBL(b.tokens, 50.0);
 
 	PacingBucketInit(&b, 5.0, 0);
 	PacingBucketTake(&b, 1);
-	CHECK_I64(PacingBucketAvailable(&b, hour), 1);
+	CHECK_INT(PacingBucketAvailable(&b, hour), 1);
 	CHECK_DBL(b.tokens, 1.0);
 
 	/* a year of idling, in one step */
 	PacingBucketInit(&b, 2000.0, 0);
 	PacingBucketTake(&b, 200);
-	CHECK_I64(PacingBucketAvailable(&b, hour * 24 * 365), 200);
+	CHECK_INT(PacingBucketAvailable(&b, hour * 24 * 365), 200);
 }
 
 /* a new rate keeps the tokens earned, accrued at the old rate until now */
@@ -344,7 +307,7 @@ test_bucket_set_rate(void)
 	CHECK_DBL(b.rate, 100.0);
 	CHECK_DBL(b.burst, 10.0);
 	CHECK_DBL(b.tokens, 10.0);
-	CHECK_I64(PacingBucketAvailable(&b, t0), 10);
+	CHECK_INT(PacingBucketAvailable(&b, t0), 10);
 
 	/* higher: no free tokens, only a larger capacity */
 	PacingBucketInit(&b, 100.0, t0);
@@ -357,8 +320,8 @@ test_bucket_set_rate(void)
 	PacingBucketTake(&b, 10);
 	PacingBucketSetRate(&b, 1000.0, t0 + 20000);
 	CHECK_DBL(b.tokens, 2.0);
-	CHECK_I64(b.last_us, t0 + 20000);
-	CHECK_I64(PacingBucketAvailable(&b, t0 + 30000), 12);
+	CHECK_INT(b.last_us, t0 + 20000);
+	CHECK_INT(PacingBucketAvailable(&b, t0 + 30000), 12);
 	CHECK_DBL(b.tokens, 12.0);
 
 	/* nonsense rates are ignored, and so is the same rate */
@@ -368,10 +331,10 @@ test_bucket_set_rate(void)
 	CHECK_DBL(b.rate, 1000.0);
 	CHECK_DBL(b.burst, 100.0);
 	CHECK_DBL(b.tokens, 12.0);
-	CHECK_I64(b.last_us, t0 + 30000);
+	CHECK_INT(b.last_us, t0 + 30000);
 	PacingBucketSetRate(&b, 1000.0, t0 + 40000);
 	CHECK_DBL(b.tokens, 12.0);
-	CHECK_I64(b.last_us, t0 + 30000);
+	CHECK_INT(b.last_us, t0 + 30000);
 
 	/* down to below 10 a second: capacity one call */
 	PacingBucketSetRate(&b, 2.0, t0 + 40000);
@@ -390,25 +353,25 @@ test_bucket_wait(void)
 
 	/* a token is there: no wait */
 	PacingBucketInit(&b, 100.0, t0);
-	CHECK_I64(PacingBucketWaitUs(&b, t0), 0);
+	CHECK_INT(PacingBucketWaitUs(&b, t0), 0);
 
 	/* empty at 100 a second: 10 ms, plus the microsecond that rounds up */
 	PacingBucketTake(&b, 10);
-	CHECK_I64(PacingBucketWaitUs(&b, t0), 10001);
-	CHECK_I64(PacingBucketAvailable(&b, t0 + 9999), 0);
-	CHECK_I64(PacingBucketAvailable(&b, t0 + 10001), 1);
-	CHECK_I64(PacingBucketWaitUs(&b, t0 + 10001), 0);
+	CHECK_INT(PacingBucketWaitUs(&b, t0), 10001);
+	CHECK_INT(PacingBucketAvailable(&b, t0 + 9999), 0);
+	CHECK_INT(PacingBucketAvailable(&b, t0 + 10001), 1);
+	CHECK_INT(PacingBucketWaitUs(&b, t0 + 10001), 0);
 
 	/* a quarter of a token there: three quarters to wait */
 	PacingBucketInit(&b, 100.0, t0);
 	PacingBucketTake(&b, 10);
-	CHECK_I64(PacingBucketWaitUs(&b, t0 + 2500), 7501);
+	CHECK_INT(PacingBucketWaitUs(&b, t0 + 2500), 7501);
 	CHECK_DBL(b.tokens, 0.25);
 
 	/* a very slow rate: one call in 1000 s */
 	PacingBucketInit(&b, 0.001, t0);
 	PacingBucketTake(&b, 1);
-	CHECK_I64(PacingBucketWaitUs(&b, t0), INT64_C(1000000001));
+	CHECK_INT(PacingBucketWaitUs(&b, t0), INT64_C(1000000001));
 
 	/* random rates and fill levels: waiting that long is enough, 2 us less is not */
 	for (round = 0; round < 100000; round++)
@@ -474,36 +437,36 @@ test_backoff_growth(void)
 	{
 		int64_t		base = want[f];
 
-		CHECK_I64(PacingBackoffMs(f, 500, 60000, (uint32_t) (base / 4 / 2)), base);
+		CHECK_INT(PacingBackoffMs(f, 500, 60000, (uint32_t) (base / 4 / 2)), base);
 	}
 	/* no failure yet, or a nonsense count: the first delay */
-	CHECK_I64(PacingBackoffMs(0, 500, 60000, 62), 500);
-	CHECK_I64(PacingBackoffMs(-7, 500, 60000, 62), 500);
-	CHECK_I64(PacingBackoffMs(INT_MIN, 500, 60000, 62), 500);
+	CHECK_INT(PacingBackoffMs(0, 500, 60000, 62), 500);
+	CHECK_INT(PacingBackoffMs(-7, 500, 60000, 62), 500);
+	CHECK_INT(PacingBackoffMs(INT_MIN, 500, 60000, 62), 500);
 
 	/* the ends of the jitter: -spread/2 and +spread/2 (spread = delay / 4) */
-	CHECK_I64(PacingBackoffMs(1, 500, 60000, 0), 500 - 62);
-	CHECK_I64(PacingBackoffMs(1, 500, 60000, 125), 500 + 63);
-	CHECK_I64(PacingBackoffMs(1, 500, 60000, 126), 500 - 62);	/* wraps */
-	CHECK_I64(PacingBackoffMs(9, 500, 60000, 0), 60000 - 7500);
-	CHECK_I64(PacingBackoffMs(9, 500, 60000, 15000), 60000 + 7500);
-	CHECK_I64(PacingBackoffMs(9, 500, 60000, UINT32_MAX), 60000 - 7500 + (int64_t) (UINT32_MAX % 15001));
+	CHECK_INT(PacingBackoffMs(1, 500, 60000, 0), 500 - 62);
+	CHECK_INT(PacingBackoffMs(1, 500, 60000, 125), 500 + 63);
+	CHECK_INT(PacingBackoffMs(1, 500, 60000, 126), 500 - 62);	/* wraps */
+	CHECK_INT(PacingBackoffMs(9, 500, 60000, 0), 60000 - 7500);
+	CHECK_INT(PacingBackoffMs(9, 500, 60000, 15000), 60000 + 7500);
+	CHECK_INT(PacingBackoffMs(9, 500, 60000, UINT32_MAX), 60000 - 7500 + (int64_t) (UINT32_MAX % 15001));
 
 	/* a cap that is not a power-of-two multiple of min */
-	CHECK_I64(PacingBackoffMs(3, 300, 1000, 1000 / 4 / 2), 1000);
-	CHECK_I64(PacingBackoffMs(2, 300, 1000, 600 / 4 / 2), 600);
+	CHECK_INT(PacingBackoffMs(3, 300, 1000, 1000 / 4 / 2), 1000);
+	CHECK_INT(PacingBackoffMs(2, 300, 1000, 600 / 4 / 2), 600);
 
 	/* tiny delays have no room for jitter */
-	CHECK_I64(PacingBackoffMs(1, 1, 1, UINT32_MAX), 1);
-	CHECK_I64(PacingBackoffMs(1, 3, 100, UINT32_MAX), 3);
-	CHECK_I64(PacingBackoffMs(1, 4, 100, 0), 4);
-	CHECK_I64(PacingBackoffMs(1, 4, 100, 1), 5);
+	CHECK_INT(PacingBackoffMs(1, 1, 1, UINT32_MAX), 1);
+	CHECK_INT(PacingBackoffMs(1, 3, 100, UINT32_MAX), 3);
+	CHECK_INT(PacingBackoffMs(1, 4, 100, 0), 4);
+	CHECK_INT(PacingBackoffMs(1, 4, 100, 1), 5);
 
 	/* nonsense bounds: min at least 1, max at least min */
-	CHECK_I64(PacingBackoffMs(5, 0, 0, 12345), 1);
-	CHECK_I64(PacingBackoffMs(5, -10, -20, 12345), 1);
-	CHECK_I64(PacingBackoffMs(5, 1000, 10, 1000 / 4 / 2), 1000);
-	CHECK_I64(PacingBackoffMs(1, 1000, 10, 0), 1000 - 125);
+	CHECK_INT(PacingBackoffMs(5, 0, 0, 12345), 1);
+	CHECK_INT(PacingBackoffMs(5, -10, -20, 12345), 1);
+	CHECK_INT(PacingBackoffMs(5, 1000, 10, 1000 / 4 / 2), 1000);
+	CHECK_INT(PacingBackoffMs(1, 1000, 10, 0), 1000 - 125);
 }
 
 /* huge failure counts stop doubling at the cap; nothing overflows */
@@ -511,15 +474,15 @@ static void
 test_backoff_large_failures(void)
 {
 	/* the GUC limits: bankcrm.dialer_backoff_min <= 600000, _max <= 3600000 */
-	CHECK_I64(PacingBackoffMs(INT_MAX, 10, 3600000, 450000), 3600000);
-	CHECK_I64(PacingBackoffMs(INT_MAX, 600000, 3600000, 450000), 3600000);
-	CHECK_I64(PacingBackoffMs(INT_MAX, 600000, 600000, 75000), 600000);
-	CHECK_I64(PacingBackoffMs(INT_MAX, 1, 3600000, 0), 3600000 - 450000);
-	CHECK_I64(PacingBackoffMs(INT_MAX, 1, 3600000, 900000), 3600000 + 450000);
-	CHECK_I64(PacingBackoffMs(1000000, 10, 60000, 7500), 60000);
+	CHECK_INT(PacingBackoffMs(INT_MAX, 10, 3600000, 450000), 3600000);
+	CHECK_INT(PacingBackoffMs(INT_MAX, 600000, 3600000, 450000), 3600000);
+	CHECK_INT(PacingBackoffMs(INT_MAX, 600000, 600000, 75000), 600000);
+	CHECK_INT(PacingBackoffMs(INT_MAX, 1, 3600000, 0), 3600000 - 450000);
+	CHECK_INT(PacingBackoffMs(INT_MAX, 1, 3600000, 900000), 3600000 + 450000);
+	CHECK_INT(PacingBackoffMs(1000000, 10, 60000, 7500), 60000);
 	/* 2^40 would overflow 32 bits; here it is just capped */
-	CHECK_I64(PacingBackoffMs(41, 1, 1000000000, 125000000), 1000000000);
-	CHECK_I64(PacingBackoffMs(31, 1, INT64_C(1000000000), 0), 1000000000 - 125000000);
+	CHECK_INT(PacingBackoffMs(41, 1, 1000000000, 125000000), 1000000000);
+	CHECK_INT(PacingBackoffMs(31, 1, INT64_C(1000000000), 0), 1000000000 - 125000000);
 }
 
 /*
@@ -586,8 +549,8 @@ test_backoff_distribution(void)
 		sum += (double) d;
 	}
 	/* 500 * 2^7 is capped at 60000: spread 15000 */
-	CHECK_I64(lo, 60000 - 7500);
-	CHECK_I64(hi, 60000 + 7500);
+	CHECK_INT(lo, 60000 - 7500);
+	CHECK_INT(hi, 60000 + 7500);
 	CHECK(fabs(sum / n - 60000.0) < 60000.0 * 0.005);
 
 	/* with the same random value, more failures never mean a shorter wait */
@@ -627,11 +590,5 @@ main(void)
 	test_backoff_random();
 	test_backoff_distribution();
 
-	if (failures > 0)
-	{
-		fprintf(stderr, "test_pacing: %d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("test_pacing: all %d checks passed\n", checks);
-	return 0;
+	return UnitReport("test_pacing");
 }

@@ -21,44 +21,7 @@
 
 #include "../../src/types/rating.c"
 
-static int	failures = 0;
-static int	checks = 0;
-
-#define CHECK(cond) \
-	do { \
-		checks++; \
-		if (!(cond)) \
-		{ \
-			failures++; \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-		} \
-	} while (0)
-
-#define CHECK_INT(got, want) \
-	do { \
-		int			got_ = (got); \
-		int			want_ = (want); \
-		checks++; \
-		if (got_ != want_) \
-		{ \
-			failures++; \
-			fprintf(stderr, "%s:%d: %s is %d, expected %d\n", \
-					__FILE__, __LINE__, #got, got_, want_); \
-		} \
-	} while (0)
-
-#define CHECK_STR(got, want) \
-	do { \
-		const char *got_ = (got); \
-		const char *want_ = (want); \
-		checks++; \
-		if (got_ == NULL || strcmp(got_, want_) != 0) \
-		{ \
-			failures++; \
-			fprintf(stderr, "%s:%d: %s is \"%s\", expected \"%s\"\n", \
-					__FILE__, __LINE__, #got, got_ ? got_ : "(null)", want_); \
-		} \
-	} while (0)
+#include "unit.h"
 
 /* the scale, best first, with the expected notch, band and code */
 static const struct
@@ -341,6 +304,5 @@ main(void)
 	test_shift();
 	test_distance();
 
-	printf("test_rating: %d checks, %d failed\n", checks, failures);
-	return failures == 0 ? 0 : 1;
+	return UnitReport("test_rating");
 }
