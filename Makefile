@@ -23,6 +23,7 @@ OBJS = \
 	src/fsm_guard.o \
 	src/campaign.o \
 	src/churn.o \
+	src/churn_series.o \
 	src/churn_worker.o \
 	src/dialer/ami.o \
 	src/dialer/md5.o \

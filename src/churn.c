@@ -1,17 +1,17 @@
 /*-------------------------------------------------------------------------
  *
  * churn.c
- *	  Churn early warning: weekly deviation statistics, the compact
- *	  per-party series and the aggregates built on them.
+ *	  Churn early warning: the evaluation of a party's weekly series
+ *	  (deviation statistics, the seasonal baseline, the CUSUM, the rules).
  *
  * A party's weekly activity (loan volume, transaction volume, transaction
  * count) is kept, besides the row-per-week table activity_weekly, as one
- * float4[3][w0:w1] array per party ("the series"): the second dimension's
- * lower bound is the week number (weeks since Monday 2000-01-03), and NaN
- * marks a week with no row.  activity_weekly refuses NaN, so NaN is never
- * ambiguous.  One array of 156 weeks is about 1.9 kB and stays inline in
- * its heap tuple, so a full evaluation reads a tenth of the bytes a scan of
- * activity_weekly reads.
+ * float4[3][w0:w1] array per party ("the series", see churn_series.c):
+ * the second dimension's lower bound is the week number (weeks since
+ * Monday 2000-01-03), and NaN marks a week with no row.  activity_weekly
+ * refuses NaN, so NaN is never ambiguous.  One array of 156 weeks is about
+ * 1.9 kB and stays inline in its heap tuple, so a full evaluation reads a
+ * fifth of the bytes a scan of activity_weekly reads.
  *
  * The evaluation walks a metric's weeks once, in order, keeping prefix sums
  * (any window mean is O(1)), the reference level, a robust noise estimate
@@ -20,11 +20,6 @@
  * inputs alone, so the evaluation functions are IMMUTABLE and PARALLEL
  * SAFE; the SQL wrappers that read the policy and holiday tables are
  * STABLE.
- *
- * The aggregates (churn_series_agg, churn_figures) keep internal states of
- * (week, values) points, sort them in the final function, and define
- * combine, serial and deserial functions, so they run under parallel query
- * and as window functions (the final function never changes its state).
  *
  * Copyright (c) 2026, bankcrm developers
  *
@@ -57,569 +52,15 @@
 #include "churn.h"
 #include "compat.h"
 
-#define CHURN_METRICS		3
-#define CHURN_QUARTER		13		/* weeks in a (rolling) quarter */
-#define CHURN_YEAR			52		/* weeks in a year */
-#define CHURN_NOISE_LAMBDA	0.1		/* EWMA weight of the noise estimate */
-#define CHURN_MIN_WINDOW	0.5		/* share of a window that must be known */
-#define CHURN_ABS_NORMAL	1.2533141373155003	/* sqrt(pi / 2) */
-#define CHURN_MAD_NORMAL	1.4826		/* MAD to standard deviation */
-
-#define RULE_DRIFT		0x01
-#define RULE_QUARTER	0x02
-#define RULE_WEEK		0x04
-
-static const char *const metric_names[CHURN_METRICS] = {"loan_volume", "txn_volume", "txn_count"};
+const char *const churn_metric_names[CHURN_METRICS] = {"loan_volume", "txn_volume", "txn_count"};
 static const char *const severity_names[4] = {NULL, "watch", "warning", "critical"};
 
-/* evaluation parameters: one churn_policy row */
-typedef struct ChurnParams
-{
-	bool		metrics[CHURN_METRICS];
-	int			trailing_weeks;
-	int			min_history;
-	int			confirm_weeks;
-	int			holiday_weeks;
-	double		week_drop;		/* fractions, from the policy's percents */
-	double		week_z;
-	double		quarter_drop;
-	double		cusum_k;
-	double		cusum_h;
-	double		drift_drop;
-	double		z_clip;
-	double		min_noise;
-	double		warning_drop;
-	double		critical_drop;
-} ChurnParams;
-
-/* the figures of one metric in one week; NaN means SQL NULL */
-typedef struct ChurnFigures
-{
-	int			week;			/* week number */
-	double		value;
-	int			history;
-	double		trailing_mean;
-	double		trailing_sd;
-	double		week_pct;
-	double		week_z;
-	double		last_year_value;
-	double		last_year_pct;
-	double		seasonal_factor;
-	double		expected;
-	double		quarter_mean;
-	double		prev_quarter_pct;
-	double		last_year_quarter_pct;
-	double		noise;
-	double		reference;
-	double		cusum;
-	double		level_drop_pct;
-	int			rules;
-	int			severity;
-	int			first_alert_week;	/* -1: none yet */
-	int			first_alert_severity;
-} ChurnFigures;
-
-#define CHURN_FIGURES_NATTS 23
-
-/* a party's weekly series, unpacked */
-typedef struct ChurnSeries
-{
-	int			w0;				/* week number of the first week */
-	int			n;				/* weeks */
-	float4	   *v;				/* CHURN_METRICS * n values, metric-major */
-} ChurnSeries;
-
-/* aggregate states */
-typedef struct SeriesPoint
-{
-	int32		wn;
-	float4		v[CHURN_METRICS];
-} SeriesPoint;
-
-typedef struct SeriesState
-{
-	int			n;
-	int			cap;
-	SeriesPoint *p;
-} SeriesState;
-
-typedef struct ValuePoint
-{
-	int32		wn;
-	float8		v;
-} ValuePoint;
-
-typedef struct ValueState
-{
-	int			n;
-	int			cap;
-	ValuePoint *p;
-} ValueState;
-
-static int	DateToWeek(DateADT d, const char *what);
 static int	ChurnSeriesLastIndex(const ChurnSeries *s);
-static DateADT WeekToDate(int wn);
-static void ChurnSeriesUnpack(ArrayType *a, ChurnSeries *s);
-static ArrayType *ChurnSeriesPack(int w0, int n, const float4 *v);
-static void ChurnParamsDefault(ChurnParams *p);
 static void ChurnParamsFromPolicy(HeapTupleHeader policy, ChurnParams *p);
 static void ChurnParamsCheck(const ChurnParams *p);
 static void ChurnParamsCached(FunctionCallInfo fcinfo, HeapTupleHeader t, ChurnParams *p);
-static void ChurnReferenceWeeks(int w0, int n, ArrayType *hol, ArrayType *hol_prev,
-								int holiday_weeks, int *ref, bool *in_holiday);
-static void ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
-								const int *ref, const bool *in_holiday, int w0,
-								Tuplestorestate *history, TupleDesc tupdesc,
-								const char *metric, ChurnFigures *last);
 static void ChurnPutFigures(Tuplestorestate *ts, TupleDesc tupdesc, const char *metric,
 							const ChurnFigures *f);
-static HeapTuple ChurnFiguresTuple(TupleDesc tupdesc, const char *metric, const ChurnFigures *f);
-static double CheckVolume(double v, const char *what);
-static int	cmp_series_point(const void *a, const void *b);
-static int	cmp_value_point(const void *a, const void *b);
-static int	cmp_double(const void *a, const void *b);
-
-/* ---------------------------------------------------------------------
- * weeks and series
- * ---------------------------------------------------------------------
- */
-
-/*
- * DateToWeek
- *		The week number of a Monday: weeks since Monday 2000-01-03.
- *
- * DateADT counts days from 2000-01-01, a Saturday.  Any other weekday is
- * refused: activity_weekly stores weeks by their Monday, and silently
- * moving a date to its Monday would hide a caller's mistake.
- */
-static int
-DateToWeek(DateADT d, const char *what)
-{
-	int64		days = (int64) d - 2;
-
-	if (DATE_NOT_FINITE(d) || days % 7 != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("%s must be a Monday", what),
-				 errdetail("Weeks are identified by the Monday they start on (ISO weeks)."),
-				 errhint("Use date_trunc('week', d)::date.")));
-	return (int) (days >= 0 ? days / 7 : -((-days) / 7));
-}
-
-static DateADT
-WeekToDate(int wn)
-{
-	return (DateADT) (wn * 7 + 2);
-}
-
-/*
- * ChurnSeriesUnpack
- *		Check a series array and point into it.
- *
- * The array must be float4[3][w0:w1] without NULLs, as the functions of
- * this file build them; anything else is a caller's error, reported as such.
- */
-static void
-ChurnSeriesUnpack(ArrayType *a, ChurnSeries *s)
-{
-	if (ARR_ELEMTYPE(a) != FLOAT4OID || ARR_NDIM(a) != 2 || ARR_DIMS(a)[0] != CHURN_METRICS ||
-		ARR_HASNULL(a))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("invalid churn series"),
-				 errdetail("A churn series is a real[3][w0:w1] array without NULLs, as built by churn_series_agg()."),
-				 errhint("Rebuild the series with churn_series_agg(week, loan_volume, txn_volume, txn_count).")));
-	s->w0 = ARR_LBOUND(a)[1];
-	s->n = ARR_DIMS(a)[1];
-	s->v = (float4 *) ARR_DATA_PTR(a);
-}
-
-static ArrayType *
-ChurnSeriesPack(int w0, int n, const float4 *v)
-{
-	Datum	   *d;
-	int			dims[2] = {CHURN_METRICS, n};
-	int			lbs[2] = {1, w0};
-	int			i;
-
-	d = palloc(sizeof(Datum) * CHURN_METRICS * n);
-	for (i = 0; i < CHURN_METRICS * n; i++)
-		d[i] = Float4GetDatum(v[i]);
-	return construct_md_array(d, NULL, 2, dims, lbs, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT);
-}
-
-/*
- * CheckVolume
- *		Refuse NaN, infinite and negative volumes.
- */
-static double
-CheckVolume(double v, const char *what)
-{
-	if (isnan(v) || isinf(v) || v < 0 || v > FLT_MAX)
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("%s must be a finite non-negative number", what),
-				 errdetail("The value given was %g.", v)));
-	return v;
-}
-
-/* ---------------------------------------------------------------------
- * churn_series_agg(week, loan_volume, txn_volume, txn_count) -> real[]
- * ---------------------------------------------------------------------
- */
-
-static SeriesState *
-series_state_new(MemoryContext agg)
-{
-	SeriesState *st = MemoryContextAlloc(agg, sizeof(SeriesState));
-
-	st->n = 0;
-	st->cap = 16;
-	st->p = MemoryContextAlloc(agg, sizeof(SeriesPoint) * st->cap);
-	return st;
-}
-
-static void
-series_state_add(SeriesState *st, MemoryContext agg, const SeriesPoint *pt)
-{
-	if (st->n == st->cap)
-	{
-		st->cap *= 2;
-		st->p = repalloc(st->p, mul_size(sizeof(SeriesPoint), st->cap));
-	}
-	st->p[st->n++] = *pt;
-}
-
-PG_FUNCTION_INFO_V1(churn_series_accum);
-Datum
-churn_series_accum(PG_FUNCTION_ARGS)
-{
-	MemoryContext agg;
-	SeriesState *st;
-	SeriesPoint pt;
-	int			m;
-
-	if (!AggCheckCallContext(fcinfo, &agg))
-		elog(ERROR, "churn_series_accum called in non-aggregate context");
-	st = PG_ARGISNULL(0) ? NULL : (SeriesState *) PG_GETARG_POINTER(0);
-	if (PG_ARGISNULL(1))
-		PG_RETURN_POINTER(st);
-	if (st == NULL)
-		st = series_state_new(agg);
-
-	pt.wn = DateToWeek(PG_GETARG_DATEADT(1), "week");
-	/* a NULL figure is not known: NaN, as a missing row */
-	pt.v[0] = PG_ARGISNULL(2) ? NAN : (float4) CheckVolume(PG_GETARG_FLOAT8(2), "loan_volume");
-	pt.v[1] = PG_ARGISNULL(3) ? NAN : (float4) CheckVolume(PG_GETARG_FLOAT8(3), "txn_volume");
-	if (PG_ARGISNULL(4))
-		pt.v[2] = NAN;
-	else
-	{
-		int32		c = PG_GETARG_INT32(4);
-
-		pt.v[2] = (float4) CheckVolume((double) c, "txn_count");
-	}
-	for (m = 0; m < CHURN_METRICS; m++)
-		Assert(isnan(pt.v[m]) || pt.v[m] >= 0);
-	series_state_add(st, agg, &pt);
-	PG_RETURN_POINTER(st);
-}
-
-PG_FUNCTION_INFO_V1(churn_series_combine);
-Datum
-churn_series_combine(PG_FUNCTION_ARGS)
-{
-	MemoryContext agg;
-	SeriesState *a;
-	SeriesState *b;
-	int			i;
-
-	if (!AggCheckCallContext(fcinfo, &agg))
-		elog(ERROR, "churn_series_combine called in non-aggregate context");
-	a = PG_ARGISNULL(0) ? NULL : (SeriesState *) PG_GETARG_POINTER(0);
-	b = PG_ARGISNULL(1) ? NULL : (SeriesState *) PG_GETARG_POINTER(1);
-	if (b == NULL)
-		PG_RETURN_POINTER(a);
-	if (a == NULL)
-		a = series_state_new(agg);
-	for (i = 0; i < b->n; i++)
-		series_state_add(a, agg, &b->p[i]);
-	PG_RETURN_POINTER(a);
-}
-
-PG_FUNCTION_INFO_V1(churn_series_serial);
-Datum
-churn_series_serial(PG_FUNCTION_ARGS)
-{
-	SeriesState *st = (SeriesState *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
-	int			i;
-	int			m;
-
-	pq_begintypsend(&buf);
-	pq_sendint32(&buf, st->n);
-	for (i = 0; i < st->n; i++)
-	{
-		pq_sendint32(&buf, st->p[i].wn);
-		for (m = 0; m < CHURN_METRICS; m++)
-			pq_sendfloat4(&buf, st->p[i].v[m]);
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
-}
-
-PG_FUNCTION_INFO_V1(churn_series_deserial);
-Datum
-churn_series_deserial(PG_FUNCTION_ARGS)
-{
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	MemoryContext agg;
-	StringInfoData buf;
-	SeriesState *st;
-	int			n;
-	int			i;
-	int			m;
-
-	if (!AggCheckCallContext(fcinfo, &agg))
-		elog(ERROR, "churn_series_deserial called in non-aggregate context");
-	initStringInfo(&buf);
-	appendBinaryStringInfo(&buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
-	n = pq_getmsgint(&buf, 4);
-	if (n < 0 || n > (int) (MaxAllocSize / sizeof(SeriesPoint)))
-		elog(ERROR, "invalid churn series state");
-	st = series_state_new(agg);
-	for (i = 0; i < n; i++)
-	{
-		SeriesPoint pt;
-
-		pt.wn = pq_getmsgint(&buf, 4);
-		for (m = 0; m < CHURN_METRICS; m++)
-			pt.v[m] = pq_getmsgfloat4(&buf);
-		series_state_add(st, agg, &pt);
-	}
-	pq_getmsgend(&buf);
-	PG_RETURN_POINTER(st);
-}
-
-/*
- * churn_series_final
- *		Sort the points by week and lay them out as a series.
- *
- * Figures given more than once for the same week are added up (a caller
- * may feed daily or per-transaction rows); weeks without a point are NaN.
- * Works on a copy, so the state stays valid for window use.
- */
-PG_FUNCTION_INFO_V1(churn_series_final);
-Datum
-churn_series_final(PG_FUNCTION_ARGS)
-{
-	SeriesState *st;
-	SeriesPoint *p;
-	float4	   *v;
-	int			w0;
-	int64		n64;
-	int			n;
-	int			i;
-	int			m;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (SeriesState *) PG_GETARG_POINTER(0);
-	if (st->n == 0)
-		PG_RETURN_NULL();
-	p = palloc(sizeof(SeriesPoint) * st->n);
-	memcpy(p, st->p, sizeof(SeriesPoint) * st->n);
-	qsort(p, st->n, sizeof(SeriesPoint), cmp_series_point);
-	w0 = p[0].wn;
-	n64 = (int64) p[st->n - 1].wn - w0 + 1;
-	if (n64 > MaxAllocSize / (CHURN_METRICS * sizeof(Datum)))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("churn series spans too many weeks"),
-				 errdetail("The weeks span %lld weeks.", (long long) n64)));
-	n = (int) n64;
-	v = palloc(sizeof(float4) * CHURN_METRICS * n);
-	for (i = 0; i < CHURN_METRICS * n; i++)
-		v[i] = NAN;
-	for (i = 0; i < st->n; i++)
-	{
-		int			t = p[i].wn - w0;
-
-		for (m = 0; m < CHURN_METRICS; m++)
-		{
-			float4	   *cell = &v[m * n + t];
-
-			if (isnan(p[i].v[m]))
-				continue;
-			if (!isnan(*cell) && (double) *cell + p[i].v[m] > FLT_MAX)
-				ereport(ERROR,
-						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						 errmsg("value out of range: overflow"),
-						 errdetail("The %s of one week adds up beyond the range of type real.", metric_names[m])));
-			*cell = isnan(*cell) ? p[i].v[m] : *cell + p[i].v[m];
-		}
-	}
-	PG_RETURN_ARRAYTYPE_P(ChurnSeriesPack(w0, n, v));
-}
-
-/*
- * churn_series_merge(old, new)
- *		The series with the known weeks of "new" laid over "old".
- *
- * The insert path calls it with the series built from the inserted rows;
- * a week present in both takes the new figures.
- */
-PG_FUNCTION_INFO_V1(churn_series_merge);
-Datum
-churn_series_merge(PG_FUNCTION_ARGS)
-{
-	ChurnSeries a;
-	ChurnSeries b;
-	float4	   *v;
-	int			w0;
-	int			w1;
-	int			n;
-	int			i;
-	int			m;
-
-	if (PG_ARGISNULL(0) && PG_ARGISNULL(1))
-		PG_RETURN_NULL();
-	if (PG_ARGISNULL(0))
-	{
-		ChurnSeriesUnpack(PG_GETARG_ARRAYTYPE_P(1), &b);
-		PG_RETURN_ARRAYTYPE_P(ChurnSeriesPack(b.w0, b.n, b.v));
-	}
-	if (PG_ARGISNULL(1))
-	{
-		ChurnSeriesUnpack(PG_GETARG_ARRAYTYPE_P(0), &a);
-		PG_RETURN_ARRAYTYPE_P(ChurnSeriesPack(a.w0, a.n, a.v));
-	}
-	ChurnSeriesUnpack(PG_GETARG_ARRAYTYPE_P(0), &a);
-	ChurnSeriesUnpack(PG_GETARG_ARRAYTYPE_P(1), &b);
-	w0 = Min(a.w0, b.w0);
-	w1 = Max(a.w0 + a.n, b.w0 + b.n);
-	n = w1 - w0;
-	v = palloc(sizeof(float4) * CHURN_METRICS * n);
-	for (i = 0; i < CHURN_METRICS * n; i++)
-		v[i] = NAN;
-	for (m = 0; m < CHURN_METRICS; m++)
-	{
-		for (i = 0; i < a.n; i++)
-			v[m * n + a.w0 - w0 + i] = a.v[m * a.n + i];
-		for (i = 0; i < b.n; i++)
-			if (!isnan(b.v[m * b.n + i]))
-				v[m * n + b.w0 - w0 + i] = b.v[m * b.n + i];
-	}
-	PG_RETURN_ARRAYTYPE_P(ChurnSeriesPack(w0, n, v));
-}
-
-/*
- * churn_series_last_week(series) -> date
- *		The Monday of the series' last week with a row.
- */
-PG_FUNCTION_INFO_V1(churn_series_last_week);
-Datum
-churn_series_last_week(PG_FUNCTION_ARGS)
-{
-	ChurnSeries s;
-	int			t;
-	int			m;
-
-	ChurnSeriesUnpack(PG_GETARG_ARRAYTYPE_P(0), &s);
-	for (t = s.n - 1; t >= 0; t--)
-		for (m = 0; m < CHURN_METRICS; m++)
-			if (!isnan(s.v[m * s.n + t]))
-				PG_RETURN_DATEADT(WeekToDate(s.w0 + t));
-	PG_RETURN_NULL();
-}
-
-/*
- * churn_series_unnest(series) -> (week, loan_volume, txn_volume, txn_count)
- *		The weeks of a series that have a row, in order.
- */
-PG_FUNCTION_INFO_V1(churn_series_unnest);
-Datum
-churn_series_unnest(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	ChurnSeries s;
-	int			t;
-
-	InitMaterializedSRF(fcinfo, 0);
-	ChurnSeriesUnpack(PG_GETARG_ARRAYTYPE_P(0), &s);
-	for (t = 0; t < s.n; t++)
-	{
-		Datum		values[4];
-		bool		nulls[4] = {false, false, false, false};
-		bool		any = false;
-		int			m;
-
-		values[0] = DateADTGetDatum(WeekToDate(s.w0 + t));
-		for (m = 0; m < CHURN_METRICS; m++)
-		{
-			float4		x = s.v[m * s.n + t];
-
-			if (isnan(x))
-				nulls[m + 1] = true;
-			else
-			{
-				any = true;
-				values[m + 1] = m == 2 ? Int32GetDatum((int32) rint(x)) : Float8GetDatum((double) x);
-			}
-		}
-		if (any)
-			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
-	}
-	return (Datum) 0;
-}
-
-
-/*
- * churn_sparkline(series, metric, last_week, weeks) -> float8[]
- *		One metric over the weeks ending with last_week, oldest first, NULL
- *		for a week without a row: the dashboard's sparkline.
- */
-PG_FUNCTION_INFO_V1(churn_sparkline);
-Datum
-churn_sparkline(PG_FUNCTION_ARGS)
-{
-	ChurnSeries s;
-	char	   *metric = text_to_cstring(PG_GETARG_TEXT_PP(1));
-	int			last = DateToWeek(PG_GETARG_DATEADT(2), "last_week");
-	int			weeks = PG_GETARG_INT32(3);
-	Datum	   *d;
-	bool	   *nulls;
-	int			dims[1];
-	int			lbs[1] = {1};
-	int			m;
-	int			i;
-
-	ChurnSeriesUnpack(PG_GETARG_ARRAYTYPE_P(0), &s);
-	for (m = 0; m < CHURN_METRICS; m++)
-		if (strcmp(metric, metric_names[m]) == 0)
-			break;
-	if (m == CHURN_METRICS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("unknown churn metric \"%s\"", metric),
-				 errhint("The metrics are loan_volume, txn_volume and txn_count.")));
-	if (weeks < 1 || weeks > 5200)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("weeks must be between 1 and 5200")));
-	d = palloc(sizeof(Datum) * weeks);
-	nulls = palloc(sizeof(bool) * weeks);
-	for (i = 0; i < weeks; i++)
-	{
-		int			t = last - weeks + 1 + i - s.w0;
-		float4		x = (t >= 0 && t < s.n) ? s.v[m * s.n + t] : NAN;
-
-		nulls[i] = isnan(x);
-		d[i] = Float8GetDatum(nulls[i] ? 0 : (double) x);
-	}
-	dims[0] = weeks;
-	PG_RETURN_ARRAYTYPE_P(construct_md_array(d, nulls, 1, dims, lbs, FLOAT8OID, sizeof(float8),
-											 FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-}
 
 /* ---------------------------------------------------------------------
  * parameters
@@ -631,7 +72,7 @@ churn_sparkline(PG_FUNCTION_ARGS)
  *		The defaults of churn_policy's columns (keep both in step; the
  *		churn regression suite compares them).
  */
-static void
+void
 ChurnParamsDefault(ChurnParams *p)
 {
 	int			m;
@@ -705,7 +146,7 @@ ChurnParamsFromPolicy(HeapTupleHeader t, ChurnParams *p)
 				continue;
 			name = TextDatumGetCString(elems[i]);
 			for (m = 0; m < CHURN_METRICS; m++)
-				if (strcmp(name, metric_names[m]) == 0)
+				if (strcmp(name, churn_metric_names[m]) == 0)
 				{
 					p->metrics[m] = true;
 					found = true;
@@ -831,7 +272,7 @@ ChurnParamsCheck(const ChurnParams *p)
  * know it: ref = -1, "no reference").  in_holiday[t] marks those weeks.
  * Indexes below 0 mean the series has no such week.
  */
-static void
+void
 ChurnReferenceWeeks(int w0, int n, ArrayType *hol, ArrayType *hol_prev, int holiday_weeks,
 					int *ref, bool *in_holiday)
 {
@@ -972,7 +413,7 @@ win_mean(const Prefix *pf, int a, int b, int len)
  * Holiday weeks without a reference last year add no evidence.  Rules fire
  * only once min_history known weeks precede the week.
  */
-static void
+void
 ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 					const int *ref, const bool *in_holiday, int w0,
 					Tuplestorestate *history, TupleDesc tupdesc, const char *metric,
@@ -985,6 +426,9 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 	double	   *sig;
 	double	   *trail;
 	double	   *ratio;			/* value / centred non-holiday mean, NaN: unusable */
+	double	   *sfacs;			/* seasonal factor of each week */
+	double	   *qmean;			/* mean of the quarter ending with each week */
+	bool	   *skips;			/* a holiday week without a reference */
 	Prefix		pf;
 	Prefix		pfh;			/* known weeks outside holidays */
 	int			t;
@@ -994,6 +438,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 	double		sigma = NAN;
 	double		C = 0;
 	int			drop_run = 0;
+	int			ratio_last;
 	int			first_week = -1;
 	int			first_sev = 0;
 	double		allowance_drop = p->drift_drop / 2;
@@ -1003,18 +448,32 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 	Size		n2 = T + 2;
 
 	/* one allocation for every per-week array */
-	mem = palloc(sizeof(double) * (5 * n1 + 3 * n2) + sizeof(int) * 2 * n2 + sizeof(bool) * n1);
+	mem = palloc(sizeof(double) * (7 * n1 + 3 * n2) + sizeof(int) * 2 * n2 + sizeof(bool) * 2 * n1);
 	val = (double *) mem;
 	sig = val + n1;
 	trail = sig + n1;
 	ratio = trail + n1;
-	pf.sum = ratio + n1;
+	sfacs = ratio + n1;
+	qmean = sfacs + n1;
+	pf.sum = qmean + n1;
 	pf.sq = pf.sum + n2;
 	pfh.sum = pf.sq + n2;
 	pfh.sq = NULL;
 	pf.cnt = (int *) (pfh.sum + n2);
 	pfh.cnt = pf.cnt + n2;
 	known = (bool *) (pfh.cnt + n2);
+	skips = known + n1;
+
+	/*
+	 * a ratio is read only as r - 1, r or r + 1 of a later week whose
+	 * centred window lies wholly before it: none past the largest reference
+	 * week plus one, nor past T - 7
+	 */
+	ratio_last = -1;
+	for (t = 0; t <= T; t++)
+		if (ref[t] != INT_MIN && ref[t] + 1 > ratio_last)
+			ratio_last = ref[t] + 1;
+	ratio_last = Min(ratio_last, T - CHURN_QUARTER / 2 - 1);
 
 	pf.sum[0] = pf.sq[0] = pfh.sum[0] = 0;
 	pf.cnt[0] = pfh.cnt[0] = 0;
@@ -1056,56 +515,27 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 		double		cm;
 
 		ratio[t] = NAN;
-		if (!known[t] || pf.cnt[t] < p->min_history)
+		if (t > ratio_last || !known[t] || pf.cnt[t] < p->min_history)
 			continue;
 		cm = win_mean(&pfh, t - CHURN_QUARTER / 2, t + CHURN_QUARTER / 2, CHURN_QUARTER);
 		if (cm > 0)
 			ratio[t] = val[t] / cm;
 	}
 
+	/*
+	 * the figures that depend on the data alone, not on the detector's state
+	 * (the trailing and quarter means, the seasonal factor), in a pass of
+	 * their own: without the detector's chain of dependent divisions in the
+	 * way, the processor overlaps their weeks
+	 */
 	for (t = 0; t <= T; t++)
 	{
-		double		v = val[t];
-		double		L;
 		double		sfac = 1.0;
-		double		q = NAN;
 		bool		skip = false;
 		int			r = ref[t];
-		bool		in_control = (C == 0);
-		int			hist = pf.cnt[t];
-		int			rules = 0;
-		int			severity = 0;
-		double		drop = NAN;
 
-		L = win_mean(&pf, t - N, t - 1, N);
-		trail[t] = L;
-
-		/* start the detector once a full trailing window with a level exists */
-		if (!started && hist >= N && L > 0)
-		{
-			double		dev[CHURN_YEAR];
-			int			nd = 0;
-			int			i;
-
-			for (i = t - N; i < t; i++)
-				if (i >= 0 && known[i])
-					dev[nd++] = fabs(val[i] / L - 1);
-			qsort(dev, nd, sizeof(double), cmp_double);
-			sigma = nd > 0 ? CHURN_MAD_NORMAL * (nd % 2 ? dev[nd / 2] : (dev[nd / 2 - 1] + dev[nd / 2]) / 2) : 0;
-			sigma = Max(sigma, p->min_noise);
-			R = L;
-			started = true;
-			in_control = true;
-		}
-
-		/*
-		 * the reference follows the trailing level while in control; out of
-		 * control it moves towards it by 1/52 a week, so a lasting new level
-		 * is accepted within about a year while a decline of a few months
-		 * stays measured against the level before it
-		 */
-		if (started && L > 0)
-			R = in_control ? L : R + (L - R) / CHURN_YEAR;
+		trail[t] = win_mean(&pf, t - N, t - 1, N);
+		qmean[t] = win_mean(&pf, t - CHURN_QUARTER + 1, t, CHURN_QUARTER);
 
 		/*
 		 * same weeks last year: the median of the ratios of r-1, r, r+1 (one
@@ -1152,18 +582,81 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 		}
 		else if (in_holiday[t])
 			skip = true;
+		sfacs[t] = sfac;
+		skips[t] = skip;
+	}
+
+	for (t = 0; t <= T; t++)
+	{
+		double		v = val[t];
+		double		L = trail[t];
+		double		sfac = sfacs[t];
+		double		q = NAN;
+		bool		skip = skips[t];
+		int			r = ref[t];
+		bool		in_control = (C == 0);
+		int			hist = pf.cnt[t];
+		int			rules = 0;
+		int			severity = 0;
+		double		drop = NAN;
+		/* the quarter before and the same quarter last year */
+		double		pq = t >= CHURN_QUARTER ? qmean[t - CHURN_QUARTER] : NAN;
+		double		yq = t >= CHURN_YEAR ? qmean[t - CHURN_YEAR] : NAN;
+
+		/* start the detector once a full trailing window with a level exists */
+		if (!started && hist >= N && L > 0)
+		{
+			double		dev[CHURN_YEAR];
+			int			nd = 0;
+			int			i;
+
+			for (i = t - N; i < t; i++)
+				if (i >= 0 && known[i])
+					dev[nd++] = fabs(val[i] / L - 1);
+			/* at most 52 finite values: an insertion sort beats qsort's calls */
+			for (i = 1; i < nd; i++)
+			{
+				double		x = dev[i];
+				int			j = i;
+
+				while (j > 0 && dev[j - 1] > x)
+				{
+					dev[j] = dev[j - 1];
+					j--;
+				}
+				dev[j] = x;
+			}
+			sigma = nd > 0 ? CHURN_MAD_NORMAL * (nd % 2 ? dev[nd / 2] : (dev[nd / 2 - 1] + dev[nd / 2]) / 2) : 0;
+			sigma = Max(sigma, p->min_noise);
+			R = L;
+			started = true;
+			in_control = true;
+		}
+
+		/*
+		 * the reference follows the trailing level while in control; out of
+		 * control it moves towards it by 1/52 a week, so a lasting new level
+		 * is accepted within about a year while a decline of a few months
+		 * stays measured against the level before it
+		 */
+		if (started && L > 0)
+			R = in_control ? L : R + (L - R) / CHURN_YEAR;
 
 		if (started && known[t] && R > 0 && !skip)
 		{
 			double		z;
 			double		step;
+			double		poisson = 0;
 
 			/*
 			 * counts carry Poisson noise: a count around R cannot be steadier
 			 * than 1 / sqrt(R) relative
 			 */
 			if (is_count)
-				sigma = Max(sigma, 1.0 / sqrt(R));
+			{
+				poisson = 1.0 / sqrt(R);
+				sigma = Max(sigma, poisson);
+			}
 			q = v / (R * sfac) - 1;
 			z = q / sigma;
 
@@ -1181,7 +674,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 				sigma = (1 - CHURN_NOISE_LAMBDA) * sigma + CHURN_NOISE_LAMBDA * aq * CHURN_ABS_NORMAL;
 				sigma = Max(sigma, p->min_noise);
 				if (is_count)
-					sigma = Max(sigma, 1.0 / sqrt(R));
+					sigma = Max(sigma, poisson);
 			}
 			if (q <= -p->week_drop && z <= -p->week_z)
 				drop_run++;
@@ -1203,8 +696,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 			 * transactions a week moves 20 % by chance
 			 */
 			{
-				double		qm = win_mean(&pf, t - CHURN_QUARTER + 1, t, CHURN_QUARTER);
-				double		pq = win_mean(&pf, t - 2 * CHURN_QUARTER + 1, t - CHURN_QUARTER, CHURN_QUARTER);
+				double		qm = qmean[t];
 
 				if (pq > 0 && !isnan(qm))
 				{
@@ -1212,8 +704,6 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 
 					if (d >= p->quarter_drop && d >= quarter_se * sigma)
 					{
-						double		yq = win_mean(&pf, t - CHURN_YEAR - CHURN_QUARTER + 1, t - CHURN_YEAR, CHURN_QUARTER);
-
 						if (!(yq > 0) || 1 - qm / yq >= p->quarter_drop)
 							rules |= RULE_QUARTER;
 					}
@@ -1278,14 +768,9 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 			f.expected = (started && R > 0) ? R * sfac : NAN;
 			f.noise = started ? sigma : NAN;
 			f.cusum = started ? C : NAN;
-			f.quarter_mean = win_mean(&pf, t - CHURN_QUARTER + 1, t, CHURN_QUARTER);
-			{
-				double		pq = win_mean(&pf, t - 2 * CHURN_QUARTER + 1, t - CHURN_QUARTER, CHURN_QUARTER);
-				double		yq = win_mean(&pf, t - CHURN_YEAR - CHURN_QUARTER + 1, t - CHURN_YEAR, CHURN_QUARTER);
-
-				f.prev_quarter_pct = (pq > 0 && !isnan(f.quarter_mean)) ? (f.quarter_mean / pq - 1) * 100 : NAN;
-				f.last_year_quarter_pct = (yq > 0 && !isnan(f.quarter_mean)) ? (f.quarter_mean / yq - 1) * 100 : NAN;
-			}
+			f.quarter_mean = qmean[t];
+			f.prev_quarter_pct = (pq > 0 && !isnan(f.quarter_mean)) ? (f.quarter_mean / pq - 1) * 100 : NAN;
+			f.last_year_quarter_pct = (yq > 0 && !isnan(f.quarter_mean)) ? (f.quarter_mean / yq - 1) * 100 : NAN;
 			f.level_drop_pct = isnan(drop) ? NAN : drop * 100;
 			f.rules = rules;
 			f.severity = severity;
@@ -1315,7 +800,7 @@ ChurnFiguresValues(const char *metric, const ChurnFigures *f, Datum *values, boo
 
 	values[i] = CStringGetTextDatum(metric);
 	nulls[i++] = false;
-	values[i] = DateADTGetDatum(WeekToDate(f->week));
+	values[i] = DateADTGetDatum(ChurnWeekToDate(f->week));
 	nulls[i++] = false;
 	values[i] = nullable_float(f->value, &nulls[i]);
 	i++;
@@ -1365,7 +850,7 @@ ChurnFiguresValues(const char *metric, const ChurnFigures *f, Datum *values, boo
 	values[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(severity_names[f->severity]);
 	i++;
 	nulls[i] = f->first_alert_week < 0;
-	values[i] = nulls[i] ? (Datum) 0 : DateADTGetDatum(WeekToDate(f->first_alert_week));
+	values[i] = nulls[i] ? (Datum) 0 : DateADTGetDatum(ChurnWeekToDate(f->first_alert_week));
 	i++;
 	nulls[i] = f->first_alert_week < 0;
 	values[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(severity_names[f->first_alert_severity]);
@@ -1383,7 +868,7 @@ ChurnPutFigures(Tuplestorestate *ts, TupleDesc tupdesc, const char *metric, cons
 	tuplestore_putvalues(ts, tupdesc, values, nulls);
 }
 
-static HeapTuple
+HeapTuple
 ChurnFiguresTuple(TupleDesc tupdesc, const char *metric, const ChurnFigures *f)
 {
 	Datum		values[CHURN_FIGURES_NATTS];
@@ -1439,7 +924,7 @@ churn_evaluate_series(FunctionCallInfo fcinfo, bool history)
 		T = ChurnSeriesLastIndex(&s);
 	else
 	{
-		int			wn = DateToWeek(PG_GETARG_DATEADT(2), "as_of");
+		int			wn = ChurnDateToWeek(PG_GETARG_DATEADT(2), "as_of");
 
 		if (wn < s.w0)
 			return (Datum) 0;
@@ -1463,9 +948,9 @@ churn_evaluate_series(FunctionCallInfo fcinfo, bool history)
 			continue;
 		ChurnEvaluateMetric(&p, s.v + m * s.n, s.n, T, ref, in_holiday, s.w0,
 							history ? rsinfo->setResult : NULL, rsinfo->setDesc,
-							metric_names[m], &last);
+							churn_metric_names[m], &last);
 		if (!history)
-			ChurnPutFigures(rsinfo->setResult, rsinfo->setDesc, metric_names[m], &last);
+			ChurnPutFigures(rsinfo->setResult, rsinfo->setDesc, churn_metric_names[m], &last);
 	}
 	return (Datum) 0;
 }
@@ -1523,7 +1008,7 @@ churn_evaluate_alerts(PG_FUNCTION_ARGS)
 		T = ChurnSeriesLastIndex(&s);
 	else
 	{
-		int			wn = DateToWeek(PG_GETARG_DATEADT(2), "as_of");
+		int			wn = ChurnDateToWeek(PG_GETARG_DATEADT(2), "as_of");
 
 		if (wn < s.w0)
 			PG_RETURN_NULL();
@@ -1547,7 +1032,7 @@ churn_evaluate_alerts(PG_FUNCTION_ARGS)
 		if (!p.metrics[m])
 			continue;
 		ChurnEvaluateMetric(&p, s.v + m * s.n, s.n, T, ref, in_holiday, s.w0, NULL, NULL,
-							metric_names[m], &last);
+							churn_metric_names[m], &last);
 		if (last.severity == 0)
 			continue;
 		if (tupdesc == NULL)
@@ -1558,7 +1043,7 @@ churn_evaluate_alerts(PG_FUNCTION_ARGS)
 				elog(ERROR, "churn_evaluate_alerts must return churn_figures[]");
 			tupdesc = BlessTupleDesc(lookup_rowtype_tupdesc_copy(elemtype, -1));
 		}
-		hits[nhits++] = HeapTupleGetDatum(ChurnFiguresTuple(tupdesc, metric_names[m], &last));
+		hits[nhits++] = HeapTupleGetDatum(ChurnFiguresTuple(tupdesc, churn_metric_names[m], &last));
 	}
 	pfree(ref);
 	pfree(in_holiday);
@@ -1567,198 +1052,6 @@ churn_evaluate_alerts(PG_FUNCTION_ARGS)
 	dims[0] = nhits;
 	get_typlenbyvalalign(elemtype, &typlen, &typbyval, &typalign);
 	PG_RETURN_ARRAYTYPE_P(construct_md_array(hits, NULL, 1, dims, lbs, elemtype, typlen, typbyval, typalign));
-}
-
-/* ---------------------------------------------------------------------
- * churn_figures(week, value): one metric's figures as an aggregate
- * ---------------------------------------------------------------------
- */
-
-static ValueState *
-value_state_new(MemoryContext agg)
-{
-	ValueState *st = MemoryContextAlloc(agg, sizeof(ValueState));
-
-	st->n = 0;
-	st->cap = 16;
-	st->p = MemoryContextAlloc(agg, sizeof(ValuePoint) * st->cap);
-	return st;
-}
-
-static void
-value_state_add(ValueState *st, const ValuePoint *pt)
-{
-	if (st->n == st->cap)
-	{
-		st->cap *= 2;
-		st->p = repalloc(st->p, mul_size(sizeof(ValuePoint), st->cap));
-	}
-	st->p[st->n++] = *pt;
-}
-
-PG_FUNCTION_INFO_V1(churn_figures_accum);
-Datum
-churn_figures_accum(PG_FUNCTION_ARGS)
-{
-	MemoryContext agg;
-	MemoryContext old;
-	ValueState *st;
-	ValuePoint	pt;
-
-	if (!AggCheckCallContext(fcinfo, &agg))
-		elog(ERROR, "churn_figures_accum called in non-aggregate context");
-	st = PG_ARGISNULL(0) ? NULL : (ValueState *) PG_GETARG_POINTER(0);
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_POINTER(st);
-	old = MemoryContextSwitchTo(agg);
-	if (st == NULL)
-		st = value_state_new(agg);
-	pt.wn = DateToWeek(PG_GETARG_DATEADT(1), "week");
-	pt.v = CheckVolume(PG_GETARG_FLOAT8(2), "value");
-	value_state_add(st, &pt);
-	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(st);
-}
-
-PG_FUNCTION_INFO_V1(churn_figures_combine);
-Datum
-churn_figures_combine(PG_FUNCTION_ARGS)
-{
-	MemoryContext agg;
-	MemoryContext old;
-	ValueState *a;
-	ValueState *b;
-	int			i;
-
-	if (!AggCheckCallContext(fcinfo, &agg))
-		elog(ERROR, "churn_figures_combine called in non-aggregate context");
-	a = PG_ARGISNULL(0) ? NULL : (ValueState *) PG_GETARG_POINTER(0);
-	b = PG_ARGISNULL(1) ? NULL : (ValueState *) PG_GETARG_POINTER(1);
-	if (b == NULL)
-		PG_RETURN_POINTER(a);
-	old = MemoryContextSwitchTo(agg);
-	if (a == NULL)
-		a = value_state_new(agg);
-	for (i = 0; i < b->n; i++)
-		value_state_add(a, &b->p[i]);
-	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(a);
-}
-
-PG_FUNCTION_INFO_V1(churn_figures_serial);
-Datum
-churn_figures_serial(PG_FUNCTION_ARGS)
-{
-	ValueState *st = (ValueState *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
-	int			i;
-
-	pq_begintypsend(&buf);
-	pq_sendint32(&buf, st->n);
-	for (i = 0; i < st->n; i++)
-	{
-		pq_sendint32(&buf, st->p[i].wn);
-		pq_sendfloat8(&buf, st->p[i].v);
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
-}
-
-PG_FUNCTION_INFO_V1(churn_figures_deserial);
-Datum
-churn_figures_deserial(PG_FUNCTION_ARGS)
-{
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	MemoryContext agg;
-	MemoryContext old;
-	StringInfoData buf;
-	ValueState *st;
-	int			n;
-	int			i;
-
-	if (!AggCheckCallContext(fcinfo, &agg))
-		elog(ERROR, "churn_figures_deserial called in non-aggregate context");
-	initStringInfo(&buf);
-	appendBinaryStringInfo(&buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
-	n = pq_getmsgint(&buf, 4);
-	if (n < 0 || n > (int) (MaxAllocSize / sizeof(ValuePoint)))
-		elog(ERROR, "invalid churn figures state");
-	old = MemoryContextSwitchTo(agg);
-	st = value_state_new(agg);
-	for (i = 0; i < n; i++)
-	{
-		ValuePoint	pt;
-
-		pt.wn = pq_getmsgint(&buf, 4);
-		pt.v = pq_getmsgfloat8(&buf);
-		value_state_add(st, &pt);
-	}
-	MemoryContextSwitchTo(old);
-	pq_getmsgend(&buf);
-	PG_RETURN_POINTER(st);
-}
-
-/*
- * churn_figures_final
- *		The figures of the group's last week under the default policy, with
- *		no holiday calendar.  Values of the same week are added up.
- */
-PG_FUNCTION_INFO_V1(churn_figures_final);
-Datum
-churn_figures_final(PG_FUNCTION_ARGS)
-{
-	ValueState *st;
-	ValuePoint *pts;
-	TupleDesc	tupdesc;
-	ChurnParams p;
-	ChurnFigures last;
-	float4	   *raw;
-	int		   *ref;
-	bool	   *in_holiday;
-	int			w0;
-	int64		n64;
-	int			n;
-	int			i;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (ValueState *) PG_GETARG_POINTER(0);
-	if (st->n == 0)
-		PG_RETURN_NULL();
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
-
-	pts = palloc(sizeof(ValuePoint) * st->n);
-	memcpy(pts, st->p, sizeof(ValuePoint) * st->n);
-	qsort(pts, st->n, sizeof(ValuePoint), cmp_value_point);
-	w0 = pts[0].wn;
-	n64 = (int64) pts[st->n - 1].wn - w0 + 1;
-	if (n64 > 100 * CHURN_YEAR)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("churn series spans too many weeks"),
-				 errdetail("The weeks span %lld weeks; the limit is 5200.", (long long) n64)));
-	n = (int) n64;
-	raw = palloc(sizeof(float4) * n);
-	for (i = 0; i < n; i++)
-		raw[i] = NAN;
-	for (i = 0; i < st->n; i++)
-	{
-		float4	   *cell = &raw[pts[i].wn - w0];
-		double		sum = isnan(*cell) ? pts[i].v : *cell + pts[i].v;
-
-		if (sum > FLT_MAX)
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("value out of range: overflow")));
-		*cell = (float4) sum;
-	}
-	ChurnParamsDefault(&p);
-	ref = palloc(sizeof(int) * n);
-	in_holiday = palloc(sizeof(bool) * n);
-	ChurnReferenceWeeks(w0, n, NULL, NULL, p.holiday_weeks, ref, in_holiday);
-	ChurnEvaluateMetric(&p, raw, n, n - 1, ref, in_holiday, w0, NULL, NULL, "value", &last);
-	PG_RETURN_DATUM(HeapTupleGetDatum(ChurnFiguresTuple(tupdesc, "value", &last)));
 }
 
 /* ---------------------------------------------------------------------
@@ -1777,36 +1070,4 @@ churn_wake_monitor(PG_FUNCTION_ARGS)
 {
 	ChurnWakeMonitorAtCommit();
 	PG_RETURN_VOID();
-}
-
-/* ---------------------------------------------------------------------
- * helpers
- * ---------------------------------------------------------------------
- */
-
-static int
-cmp_series_point(const void *a, const void *b)
-{
-	int32		x = ((const SeriesPoint *) a)->wn;
-	int32		y = ((const SeriesPoint *) b)->wn;
-
-	return (x > y) - (x < y);
-}
-
-static int
-cmp_value_point(const void *a, const void *b)
-{
-	int32		x = ((const ValuePoint *) a)->wn;
-	int32		y = ((const ValuePoint *) b)->wn;
-
-	return (x > y) - (x < y);
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double		x = *(const double *) a;
-	double		y = *(const double *) b;
-
-	return (x > y) - (x < y);
 }

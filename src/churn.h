@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * churn.h
- *	  Churn early warning: declarations shared by churn.c, churn_worker.c
- *	  and bankcrm.c.
+ *	  Churn early warning: declarations shared by churn.c, churn_series.c,
+ *	  churn_worker.c and bankcrm.c.
  *
  * Copyright (c) 2026, bankcrm developers
  *
@@ -14,7 +14,13 @@
 #ifndef BANKCRM_CHURN_H
 #define BANKCRM_CHURN_H
 
+#include "access/htup.h"
+#include "access/tupdesc.h"
+#include "fmgr.h"
 #include "postmaster/bgworker.h"
+#include "utils/array.h"
+#include "utils/date.h"
+#include "utils/tuplestore.h"
 
 /* the most databases the churn monitor serves at once */
 #define CHURN_MAX_DATABASES 16
@@ -29,5 +35,92 @@ extern void ChurnWakeMonitorAtCommit(void);
 /* background worker entry points */
 extern PGDLLEXPORT void churn_launcher_main(Datum main_arg) pg_attribute_noreturn();
 extern PGDLLEXPORT void churn_monitor_main(Datum main_arg) pg_attribute_noreturn();
+
+/*
+ * The evaluation's internals, shared by churn.c (the evaluation) and
+ * churn_series.c (the compact series and the aggregates).
+ */
+#define CHURN_METRICS		3
+#define CHURN_QUARTER		13		/* weeks in a (rolling) quarter */
+#define CHURN_YEAR			52		/* weeks in a year */
+#define CHURN_NOISE_LAMBDA	0.1		/* EWMA weight of the noise estimate */
+#define CHURN_MIN_WINDOW	0.5		/* share of a window that must be known */
+#define CHURN_ABS_NORMAL	1.2533141373155003	/* sqrt(pi / 2) */
+#define CHURN_MAD_NORMAL	1.4826		/* MAD to standard deviation */
+
+#define RULE_DRIFT		0x01
+#define RULE_QUARTER	0x02
+#define RULE_WEEK		0x04
+
+/* evaluation parameters: one churn_policy row */
+typedef struct ChurnParams
+{
+	bool		metrics[CHURN_METRICS];
+	int			trailing_weeks;
+	int			min_history;
+	int			confirm_weeks;
+	int			holiday_weeks;
+	double		week_drop;		/* fractions, from the policy's percents */
+	double		week_z;
+	double		quarter_drop;
+	double		cusum_k;
+	double		cusum_h;
+	double		drift_drop;
+	double		z_clip;
+	double		min_noise;
+	double		warning_drop;
+	double		critical_drop;
+} ChurnParams;
+
+/* the figures of one metric in one week; NaN means SQL NULL */
+typedef struct ChurnFigures
+{
+	int			week;			/* week number */
+	double		value;
+	int			history;
+	double		trailing_mean;
+	double		trailing_sd;
+	double		week_pct;
+	double		week_z;
+	double		last_year_value;
+	double		last_year_pct;
+	double		seasonal_factor;
+	double		expected;
+	double		quarter_mean;
+	double		prev_quarter_pct;
+	double		last_year_quarter_pct;
+	double		noise;
+	double		reference;
+	double		cusum;
+	double		level_drop_pct;
+	int			rules;
+	int			severity;
+	int			first_alert_week;	/* -1: none yet */
+	int			first_alert_severity;
+} ChurnFigures;
+
+#define CHURN_FIGURES_NATTS 23
+
+/* a party's weekly series, unpacked */
+typedef struct ChurnSeries
+{
+	int			w0;				/* week number of the first week */
+	int			n;				/* weeks */
+	float4	   *v;				/* CHURN_METRICS * n values, metric-major */
+} ChurnSeries;
+
+extern const char *const churn_metric_names[CHURN_METRICS];
+
+extern int	ChurnDateToWeek(DateADT d, const char *what);
+extern DateADT ChurnWeekToDate(int wn);
+extern void ChurnSeriesUnpack(ArrayType *a, ChurnSeries *s);
+extern void ChurnParamsDefault(ChurnParams *p);
+extern void ChurnReferenceWeeks(int w0, int n, ArrayType *hol, ArrayType *hol_prev,
+								int holiday_weeks, int *ref, bool *in_holiday);
+extern void ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
+								const int *ref, const bool *in_holiday, int w0,
+								Tuplestorestate *history, TupleDesc tupdesc,
+								const char *metric, ChurnFigures *last);
+extern HeapTuple ChurnFiguresTuple(TupleDesc tupdesc, const char *metric, const ChurnFigures *f);
 
 #endif							/* BANKCRM_CHURN_H */

@@ -739,17 +739,18 @@ BEGIN
 		RAISE EXCEPTION 'batch_size must be at least 1'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	WITH taken AS (
-		DELETE FROM bankcrm_churn.churn_dirty d
-		 WHERE d.party_id IN (SELECT x.party_id FROM bankcrm_churn.churn_dirty x
-		                       ORDER BY x.marked_at, x.party_id
-		                       LIMIT batch_size FOR UPDATE SKIP LOCKED)
-		RETURNING d.party_id
-	)
-	SELECT pg_catalog.array_agg(t.party_id) INTO ids FROM taken t;
+	-- lock the batch first, then delete it by key: a semi-join of the
+	-- marks against their own locking subquery may be planned as a nested
+	-- loop that locks the whole batch again for every mark (quadratic)
+	-- when the statistics of churn_dirty are stale
+	SELECT pg_catalog.array_agg(x.party_id) INTO ids
+	  FROM (SELECT m.party_id FROM bankcrm_churn.churn_dirty m
+	         ORDER BY m.marked_at, m.party_id
+	         LIMIT batch_size FOR UPDATE SKIP LOCKED) x;
 	IF ids IS NULL THEN
 		RETURN 0;
 	END IF;
+	DELETE FROM bankcrm_churn.churn_dirty d WHERE d.party_id OPERATOR(pg_catalog.=) ANY (ids);
 	PERFORM @extschema@.churn_notify(r.alert_id, r.party_id, r.metric, r.severity, r.event)
 	   FROM @extschema@.churn_apply(ids, NULL) r;
 	RETURN pg_catalog.cardinality(ids);
