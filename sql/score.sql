@@ -167,6 +167,17 @@ SELECT count(*) AS changed
  WHERE (f.contribution, f.value_score, f.value_tier, f.wealth_tier, f.rfm_r, f.rfm_f, f.rfm_m, f.clv, f.aum)
        IS DISTINCT FROM (p.contribution, p.value_score, p.value_tier, p.wealth_tier, p.rfm_r, p.rfm_f, p.rfm_m, p.clv, p.aum);
 SELECT count(*) AS history_rows FROM score_history;
+-- nothing changed, so the rescore left every row alone: computed_at is the first run's
+SELECT count(*) AS rewritten FROM first_run f JOIN party_score p USING (party_id, model)
+ WHERE p.computed_at <> f.computed_at;
+-- the quintiles from cut-offs equal the rank() formula, ties included
+SELECT count(*) AS parties,
+       count(*) FILTER (WHERE (s.rfm_r, s.rfm_f, s.rfm_m) IS DISTINCT FROM (s.qr, s.qf, s.qm)) AS differing
+  FROM (SELECT sp.*,
+               (1 + 5 * (rank() OVER (ORDER BY sp.recency_days DESC) - 1) / count(*) OVER ())::smallint AS qr,
+               (1 + 5 * (rank() OVER (ORDER BY sp.frequency) - 1) / count(*) OVER ())::smallint AS qf,
+               (1 + 5 * (rank() OVER (ORDER BY sp.contribution) - 1) / count(*) OVER ())::smallint AS qm
+          FROM score_preview(NULL, '2026-11-16') sp) s;
 
 -- a month later 李娜 has moved half her deposit away: growth compares with the score of 2026-11-16
 UPDATE holding SET balance = 1000000 WHERE party_id = 2 AND product_id = 1;

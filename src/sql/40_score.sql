@@ -327,7 +327,7 @@ COMMENT ON FUNCTION @extschema@.rfm_segment(integer, integer, integer) IS
 -- score_preview: the scores of every party that is not closed, computed and
 -- not stored.  One set-based query; the model row is read through plain
 -- subqueries (not materialised CTEs) so parallel workers can run every scan,
--- join and partial aggregate below the final window functions.
+-- join and partial aggregate below the final quintile cut-offs.
 CREATE FUNCTION @extschema@.score_preview(model text DEFAULT NULL, as_of date DEFAULT CURRENT_DATE)
 RETURNS TABLE (party_id bigint, model text, contribution numeric, value_score integer, value_tier text,
 	wealth_tier text, rfm_r smallint, rfm_f smallint, rfm_m smallint, clv numeric, aum numeric,
@@ -392,11 +392,14 @@ WITH m AS NOT MATERIALIZED (
 	 WHERE aw.week <= score_preview.as_of
 	 GROUP BY aw.party_id
 ), g AS (
+	-- the model's columns as scalar subqueries (run once): the day range is
+	-- then an index condition on score_history (model, scored_on), which holds
+	-- a row per party and scoring day, whatever join method the plan uses
 	SELECT DISTINCT ON (sh.party_id) sh.party_id, sh.contribution AS prev
 	  FROM @extschema@.score_history sh
-	  JOIN m ON m.model = sh.model
-	 WHERE sh.scored_on >= score_preview.as_of - m.growth_window_days
-	   AND sh.scored_on <= score_preview.as_of - m.growth_min_days
+	 WHERE sh.model = (SELECT m.model FROM m)
+	   AND sh.scored_on >= score_preview.as_of - (SELECT m.growth_window_days FROM m)
+	   AND sh.scored_on <= score_preview.as_of - (SELECT m.growth_min_days FROM m)
 	 ORDER BY sh.party_id, sh.scored_on
 ), b AS (
 	SELECT p.party_id, p.kind, m.model,
@@ -469,16 +472,38 @@ WITH m AS NOT MATERIALIZED (
 	       v.aum, v.ret, v.growth, v.potential, v.recency_days, v.frequency, v.products
 	  FROM v
 	OFFSET 0
+), srt AS (
+	-- the quintile 1 + floor(5 c / n), c the parties strictly ahead in the
+	-- order, is 1 plus the number of cut-offs k = 1..4 the party lies beyond,
+	-- cut-off k being the value at position ceil(k n / 5) of the sorted
+	-- column: one sort of one narrow column per quintile instead of three
+	-- window sorts of the whole rows
+	SELECT pg_catalog.count(*) AS n,
+	       pg_catalog.array_agg(x.recency_days ORDER BY x.recency_days DESC) AS r,
+	       pg_catalog.array_agg(x.frequency ORDER BY x.frequency) AS f,
+	       pg_catalog.array_agg(x.contribution ORDER BY x.contribution) AS m
+	  FROM x
+), cut AS (
+	SELECT srt.r[(srt.n + 4) / 5] AS r1, srt.r[(2 * srt.n + 4) / 5] AS r2,
+	       srt.r[(3 * srt.n + 4) / 5] AS r3, srt.r[(4 * srt.n + 4) / 5] AS r4,
+	       srt.f[(srt.n + 4) / 5] AS f1, srt.f[(2 * srt.n + 4) / 5] AS f2,
+	       srt.f[(3 * srt.n + 4) / 5] AS f3, srt.f[(4 * srt.n + 4) / 5] AS f4,
+	       srt.m[(srt.n + 4) / 5] AS m1, srt.m[(2 * srt.n + 4) / 5] AS m2,
+	       srt.m[(3 * srt.n + 4) / 5] AS m3, srt.m[(4 * srt.n + 4) / 5] AS m4
+	  FROM srt
 )
 SELECT x.party_id, x.model,
        pg_catalog.round(x.contribution::numeric, 2) AS contribution,
        x.vs, x.vt, x.wt,
-       (1 + 5 * (pg_catalog.rank() OVER (ORDER BY x.recency_days DESC) - 1) / pg_catalog.count(*) OVER ())::smallint,
-       (1 + 5 * (pg_catalog.rank() OVER (ORDER BY x.frequency) - 1) / pg_catalog.count(*) OVER ())::smallint,
-       (1 + 5 * (pg_catalog.rank() OVER (ORDER BY x.contribution) - 1) / pg_catalog.count(*) OVER ())::smallint,
+       (1 + (x.recency_days < cut.r1)::integer + (x.recency_days < cut.r2)::integer
+          + (x.recency_days < cut.r3)::integer + (x.recency_days < cut.r4)::integer)::smallint,
+       (1 + (x.frequency > cut.f1)::integer + (x.frequency > cut.f2)::integer
+          + (x.frequency > cut.f3)::integer + (x.frequency > cut.f4)::integer)::smallint,
+       (1 + (x.contribution > cut.m1)::integer + (x.contribution > cut.m2)::integer
+          + (x.contribution > cut.m3)::integer + (x.contribution > cut.m4)::integer)::smallint,
        pg_catalog.round(x.clv::numeric, 2),
        x.aum, x.ret, x.growth, x.potential, x.recency_days, x.frequency, x.products
-  FROM x;
+  FROM x CROSS JOIN cut;
 END;
 COMMENT ON FUNCTION @extschema@.score_preview(text, date) IS
 	'The scores score_all() would store for every party that is not closed, computed as of a day and not stored';
@@ -561,13 +586,16 @@ $$;
 COMMENT ON FUNCTION @extschema@.product_affinity_refresh(text, date) IS
 	'Recomputes product_affinity of a model from its party_score tiers and the holdings open on as_of; returns the rows written';
 
--- score_all: recompute and store every party's score
+-- score_all: recompute and store every party's score (every join in it is a
+-- set join of up to a row per party: nested loops are off, as a stale
+-- estimate would make one quadratic)
 CREATE FUNCTION @extschema@.score_all(model text DEFAULT NULL, as_of date DEFAULT CURRENT_DATE,
 	refresh_affinity boolean DEFAULT true)
 RETURNS TABLE (parties bigint, key bigint, general bigint, scattered bigint, mass bigint, affluent bigint,
 	hnw bigint, uhnw bigint, affinity_rows bigint)
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
+SET enable_nestloop = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -594,24 +622,51 @@ BEGIN
 	CREATE TEMPORARY TABLE bankcrm_score_run ON COMMIT DROP AS
 		SELECT * FROM @extschema@.score_preview(m_name, score_all.as_of);
 
-	DELETE FROM @extschema@.party_score ps WHERE ps.model = m_name;
+	-- stored as changes: a party no longer scored loses its row, a changed
+	-- score is updated in place (the keys stay, so no foreign-key check runs),
+	-- an unchanged one (same values, same as_of: a same-day rescore) is left
+	-- alone, and only new parties are inserted
+	DELETE FROM @extschema@.party_score ps
+	 WHERE ps.model = m_name
+	   AND NOT EXISTS (SELECT FROM pg_temp.bankcrm_score_run r WHERE r.party_id = ps.party_id);
+	UPDATE @extschema@.party_score ps
+	   SET contribution = r.contribution, value_score = r.value_score, value_tier = r.value_tier,
+	       wealth_tier = r.wealth_tier, rfm_r = r.rfm_r, rfm_f = r.rfm_f, rfm_m = r.rfm_m, clv = r.clv, aum = r.aum,
+	       computed_at = pg_catalog.now(), as_of = score_all.as_of, retention = r.retention, growth = r.growth,
+	       potential = r.potential, recency_days = r.recency_days, frequency = r.frequency, products = r.products
+	  FROM pg_temp.bankcrm_score_run r
+	 WHERE ps.model = m_name AND ps.party_id = r.party_id
+	   AND (ps.contribution, ps.value_score, ps.value_tier, ps.wealth_tier, ps.rfm_r, ps.rfm_f, ps.rfm_m, ps.clv,
+	        ps.aum, ps.as_of, ps.retention, ps.growth, ps.potential, ps.recency_days, ps.frequency, ps.products)
+	       IS DISTINCT FROM
+	       (r.contribution, r.value_score, r.value_tier, r.wealth_tier, r.rfm_r, r.rfm_f, r.rfm_m, r.clv,
+	        r.aum, score_all.as_of, r.retention, r.growth, r.potential, r.recency_days, r.frequency, r.products);
 	INSERT INTO @extschema@.party_score (party_id, model, contribution, value_score, value_tier, wealth_tier,
 		rfm_r, rfm_f, rfm_m, clv, aum, computed_at, as_of, retention, growth, potential, recency_days, frequency,
 		products)
 	SELECT r.party_id, r.model, r.contribution, r.value_score, r.value_tier, r.wealth_tier, r.rfm_r, r.rfm_f,
 	       r.rfm_m, r.clv, r.aum, pg_catalog.now(), score_all.as_of, r.retention, r.growth, r.potential,
 	       r.recency_days, r.frequency, r.products
-	  FROM pg_temp.bankcrm_score_run r;
+	  FROM pg_temp.bankcrm_score_run r
+	 WHERE NOT EXISTS (SELECT FROM @extschema@.party_score ps WHERE ps.model = m_name AND ps.party_id = r.party_id);
 
-	INSERT INTO @extschema@.score_history AS sh (party_id, model, scored_on, contribution, value_score, value_tier,
+	-- the day's history row: a rescore on the same day replaces what changed
+	UPDATE @extschema@.score_history sh
+	   SET contribution = r.contribution, value_score = r.value_score, value_tier = r.value_tier,
+	       wealth_tier = r.wealth_tier, rfm_r = r.rfm_r, rfm_f = r.rfm_f, rfm_m = r.rfm_m, clv = r.clv, aum = r.aum
+	  FROM pg_temp.bankcrm_score_run r
+	 WHERE sh.model = m_name AND sh.scored_on = score_all.as_of AND sh.party_id = r.party_id
+	   AND (sh.contribution, sh.value_score, sh.value_tier, sh.wealth_tier, sh.rfm_r, sh.rfm_f, sh.rfm_m, sh.clv,
+	        sh.aum)
+	       IS DISTINCT FROM
+	       (r.contribution, r.value_score, r.value_tier, r.wealth_tier, r.rfm_r, r.rfm_f, r.rfm_m, r.clv, r.aum);
+	INSERT INTO @extschema@.score_history (party_id, model, scored_on, contribution, value_score, value_tier,
 		wealth_tier, rfm_r, rfm_f, rfm_m, clv, aum)
 	SELECT r.party_id, r.model, score_all.as_of, r.contribution, r.value_score, r.value_tier, r.wealth_tier,
 	       r.rfm_r, r.rfm_f, r.rfm_m, r.clv, r.aum
 	  FROM pg_temp.bankcrm_score_run r
-	ON CONFLICT (party_id, model, scored_on) DO UPDATE
-	   SET contribution = EXCLUDED.contribution, value_score = EXCLUDED.value_score,
-	       value_tier = EXCLUDED.value_tier, wealth_tier = EXCLUDED.wealth_tier, rfm_r = EXCLUDED.rfm_r,
-	       rfm_f = EXCLUDED.rfm_f, rfm_m = EXCLUDED.rfm_m, clv = EXCLUDED.clv, aum = EXCLUDED.aum;
+	 WHERE NOT EXISTS (SELECT FROM @extschema@.score_history sh
+	                    WHERE sh.party_id = r.party_id AND sh.model = m_name AND sh.scored_on = score_all.as_of);
 
 	IF score_all.refresh_affinity THEN
 		n_aff := @extschema@.product_affinity_refresh(m_name, score_all.as_of);
