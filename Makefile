@@ -17,6 +17,9 @@ OBJS = \
 	src/types/phone.o \
 	src/types/e164.o \
 	src/score.o \
+	src/score_model.o \
+	src/score_run.o \
+	src/score_store.o \
 	src/segment.o \
 	src/fsm.o \
 	src/fsm_validate.o \

@@ -239,7 +239,15 @@ SELECT party_id, name FROM bankcrm.hidden_gold;
 SELECT rank, code FROM bankcrm.recommend_products(3, 1, 'small_groups');
 SELECT rank, code FROM bankcrm.recommend_products(5, 1, 'small_groups');
 SELECT * FROM bankcrm.score_all();
+SELECT count(*) FROM bankcrm.score_preview(NULL, '2026-11-16');
 RESET ROLE;
+-- the engine reads every row of the bank: a role whose view row-level
+-- security filters is refused even when allowed to call it
+GRANT EXECUTE ON FUNCTION bankcrm.score_preview(text, date) TO regress_score_rm;
+SET ROLE regress_score_rm;
+SELECT count(*) FROM bankcrm.score_preview(NULL, '2026-11-16');
+RESET ROLE;
+REVOKE EXECUTE ON FUNCTION bankcrm.score_preview(text, date) FROM regress_score_rm;
 SET ROLE regress_score_analyst;
 SELECT pyramid, tier, parties FROM bankcrm.value_pyramid WHERE parties > 0;
 SELECT customers, customers_total FROM bankcrm.pareto;
@@ -255,3 +263,13 @@ DELETE FROM holding WHERE party_id = 7;
 DELETE FROM party WHERE party_id = 7;
 SELECT count(*) FROM party_score WHERE party_id = 7;
 SELECT count(*) FROM score_history WHERE party_id = 7;
+
+-- a renamed model renames its scores; a model that has scores stays
+SELECT model, count(*) FROM party_score GROUP BY model ORDER BY model;
+UPDATE score_model SET model = 'small_groups_v2' WHERE model = 'small_groups';
+SELECT model, count(*) FROM party_score GROUP BY model ORDER BY model;
+SELECT model, count(*) FROM score_history GROUP BY model ORDER BY model;
+DELETE FROM score_model WHERE model = 'small_groups_v2';
+DELETE FROM party_score WHERE model = 'small_groups_v2';
+DELETE FROM score_history WHERE model = 'small_groups_v2';
+DELETE FROM score_model WHERE model = 'small_groups_v2';

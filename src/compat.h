@@ -49,4 +49,26 @@
 #endif
 #endif
 
+/*
+ * The executor's single-row write paths (score_store.c): PostgreSQL 16 keeps
+ * the permissions of a range table apart and gives EvalPlanQualInit the
+ * result relations.
+ */
+#if PG_VERSION_NUM >= 160000
+#include "parser/parse_relation.h"
+#define BankcrmInitRangeTable(estate, rte) \
+	do { \
+		List	   *perminfos_ = NIL; \
+		addRTEPermissionInfo(&perminfos_, (rte)); \
+		ExecInitRangeTable((estate), list_make1(rte), perminfos_); \
+	} while (0)
+#define BankcrmEvalPlanQualInit(epq, estate) \
+	EvalPlanQualInit((epq), (estate), NULL, NIL, -1, NIL)
+#else
+#define BankcrmInitRangeTable(estate, rte) \
+	ExecInitRangeTable((estate), list_make1(rte))
+#define BankcrmEvalPlanQualInit(epq, estate) \
+	EvalPlanQualInit((epq), (estate), NULL, NIL, -1)
+#endif
+
 #endif							/* BANKCRM_COMPAT_H */

@@ -44,33 +44,10 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
-#include "types/rating.h"
-
-/* number of notches of the agency scale: the length of a PD curve */
-#define SCORE_NOTCHES			CREDIT_RATING_COUNT
-
-/* value_score: the components, in the order of the weights array */
-#define VS_CONTRIBUTION			0
-#define VS_GROWTH				1
-#define VS_TENURE				2
-#define VS_BREADTH				3
-#define VS_CREDIT				4
-#define VS_RECENCY				5
-#define VS_POTENTIAL			6
-#define VS_NWEIGHTS				7
-
-/* value_score: the scales, in the order of the scales array */
-#define VS_SCALE_CONTRIBUTION	0
-#define VS_SCALE_TENURE			1
-#define VS_SCALE_BREADTH		2
-#define VS_SCALE_RECENCY		3
-#define VS_NSCALES				4
+#include "score.h"
 
 /* the largest parameter array any function takes */
 #define SCORE_MAX_ARRAY			SCORE_NOTCHES
-
-/* clv: a horizon longer than this is surely a mistake */
-#define CLV_MAX_YEARS			100
 
 /*
  * A parsed float8[] argument, cached per call site (fn_extra) and keyed by
@@ -86,57 +63,32 @@ typedef struct Float8ArrayCache
 	double		derived[4];		/* whatever the caller precomputes */
 } Float8ArrayCache;
 
-/* the vocabularies of party's descriptive columns (20_party.sql) */
-static const char *const education_values[] = {
+const char *const score_education_values[N_EDUCATION] = {
 	"primary", "secondary", "vocational", "bachelor", "master", "doctorate"
 };
-static const char *const occupation_values[] = {
+const char *const score_occupation_values[N_OCCUPATION] = {
 	"student", "employee", "professional", "civil_servant", "business_owner",
 	"individual_merchant", "farmer", "retired", "homemaker", "unemployed",
 	"executive", "other"
 };
-static const char *const life_stage_values[] = {
+const char *const score_life_stage_values[N_LIFE_STAGE] = {
 	"bachelor", "newly_married", "full_nest_1", "full_nest_2", "full_nest_3",
 	"empty_nest", "solitary_survivor"
 };
-static const char *const lifecycle_values[] = {
+const char *const score_lifecycle_values[N_LIFECYCLE] = {
 	"introduction", "growth", "maturity", "decline"
 };
+const char *const score_kind_names[SCORE_NKINDS] = {
+	"individual", "corporate", "financial_institution", "government"
+};
+const char *const score_value_tier_names[SCORE_NVALUE_TIERS] = {
+	"key", "general", "scattered"
+};
+const char *const score_wealth_tier_names[SCORE_NWEALTH_TIERS] = {
+	"mass", "affluent", "hnw", "uhnw"
+};
 
-#define N_EDUCATION		lengthof(education_values)
-#define N_OCCUPATION	lengthof(occupation_values)
-#define N_LIFE_STAGE	lengthof(life_stage_values)
-#define N_LIFECYCLE		lengthof(lifecycle_values)
-
-/* potential: the weights of the individual's attributes, in this order */
-#define POT_MIX_EDUCATION	0
-#define POT_MIX_OCCUPATION	1
-#define POT_MIX_LIFE_STAGE	2
-#define POT_MIX_AGE			3
-#define POT_NMIX			4
-
-static const char *const mix_keys[] = {"education", "occupation", "life_stage", "age"};
-
-/*
- * The parsed potential parameters, cached per call site and keyed by the raw
- * bytes of the jsonb.  A NaN table entry means "not given": the attribute
- * then counts as unknown.
- */
-typedef struct PotentialCache
-{
-	bool		valid;
-	Size		rawlen;
-	char	   *raw;
-	double		education[N_EDUCATION];
-	double		occupation[N_OCCUPATION];
-	double		life_stage[N_LIFE_STAGE];
-	double		lifecycle[N_LIFECYCLE];
-	double		mix[POT_NMIX];
-	double		age_full;
-	double		age_zero;
-	double		institution;
-	double		unknown;
-} PotentialCache;
+static const char *const mix_keys[POT_NMIX] = {"education", "occupation", "life_stage", "age"};
 
 /*
  * The fn_extra of a call site: one cache per parameter argument.  Every
@@ -145,7 +97,8 @@ typedef struct PotentialCache
 typedef struct ScoreCallCache
 {
 	Float8ArrayCache arr[2];
-	PotentialCache pot;
+	ValueScoreParams vsp;
+	PotentialParams pot;
 } ScoreCallCache;
 
 static ScoreCallCache *GetCallCache(FunctionCallInfo fcinfo);
@@ -158,11 +111,11 @@ static const double *GetFloat8Params(FunctionCallInfo fcinfo, int argno,
 									 const char *what, bool *fresh);
 static void CheckFinite(double x, const char *what);
 static double Clamp01(double x);
-static const PotentialCache *GetPotentialParams(FunctionCallInfo fcinfo, int argno);
+static const PotentialParams *GetPotentialParams(FunctionCallInfo fcinfo, int argno);
 static void ParsePotentialTable(JsonbContainer *root, const char *key,
 								const char *const *vocab, int n, double *out);
 static double JsonbGetNumber(JsonbContainer *c, const char *key, bool *found);
-static int	VocabIndex(text *t, const char *const *vocab, int n);
+static int	TextVocabIndex(text *t, const char *const *vocab, int n);
 static void CheckRfmQuintile(int32 q, const char *what);
 
 /*
@@ -308,58 +261,95 @@ Clamp01(double x)
 	return x;
 }
 
+
 /*
- * contribution
- *		SQL contribution(loan_balance, loan_rate, loan_ftp, deposit_balance,
- *		deposit_rate, deposit_ftp, fees, cost_to_serve, credit_rating,
- *		pd float8[22], lgd): a party's yearly profit contribution.
+ * ScoreVocabIndex
+ *		Position of a word in a vocabulary, -1 when it is not there.
+ */
+int
+ScoreVocabIndex(const char *s, int len, const char *const *vocab, int n)
+{
+	int			i;
+
+	for (i = 0; i < n; i++)
+		if ((int) strlen(vocab[i]) == len && memcmp(vocab[i], s, len) == 0)
+			return i;
+	return -1;
+}
+
+static int
+TextVocabIndex(text *t, const char *const *vocab, int n)
+{
+	return ScoreVocabIndex(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), vocab, n);
+}
+
+/*
+ * ScoreKindCode
+ *		The ScoreKind of a party kind; an unknown kind is an error.
+ */
+int
+ScoreKindCode(const char *s, int len)
+{
+	int			k = ScoreVocabIndex(s, len, score_kind_names, SCORE_NKINDS);
+
+	if (k < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("invalid party kind \"%s\"", pnstrdup(s, len)),
+				 errhint("Use individual, corporate, financial_institution or government.")));
+	return k;
+}
+
+/*
+ * ScoreCheckPd, ScoreCheckLgd
+ *		Refuse a PD curve or a loss given default that is not a probability.
+ */
+void
+ScoreCheckPd(const double *pd, int n)
+{
+	int			i;
+
+	if (n != SCORE_NOTCHES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("pd must have %d elements, not %d", SCORE_NOTCHES, n)));
+	for (i = 0; i < n; i++)
+		if (!(pd[i] >= 0.0 && pd[i] <= 1.0))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("pd must contain probabilities between 0 and 1"),
+					 errdetail("Element %d (notch %d) is %g.", i + 1, i + 1, pd[i])));
+}
+
+void
+ScoreCheckLgd(double lgd)
+{
+	if (isnan(lgd) || lgd < 0.0 || lgd > 1.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("lgd must be between 0 and 1")));
+}
+
+/*
+ * ScoreContribution
+ *		A party's yearly profit contribution:
  *
  *   L (r_L - f_L) - L PD(notch) LGD + D (f_D - r_D) + fees - cost_to_serve
  *
  * Rates are yearly fractions.  A party with several loans passes their total
  * balance and the balance-weighted averages of rate and transfer price, which
  * gives exactly the sum of the per-loan margins; deposits likewise.  pd[n] is
- * the one-year probability of default of notch n (AAA = 1 ... D = 22).
+ * the one-year probability of default of notch n (AAA = 1 ... D = 22).  The
+ * inputs must be finite, the balances not negative, pd and lgd checked.
  */
-PG_FUNCTION_INFO_V1(contribution);
-Datum
-contribution(PG_FUNCTION_ARGS)
+double
+ScoreContribution(double loan_balance, double loan_rate, double loan_ftp,
+				  double deposit_balance, double deposit_rate, double deposit_ftp,
+				  double fees, double cost_to_serve, int notch,
+				  const double *pd, double lgd)
 {
-	float8		loan_balance = PG_GETARG_FLOAT8(0);
-	float8		loan_rate = PG_GETARG_FLOAT8(1);
-	float8		loan_ftp = PG_GETARG_FLOAT8(2);
-	float8		deposit_balance = PG_GETARG_FLOAT8(3);
-	float8		deposit_rate = PG_GETARG_FLOAT8(4);
-	float8		deposit_ftp = PG_GETARG_FLOAT8(5);
-	float8		fees = PG_GETARG_FLOAT8(6);
-	float8		cost_to_serve = PG_GETARG_FLOAT8(7);
-	int16		rating = DatumGetInt16(PG_GETARG_DATUM(8));
-	float8		lgd = PG_GETARG_FLOAT8(10);
-	ScoreCallCache *cc = GetCallCache(fcinfo);
-	const double *pd;
-	bool		fresh;
-	int			notch;
-	float8		result;
+	double		result;
 
-	pd = GetFloat8Params(fcinfo, 9, &cc->arr[0], SCORE_NOTCHES, "pd", &fresh);
-	if (fresh)
-	{
-		int			i;
-
-		for (i = 0; i < SCORE_NOTCHES; i++)
-			if (pd[i] < 0.0 || pd[i] > 1.0)
-			{
-				cc->arr[0].valid = false;
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("pd must contain probabilities between 0 and 1"),
-						 errdetail("Element %d (notch %d) is %g.", i + 1, i + 1, pd[i])));
-			}
-	}
-	if (isnan(lgd) || lgd < 0.0 || lgd > 1.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("lgd must be between 0 and 1")));
 	CheckFinite(loan_balance, "loan_balance");
 	CheckFinite(loan_rate, "loan_rate");
 	CheckFinite(loan_ftp, "loan_ftp");
@@ -372,10 +362,8 @@ contribution(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("balances must not be negative")));
-
-	notch = CreditRatingNotch(rating);
-	if (notch < 1)
-		elog(ERROR, "invalid credit_rating code %d", (int) rating);
+	if (notch < 1 || notch > SCORE_NOTCHES)
+		elog(ERROR, "invalid credit rating notch %d", notch);
 
 	result = loan_balance * (loan_rate - loan_ftp)
 		- loan_balance * pd[notch - 1] * lgd
@@ -385,14 +373,102 @@ contribution(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("contribution is out of range")));
-	PG_RETURN_FLOAT8(result);
+	return result;
 }
 
 /*
- * value_score
- *		SQL value_score(contribution, growth, tenure_years, products,
- *		credit_rating, recency_days, potential, weights float8[7],
- *		scales float8[4]) returns integer 0 .. 1000.
+ * contribution
+ *		SQL contribution(loan_balance, loan_rate, loan_ftp, deposit_balance,
+ *		deposit_rate, deposit_ftp, fees, cost_to_serve, credit_rating,
+ *		pd float8[22], lgd): ScoreContribution() of one party.
+ */
+PG_FUNCTION_INFO_V1(contribution);
+Datum
+contribution(PG_FUNCTION_ARGS)
+{
+	int16		rating = DatumGetInt16(PG_GETARG_DATUM(8));
+	float8		lgd = PG_GETARG_FLOAT8(10);
+	ScoreCallCache *cc = GetCallCache(fcinfo);
+	const double *pd;
+	bool		fresh;
+	int			notch;
+
+	pd = GetFloat8Params(fcinfo, 9, &cc->arr[0], SCORE_NOTCHES, "pd", &fresh);
+	if (fresh)
+	{
+		bool		valid = cc->arr[0].valid;
+
+		cc->arr[0].valid = false;
+		ScoreCheckPd(pd, SCORE_NOTCHES);
+		cc->arr[0].valid = valid;
+	}
+	ScoreCheckLgd(lgd);
+	notch = CreditRatingNotch(rating);
+	if (notch < 1)
+		elog(ERROR, "invalid credit_rating code %d", (int) rating);
+
+	PG_RETURN_FLOAT8(ScoreContribution(PG_GETARG_FLOAT8(0), PG_GETARG_FLOAT8(1),
+									   PG_GETARG_FLOAT8(2), PG_GETARG_FLOAT8(3),
+									   PG_GETARG_FLOAT8(4), PG_GETARG_FLOAT8(5),
+									   PG_GETARG_FLOAT8(6), PG_GETARG_FLOAT8(7),
+									   notch, pd, lgd));
+}
+
+/*
+ * ScoreValueWeights, ScoreValueScales
+ *		Check the value score's weights (non-negative, positive sum) and
+ *		scales (positive) and keep them with what is derived from them.
+ */
+void
+ScoreValueWeights(ValueScoreParams *vp, const double *w, int n)
+{
+	double		total = 0.0;
+	int			i;
+
+	if (n != VS_NWEIGHTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("weights must have %d elements, not %d", VS_NWEIGHTS, n)));
+	for (i = 0; i < VS_NWEIGHTS; i++)
+	{
+		if (!(w[i] >= 0.0) || isinf(w[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("weights must not be negative")));
+		total += w[i];
+	}
+	if (total <= 0.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("weights must not all be zero")));
+	memcpy(vp->w, w, sizeof(vp->w));
+	vp->inv_total = 1.0 / total;
+}
+
+void
+ScoreValueScales(ValueScoreParams *vp, const double *s, int n)
+{
+	int			i;
+
+	if (n != VS_NSCALES)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("scales must have %d elements, not %d", VS_NSCALES, n)));
+	for (i = 0; i < VS_NSCALES; i++)
+		if (!(s[i] > 0.0) || isinf(s[i]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("scales must be positive")));
+	memcpy(vp->s, s, sizeof(vp->s));
+	vp->derived[0] = 1.0 / log1p(s[VS_SCALE_CONTRIBUTION]);
+	vp->derived[1] = 1.0 / s[VS_SCALE_TENURE];
+	vp->derived[2] = 1.0 / s[VS_SCALE_BREADTH];
+	vp->derived[3] = -1.0 / s[VS_SCALE_RECENCY];
+}
+
+/*
+ * ScoreValue
+ *		The value score 0 .. 1000 of checked parameters.
  *
  * Each component is mapped to [0, 1]; the score is the weighted mean times
  * 1000, rounded half up.  The mappings:
@@ -403,91 +479,78 @@ contribution(PG_FUNCTION_ARGS)
  *   credit        (22 - notch) / 21: AAA = 1, D = 0
  *   recency       0.5 ^ (days / scales[4]): a half-life in days
  *   potential     as given, clamped to [0, 1]
- * Weights must be non-negative with a positive sum; scales positive.
+ */
+int32
+ScoreValue(const ValueScoreParams *vp, double contrib, double growth,
+		   double tenure, int32 products, int notch, int32 recency,
+		   double potential)
+{
+	double		comp[VS_NWEIGHTS];
+	double		sum;
+	int			i;
+
+	if (isnan(contrib) || isnan(growth) || isnan(tenure) || isnan(potential))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value_score inputs must not be NaN")));
+	if (notch < 1 || notch > SCORE_NOTCHES)
+		elog(ERROR, "invalid credit rating notch %d", notch);
+
+	comp[VS_CONTRIBUTION] = contrib > 0.0 ? Clamp01(log1p(contrib) * vp->derived[0]) : 0.0;
+	comp[VS_GROWTH] = Clamp01((growth + 1.0) * 0.5);
+	comp[VS_TENURE] = Clamp01(tenure * vp->derived[1]);
+	comp[VS_BREADTH] = Clamp01((double) products * vp->derived[2]);
+	comp[VS_CREDIT] = (double) (SCORE_NOTCHES - notch) / (double) (SCORE_NOTCHES - 1);
+	comp[VS_RECENCY] = recency <= 0 ? 1.0 : exp2((double) recency * vp->derived[3]);
+	comp[VS_POTENTIAL] = Clamp01(potential);
+
+	sum = 0.0;
+	for (i = 0; i < VS_NWEIGHTS; i++)
+		sum += vp->w[i] * comp[i];
+	return (int32) floor(1000.0 * Clamp01(sum * vp->inv_total) + 0.5);
+}
+
+/*
+ * value_score
+ *		SQL value_score(contribution, growth, tenure_years, products,
+ *		credit_rating, recency_days, potential, weights float8[7],
+ *		scales float8[4]) returns integer 0 .. 1000: ScoreValue().
  */
 PG_FUNCTION_INFO_V1(value_score);
 Datum
 value_score(PG_FUNCTION_ARGS)
 {
-	float8		contrib = PG_GETARG_FLOAT8(0);
-	float8		growth = PG_GETARG_FLOAT8(1);
-	float8		tenure = PG_GETARG_FLOAT8(2);
-	int32		products = PG_GETARG_INT32(3);
 	int16		rating = DatumGetInt16(PG_GETARG_DATUM(4));
-	int32		recency = PG_GETARG_INT32(5);
-	float8		potential = PG_GETARG_FLOAT8(6);
 	ScoreCallCache *cc = GetCallCache(fcinfo);
-	Float8ArrayCache *wc = &cc->arr[0];
-	Float8ArrayCache *sc = &cc->arr[1];
 	const double *w;
 	const double *s;
 	bool		fresh;
 	int			notch;
-	double		comp[VS_NWEIGHTS];
-	double		sum;
-	int			i;
 
-	w = GetFloat8Params(fcinfo, 7, wc, VS_NWEIGHTS, "weights", &fresh);
+	w = GetFloat8Params(fcinfo, 7, &cc->arr[0], VS_NWEIGHTS, "weights", &fresh);
 	if (fresh)
 	{
-		double		total = 0.0;
+		bool		valid = cc->arr[0].valid;
 
-		for (i = 0; i < VS_NWEIGHTS; i++)
-		{
-			if (w[i] < 0.0)
-			{
-				wc->valid = false;
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("weights must not be negative")));
-			}
-			total += w[i];
-		}
-		if (total <= 0.0)
-		{
-			wc->valid = false;
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("weights must not all be zero")));
-		}
-		wc->derived[0] = 1.0 / total;
+		cc->arr[0].valid = false;
+		ScoreValueWeights(&cc->vsp, w, VS_NWEIGHTS);
+		cc->arr[0].valid = valid;
 	}
-	s = GetFloat8Params(fcinfo, 8, sc, VS_NSCALES, "scales", &fresh);
+	s = GetFloat8Params(fcinfo, 8, &cc->arr[1], VS_NSCALES, "scales", &fresh);
 	if (fresh)
 	{
-		for (i = 0; i < VS_NSCALES; i++)
-			if (s[i] <= 0.0)
-			{
-				sc->valid = false;
-				ereport(ERROR,
-						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-						 errmsg("scales must be positive")));
-			}
-		sc->derived[0] = 1.0 / log1p(s[VS_SCALE_CONTRIBUTION]);
-		sc->derived[1] = 1.0 / s[VS_SCALE_TENURE];
-		sc->derived[2] = 1.0 / s[VS_SCALE_BREADTH];
-		sc->derived[3] = -1.0 / s[VS_SCALE_RECENCY];
+		bool		valid = cc->arr[1].valid;
+
+		cc->arr[1].valid = false;
+		ScoreValueScales(&cc->vsp, s, VS_NSCALES);
+		cc->arr[1].valid = valid;
 	}
-	if (isnan(contrib) || isnan(growth) || isnan(tenure) || isnan(potential))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("value_score inputs must not be NaN")));
 	notch = CreditRatingNotch(rating);
 	if (notch < 1)
 		elog(ERROR, "invalid credit_rating code %d", (int) rating);
-
-	comp[VS_CONTRIBUTION] = contrib > 0.0 ? Clamp01(log1p(contrib) * sc->derived[0]) : 0.0;
-	comp[VS_GROWTH] = Clamp01((growth + 1.0) * 0.5);
-	comp[VS_TENURE] = Clamp01(tenure * sc->derived[1]);
-	comp[VS_BREADTH] = Clamp01((double) products * sc->derived[2]);
-	comp[VS_CREDIT] = (double) (SCORE_NOTCHES - notch) / (double) (SCORE_NOTCHES - 1);
-	comp[VS_RECENCY] = recency <= 0 ? 1.0 : exp2((double) recency * sc->derived[3]);
-	comp[VS_POTENTIAL] = Clamp01(potential);
-
-	sum = 0.0;
-	for (i = 0; i < VS_NWEIGHTS; i++)
-		sum += w[i] * comp[i];
-	PG_RETURN_INT32((int32) floor(1000.0 * Clamp01(sum * wc->derived[0]) + 0.5));
+	PG_RETURN_INT32(ScoreValue(&cc->vsp, PG_GETARG_FLOAT8(0), PG_GETARG_FLOAT8(1),
+							   PG_GETARG_FLOAT8(2), PG_GETARG_INT32(3), notch,
+							   PG_GETARG_INT32(5), PG_GETARG_FLOAT8(6)));
 }
 
 /*
@@ -550,14 +613,12 @@ ParsePotentialTable(JsonbContainer *root, const char *key,
 	while ((tok = JsonbIteratorNext(&it, &jv, true)) != WJB_DONE)
 	{
 		char	   *word;
-		int			idx = -1;
+		int			idx;
 
 		if (tok != WJB_KEY)
 			continue;
 		word = pnstrdup(jv.val.string.val, jv.val.string.len);
-		for (i = 0; i < n; i++)
-			if (strcmp(word, vocab[i]) == 0)
-				idx = i;
+		idx = ScoreVocabIndex(jv.val.string.val, jv.val.string.len, vocab, n);
 		if (idx < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -581,39 +642,29 @@ ParsePotentialTable(JsonbContainer *root, const char *key,
 }
 
 /*
- * GetPotentialParams
- *		The parsed potential parameters of jsonb argument argno (cached).
+ * ScoreParsePotential
+ *		Parse and check the potential parameters of a model (the jsonb of
+ *		score_model.potential) into *pp; raw, rawlen and valid are left
+ *		alone.
  */
-static const PotentialCache *
-GetPotentialParams(FunctionCallInfo fcinfo, int argno)
+void
+ScoreParsePotential(Jsonb *jb, PotentialParams *pp)
 {
-	ScoreCallCache *cc = GetCallCache(fcinfo);
-	PotentialCache *pc = &cc->pot;
-	Datum		d = PG_GETARG_DATUM(argno);
-	Size		len;
-	const char *data;
-	Jsonb	   *jb;
-	JsonbContainer *root;
+	JsonbContainer *root = &jb->root;
 	bool		found;
 	double		total = 0.0;
 	int			i;
 
-	if (RawMatches(d, pc->valid, pc->rawlen, pc->raw, &len, &data))
-		return pc;
-
-	pc->valid = false;
-	jb = DatumGetJsonbP(d);
-	root = &jb->root;
 	if (!JB_ROOT_IS_OBJECT(jb))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid potential parameters"),
 				 errdetail("The parameters must be a JSON object.")));
 
-	ParsePotentialTable(root, "education", education_values, N_EDUCATION, pc->education);
-	ParsePotentialTable(root, "occupation", occupation_values, N_OCCUPATION, pc->occupation);
-	ParsePotentialTable(root, "life_stage", life_stage_values, N_LIFE_STAGE, pc->life_stage);
-	ParsePotentialTable(root, "product_lifecycle", lifecycle_values, N_LIFECYCLE, pc->lifecycle);
+	ParsePotentialTable(root, "education", score_education_values, N_EDUCATION, pp->education);
+	ParsePotentialTable(root, "occupation", score_occupation_values, N_OCCUPATION, pp->occupation);
+	ParsePotentialTable(root, "life_stage", score_life_stage_values, N_LIFE_STAGE, pp->life_stage);
+	ParsePotentialTable(root, "product_lifecycle", score_lifecycle_values, N_LIFECYCLE, pp->lifecycle);
 
 	/* mix: the weights of the four attributes of an individual */
 	{
@@ -627,15 +678,15 @@ GetPotentialParams(FunctionCallInfo fcinfo, int argno)
 					 errdetail("\"mix\" must be an object with the weights of education, occupation, life_stage and age.")));
 		for (i = 0; i < POT_NMIX; i++)
 		{
-			pc->mix[i] = JsonbGetNumber(v->val.binary.data, mix_keys[i], &found);
+			pp->mix[i] = JsonbGetNumber(v->val.binary.data, mix_keys[i], &found);
 			if (!found)
-				pc->mix[i] = 0.0;
-			if (!(pc->mix[i] >= 0.0) || isinf(pc->mix[i]))
+				pp->mix[i] = 0.0;
+			if (!(pp->mix[i] >= 0.0) || isinf(pp->mix[i]))
 				ereport(ERROR,
 						(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 						 errmsg("invalid potential parameters"),
 						 errdetail("The weight of \"%s\" in \"mix\" must be a non-negative number.", mix_keys[i])));
-			total += pc->mix[i];
+			total += pp->mix[i];
 		}
 		if (total <= 0.0)
 			ereport(ERROR,
@@ -644,151 +695,193 @@ GetPotentialParams(FunctionCallInfo fcinfo, int argno)
 					 errdetail("The weights in \"mix\" must not all be zero.")));
 	}
 
-	pc->age_full = JsonbGetNumber(root, "age_full", &found);
+	pp->age_full = JsonbGetNumber(root, "age_full", &found);
 	if (!found)
-		pc->age_full = 25.0;
-	pc->age_zero = JsonbGetNumber(root, "age_zero", &found);
+		pp->age_full = 25.0;
+	pp->age_zero = JsonbGetNumber(root, "age_zero", &found);
 	if (!found)
-		pc->age_zero = 70.0;
-	if (!(pc->age_zero > pc->age_full))
+		pp->age_zero = 70.0;
+	if (!(pp->age_zero > pp->age_full))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid potential parameters"),
 				 errdetail("\"age_zero\" must be greater than \"age_full\".")));
-	pc->institution = JsonbGetNumber(root, "institution", &found);
+	pp->institution = JsonbGetNumber(root, "institution", &found);
 	if (!found)
-		pc->institution = 0.5;
-	pc->unknown = JsonbGetNumber(root, "unknown", &found);
+		pp->institution = 0.5;
+	pp->unknown = JsonbGetNumber(root, "unknown", &found);
 	if (!found)
-		pc->unknown = 0.5;
-	if (!(pc->institution >= 0.0 && pc->institution <= 1.0) ||
-		!(pc->unknown >= 0.0 && pc->unknown <= 1.0))
+		pp->unknown = 0.5;
+	if (!(pp->institution >= 0.0 && pp->institution <= 1.0) ||
+		!(pp->unknown >= 0.0 && pp->unknown <= 1.0))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("invalid potential parameters"),
 				 errdetail("\"institution\" and \"unknown\" must be between 0 and 1.")));
-
-	if (data != NULL)
-	{
-		RememberRaw(fcinfo, len, data, &pc->rawlen, &pc->raw);
-		pc->valid = true;
-	}
-	return pc;
 }
 
 /*
- * VocabIndex
- *		Position of a text value in a vocabulary, -1 when NULL or unknown.
+ * GetPotentialParams
+ *		The parsed potential parameters of jsonb argument argno (cached).
  */
-static int
-VocabIndex(text *t, const char *const *vocab, int n)
+static const PotentialParams *
+GetPotentialParams(FunctionCallInfo fcinfo, int argno)
 {
-	const char *s = VARDATA_ANY(t);
-	int			len = VARSIZE_ANY_EXHDR(t);
-	int			i;
+	ScoreCallCache *cc = GetCallCache(fcinfo);
+	PotentialParams *pp = &cc->pot;
+	Datum		d = PG_GETARG_DATUM(argno);
+	Size		len;
+	const char *data;
 
-	for (i = 0; i < n; i++)
-		if ((int) strlen(vocab[i]) == len && memcmp(vocab[i], s, len) == 0)
-			return i;
-	return -1;
+	if (RawMatches(d, pp->valid, pp->rawlen, pp->raw, &len, &data))
+		return pp;
+
+	pp->valid = false;
+	ScoreParsePotential(DatumGetJsonbP(d), pp);
+	if (data != NULL)
+	{
+		RememberRaw(fcinfo, len, data, &pp->rawlen, &pp->raw);
+		pp->valid = true;
+	}
+	return pp;
+}
+
+/*
+ * ScorePotential
+ *		What a party may become, in [0, 1], not what it holds today.
+ *
+ * Individuals: the weighted mean (params.mix) of the table values of their
+ * education, occupation and life stage and of an age curve that is 1 up to
+ * params.age_full and falls linearly to 0 at params.age_zero.  An attribute
+ * that is unknown (index -1, SCORE_AGE_UNKNOWN) or absent from its table
+ * does not count; with none known the result is params.unknown.
+ * Corporates: the table value of the market life-cycle stage of their main
+ * product (params.unknown if unknown).  Financial institutions and
+ * government bodies: params.institution.
+ */
+double
+ScorePotential(const PotentialParams *pp, ScoreKind kind, int age,
+			   int education, int occupation, int life_stage, int lifecycle)
+{
+	double		num = 0.0;
+	double		den = 0.0;
+
+	switch (kind)
+	{
+		case SCORE_KIND_INDIVIDUAL:
+			if (education >= 0 && !isnan(pp->education[education]))
+			{
+				num += pp->mix[POT_MIX_EDUCATION] * pp->education[education];
+				den += pp->mix[POT_MIX_EDUCATION];
+			}
+			if (occupation >= 0 && !isnan(pp->occupation[occupation]))
+			{
+				num += pp->mix[POT_MIX_OCCUPATION] * pp->occupation[occupation];
+				den += pp->mix[POT_MIX_OCCUPATION];
+			}
+			if (life_stage >= 0 && !isnan(pp->life_stage[life_stage]))
+			{
+				num += pp->mix[POT_MIX_LIFE_STAGE] * pp->life_stage[life_stage];
+				den += pp->mix[POT_MIX_LIFE_STAGE];
+			}
+			if (age != SCORE_AGE_UNKNOWN)
+			{
+				num += pp->mix[POT_MIX_AGE] *
+					Clamp01((pp->age_zero - (double) age) / (pp->age_zero - pp->age_full));
+				den += pp->mix[POT_MIX_AGE];
+			}
+			return den > 0.0 ? num / den : pp->unknown;
+		case SCORE_KIND_CORPORATE:
+			if (lifecycle >= 0 && !isnan(pp->lifecycle[lifecycle]))
+				return pp->lifecycle[lifecycle];
+			return pp->unknown;
+		case SCORE_KIND_FINANCIAL_INSTITUTION:
+		case SCORE_KIND_GOVERNMENT:
+		case SCORE_NKINDS:
+			break;
+	}
+	return pp->institution;
 }
 
 /*
  * potential
  *		SQL potential(kind, age, education, occupation, life_stage,
- *		product_lifecycle, params jsonb) returns float8 in [0, 1]: what the
- *		party may become, not what it holds today.
- *
- * Individuals: the weighted mean (params.mix) of the table values of their
- * education, occupation and life stage and of an age curve that is 1 up to
- * params.age_full and falls linearly to 0 at params.age_zero.  An attribute
- * that is NULL or absent from its table does not count; with none known the
- * result is params.unknown.  Corporates: the table value of the market
- * life-cycle stage of their main product (params.unknown if NULL).
- * Financial institutions and government bodies: params.institution.
- * NULL kind or params give NULL; other NULLs mean "unknown".
+ *		product_lifecycle, params jsonb) returns float8 in [0, 1]:
+ *		ScorePotential().  NULL kind or params give NULL; other NULLs mean
+ *		"unknown", and so does a word outside its vocabulary.
  */
 PG_FUNCTION_INFO_V1(potential);
 Datum
 potential(PG_FUNCTION_ARGS)
 {
-	const PotentialCache *pc;
+	const PotentialParams *pp;
 	text	   *kind;
-	const char *k;
-	int			klen;
-	double		num = 0.0;
-	double		den = 0.0;
-	int			idx;
+	int			age;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(6))
 		PG_RETURN_NULL();
-	pc = GetPotentialParams(fcinfo, 6);
+	pp = GetPotentialParams(fcinfo, 6);
 	kind = PG_GETARG_TEXT_PP(0);
-	k = VARDATA_ANY(kind);
-	klen = VARSIZE_ANY_EXHDR(kind);
+	age = PG_ARGISNULL(1) ? SCORE_AGE_UNKNOWN : PG_GETARG_INT32(1);
 
-	if (klen == 10 && memcmp(k, "individual", 10) == 0)
-	{
-		if (!PG_ARGISNULL(2) &&
-			(idx = VocabIndex(PG_GETARG_TEXT_PP(2), education_values, N_EDUCATION)) >= 0 &&
-			!isnan(pc->education[idx]))
-		{
-			num += pc->mix[POT_MIX_EDUCATION] * pc->education[idx];
-			den += pc->mix[POT_MIX_EDUCATION];
-		}
-		if (!PG_ARGISNULL(3) &&
-			(idx = VocabIndex(PG_GETARG_TEXT_PP(3), occupation_values, N_OCCUPATION)) >= 0 &&
-			!isnan(pc->occupation[idx]))
-		{
-			num += pc->mix[POT_MIX_OCCUPATION] * pc->occupation[idx];
-			den += pc->mix[POT_MIX_OCCUPATION];
-		}
-		if (!PG_ARGISNULL(4) &&
-			(idx = VocabIndex(PG_GETARG_TEXT_PP(4), life_stage_values, N_LIFE_STAGE)) >= 0 &&
-			!isnan(pc->life_stage[idx]))
-		{
-			num += pc->mix[POT_MIX_LIFE_STAGE] * pc->life_stage[idx];
-			den += pc->mix[POT_MIX_LIFE_STAGE];
-		}
-		if (!PG_ARGISNULL(1))
-		{
-			double		age = (double) PG_GETARG_INT32(1);
-
-			num += pc->mix[POT_MIX_AGE] *
-				Clamp01((pc->age_zero - age) / (pc->age_zero - pc->age_full));
-			den += pc->mix[POT_MIX_AGE];
-		}
-		PG_RETURN_FLOAT8(den > 0.0 ? num / den : pc->unknown);
-	}
-	if (klen == 9 && memcmp(k, "corporate", 9) == 0)
-	{
-		if (!PG_ARGISNULL(5) &&
-			(idx = VocabIndex(PG_GETARG_TEXT_PP(5), lifecycle_values, N_LIFECYCLE)) >= 0 &&
-			!isnan(pc->lifecycle[idx]))
-			PG_RETURN_FLOAT8(pc->lifecycle[idx]);
-		PG_RETURN_FLOAT8(pc->unknown);
-	}
-	if ((klen == 21 && memcmp(k, "financial_institution", 21) == 0) ||
-		(klen == 10 && memcmp(k, "government", 10) == 0))
-		PG_RETURN_FLOAT8(pc->institution);
-
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("invalid party kind \"%s\"", text_to_cstring(kind)),
-			 errhint("Use individual, corporate, financial_institution or government.")));
-	PG_RETURN_NULL();			/* keep the compiler quiet */
+	PG_RETURN_FLOAT8(ScorePotential(pp,
+									ScoreKindCode(VARDATA_ANY(kind), VARSIZE_ANY_EXHDR(kind)),
+									age,
+									PG_ARGISNULL(2) ? -1 : TextVocabIndex(PG_GETARG_TEXT_PP(2), score_education_values, N_EDUCATION),
+									PG_ARGISNULL(3) ? -1 : TextVocabIndex(PG_GETARG_TEXT_PP(3), score_occupation_values, N_OCCUPATION),
+									PG_ARGISNULL(4) ? -1 : TextVocabIndex(PG_GETARG_TEXT_PP(4), score_life_stage_values, N_LIFE_STAGE),
+									PG_ARGISNULL(5) ? -1 : TextVocabIndex(PG_GETARG_TEXT_PP(5), score_lifecycle_values, N_LIFECYCLE)));
 }
 
 /*
- * clv
- *		SQL clv(annual_margin, retention, discount_rate, years): customer
- *		lifetime value, the present value of the margin the party is expected
- *		to bring in the next `years` years,
+ * ScoreCheckClvParams, ScoreClv
+ *		Customer lifetime value, the present value of the margin m the party
+ *		is expected to bring in the next `years` years,
  *
  *   sum_{t=1..T} m r^(t-1) / (1+d)^t  =  m/(1+d) (1 - q^T) / (1 - q),  q = r/(1+d)
  *
  * (m T / (1+d) when q = 1).  retention is the probability that the party is
  * still a customer a year later, in [0, 1]; d > -1; 0 <= T <= 100.
+ */
+void
+ScoreCheckClvParams(double retention, double discount_rate, int32 years)
+{
+	if (isnan(retention) || retention < 0.0 || retention > 1.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("retention must be between 0 and 1")));
+	if (isnan(discount_rate) || isinf(discount_rate) || discount_rate <= -1.0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("discount_rate must be greater than -1")));
+	if (years < 0 || years > CLV_MAX_YEARS)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("years must be between 0 and %d", CLV_MAX_YEARS)));
+}
+
+double
+ScoreClv(double m, double retention, double discount_rate, int32 years)
+{
+	double		q;
+	double		result;
+
+	CheckFinite(m, "annual_margin");
+	q = retention / (1.0 + discount_rate);
+	if (fabs(1.0 - q) < 1e-12)
+		result = m * years / (1.0 + discount_rate);
+	else
+		result = m / (1.0 + discount_rate) * (1.0 - pow(q, years)) / (1.0 - q);
+	if (isinf(result) || isnan(result))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("lifetime value is out of range")));
+	return result;
+}
+
+/*
+ * clv
+ *		SQL clv(annual_margin, retention, discount_rate, years): ScoreClv().
  */
 PG_FUNCTION_INFO_V1(clv);
 Datum
@@ -798,39 +891,48 @@ clv(PG_FUNCTION_ARGS)
 	float8		r = PG_GETARG_FLOAT8(1);
 	float8		d = PG_GETARG_FLOAT8(2);
 	int32		years = PG_GETARG_INT32(3);
-	double		q;
-	double		result;
 
 	CheckFinite(m, "annual_margin");
-	if (isnan(r) || r < 0.0 || r > 1.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("retention must be between 0 and 1")));
-	if (isnan(d) || isinf(d) || d <= -1.0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("discount_rate must be greater than -1")));
-	if (years < 0 || years > CLV_MAX_YEARS)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("years must be between 0 and %d", CLV_MAX_YEARS)));
+	ScoreCheckClvParams(r, d, years);
+	PG_RETURN_FLOAT8(ScoreClv(m, r, d, years));
+}
 
-	q = r / (1.0 + d);
-	if (fabs(1.0 - q) < 1e-12)
-		result = m * years / (1.0 + d);
-	else
-		result = m / (1.0 + d) * (1.0 - pow(q, years)) / (1.0 - q);
-	if (isinf(result) || isnan(result))
+/*
+ * ScoreCheckValueCutoffs, ScoreValueTier
+ *		The value tier of x: 0 (key) when x >= key_min, 1 (general) when
+ *		x >= general_min, else 2 (scattered).
+ */
+void
+ScoreCheckValueCutoffs(double key_min, double general_min)
+{
+	if (isnan(key_min) || isnan(general_min))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("lifetime value is out of range")));
-	PG_RETURN_FLOAT8(result);
+				 errmsg("value_tier inputs must not be NaN")));
+	if (general_min > key_min)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("general_min must not be greater than key_min")));
+}
+
+int
+ScoreValueTier(double x, double key_min, double general_min)
+{
+	if (isnan(x))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value_tier inputs must not be NaN")));
+	if (x >= key_min)
+		return 0;
+	if (x >= general_min)
+		return 1;
+	return 2;
 }
 
 /*
  * value_tier
- *		SQL value_tier(x, key_min, general_min): 'key' when x >= key_min,
- *		'general' when x >= general_min, else 'scattered'.
+ *		SQL value_tier(x, key_min, general_min): 'key', 'general' or
+ *		'scattered'.
  */
 PG_FUNCTION_INFO_V1(value_tier);
 Datum
@@ -839,37 +941,23 @@ value_tier(PG_FUNCTION_ARGS)
 	float8		x = PG_GETARG_FLOAT8(0);
 	float8		key_min = PG_GETARG_FLOAT8(1);
 	float8		general_min = PG_GETARG_FLOAT8(2);
+	int			t;
 
-	if (isnan(x) || isnan(key_min) || isnan(general_min))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("value_tier inputs must not be NaN")));
-	if (general_min > key_min)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("general_min must not be greater than key_min")));
-	if (x >= key_min)
-		PG_RETURN_TEXT_P(cstring_to_text("key"));
-	if (x >= general_min)
-		PG_RETURN_TEXT_P(cstring_to_text("general"));
-	PG_RETURN_TEXT_P(cstring_to_text("scattered"));
+	if (isnan(x))
+		ScoreValueTier(x, key_min, general_min);
+	ScoreCheckValueCutoffs(key_min, general_min);
+	t = ScoreValueTier(x, key_min, general_min);
+	PG_RETURN_TEXT_P(cstring_to_text(score_value_tier_names[t]));
 }
 
 /*
- * wealth_tier
- *		SQL wealth_tier(aum, affluent_min, hnw_min, uhnw_min): the level of
- *		the wealth pyramid, 'mass', 'affluent', 'hnw' or 'uhnw'.
+ * ScoreCheckWealthCutoffs, ScoreWealthTier
+ *		The level of the wealth pyramid: 0 mass, 1 affluent, 2 hnw, 3 uhnw.
  */
-PG_FUNCTION_INFO_V1(wealth_tier);
-Datum
-wealth_tier(PG_FUNCTION_ARGS)
+void
+ScoreCheckWealthCutoffs(double affluent_min, double hnw_min, double uhnw_min)
 {
-	float8		aum = PG_GETARG_FLOAT8(0);
-	float8		affluent_min = PG_GETARG_FLOAT8(1);
-	float8		hnw_min = PG_GETARG_FLOAT8(2);
-	float8		uhnw_min = PG_GETARG_FLOAT8(3);
-
-	if (isnan(aum) || isnan(affluent_min) || isnan(hnw_min) || isnan(uhnw_min))
+	if (isnan(affluent_min) || isnan(hnw_min) || isnan(uhnw_min))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("wealth_tier inputs must not be NaN")));
@@ -879,15 +967,45 @@ wealth_tier(PG_FUNCTION_ARGS)
 				 errmsg("wealth tier cut-offs must be in increasing order"),
 				 errdetail("affluent_min %g, hnw_min %g and uhnw_min %g were given.",
 						   affluent_min, hnw_min, uhnw_min)));
-	if (aum >= uhnw_min)
-		PG_RETURN_TEXT_P(cstring_to_text("uhnw"));
-	if (aum >= hnw_min)
-		PG_RETURN_TEXT_P(cstring_to_text("hnw"));
-	if (aum >= affluent_min)
-		PG_RETURN_TEXT_P(cstring_to_text("affluent"));
-	PG_RETURN_TEXT_P(cstring_to_text("mass"));
 }
 
+int
+ScoreWealthTier(double aum, double affluent_min, double hnw_min, double uhnw_min)
+{
+	if (isnan(aum))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("wealth_tier inputs must not be NaN")));
+	if (aum >= uhnw_min)
+		return 3;
+	if (aum >= hnw_min)
+		return 2;
+	if (aum >= affluent_min)
+		return 1;
+	return 0;
+}
+
+/*
+ * wealth_tier
+ *		SQL wealth_tier(aum, affluent_min, hnw_min, uhnw_min): 'mass',
+ *		'affluent', 'hnw' or 'uhnw'.
+ */
+PG_FUNCTION_INFO_V1(wealth_tier);
+Datum
+wealth_tier(PG_FUNCTION_ARGS)
+{
+	float8		aum = PG_GETARG_FLOAT8(0);
+	float8		affluent_min = PG_GETARG_FLOAT8(1);
+	float8		hnw_min = PG_GETARG_FLOAT8(2);
+	float8		uhnw_min = PG_GETARG_FLOAT8(3);
+	int			t;
+
+	if (isnan(aum))
+		ScoreWealthTier(aum, affluent_min, hnw_min, uhnw_min);
+	ScoreCheckWealthCutoffs(affluent_min, hnw_min, uhnw_min);
+	t = ScoreWealthTier(aum, affluent_min, hnw_min, uhnw_min);
+	PG_RETURN_TEXT_P(cstring_to_text(score_wealth_tier_names[t]));
+}
 static void
 CheckRfmQuintile(int32 q, const char *what)
 {

@@ -158,9 +158,16 @@ COMMENT ON FUNCTION @extschema@.score_model_resolve(text) IS 'The model name giv
 
 -- per-party scores and their history
 
+-- party_score and score_history are written by score_all() and carry no
+-- foreign keys: a key check per written row locks that party's row (a
+-- SELECT ... FOR KEY SHARE), which would cost a scoring run more than all
+-- its other writes.  The triggers below keep them consistent instead: a
+-- deleted party's scores go with it, a renamed model renames its scores, a
+-- model that has scores cannot be deleted, and every score_all() removes
+-- the scores of parties that are gone.
 CREATE TABLE @extschema@.party_score (
-	party_id      bigint NOT NULL REFERENCES @extschema@.party ON DELETE CASCADE,
-	model         text NOT NULL REFERENCES @extschema@.score_model ON UPDATE CASCADE,
+	party_id      bigint NOT NULL,
+	model         text NOT NULL,
 	contribution  numeric(16, 2),
 	value_score   integer CONSTRAINT party_score_value_score_check CHECK (value_score BETWEEN 0 AND 1000),
 	value_tier    text CONSTRAINT party_score_value_tier_check CHECK (value_tier IN ('key', 'general', 'scattered')),
@@ -179,8 +186,8 @@ CREATE TABLE @extschema@.party_score (
 	frequency     bigint,
 	products      integer,
 	PRIMARY KEY (party_id, model)
-);
-COMMENT ON TABLE @extschema@.party_score IS 'The latest score of every party under every model, written by score_all()';
+) WITH (fillfactor = 50);
+COMMENT ON TABLE @extschema@.party_score IS 'The latest score of every party under every model, written by score_all(); half of each page is kept free so that a daily rescore updates rows in place';
 COMMENT ON COLUMN @extschema@.party_score.contribution IS 'Yearly profit contribution, CNY: interest margins after FTP, minus expected loss, plus fees, minus cost to serve';
 COMMENT ON COLUMN @extschema@.party_score.value_score IS 'Composite customer value, 0 to 1000';
 COMMENT ON COLUMN @extschema@.party_score.value_tier IS 'key, general or scattered, by the model''s cut-offs';
@@ -201,8 +208,8 @@ COMMENT ON COLUMN @extschema@.party_score.products IS 'Open holdings';
 CREATE INDEX party_score_model_tier_idx ON @extschema@.party_score (model, value_tier);
 
 CREATE TABLE @extschema@.score_history (
-	party_id      bigint NOT NULL REFERENCES @extschema@.party ON DELETE CASCADE,
-	model         text NOT NULL REFERENCES @extschema@.score_model ON UPDATE CASCADE,
+	party_id      bigint NOT NULL,
+	model         text NOT NULL,
 	scored_on     date NOT NULL,
 	contribution  numeric(16, 2),
 	value_score   integer,
@@ -215,8 +222,56 @@ CREATE TABLE @extschema@.score_history (
 	aum           numeric(18, 2),
 	PRIMARY KEY (party_id, model, scored_on)
 );
-COMMENT ON TABLE @extschema@.score_history IS 'One row per party, model and scoring day (the as_of of score_all); growth is computed from it';
+COMMENT ON TABLE @extschema@.score_history IS 'A party''s recorded scores under a model from the day they were first scored (scored_on) and from every day they changed; growth is computed from it';
+COMMENT ON COLUMN @extschema@.score_history.scored_on IS 'The scoring day (as_of of score_all) from which these scores held';
 CREATE INDEX score_history_model_day_idx ON @extschema@.score_history (model, scored_on);
+
+-- what the foreign keys would do: a party's scores go with the party
+CREATE FUNCTION @extschema@.score_party_deleted()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	DELETE FROM @extschema@.party_score s USING deleted_parties d WHERE s.party_id = d.party_id;
+	DELETE FROM @extschema@.score_history s USING deleted_parties d WHERE s.party_id = d.party_id;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.score_party_deleted() IS 'Trigger: deletes the scores and score history of deleted parties';
+CREATE TRIGGER party_scores_delete AFTER DELETE ON @extschema@.party
+	REFERENCING OLD TABLE AS deleted_parties
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.score_party_deleted();
+
+-- a renamed model renames its scores; a model that has scores stays
+CREATE FUNCTION @extschema@.score_model_scores_trigger()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF TG_OP = 'UPDATE' THEN
+		UPDATE @extschema@.party_score s SET model = NEW.model WHERE s.model = OLD.model;
+		UPDATE @extschema@.score_history s SET model = NEW.model WHERE s.model = OLD.model;
+		RETURN NEW;
+	END IF;
+	IF EXISTS (SELECT FROM @extschema@.party_score s WHERE s.model = OLD.model)
+	   OR EXISTS (SELECT FROM @extschema@.score_history s WHERE s.model = OLD.model) THEN
+		RAISE EXCEPTION 'score model "%" still has scores', OLD.model
+			USING ERRCODE = 'foreign_key_violation',
+			      DETAIL = 'party_score or score_history holds rows of the model.',
+			      HINT = 'Delete the model''s rows of party_score and score_history first.';
+	END IF;
+	RETURN OLD;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.score_model_scores_trigger() IS
+	'Trigger: a renamed score model renames its scores and history; a model with scores cannot be deleted';
+CREATE TRIGGER score_model_scores_rename AFTER UPDATE OF model ON @extschema@.score_model
+	FOR EACH ROW WHEN (OLD.model IS DISTINCT FROM NEW.model)
+	EXECUTE FUNCTION @extschema@.score_model_scores_trigger();
+CREATE TRIGGER score_model_scores_delete BEFORE DELETE ON @extschema@.score_model
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.score_model_scores_trigger();
 
 -- the hook for a per-party retention estimate (churn risk)
 CREATE TABLE @extschema@.party_retention (
@@ -325,186 +380,15 @@ COMMENT ON FUNCTION @extschema@.rfm_segment(integer, integer, integer) IS
 	'RFM group: champions, loyal, promising, need_attention, cant_lose, at_risk or hibernating';
 
 -- score_preview: the scores of every party that is not closed, computed and
--- not stored.  One set-based query; the model row is read through plain
--- subqueries (not materialised CTEs) so parallel workers can run every scan,
--- join and partial aggregate below the final quintile cut-offs.
+-- not stored, by the scoring engine of score_run.c (one sequential pass over
+-- each input table; doc/scoring.md has every formula)
 CREATE FUNCTION @extschema@.score_preview(model text DEFAULT NULL, as_of date DEFAULT CURRENT_DATE)
 RETURNS TABLE (party_id bigint, model text, contribution numeric, value_score integer, value_tier text,
 	wealth_tier text, rfm_r smallint, rfm_f smallint, rfm_m smallint, clv numeric, aum numeric,
 	retention double precision, growth double precision, potential double precision, recency_days integer,
 	frequency bigint, products integer)
-LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-WITH m AS NOT MATERIALIZED (
-	SELECT sm.model, sm.ftp, sm.asset_categories, sm.aum_categories, sm.pd, sm.lgd, sm.unrated_rating,
-	       sm.channel_cost, sm.fee_min_days, sm.value_weights, sm.value_scales, sm.potential, sm.growth_floor,
-	       sm.growth_window_days, sm.growth_min_days, sm.value_tier_basis, sm.key_min, sm.general_min,
-	       sm.affluent_min, sm.hnw_min, sm.uhnw_min, sm.retention, sm.retention_default, sm.discount_rate,
-	       sm.clv_years, sm.time_zone,
-	       ((score_preview.as_of - 365)::timestamp AT TIME ZONE sm.time_zone) AS year_start,
-	       ((score_preview.as_of + 1)::timestamp AT TIME ZONE sm.time_zone) AS day_end,
-	       pg_catalog.make_date(pg_catalog.date_part('year', score_preview.as_of)::integer, 1, 1) AS jan1
-	  FROM @extschema@.score_model sm
-	 WHERE sm.model = @extschema@.score_model_resolve(score_preview.model)
-), ph AS NOT MATERIALIZED (
-	-- products with their transfer price and side of the balance sheet
-	SELECT pr.product_id,
-	       (m.ftp ->> pr.category)::numeric AS ftp,
-	       pr.category = ANY (m.asset_categories) AS is_asset,
-	       pr.category = ANY (m.aum_categories) AS is_aum,
-	       m.fee_min_days, m.jan1
-	  FROM @extschema@.product pr CROSS JOIN m
-	OFFSET 0	-- a fence: the lookups run once per product, not once per holding
-), h AS (
-	SELECT ho.party_id,
-	       sum(ho.balance) FILTER (WHERE ph.is_asset AND ph.ftp IS NOT NULL) AS loan_bal,
-	       sum(ho.balance * ho.rate) FILTER (WHERE ph.is_asset AND ph.ftp IS NOT NULL) AS loan_int,
-	       sum(ho.balance * ph.ftp) FILTER (WHERE ph.is_asset AND ph.ftp IS NOT NULL) AS loan_ftp,
-	       sum(ho.balance) FILTER (WHERE NOT ph.is_asset AND ph.ftp IS NOT NULL) AS dep_bal,
-	       sum(ho.balance * ho.rate) FILTER (WHERE NOT ph.is_asset AND ph.ftp IS NOT NULL) AS dep_int,
-	       sum(ho.balance * ph.ftp) FILTER (WHERE NOT ph.is_asset AND ph.ftp IS NOT NULL) AS dep_ftp,
-	       sum(ho.fees_ytd * 365 / GREATEST(score_preview.as_of - GREATEST(ho.opened_on, ph.jan1), ph.fee_min_days)) AS fees,
-	       sum(ho.balance) FILTER (WHERE ph.is_aum) AS aum,
-	       count(*) AS products,
-	       max(ho.opened_on) AS last_opened
-	  FROM @extschema@.holding ho
-	  JOIN ph ON ph.product_id = ho.product_id
-	 WHERE ho.opened_on <= score_preview.as_of
-	   AND (ho.closed_on IS NULL OR ho.closed_on > score_preview.as_of)
-	 GROUP BY ho.party_id
-), c AS (
-	SELECT ct.party_id,
-	       count(*) FILTER (WHERE ct.occurred_at >= w.year_start) AS contacts,
-	       sum(cc.cost) FILTER (WHERE ct.occurred_at >= w.year_start) AS cost,
-	       max(ct.occurred_at) AS last_contact
-	  FROM @extschema@.contact ct
-	  CROSS JOIN (SELECT m.year_start, m.day_end FROM m) w
-	  LEFT JOIN (SELECT e.key AS channel, e.value::numeric AS cost
-	               FROM m CROSS JOIN LATERAL pg_catalog.jsonb_each_text(m.channel_cost) e) cc
-	         ON cc.channel = ct.channel
-	 WHERE ct.occurred_at < w.day_end
-	 GROUP BY ct.party_id
-), a AS (
-	SELECT aw.party_id,
-	       sum(aw.txn_count) FILTER (WHERE aw.week > score_preview.as_of - 364) AS txns,
-	       max(aw.week) FILTER (WHERE aw.txn_count > 0) AS last_week
-	  FROM @extschema@.activity_weekly aw
-	 WHERE aw.week <= score_preview.as_of
-	 GROUP BY aw.party_id
-), g AS (
-	-- the model's columns as scalar subqueries (run once): the day range is
-	-- then an index condition on score_history (model, scored_on), which holds
-	-- a row per party and scoring day, whatever join method the plan uses
-	SELECT DISTINCT ON (sh.party_id) sh.party_id, sh.contribution AS prev
-	  FROM @extschema@.score_history sh
-	 WHERE sh.model = (SELECT m.model FROM m)
-	   AND sh.scored_on >= score_preview.as_of - (SELECT m.growth_window_days FROM m)
-	   AND sh.scored_on <= score_preview.as_of - (SELECT m.growth_min_days FROM m)
-	 ORDER BY sh.party_id, sh.scored_on
-), b AS (
-	SELECT p.party_id, p.kind, m.model,
-	       @extschema@.contribution(
-	           COALESCE(h.loan_bal, 0)::double precision,
-	           COALESCE(h.loan_int / NULLIF(h.loan_bal, 0), 0)::double precision,
-	           COALESCE(h.loan_ftp / NULLIF(h.loan_bal, 0), 0)::double precision,
-	           COALESCE(h.dep_bal, 0)::double precision,
-	           COALESCE(h.dep_int / NULLIF(h.dep_bal, 0), 0)::double precision,
-	           COALESCE(h.dep_ftp / NULLIF(h.dep_bal, 0), 0)::double precision,
-	           COALESCE(h.fees, 0)::double precision,
-	           COALESCE(c.cost, 0)::double precision,
-	           COALESCE(p.credit_rating, m.unrated_rating), m.pd, m.lgd) AS contribution,
-	       g.prev::double precision AS prev,
-	       COALESCE(h.aum, 0)::numeric(18, 2) AS aum,
-	       COALESCE(h.products, 0)::integer AS products,
-	       GREATEST(COALESCE(score_preview.as_of - p.onboarded_on, 0), 0) / 365.25 AS tenure,
-	       -- GREATEST skips NULLs: the latest of whatever activity there is
-	       COALESCE(score_preview.as_of - GREATEST((c.last_contact AT TIME ZONE m.time_zone)::date,
-	                                             a.last_week + LEAST(6, score_preview.as_of - a.last_week),
-	                                             h.last_opened), 3650) AS recency_days,
-	       COALESCE(c.contacts, 0) + COALESCE(a.txns, 0) AS frequency,
-	       @extschema@.potential(p.kind,
-	           CASE WHEN p.birth_date <= score_preview.as_of
-	                THEN pg_catalog.date_part('year', pg_catalog.age(score_preview.as_of, p.birth_date))::integer END,
-	           p.education, p.occupation, p.life_stage, p.product_lifecycle, m.potential) AS potential,
-	       COALESCE(p.credit_rating, m.unrated_rating) AS rating,
-	       pr.retention AS party_retention,
-	       m.growth_floor, m.value_weights, m.value_scales, m.value_tier_basis, m.key_min, m.general_min,
-	       m.affluent_min, m.hnw_min, m.uhnw_min, m.retention AS retention_table, m.retention_default,
-	       m.discount_rate, m.clv_years
-	  FROM @extschema@.party p
-	  CROSS JOIN m
-	  LEFT JOIN h ON h.party_id = p.party_id
-	  LEFT JOIN c ON c.party_id = p.party_id
-	  LEFT JOIN a ON a.party_id = p.party_id
-	  LEFT JOIN g ON g.party_id = p.party_id
-	  LEFT JOIN @extschema@.party_retention pr ON pr.party_id = p.party_id
-	 WHERE p.status <> 'closed'
-	OFFSET 0	-- fences here and below: each function runs once per party
-), s AS (
-	SELECT b.*,
-	       CASE WHEN b.prev IS NULL THEN 0.0
-	            ELSE GREATEST(-1.0, LEAST(1.0, (b.contribution - b.prev) / GREATEST(abs(b.prev), b.growth_floor)))
-	       END AS growth
-	  FROM b
-), t AS (
-	SELECT s.*,
-	       @extschema@.value_score(s.contribution, s.growth, s.tenure::double precision, s.products, s.rating,
-	                               s.recency_days, s.potential, s.value_weights, s.value_scales) AS vs
-	  FROM s
-	OFFSET 0
-), u AS (
-	SELECT t.*,
-	       @extschema@.value_tier(CASE WHEN t.value_tier_basis = 'value_score' THEN t.vs::double precision
-	                                   ELSE t.contribution END, t.key_min, t.general_min) AS vt,
-	       CASE WHEN t.kind = 'individual'
-	            THEN @extschema@.wealth_tier(t.aum::double precision, t.affluent_min, t.hnw_min, t.uhnw_min) END AS wt
-	  FROM t
-), v AS (
-	SELECT u.*,
-	       COALESCE(u.party_retention, (u.retention_table -> u.kind ->> u.vt)::double precision,
-	                u.retention_default) AS ret
-	  FROM u
-), x AS (
-	-- a fence: every score is computed here, and only these narrow rows are
-	-- sorted by the quintile windows below
-	SELECT v.party_id, v.model, v.contribution, v.vs, v.vt, v.wt,
-	       @extschema@.clv(v.contribution, v.ret, v.discount_rate, v.clv_years) AS clv,
-	       v.aum, v.ret, v.growth, v.potential, v.recency_days, v.frequency, v.products
-	  FROM v
-	OFFSET 0
-), srt AS (
-	-- the quintile 1 + floor(5 c / n), c the parties strictly ahead in the
-	-- order, is 1 plus the number of cut-offs k = 1..4 the party lies beyond,
-	-- cut-off k being the value at position ceil(k n / 5) of the sorted
-	-- column: one sort of one narrow column per quintile instead of three
-	-- window sorts of the whole rows
-	SELECT pg_catalog.count(*) AS n,
-	       pg_catalog.array_agg(x.recency_days ORDER BY x.recency_days DESC) AS r,
-	       pg_catalog.array_agg(x.frequency ORDER BY x.frequency) AS f,
-	       pg_catalog.array_agg(x.contribution ORDER BY x.contribution) AS m
-	  FROM x
-), cut AS (
-	SELECT srt.r[(srt.n + 4) / 5] AS r1, srt.r[(2 * srt.n + 4) / 5] AS r2,
-	       srt.r[(3 * srt.n + 4) / 5] AS r3, srt.r[(4 * srt.n + 4) / 5] AS r4,
-	       srt.f[(srt.n + 4) / 5] AS f1, srt.f[(2 * srt.n + 4) / 5] AS f2,
-	       srt.f[(3 * srt.n + 4) / 5] AS f3, srt.f[(4 * srt.n + 4) / 5] AS f4,
-	       srt.m[(srt.n + 4) / 5] AS m1, srt.m[(2 * srt.n + 4) / 5] AS m2,
-	       srt.m[(3 * srt.n + 4) / 5] AS m3, srt.m[(4 * srt.n + 4) / 5] AS m4
-	  FROM srt
-)
-SELECT x.party_id, x.model,
-       pg_catalog.round(x.contribution::numeric, 2) AS contribution,
-       x.vs, x.vt, x.wt,
-       (1 + (x.recency_days < cut.r1)::integer + (x.recency_days < cut.r2)::integer
-          + (x.recency_days < cut.r3)::integer + (x.recency_days < cut.r4)::integer)::smallint,
-       (1 + (x.frequency > cut.f1)::integer + (x.frequency > cut.f2)::integer
-          + (x.frequency > cut.f3)::integer + (x.frequency > cut.f4)::integer)::smallint,
-       (1 + (x.contribution > cut.m1)::integer + (x.contribution > cut.m2)::integer
-          + (x.contribution > cut.m3)::integer + (x.contribution > cut.m4)::integer)::smallint,
-       pg_catalog.round(x.clv::numeric, 2),
-       x.aum, x.ret, x.growth, x.potential, x.recency_days, x.frequency, x.products
-  FROM x CROSS JOIN cut;
-END;
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED ROWS 100000;
 COMMENT ON FUNCTION @extschema@.score_preview(text, date) IS
 	'The scores score_all() would store for every party that is not closed, computed as of a day and not stored';
 
@@ -586,108 +470,17 @@ $$;
 COMMENT ON FUNCTION @extschema@.product_affinity_refresh(text, date) IS
 	'Recomputes product_affinity of a model from its party_score tiers and the holdings open on as_of; returns the rows written';
 
--- score_all: recompute and store every party's score (every join in it is a
--- set join of up to a row per party: nested loops are off, as a stale
--- estimate would make one quadratic)
+-- score_all: recompute every party's scores and store what changed
+-- (score_store.c: deletes, in-place updates and inserts through the
+-- executor's single-row paths, history rows only for changed scores)
 CREATE FUNCTION @extschema@.score_all(model text DEFAULT NULL, as_of date DEFAULT CURRENT_DATE,
 	refresh_affinity boolean DEFAULT true)
 RETURNS TABLE (parties bigint, key bigint, general bigint, scattered bigint, mass bigint, affluent bigint,
 	hnw bigint, uhnw bigint, affinity_rows bigint)
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-SET enable_nestloop = off
-AS $$
-#variable_conflict use_column
-DECLARE
-	m_name	text := @extschema@.score_model_resolve(score_all.model);
-	n_aff	bigint := 0;
-BEGIN
-	IF m_name IS NULL OR NOT EXISTS (SELECT FROM @extschema@.score_model sm WHERE sm.model = m_name) THEN
-		RAISE EXCEPTION 'score model "%" does not exist', COALESCE(score_all.model, '(default)')
-			USING ERRCODE = 'undefined_object',
-			      HINT = 'Name a model of bankcrm.score_model, or mark one as the default.';
-	END IF;
-	IF score_all.as_of IS NULL THEN
-		RAISE EXCEPTION 'as_of must not be null'
-			USING ERRCODE = 'null_value_not_allowed';
-	END IF;
-	-- one scoring run per model at a time
-	PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('bankcrm.score_all'), pg_catalog.hashtext(m_name));
-
-	-- computed by one query that parallel workers may share (a data-modifying
-	-- statement would not run in parallel), then stored
-	IF pg_catalog.to_regclass('pg_temp.bankcrm_score_run') IS NOT NULL THEN
-		DROP TABLE pg_temp.bankcrm_score_run;
-	END IF;
-	CREATE TEMPORARY TABLE bankcrm_score_run ON COMMIT DROP AS
-		SELECT * FROM @extschema@.score_preview(m_name, score_all.as_of);
-
-	-- stored as changes: a party no longer scored loses its row, a changed
-	-- score is updated in place (the keys stay, so no foreign-key check runs),
-	-- an unchanged one (same values, same as_of: a same-day rescore) is left
-	-- alone, and only new parties are inserted
-	DELETE FROM @extschema@.party_score ps
-	 WHERE ps.model = m_name
-	   AND NOT EXISTS (SELECT FROM pg_temp.bankcrm_score_run r WHERE r.party_id = ps.party_id);
-	UPDATE @extschema@.party_score ps
-	   SET contribution = r.contribution, value_score = r.value_score, value_tier = r.value_tier,
-	       wealth_tier = r.wealth_tier, rfm_r = r.rfm_r, rfm_f = r.rfm_f, rfm_m = r.rfm_m, clv = r.clv, aum = r.aum,
-	       computed_at = pg_catalog.now(), as_of = score_all.as_of, retention = r.retention, growth = r.growth,
-	       potential = r.potential, recency_days = r.recency_days, frequency = r.frequency, products = r.products
-	  FROM pg_temp.bankcrm_score_run r
-	 WHERE ps.model = m_name AND ps.party_id = r.party_id
-	   AND (ps.contribution, ps.value_score, ps.value_tier, ps.wealth_tier, ps.rfm_r, ps.rfm_f, ps.rfm_m, ps.clv,
-	        ps.aum, ps.as_of, ps.retention, ps.growth, ps.potential, ps.recency_days, ps.frequency, ps.products)
-	       IS DISTINCT FROM
-	       (r.contribution, r.value_score, r.value_tier, r.wealth_tier, r.rfm_r, r.rfm_f, r.rfm_m, r.clv,
-	        r.aum, score_all.as_of, r.retention, r.growth, r.potential, r.recency_days, r.frequency, r.products);
-	INSERT INTO @extschema@.party_score (party_id, model, contribution, value_score, value_tier, wealth_tier,
-		rfm_r, rfm_f, rfm_m, clv, aum, computed_at, as_of, retention, growth, potential, recency_days, frequency,
-		products)
-	SELECT r.party_id, r.model, r.contribution, r.value_score, r.value_tier, r.wealth_tier, r.rfm_r, r.rfm_f,
-	       r.rfm_m, r.clv, r.aum, pg_catalog.now(), score_all.as_of, r.retention, r.growth, r.potential,
-	       r.recency_days, r.frequency, r.products
-	  FROM pg_temp.bankcrm_score_run r
-	 WHERE NOT EXISTS (SELECT FROM @extschema@.party_score ps WHERE ps.model = m_name AND ps.party_id = r.party_id);
-
-	-- the day's history row: a rescore on the same day replaces what changed
-	UPDATE @extschema@.score_history sh
-	   SET contribution = r.contribution, value_score = r.value_score, value_tier = r.value_tier,
-	       wealth_tier = r.wealth_tier, rfm_r = r.rfm_r, rfm_f = r.rfm_f, rfm_m = r.rfm_m, clv = r.clv, aum = r.aum
-	  FROM pg_temp.bankcrm_score_run r
-	 WHERE sh.model = m_name AND sh.scored_on = score_all.as_of AND sh.party_id = r.party_id
-	   AND (sh.contribution, sh.value_score, sh.value_tier, sh.wealth_tier, sh.rfm_r, sh.rfm_f, sh.rfm_m, sh.clv,
-	        sh.aum)
-	       IS DISTINCT FROM
-	       (r.contribution, r.value_score, r.value_tier, r.wealth_tier, r.rfm_r, r.rfm_f, r.rfm_m, r.clv, r.aum);
-	INSERT INTO @extschema@.score_history (party_id, model, scored_on, contribution, value_score, value_tier,
-		wealth_tier, rfm_r, rfm_f, rfm_m, clv, aum)
-	SELECT r.party_id, r.model, score_all.as_of, r.contribution, r.value_score, r.value_tier, r.wealth_tier,
-	       r.rfm_r, r.rfm_f, r.rfm_m, r.clv, r.aum
-	  FROM pg_temp.bankcrm_score_run r
-	 WHERE NOT EXISTS (SELECT FROM @extschema@.score_history sh
-	                    WHERE sh.party_id = r.party_id AND sh.model = m_name AND sh.scored_on = score_all.as_of);
-
-	IF score_all.refresh_affinity THEN
-		n_aff := @extschema@.product_affinity_refresh(m_name, score_all.as_of);
-	END IF;
-
-	RETURN QUERY
-	SELECT count(*),
-	       count(*) FILTER (WHERE r.value_tier = 'key'),
-	       count(*) FILTER (WHERE r.value_tier = 'general'),
-	       count(*) FILTER (WHERE r.value_tier = 'scattered'),
-	       count(*) FILTER (WHERE r.wealth_tier = 'mass'),
-	       count(*) FILTER (WHERE r.wealth_tier = 'affluent'),
-	       count(*) FILTER (WHERE r.wealth_tier = 'hnw'),
-	       count(*) FILTER (WHERE r.wealth_tier = 'uhnw'),
-	       n_aff
-	  FROM pg_temp.bankcrm_score_run r;
-	DROP TABLE pg_temp.bankcrm_score_run;
-END
-$$;
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE ROWS 1;
 COMMENT ON FUNCTION @extschema@.score_all(text, date, boolean) IS
-	'Recomputes party_score of a model (default: the default model) as of a day, records score_history, refreshes product_affinity; returns counts per tier';
+	'Recomputes party_score of a model (default: the default model) as of a day, records changed scores in score_history, refreshes product_affinity; returns counts per tier';
 
 -- cross-sell recommendations
 CREATE FUNCTION @extschema@.recommend_products(party_id bigint, n integer DEFAULT 3, model text DEFAULT NULL)
@@ -920,6 +713,10 @@ GRANT SELECT ON @extschema@.value_pyramid, @extschema@.pareto, @extschema@.hidde
 GRANT SELECT ON @extschema@.hidden_gold TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 
 REVOKE ALL ON FUNCTION @extschema@.score_all(text, date, boolean) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.score_preview(text, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.score_preview(text, date) TO bankcrm_admin, bankcrm_app;
+REVOKE ALL ON FUNCTION @extschema@.score_party_deleted() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.score_model_scores_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.product_affinity_refresh(text, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.score_all(text, date, boolean) TO bankcrm_admin, bankcrm_app;
 GRANT EXECUTE ON FUNCTION @extschema@.product_affinity_refresh(text, date) TO bankcrm_admin, bankcrm_app;

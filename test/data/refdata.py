@@ -1,7 +1,7 @@
 # test/data/refdata.py: fixed reference data of the synthetic bank
 #
 # Regions, name pools, industries and the product catalogue.  Nothing here is
-# random: generate.py draws from these lists with seeded generators.
+# random: the generator (bankgen/) draws from these lists with seeded generators.
 
 # region_code, name, province, tz, fixed-line area code, subscriber digits,
 # city used in names, economic weight, branch districts

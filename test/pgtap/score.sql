@@ -6,7 +6,7 @@
 -- columns, functions, views, policies, privileges), what the scores must
 -- look like, and that hidden_gold finds the merchants the generator planted.
 BEGIN;
-SELECT plan(41);
+SELECT plan(42);
 
 SET LOCAL search_path = bankcrm, public;
 
@@ -22,7 +22,7 @@ SELECT ok((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
           'party_score has every column of the contract');
 SELECT col_is_pk('bankcrm', 'party_score', ARRAY['party_id', 'model'], 'party_score is keyed by party and model');
 SELECT col_is_pk('bankcrm', 'score_history', ARRAY['party_id', 'model', 'scored_on'], 'score_history: one row per party, model and day');
-SELECT fk_ok('bankcrm', 'party_score', 'model', 'bankcrm', 'score_model', 'model');
+SELECT has_trigger('bankcrm', 'score_model', 'score_model_scores_rename', 'a renamed model renames its scores (party_score has no foreign key)');
 SELECT is((SELECT array_agg(model) FROM score_model WHERE is_default), ARRAY['standard'], 'standard is the one default model');
 SELECT has_function('bankcrm', 'contribution', 'contribution() exists');
 SELECT has_function('bankcrm', 'value_score', 'value_score() exists');
@@ -96,6 +96,21 @@ SELECT is((SELECT count(*) FROM first_scores f JOIN party_score p USING (party_i
           0::bigint, 'and gives identical scores');
 SELECT is((SELECT count(*) FROM score_history WHERE scored_on = '2026-11-16'), (SELECT count(*) FROM first_scores),
           'history keeps one row per party for the day');
+
+-- the engine agrees with the same scoring written in SQL (test/reference)
+\set QUIET on
+\ir ../reference/score_preview.sql
+\set QUIET off
+SELECT is((SELECT count(*) FROM party_score e
+             FULL JOIN score_reference.score_preview_sql(NULL, '2026-11-16') r USING (party_id, model)
+            WHERE NOT (abs(e.contribution - r.contribution) <= 0.01 AND abs(e.clv - r.clv) <= 0.01
+                   AND (e.value_score, e.value_tier, e.wealth_tier, e.rfm_r, e.rfm_f, e.rfm_m, e.aum, e.recency_days,
+                        e.frequency, e.products, e.retention)
+                       IS NOT DISTINCT FROM
+                       (r.value_score, r.value_tier, r.wealth_tier, r.rfm_r, r.rfm_f, r.rfm_m, r.aum, r.recency_days,
+                        r.frequency, r.products, r.retention)
+                   AND abs(e.growth - r.growth) < 1e-9 AND abs(e.potential - r.potential) < 1e-12)),
+          0::bigint, 'every score equals the SQL reference (money to the cent)');
 
 -- cross-sell
 SELECT ok((SELECT count(*) > 0 FROM product_affinity WHERE model = 'standard'), 'score_all refreshed product_affinity');

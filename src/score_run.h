@@ -1,0 +1,178 @@
+/*-------------------------------------------------------------------------
+ *
+ * score_run.h
+ *	  The scoring engine's run: declarations shared by score_run.c (reading
+ *	  and computing) and score_store.c (storing).
+ *
+ * Copyright (c) 2026, bankcrm developers
+ *
+ * IDENTIFICATION
+ *	  src/score_run.h
+ *
+ *-------------------------------------------------------------------------
+ */
+#ifndef BANKCRM_SCORE_RUN_H
+#define BANKCRM_SCORE_RUN_H
+
+#include "fmgr.h"
+#include "storage/itemptr.h"
+#include "utils/acl.h"
+#include "utils/date.h"
+#include "utils/snapshot.h"
+#include "utils/timestamp.h"
+
+#include "score.h"
+
+/* the scales at which numeric inputs are summed */
+#define SCALE_MONEY		2		/* cents */
+#define SCALE_RATE		6		/* holding.rate, numeric(9, 6) */
+#define SCALE_FTP		10		/* transfer prices of the model */
+#define SCALE_COST		6		/* channel costs of the model */
+
+#define NO_DATE			PG_INT32_MIN
+
+/* the channels of contact.channel */
+#define SCORE_NCHANNELS	11
+extern const char *const score_channel_names[SCORE_NCHANNELS];
+
+/* a product as the model sees it */
+typedef struct ScoreProduct
+{
+	bool		priced;			/* the model has a transfer price for it */
+	bool		is_asset;
+	bool		is_aum;
+	int64		ftp;			/* scaled by 10^SCALE_FTP */
+} ScoreProduct;
+
+/* the model row and what is derived from it */
+typedef struct ScoreModel
+{
+	char	   *name;
+	double		pd[SCORE_NOTCHES];
+	double		lgd;
+	int			unrated_notch;
+	int32		fee_min_days;
+	ValueScoreParams vsp;
+	PotentialParams pot;
+	double		growth_floor;
+	int32		growth_window_days;
+	int32		growth_min_days;
+	bool		tier_on_score;
+	double		key_min;
+	double		general_min;
+	double		affluent_min;
+	double		hnw_min;
+	double		uhnw_min;
+	double		retention[SCORE_NKINDS][SCORE_NVALUE_TIERS];	/* NaN: none */
+	double		retention_default;
+	double		discount_rate;
+	int32		clv_years;
+	text	   *time_zone;
+	struct pg_tz *tz;			/* time_zone as a zone of the tz database, or NULL */
+	TimestampTz year_start;
+	TimestampTz day_end;
+	DateADT		jan1;
+	int64		channel_cost[SCORE_NCHANNELS];	/* scaled by 10^SCALE_COST */
+	int			nproducts;
+	int32	   *product_ids;
+	ScoreProduct *products;
+} ScoreModel;
+
+/* what the run keeps of the last recorded history row of a party */
+typedef struct ScoreRecorded
+{
+	DateADT		day;			/* NO_DATE: none */
+	ItemPointerData tid;
+	int64		contribution;
+	int32		value_score;
+	int8		value_tier;		/* -1: NULL */
+	int8		wealth_tier;
+	int8		rfm[3];
+	int64		clv;
+	int64		aum;
+	bool		nulls;			/* some recorded column was NULL */
+} ScoreRecorded;
+
+/* one party of the run */
+typedef struct ScoreParty
+{
+	int64		party_id;
+	int8		kind;
+	int8		education;
+	int8		occupation;
+	int8		life_stage;
+	int8		lifecycle;
+	int8		notch;
+	int32		age;
+	int32		tenure_days;
+	/* holdings open on as_of */
+	int128		loan_bal;
+	int128		loan_int;
+	int128		loan_ftp;
+	int128		dep_bal;
+	int128		dep_int;
+	int128		dep_ftp;
+	int128		aum;
+	double		fees;
+	int32		products;
+	DateADT		last_opened;
+	/* contacts and activity */
+	int64		contacts;
+	int64		cost;
+	TimestampTz last_contact;
+	bool		has_contact;
+	int64		txns;
+	DateADT		last_week;
+	/* party_retention */
+	double		own_retention;	/* NaN: none */
+	/* score_history */
+	DateADT		ref_old_day;	/* latest row on or before as_of - window */
+	int64		ref_old;
+	DateADT		ref_young_day;	/* earliest row on or before as_of - min */
+	int64		ref_young;
+	ScoreRecorded rec;
+	/* results */
+	double		contribution;
+	double		growth;
+	double		potential;
+	double		retention;
+	double		clv;
+	int32		value_score;
+	int32		recency;
+	int64		frequency;
+	int8		value_tier;
+	int8		wealth_tier;
+	int8		rfm[3];
+	bool		has_row;		/* party_score already has a row */
+} ScoreParty;
+
+/* a whole run */
+typedef struct ScoreRun
+{
+	Oid			nsp;
+	DateADT		as_of;
+	ScoreModel	m;
+	ScoreParty *parties;
+	uint32		nparties;
+	uint32		maxparties;
+	struct partyhash_hash *byid;	/* party_id -> index, or: */
+	int32	   *dense;			/* index by party_id - min_id (-1: none) */
+	int64		min_id;
+	uint64		ndense;
+	Snapshot	snapshot;
+} ScoreRun;
+
+/* score_run.c */
+extern void ScoreRunInit(ScoreRun *run, FunctionCallInfo fcinfo);
+extern void ScoreRunModel(ScoreRun *run, const char *model);
+extern void ScoreRunCompute(ScoreRun *run);
+extern void *ScoreAlloc(Size size);
+extern ScoreParty *ScoreRunFindParty(ScoreRun *run, int64 party_id);
+extern bool ScoreNumericScaled(Datum d, int scale, int128 *out);
+extern Oid	ScoreRelid(ScoreRun *run, const char *name);
+extern void ScoreCheckAccess(ScoreRun *run, const char *const *tables, int n, AclMode mode);
+extern int64 ScoreCentsToInt64(int128 x, const char *what);
+extern int64 ScoreDoubleToCents(double x, const char *what);
+extern Datum ScoreCentsDatum(int64 cents);
+
+#endif							/* BANKCRM_SCORE_RUN_H */

@@ -1,0 +1,516 @@
+/*-------------------------------------------------------------------------
+ *
+ * score_store.c
+ *	  score_all(): compute every party's scores and store what changed.
+ *
+ * A run holds the model's advisory lock (one run per model at a time) and
+ * SHARE ROW EXCLUSIVE locks on party_score and score_history, taken before
+ * its snapshot: readers are never blocked, and the cleanup trigger of a
+ * party deleted meanwhile waits for the run and then sees its rows.  The
+ * rows are then written as changes:
+ *
+ *   party_score    a party no longer scored (closed, deleted) loses its row,
+ *                  a changed score is updated in place, an unchanged one is
+ *                  left alone, a new party gets a row;
+ *   score_history  a row for the day a party is first scored and for each
+ *                  day its recorded scores change (a rescore of the same day
+ *                  updates that day's row).
+ *
+ * The writes go through the executor's single-row paths (the ones logical
+ * replication applies changes with): constraints, indexes and triggers work
+ * as for any UPDATE or INSERT, without planning a statement per row.
+ * party_score is stored with free space on each page (fillfactor), so that
+ * the daily update of every row stays on its page (a HOT update).
+ *
+ * Copyright (c) 2026, bankcrm developers
+ *
+ * IDENTIFICATION
+ *	  src/score_store.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/table.h"
+#include "access/tableam.h"
+#include "access/xact.h"
+#include "catalog/pg_type.h"
+#include "commands/trigger.h"
+#include "executor/executor.h"
+#include "executor/spi.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "parser/parse_relation.h"
+#include "storage/lmgr.h"
+#include "utils/builtins.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+
+#include "compat.h"
+#include "score_run.h"
+
+/* the columns score_all writes, by table */
+enum
+{
+	PS_PARTY, PS_MODEL, PS_CONTRIBUTION, PS_VALUE_SCORE, PS_VALUE_TIER, PS_WEALTH_TIER,
+	PS_RFM_R, PS_RFM_F, PS_RFM_M, PS_CLV, PS_AUM, PS_COMPUTED_AT, PS_AS_OF, PS_RETENTION,
+	PS_GROWTH, PS_POTENTIAL, PS_RECENCY, PS_FREQUENCY, PS_PRODUCTS, PS_NCOLS
+};
+static const char *const ps_columns[PS_NCOLS] = {
+	"party_id", "model", "contribution", "value_score", "value_tier", "wealth_tier",
+	"rfm_r", "rfm_f", "rfm_m", "clv", "aum", "computed_at", "as_of", "retention",
+	"growth", "potential", "recency_days", "frequency", "products"
+};
+
+enum
+{
+	SH_PARTY, SH_MODEL, SH_DAY, SH_CONTRIBUTION, SH_VALUE_SCORE, SH_VALUE_TIER, SH_WEALTH_TIER,
+	SH_RFM_R, SH_RFM_F, SH_RFM_M, SH_CLV, SH_AUM, SH_NCOLS
+};
+static const char *const sh_columns[SH_NCOLS] = {
+	"party_id", "model", "scored_on", "contribution", "value_score", "value_tier",
+	"wealth_tier", "rfm_r", "rfm_f", "rfm_m", "clv", "aum"
+};
+
+/* a table being written: the executor state of the single-row paths */
+typedef struct ScoreWriter
+{
+	Relation	rel;
+	EState	   *estate;
+	ResultRelInfo *rri;
+	EPQState	epq;
+	TupleTableSlot *old;		/* a row as scanned or fetched */
+	TupleTableSlot *new;		/* the row to write */
+	AttrNumber	att[PS_NCOLS];	/* attribute numbers of the columns written */
+} ScoreWriter;
+
+/* the values of one party as stored (cents, codes) */
+typedef struct StoredScore
+{
+	int64		contribution;
+	int64		clv;
+	int64		aum;
+} StoredScore;
+
+static void
+WriterOpen(ScoreWriter *w, Oid relid, const char *const *columns, int ncols)
+{
+	RangeTblEntry *rte;
+	int			i;
+
+	w->rel = table_open(relid, RowExclusiveLock);
+	w->estate = CreateExecutorState();
+	rte = makeNode(RangeTblEntry);
+	rte->rtekind = RTE_RELATION;
+	rte->relid = relid;
+	rte->relkind = w->rel->rd_rel->relkind;
+	rte->rellockmode = RowExclusiveLock;
+	BankcrmInitRangeTable(w->estate, rte);
+	w->estate->es_output_cid = GetCurrentCommandId(true);
+	w->rri = makeNode(ResultRelInfo);
+	InitResultRelInfo(w->rri, w->rel, 1, NULL, 0);
+	w->estate->es_opened_result_relations = lappend(w->estate->es_opened_result_relations, w->rri);
+	ExecOpenIndices(w->rri, false);
+	BankcrmEvalPlanQualInit(&w->epq, w->estate);
+	w->old = table_slot_create(w->rel, &w->estate->es_tupleTable);
+	w->new = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(w->rel), &TTSOpsVirtual);
+	for (i = 0; i < ncols; i++)
+	{
+		w->att[i] = attnameAttNum(w->rel, columns[i], false);
+		if (w->att[i] == InvalidAttrNumber)
+			elog(ERROR, "column %s.%s is missing", RelationGetRelationName(w->rel), columns[i]);
+	}
+	AfterTriggerBeginQuery();
+}
+
+static void
+WriterClose(ScoreWriter *w)
+{
+	AfterTriggerEndQuery(w->estate);
+	EvalPlanQualEnd(&w->epq);
+	ExecCloseIndices(w->rri);
+	ExecResetTupleTable(w->estate->es_tupleTable, false);
+	FreeExecutorState(w->estate);
+	table_close(w->rel, NoLock);
+}
+
+/*
+ * WriterStart
+ *		Begin the next row: from the old row's values (update) or all NULL
+ *		(insert), so that columns score_all does not write keep their values.
+ */
+static void
+WriterStart(ScoreWriter *w, bool from_old)
+{
+	TupleDesc	desc = RelationGetDescr(w->rel);
+
+	ResetPerTupleExprContext(w->estate);
+	ExecClearTuple(w->new);
+	if (from_old)
+	{
+		slot_getallattrs(w->old);
+		memcpy(w->new->tts_values, w->old->tts_values, sizeof(Datum) * desc->natts);
+		memcpy(w->new->tts_isnull, w->old->tts_isnull, sizeof(bool) * desc->natts);
+	}
+	else
+		memset(w->new->tts_isnull, true, sizeof(bool) * desc->natts);
+}
+
+static inline void
+Set(ScoreWriter *w, int col, Datum d, bool isnull)
+{
+	w->new->tts_values[w->att[col] - 1] = d;
+	w->new->tts_isnull[w->att[col] - 1] = isnull;
+}
+
+/* is the numeric column col of the old row exactly cents/100? */
+static bool
+SameCents(ScoreWriter *w, int col, int64 cents)
+{
+	int128		x;
+
+	if (w->old->tts_isnull[w->att[col] - 1])
+		return false;
+	return ScoreNumericScaled(w->old->tts_values[w->att[col] - 1], 2, &x) && x == cents;
+}
+
+static bool
+SameInt(ScoreWriter *w, int col, int64 x, int width)
+{
+	Datum		d;
+
+	if (w->old->tts_isnull[w->att[col] - 1])
+		return false;
+	d = w->old->tts_values[w->att[col] - 1];
+	switch (width)
+	{
+		case 2:
+			return DatumGetInt16(d) == x;
+		case 4:
+			return DatumGetInt32(d) == x;
+		default:
+			return DatumGetInt64(d) == x;
+	}
+}
+
+static bool
+SameFloat(ScoreWriter *w, int col, double x)
+{
+	double		y;
+
+	if (w->old->tts_isnull[w->att[col] - 1])
+		return false;
+	y = DatumGetFloat8(w->old->tts_values[w->att[col] - 1]);
+	return y == x || (isnan(x) && isnan(y));
+}
+
+/* is text column col of the old row the given word (NULL when word is NULL)? */
+static bool
+SameWord(ScoreWriter *w, int col, const char *word)
+{
+	text	   *t;
+
+	if (w->old->tts_isnull[w->att[col] - 1])
+		return word == NULL;
+	if (word == NULL)
+		return false;
+	t = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(w->old->tts_values[w->att[col] - 1]));
+	return VARSIZE_ANY_EXHDR(t) == (int) strlen(word) && memcmp(VARDATA_ANY(t), word, strlen(word)) == 0;
+}
+
+static const char *
+WealthName(const ScoreParty *p)
+{
+	return p->wealth_tier >= 0 ? score_wealth_tier_names[p->wealth_tier] : NULL;
+}
+
+/* does the party_score row in w->old hold exactly the party's new scores? */
+static bool
+ScoreUnchanged(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, DateADT as_of)
+{
+	slot_getallattrs(w->old);
+	return SameCents(w, PS_CONTRIBUTION, st->contribution) &&
+		SameInt(w, PS_VALUE_SCORE, p->value_score, 4) &&
+		SameWord(w, PS_VALUE_TIER, score_value_tier_names[p->value_tier]) &&
+		SameWord(w, PS_WEALTH_TIER, WealthName(p)) &&
+		SameInt(w, PS_RFM_R, p->rfm[0], 2) &&
+		SameInt(w, PS_RFM_F, p->rfm[1], 2) &&
+		SameInt(w, PS_RFM_M, p->rfm[2], 2) &&
+		SameCents(w, PS_CLV, st->clv) &&
+		SameCents(w, PS_AUM, st->aum) &&
+		!w->old->tts_isnull[w->att[PS_AS_OF] - 1] &&
+		DatumGetDateADT(w->old->tts_values[w->att[PS_AS_OF] - 1]) == as_of &&
+		SameFloat(w, PS_RETENTION, p->retention) &&
+		SameFloat(w, PS_GROWTH, p->growth) &&
+		SameFloat(w, PS_POTENTIAL, p->potential) &&
+		SameInt(w, PS_RECENCY, p->recency, 4) &&
+		SameInt(w, PS_FREQUENCY, p->frequency, 8) &&
+		SameInt(w, PS_PRODUCTS, p->products, 4);
+}
+
+/* fill w->new with the party's party_score columns */
+static void
+SetScore(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, Datum model,
+		 DateADT as_of, TimestampTz now)
+{
+	const char *wt = WealthName(p);
+
+	Set(w, PS_PARTY, Int64GetDatum(p->party_id), false);
+	Set(w, PS_MODEL, model, false);
+	Set(w, PS_CONTRIBUTION, ScoreCentsDatum(st->contribution), false);
+	Set(w, PS_VALUE_SCORE, Int32GetDatum(p->value_score), false);
+	Set(w, PS_VALUE_TIER, CStringGetTextDatum(score_value_tier_names[p->value_tier]), false);
+	Set(w, PS_WEALTH_TIER, wt ? CStringGetTextDatum(wt) : (Datum) 0, wt == NULL);
+	Set(w, PS_RFM_R, Int16GetDatum(p->rfm[0]), false);
+	Set(w, PS_RFM_F, Int16GetDatum(p->rfm[1]), false);
+	Set(w, PS_RFM_M, Int16GetDatum(p->rfm[2]), false);
+	Set(w, PS_CLV, ScoreCentsDatum(st->clv), false);
+	Set(w, PS_AUM, ScoreCentsDatum(st->aum), false);
+	Set(w, PS_COMPUTED_AT, TimestampTzGetDatum(now), false);
+	Set(w, PS_AS_OF, DateADTGetDatum(as_of), false);
+	Set(w, PS_RETENTION, Float8GetDatum(p->retention), false);
+	Set(w, PS_GROWTH, Float8GetDatum(p->growth), false);
+	Set(w, PS_POTENTIAL, Float8GetDatum(p->potential), false);
+	Set(w, PS_RECENCY, Int32GetDatum(p->recency), false);
+	Set(w, PS_FREQUENCY, Int64GetDatum(p->frequency), false);
+	Set(w, PS_PRODUCTS, Int32GetDatum(p->products), false);
+	ExecStoreVirtualTuple(w->new);
+}
+
+/* fill w->new with the party's score_history columns */
+static void
+SetHistory(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, Datum model, DateADT as_of)
+{
+	const char *wt = WealthName(p);
+
+	Set(w, SH_PARTY, Int64GetDatum(p->party_id), false);
+	Set(w, SH_MODEL, model, false);
+	Set(w, SH_DAY, DateADTGetDatum(as_of), false);
+	Set(w, SH_CONTRIBUTION, ScoreCentsDatum(st->contribution), false);
+	Set(w, SH_VALUE_SCORE, Int32GetDatum(p->value_score), false);
+	Set(w, SH_VALUE_TIER, CStringGetTextDatum(score_value_tier_names[p->value_tier]), false);
+	Set(w, SH_WEALTH_TIER, wt ? CStringGetTextDatum(wt) : (Datum) 0, wt == NULL);
+	Set(w, SH_RFM_R, Int16GetDatum(p->rfm[0]), false);
+	Set(w, SH_RFM_F, Int16GetDatum(p->rfm[1]), false);
+	Set(w, SH_RFM_M, Int16GetDatum(p->rfm[2]), false);
+	Set(w, SH_CLV, ScoreCentsDatum(st->clv), false);
+	Set(w, SH_AUM, ScoreCentsDatum(st->aum), false);
+	ExecStoreVirtualTuple(w->new);
+}
+
+/* do the party's new scores differ from its last recorded history row? */
+static bool
+HistoryChanged(const ScoreParty *p, const StoredScore *st)
+{
+	const ScoreRecorded *r = &p->rec;
+
+	return r->nulls ||
+		r->contribution != st->contribution ||
+		r->value_score != p->value_score ||
+		r->value_tier != p->value_tier ||
+		r->wealth_tier != p->wealth_tier ||
+		r->rfm[0] != p->rfm[0] || r->rfm[1] != p->rfm[1] || r->rfm[2] != p->rfm[2] ||
+		r->clv != st->clv ||
+		r->aum != st->aum;
+}
+
+/* the counts score_all returns */
+typedef struct ScoreCounts
+{
+	int64		parties;
+	int64		value_tier[SCORE_NVALUE_TIERS];
+	int64		wealth_tier[SCORE_NWEALTH_TIERS];
+	int64		affinity;
+} ScoreCounts;
+
+/*
+ * StoreScores
+ *		Write party_score and score_history as changes (see the file header).
+ */
+static void
+StoreScores(ScoreRun *run, StoredScore *stored)
+{
+	ScoreWriter w;
+	TableScanDesc scan;
+	Datum		model = CStringGetTextDatum(run->m.name);
+	int			mlen = strlen(run->m.name);
+	TimestampTz now = GetCurrentTransactionStartTimestamp();
+	bool	   *has_row = ScoreAlloc(sizeof(bool) * run->nparties);
+	uint32		i;
+
+	/* party_score: delete, update or keep the rows there are */
+	WriterOpen(&w, ScoreRelid(run, "party_score"), ps_columns, PS_NCOLS);
+	scan = table_beginscan(w.rel, run->snapshot, 0, NULL);
+	while (table_scan_getnextslot(scan, ForwardScanDirection, w.old))
+	{
+		text	   *m;
+		ScoreParty *p;
+
+		CHECK_FOR_INTERRUPTS();
+		slot_getsomeattrs(w.old, Max(w.att[PS_PARTY], w.att[PS_MODEL]));
+		m = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(w.old->tts_values[w.att[PS_MODEL] - 1]));
+		if (VARSIZE_ANY_EXHDR(m) != mlen || memcmp(VARDATA_ANY(m), run->m.name, mlen) != 0)
+			continue;
+		p = ScoreRunFindParty(run, DatumGetInt64(w.old->tts_values[w.att[PS_PARTY] - 1]));
+		ResetPerTupleExprContext(w.estate);
+		if (p == NULL)
+		{
+			ExecSimpleRelationDelete(w.rri, w.estate, &w.epq, w.old);
+			continue;
+		}
+		i = p - run->parties;
+		if (has_row[i])
+			continue;			/* a second row of the key cannot exist; be safe */
+		has_row[i] = true;
+		if (ScoreUnchanged(&w, p, &stored[i], run->as_of))
+			continue;
+		WriterStart(&w, true);
+		SetScore(&w, p, &stored[i], model, run->as_of, now);
+		ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, w.old, w.new);
+	}
+	table_endscan(scan);
+	for (i = 0; i < run->nparties; i++)
+	{
+		if (has_row[i])
+			continue;
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		WriterStart(&w, false);
+		SetScore(&w, &run->parties[i], &stored[i], model, run->as_of, now);
+		ExecSimpleRelationInsert(w.rri, w.estate, w.new);
+	}
+	WriterClose(&w);
+
+	/* score_history: a row when the recorded scores change */
+	WriterOpen(&w, ScoreRelid(run, "score_history"), sh_columns, SH_NCOLS);
+	for (i = 0; i < run->nparties; i++)
+	{
+		ScoreParty *p = &run->parties[i];
+
+		if ((i & 0xFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (p->rec.day != NO_DATE && !HistoryChanged(p, &stored[i]))
+			continue;
+		if (p->rec.day == run->as_of)
+		{
+			/* a rescore of the same day: that day's row changes */
+			if (!table_tuple_fetch_row_version(w.rel, &p->rec.tid, run->snapshot, w.old))
+				elog(ERROR, "score_history row of party %lld vanished", (long long) p->party_id);
+			WriterStart(&w, true);
+			SetHistory(&w, p, &stored[i], model, run->as_of);
+			ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, w.old, w.new);
+		}
+		else
+		{
+			WriterStart(&w, false);
+			SetHistory(&w, p, &stored[i], model, run->as_of);
+			ExecSimpleRelationInsert(w.rri, w.estate, w.new);
+		}
+	}
+	WriterClose(&w);
+	pfree(has_row);
+}
+
+/* the tables score_all writes */
+static const char *const write_tables[] = {"party_score", "score_history"};
+
+/*
+ * score_all
+ *		SQL score_all(model text, as_of date, refresh_affinity boolean)
+ *		returns (parties, key, general, scattered, mass, affluent, hnw, uhnw,
+ *		affinity_rows): recompute and store every party's scores.
+ */
+PG_FUNCTION_INFO_V1(score_all);
+Datum
+score_all(PG_FUNCTION_ARGS)
+{
+	MemoryContext runcxt;
+	MemoryContext old;
+	ScoreRun	run;
+	StoredScore *stored;
+	ScoreCounts counts;
+	TupleDesc	desc;
+	Datum		v[9];
+	bool		n[9] = {0};
+	uint32		i;
+	int			k;
+
+	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "score_all must return a row");
+	runcxt = AllocSetContextCreate(CurrentMemoryContext, "bankcrm score run", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(runcxt);
+
+	ScoreRunInit(&run, fcinfo);
+	ScoreCheckAccess(&run, write_tables, lengthof(write_tables), ACL_INSERT | ACL_UPDATE | ACL_DELETE);
+	ScoreRunModel(&run, PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)));
+
+	/* one run per model at a time; then the snapshot, after the locks */
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	{
+		Oid			argtypes[1] = {TEXTOID};
+		Datum		args[1] = {CStringGetTextDatum(run.m.name)};
+
+		if (SPI_execute_with_args("SELECT pg_catalog.pg_advisory_xact_lock("
+								  "pg_catalog.hashtext('bankcrm.score_all'), pg_catalog.hashtext($1))",
+								  1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not lock the scoring model");
+	}
+	SPI_finish();
+	LockRelationOid(ScoreRelid(&run, "party_score"), ShareRowExclusiveLock);
+	LockRelationOid(ScoreRelid(&run, "score_history"), ShareRowExclusiveLock);
+	CommandCounterIncrement();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	run.snapshot = GetActiveSnapshot();
+
+	ScoreRunCompute(&run);
+	stored = ScoreAlloc(sizeof(StoredScore) * run.nparties);
+	memset(&counts, 0, sizeof(counts));
+	for (i = 0; i < run.nparties; i++)
+	{
+		ScoreParty *p = &run.parties[i];
+
+		stored[i].contribution = ScoreDoubleToCents(p->contribution, "contribution");
+		stored[i].clv = ScoreDoubleToCents(p->clv, "clv");
+		stored[i].aum = ScoreCentsToInt64(p->aum, "aum");
+		counts.parties++;
+		counts.value_tier[p->value_tier]++;
+		if (p->wealth_tier >= 0)
+			counts.wealth_tier[p->wealth_tier]++;
+	}
+	StoreScores(&run, stored);
+	PopActiveSnapshot();
+	CommandCounterIncrement();
+
+	if (PG_ARGISNULL(2) || PG_GETARG_BOOL(2))
+	{
+		Oid			argtypes[2] = {TEXTOID, DATEOID};
+		Datum		args[2] = {CStringGetTextDatum(run.m.name), DateADTGetDatum(run.as_of)};
+		char	   *q = psprintf("SELECT %s.product_affinity_refresh($1, $2)",
+								 quote_identifier(get_namespace_name(run.nsp)));
+		bool		isnull;
+
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		if (SPI_execute_with_args(q, 2, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "could not refresh product_affinity");
+		counts.affinity = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+		SPI_finish();
+	}
+
+	MemoryContextSwitchTo(old);
+	v[0] = Int64GetDatum(counts.parties);
+	for (k = 0; k < SCORE_NVALUE_TIERS; k++)
+		v[1 + k] = Int64GetDatum(counts.value_tier[k]);
+	for (k = 0; k < SCORE_NWEALTH_TIERS; k++)
+		v[1 + SCORE_NVALUE_TIERS + k] = Int64GetDatum(counts.wealth_tier[k]);
+	v[8] = Int64GetDatum(counts.affinity);
+	desc = BlessTupleDesc(desc);
+	MemoryContextDelete(runcxt);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, v, n)));
+}
