@@ -730,20 +730,3 @@ GRANT EXECUTE ON FUNCTION @extschema@.recommend_products(bigint, integer, text)
 GRANT EXECUTE ON FUNCTION @extschema@.recommend_products_batch(bigint[], integer, text)
 	TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
 
--- scores are party-scoped: the policies of 30_security.sql
-DO $$
-DECLARE
-	t text;
-BEGIN
-	FOREACH t IN ARRAY ARRAY['party_score', 'score_history', 'party_retention'] LOOP
-		EXECUTE pg_catalog.format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', '@extschema@', t);
-		EXECUTE pg_catalog.format(
-			'CREATE POLICY %I ON %I.%I FOR ALL TO bankcrm_admin, bankcrm_app USING (true) WITH CHECK (true)',
-			t || '_all', '@extschema@', t);
-		EXECUTE pg_catalog.format(
-			'CREATE POLICY %I ON %I.%I FOR SELECT TO bankcrm_manager, bankcrm_rm '
-			'USING (party_id IN (SELECT %I.visible_party_ids(CURRENT_USER)))',
-			t || '_covered', '@extschema@', t, '@extschema@');
-	END LOOP;
-END
-$$;

@@ -459,20 +459,3 @@ GRANT EXECUTE ON FUNCTION @extschema@.segment_refresh(bigint), @extschema@.segme
 	TO bankcrm_admin, bankcrm_manager, bankcrm_app;
 GRANT EXECUTE ON FUNCTION @extschema@.segment_overlap(bigint, bigint)
 	TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
-
-DO $$
-DECLARE
-	t text;
-BEGIN
-	FOREACH t IN ARRAY ARRAY['segment_member', 'segment_history'] LOOP
-		EXECUTE pg_catalog.format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', '@extschema@', t);
-		EXECUTE pg_catalog.format(
-			'CREATE POLICY %I ON %I.%I FOR ALL TO bankcrm_admin, bankcrm_app USING (true) WITH CHECK (true)',
-			t || '_all', '@extschema@', t);
-		EXECUTE pg_catalog.format(
-			'CREATE POLICY %I ON %I.%I FOR SELECT TO bankcrm_manager, bankcrm_rm '
-			'USING (party_id IN (SELECT %I.visible_party_ids(CURRENT_USER)))',
-			t || '_covered', '@extschema@', t, '@extschema@');
-	END LOOP;
-END
-$$;

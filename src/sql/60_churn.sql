@@ -850,39 +850,3 @@ GRANT EXECUTE ON FUNCTION @extschema@.churn_apply(bigint[], date), @extschema@.c
 	@extschema@.churn_process_dirty(integer) TO bankcrm_admin, bankcrm_app;
 REVOKE ALL ON FUNCTION @extschema@.churn_activity_inserted(), @extschema@.churn_activity_changed(),
 	@extschema@.churn_activity_truncated() FROM PUBLIC;
-
-DO $$
-DECLARE
-	t text;
-	sch text;
-BEGIN
-	FOREACH t IN ARRAY ARRAY['churn_series', 'churn_dirty', 'churn_alert', 'churn_alert_history', 'churn_remediation'] LOOP
-		sch := CASE WHEN t IN ('churn_series', 'churn_dirty') THEN 'bankcrm_churn' ELSE '@extschema@' END;
-		EXECUTE pg_catalog.format('ALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY', sch, t);
-		EXECUTE pg_catalog.format(
-			'CREATE POLICY %I ON %I.%I FOR ALL TO bankcrm_admin, bankcrm_app USING (true) WITH CHECK (true)',
-			t || '_all', sch, t);
-		EXECUTE pg_catalog.format(
-			'CREATE POLICY %I ON %I.%I FOR SELECT TO bankcrm_manager, bankcrm_rm '
-			'USING (party_id IN (SELECT %I.visible_party_ids(CURRENT_USER)))',
-			t || '_covered', sch, t, '@extschema@');
-	END LOOP;
-	-- the task force works its own parties' alerts
-	EXECUTE pg_catalog.format(
-		'CREATE POLICY churn_alert_task_force ON %I.churn_alert FOR UPDATE TO bankcrm_manager, bankcrm_rm '
-		'USING (party_id IN (SELECT %I.visible_party_ids(CURRENT_USER))) '
-		'WITH CHECK (party_id IN (SELECT %I.visible_party_ids(CURRENT_USER)))',
-		'@extschema@', '@extschema@', '@extschema@');
-	FOREACH t IN ARRAY ARRAY['churn_alert_history', 'churn_remediation'] LOOP
-		EXECUTE pg_catalog.format(
-			'CREATE POLICY %I ON %I.%I FOR INSERT TO bankcrm_manager, bankcrm_rm '
-			'WITH CHECK (party_id IN (SELECT %I.visible_party_ids(CURRENT_USER)))',
-			t || '_own_insert', '@extschema@', t, '@extschema@');
-	END LOOP;
-	EXECUTE pg_catalog.format(
-		'CREATE POLICY churn_remediation_own_update ON %I.churn_remediation FOR UPDATE TO bankcrm_manager, bankcrm_rm '
-		'USING (party_id IN (SELECT %I.visible_party_ids(CURRENT_USER))) '
-		'WITH CHECK (party_id IN (SELECT %I.visible_party_ids(CURRENT_USER)))',
-		'@extschema@', '@extschema@', '@extschema@');
-END
-$$;

@@ -656,14 +656,6 @@ GRANT INSERT ON @extschema@.call_attempt TO bankcrm_manager, bankcrm_rm, bankcrm
 GRANT USAGE ON SEQUENCE @extschema@.call_attempt_attempt_id_seq TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT SELECT ON @extschema@.dnc TO bankcrm_manager, bankcrm_app;
 
--- attempts are party-scoped: staff see and queue those of the parties they cover
-ALTER TABLE @extschema@.call_attempt ENABLE ROW LEVEL SECURITY;
-CREATE POLICY call_attempt_all ON @extschema@.call_attempt FOR ALL TO bankcrm_admin, bankcrm_app USING (true) WITH CHECK (true);
-CREATE POLICY call_attempt_covered ON @extschema@.call_attempt FOR SELECT TO bankcrm_manager, bankcrm_rm
-	USING (party_id IN (SELECT @extschema@.visible_party_ids(CURRENT_USER)));
-CREATE POLICY call_attempt_own_insert ON @extschema@.call_attempt FOR INSERT TO bankcrm_manager, bankcrm_rm
-	WITH CHECK (party_id IN (SELECT @extschema@.visible_party_ids(CURRENT_USER))
-	            AND staff_id OPERATOR(pg_catalog.=) @extschema@.current_staff_id());
 GRANT INSERT ON @extschema@.dnc TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT UPDATE (state, since) ON @extschema@.dialer_agent TO bankcrm_rm, bankcrm_manager, bankcrm_app;
 REVOKE ALL ON FUNCTION @extschema@.dialer_claim(integer, integer) FROM PUBLIC;
