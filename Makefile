@@ -20,6 +20,7 @@ OBJS = \
 	src/score_model.o \
 	src/score_run.o \
 	src/score_store.o \
+	src/score_affinity.o \
 	src/segment.o \
 	src/fsm.o \
 	src/fsm_validate.o \

@@ -104,7 +104,8 @@ LoadModel(ScoreRun *run, const char *model, MemoryContext runcxt)
 					 "sm.retention_default, sm.discount_rate, sm.clv_years, sm.time_zone, "
 					 "(($2 - 365)::timestamp AT TIME ZONE sm.time_zone), "
 					 "(($2 + 1)::timestamp AT TIME ZONE sm.time_zone), "
-					 "pg_catalog.make_date(pg_catalog.date_part('year', $2)::integer, 1, 1) "
+					 "pg_catalog.make_date(pg_catalog.date_part('year', $2)::integer, 1, 1), "
+					 "sm.affinity_min_parties "
 					 "FROM %s.score_model sm WHERE sm.model = COALESCE($1, "
 					 "(SELECT d.model FROM %s.score_model d WHERE d.is_default))",
 					 nspname, nspname, nspname);
@@ -169,6 +170,7 @@ LoadModel(ScoreRun *run, const char *model, MemoryContext runcxt)
 	m->year_start = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 22, &isnull));
 	m->day_end = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 23, &isnull));
 	m->jan1 = DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 24, &isnull));
+	m->affinity_min = ModelInt32(25);
 
 	/* products: transfer price (to 10 decimals) and side of the balance sheet */
 	resetStringInfo(&q);

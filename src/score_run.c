@@ -562,6 +562,8 @@ ReadHoldings(ScoreRun *run)
 				a_close = ScanCol(&s, "closed_on");
 	ScoreModel *m = &run->m;
 
+	run->nwords = Max((m->nproducts + 63) / 64, 1);
+	run->held = ScoreAlloc(sizeof(uint64) * run->nwords * Max(run->nparties, 1));
 	while (ScanNext(&s))
 	{
 		ScoreParty *p;
@@ -609,6 +611,11 @@ ReadHoldings(ScoreRun *run)
 		p->products++;
 		if (opened > p->last_opened)
 			p->last_opened = opened;
+		{
+			int			bit = pr - m->products;
+
+			run->held[(Size) (p - run->parties) * run->nwords + bit / 64] |= UINT64CONST(1) << (bit % 64);
+		}
 	}
 	ScanEnd(&s);
 }
@@ -1023,6 +1030,47 @@ ComputeQuintiles(ScoreRun *run)
 		}
 	}
 	pfree(col);
+}
+
+/*
+ * ScoreRunHoldings
+ *		Read the parties and their holdings only (what the affinity counts
+ *		need).
+ */
+void
+ScoreRunHoldings(ScoreRun *run)
+{
+	ReadParties(run);
+	ReadHoldings(run);
+}
+
+/*
+ * ScoreRunStoredTiers
+ *		tiers[i] = the value tier party_score holds for party i under the
+ *		run's model, -1 when it has no score.
+ */
+void
+ScoreRunStoredTiers(ScoreRun *run, int8 *tiers)
+{
+	ScoreScan	s = ScanStart(run, "party_score");
+	AttrNumber	a_party = ScanCol(&s, "party_id"),
+				a_model = ScanCol(&s, "model"),
+				a_tier = ScanCol(&s, "value_tier");
+	int			mlen = strlen(run->m.name);
+
+	memset(tiers, -1, sizeof(int8) * run->nparties);
+	while (ScanNext(&s))
+	{
+		text	   *model = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(s.slot->tts_values[a_model - 1]));
+		ScoreParty *p;
+
+		if (VARSIZE_ANY_EXHDR(model) != mlen || memcmp(VARDATA_ANY(model), run->m.name, mlen) != 0)
+			continue;
+		p = ScoreRunFindParty(run, DatumGetInt64(s.slot->tts_values[a_party - 1]));
+		if (p != NULL)
+			tiers[p - run->parties] = SlotTier(s.slot, a_tier, score_value_tier_names, SCORE_NVALUE_TIERS);
+	}
+	ScanEnd(&s);
 }
 
 /*

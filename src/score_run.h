@@ -73,6 +73,7 @@ typedef struct ScoreModel
 	TimestampTz day_end;
 	DateADT		jan1;
 	int64		channel_cost[SCORE_NCHANNELS];	/* scaled by 10^SCALE_COST */
+	int32		affinity_min;	/* smallest party count of an affinity rule */
 	int			nproducts;
 	int32	   *product_ids;
 	ScoreProduct *products;
@@ -155,6 +156,8 @@ typedef struct ScoreRun
 	ScoreParty *parties;
 	uint32		nparties;
 	uint32		maxparties;
+	uint64	   *held;			/* products held: nwords bits per party */
+	int			nwords;
 	struct partyhash_hash *byid;	/* party_id -> index, or: */
 	int32	   *dense;			/* index by party_id - min_id (-1: none) */
 	int64		min_id;
@@ -166,6 +169,8 @@ typedef struct ScoreRun
 extern void ScoreRunInit(ScoreRun *run, FunctionCallInfo fcinfo);
 extern void ScoreRunModel(ScoreRun *run, const char *model);
 extern void ScoreRunCompute(ScoreRun *run);
+extern void ScoreRunHoldings(ScoreRun *run);
+extern void ScoreRunStoredTiers(ScoreRun *run, int8 *tiers);
 extern void *ScoreAlloc(Size size);
 extern ScoreParty *ScoreRunFindParty(ScoreRun *run, int64 party_id);
 extern bool ScoreNumericScaled(Datum d, int scale, int128 *out);
@@ -174,5 +179,8 @@ extern void ScoreCheckAccess(ScoreRun *run, const char *const *tables, int n, Ac
 extern int64 ScoreCentsToInt64(int128 x, const char *what);
 extern int64 ScoreDoubleToCents(double x, const char *what);
 extern Datum ScoreCentsDatum(int64 cents);
+
+/* score_affinity.c */
+extern int64 ScoreAffinityStore(ScoreRun *run, const int8 *tiers);
 
 #endif							/* BANKCRM_SCORE_RUN_H */

@@ -418,6 +418,7 @@ StoreScores(ScoreRun *run, StoredScore *stored)
 
 /* the tables score_all writes */
 static const char *const write_tables[] = {"party_score", "score_history"};
+static const char *const affinity_tables[] = {"product_affinity"};
 
 /*
  * score_all
@@ -489,18 +490,12 @@ score_all(PG_FUNCTION_ARGS)
 
 	if (PG_ARGISNULL(2) || PG_GETARG_BOOL(2))
 	{
-		Oid			argtypes[2] = {TEXTOID, DATEOID};
-		Datum		args[2] = {CStringGetTextDatum(run.m.name), DateADTGetDatum(run.as_of)};
-		char	   *q = psprintf("SELECT %s.product_affinity_refresh($1, $2)",
-								 quote_identifier(get_namespace_name(run.nsp)));
-		bool		isnull;
+		int8	   *tiers = ScoreAlloc(sizeof(int8) * run.nparties);
 
-		if (SPI_connect() != SPI_OK_CONNECT)
-			elog(ERROR, "SPI_connect failed");
-		if (SPI_execute_with_args(q, 2, argtypes, args, NULL, false, 1) != SPI_OK_SELECT)
-			elog(ERROR, "could not refresh product_affinity");
-		counts.affinity = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		SPI_finish();
+		ScoreCheckAccess(&run, affinity_tables, lengthof(affinity_tables), ACL_INSERT | ACL_DELETE);
+		for (i = 0; i < run.nparties; i++)
+			tiers[i] = run.parties[i].value_tier;
+		counts.affinity = ScoreAffinityStore(&run, tiers);
 	}
 
 	MemoryContextSwitchTo(old);

@@ -392,81 +392,14 @@ RETURNS TABLE (party_id bigint, model text, contribution numeric, value_score in
 COMMENT ON FUNCTION @extschema@.score_preview(text, date) IS
 	'The scores score_all() would store for every party that is not closed, computed as of a day and not stored';
 
--- product_affinity_refresh: the association rules of a model's value tiers
--- (party_score was usually rewritten moments ago in the same transaction, so
--- its statistics are stale: every join here is a large set join, and a
--- nested loop chosen on a wrong estimate would be quadratic)
+-- product_affinity_refresh: the association rules of a model's value tiers,
+-- counted in C (score_affinity.c) from the tiers in party_score and the
+-- holdings open on as_of; score_all() counts them from the tiers it has just
+-- computed
 CREATE FUNCTION @extschema@.product_affinity_refresh(model text DEFAULT NULL, as_of date DEFAULT CURRENT_DATE)
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-SET enable_nestloop = off
-AS $$
-#variable_conflict use_column
-DECLARE
-	m_name	text := @extschema@.score_model_resolve(product_affinity_refresh.model);
-	m_min	integer;
-	n		bigint;
-BEGIN
-	SELECT sm.affinity_min_parties INTO m_min FROM @extschema@.score_model sm WHERE sm.model = m_name;
-	IF NOT FOUND THEN
-		RAISE EXCEPTION 'score model "%" does not exist', COALESCE(product_affinity_refresh.model, '(default)')
-			USING ERRCODE = 'undefined_object',
-			      HINT = 'Name a model of bankcrm.score_model, or mark one as the default.';
-	END IF;
-	DELETE FROM @extschema@.product_affinity pa WHERE pa.model = m_name;
-	WITH grp AS (
-		SELECT ps.party_id, p.kind, ps.value_tier
-		  FROM @extschema@.party_score ps
-		  JOIN @extschema@.party p ON p.party_id = ps.party_id
-		 WHERE ps.model = m_name
-	), held AS MATERIALIZED (
-		SELECT DISTINCT grp.kind, grp.value_tier, grp.party_id, ho.product_id
-		  FROM grp
-		  JOIN @extschema@.holding ho ON ho.party_id = grp.party_id
-		 WHERE ho.opened_on <= product_affinity_refresh.as_of
-		   AND (ho.closed_on IS NULL OR ho.closed_on > product_affinity_refresh.as_of)
-	), gsize AS (
-		SELECT grp.kind, grp.value_tier, count(*) AS n FROM grp GROUP BY 1, 2
-	), ksize AS (
-		SELECT grp.kind, count(*) AS n FROM grp GROUP BY 1
-	), pc AS (
-		SELECT held.kind, held.value_tier, held.product_id, count(*) AS n FROM held GROUP BY 1, 2, 3
-	), kc AS (
-		SELECT held.kind, held.product_id, count(*) AS n FROM held GROUP BY 1, 2
-	), pairs AS (
-		SELECT x.kind, x.value_tier, x.product_id AS ante, y.product_id AS prod, count(*) AS n
-		  FROM held x
-		  JOIN held y ON y.party_id = x.party_id AND y.product_id <> x.product_id
-		 GROUP BY 1, 2, 3, 4
-	)
-	INSERT INTO @extschema@.product_affinity (model, kind, value_tier, antecedent_id, product_id, group_parties,
-		antecedent_parties, product_parties, pair_parties, support, confidence, lift, as_of)
-	SELECT m_name, pairs.kind, pairs.value_tier, pairs.ante, pairs.prod, gs.n, pa.n, pp.n, pairs.n,
-	       pairs.n::double precision / gs.n,
-	       pairs.n::double precision / pa.n,
-	       (pairs.n::double precision / pa.n) / (pp.n::double precision / gs.n),
-	       product_affinity_refresh.as_of
-	  FROM pairs
-	  JOIN gsize gs ON gs.kind = pairs.kind AND gs.value_tier = pairs.value_tier
-	  JOIN pc pa ON pa.kind = pairs.kind AND pa.value_tier = pairs.value_tier AND pa.product_id = pairs.ante
-	  JOIN pc pp ON pp.kind = pairs.kind AND pp.value_tier = pairs.value_tier AND pp.product_id = pairs.prod
-	 WHERE pairs.n >= m_min
-	UNION ALL
-	SELECT m_name, pc.kind, pc.value_tier, NULL, pc.product_id, gs.n, gs.n, pc.n, pc.n,
-	       pc.n::double precision / gs.n,
-	       pc.n::double precision / gs.n,
-	       (pc.n::double precision / gs.n) / (kc.n::double precision / ks.n),
-	       product_affinity_refresh.as_of
-	  FROM pc
-	  JOIN gsize gs ON gs.kind = pc.kind AND gs.value_tier = pc.value_tier
-	  JOIN kc ON kc.kind = pc.kind AND kc.product_id = pc.product_id
-	  JOIN ksize ks ON ks.kind = pc.kind
-	 WHERE pc.n >= m_min;
-	GET DIAGNOSTICS n = ROW_COUNT;
-	RETURN n;
-END
-$$;
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.product_affinity_refresh(text, date) IS
 	'Recomputes product_affinity of a model from its party_score tiers and the holdings open on as_of; returns the rows written';
 

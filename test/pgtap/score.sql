@@ -6,7 +6,7 @@
 -- columns, functions, views, policies, privileges), what the scores must
 -- look like, and that hidden_gold finds the merchants the generator planted.
 BEGIN;
-SELECT plan(42);
+SELECT plan(43);
 
 SET LOCAL search_path = bankcrm, public;
 
@@ -100,6 +100,7 @@ SELECT is((SELECT count(*) FROM score_history WHERE scored_on = '2026-11-16'), (
 -- the engine agrees with the same scoring written in SQL (test/reference)
 \set QUIET on
 \ir ../reference/score_preview.sql
+\ir ../reference/product_affinity.sql
 \set QUIET off
 SELECT is((SELECT count(*) FROM party_score e
              FULL JOIN score_reference.score_preview_sql(NULL, '2026-11-16') r USING (party_id, model)
@@ -114,6 +115,19 @@ SELECT is((SELECT count(*) FROM party_score e
 
 -- cross-sell
 SELECT ok((SELECT count(*) > 0 FROM product_affinity WHERE model = 'standard'), 'score_all refreshed product_affinity');
+SELECT is((SELECT count(*) FROM (
+             SELECT kind, value_tier, antecedent_id, product_id, group_parties, antecedent_parties, product_parties,
+                    pair_parties, support, confidence, lift
+               FROM product_affinity WHERE model = 'standard'
+             EXCEPT ALL
+             SELECT * FROM score_reference.product_affinity_sql('standard', '2026-11-16')) d)
+          + (SELECT count(*) FROM (
+             SELECT * FROM score_reference.product_affinity_sql('standard', '2026-11-16')
+             EXCEPT ALL
+             SELECT kind, value_tier, antecedent_id, product_id, group_parties, antecedent_parties, product_parties,
+                    pair_parties, support, confidence, lift
+               FROM product_affinity WHERE model = 'standard') d),
+          0::bigint, 'the affinity rules equal the SQL reference, row for row');
 SELECT is((SELECT count(*) FROM (
              SELECT ps.party_id FROM party_score ps JOIN party p USING (party_id)
               WHERE p.kind = 'individual' AND ps.value_tier = 'general' ORDER BY ps.party_id LIMIT 50) s
