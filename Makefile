@@ -29,6 +29,7 @@ OBJS = \
 	src/churn.o \
 	src/churn_series.o \
 	src/churn_worker.o \
+	src/churn_monitor.o \
 	src/dialer/ami.o \
 	src/dialer/md5.o \
 	src/dialer/pacing.o \

@@ -53,10 +53,8 @@
 #include "compat.h"
 
 const char *const churn_metric_names[CHURN_METRICS] = {"loan_volume", "txn_volume", "txn_count"};
-static const char *const severity_names[4] = {NULL, "watch", "warning", "critical"};
+const char *const churn_severity_names[4] = {NULL, "watch", "warning", "critical"};
 
-static int	ChurnSeriesLastIndex(const ChurnSeries *s);
-static void ChurnParamsFromPolicy(HeapTupleHeader policy, ChurnParams *p);
 static void ChurnParamsCheck(const ChurnParams *p);
 static void ChurnParamsCached(FunctionCallInfo fcinfo, HeapTupleHeader t, ChurnParams *p);
 static void ChurnPutFigures(Tuplestorestate *ts, TupleDesc tupdesc, const char *metric,
@@ -117,7 +115,7 @@ policy_int(HeapTupleHeader t, const char *name, int dflt)
  * ChurnParamsFromPolicy
  *		Read a churn_policy row; a NULL column takes the default.
  */
-static void
+void
 ChurnParamsFromPolicy(HeapTupleHeader t, ChurnParams *p)
 {
 	bool		isnull;
@@ -262,19 +260,16 @@ ChurnParamsCheck(const ChurnParams *p)
  */
 
 /*
- * ChurnReferenceWeeks
- *		For each week t of [0, n), the index of "the same week last year".
+ * ChurnCalendarDecode
+ *		The holiday calendar's days and previous occurrences as week
+ *		numbers, decoded once for many series.
  *
- * Normally t - 52.  Movable holidays (Chinese New Year) fall on different
- * weeks each year, so the weeks from a holiday's week on, for
- * holiday_weeks weeks, refer to the same offset from that holiday's
- * previous occurrence instead (hol_prev[i], NULL when the calendar does not
- * know it: ref = -1, "no reference").  in_holiday[t] marks those weeks.
- * Indexes below 0 mean the series has no such week.
+ * hol_prev[i] is the previous occurrence of hol[i] (NULL when the calendar
+ * does not know it: prev_week INT_MIN).  NULL and infinite holidays are
+ * left out.
  */
 void
-ChurnReferenceWeeks(int w0, int n, ArrayType *hol, ArrayType *hol_prev, int holiday_weeks,
-					int *ref, bool *in_holiday)
+ChurnCalendarDecode(ArrayType *hol, ArrayType *hol_prev, ChurnCalendar *cal)
 {
 	Datum	   *hd = NULL;
 	Datum	   *pd = NULL;
@@ -282,14 +277,10 @@ ChurnReferenceWeeks(int w0, int n, ArrayType *hol, ArrayType *hol_prev, int holi
 	bool	   *pn = NULL;
 	int			nh = 0;
 	int			np = 0;
-	int			t;
 	int			i;
 
-	for (t = 0; t < n; t++)
-	{
-		ref[t] = t - CHURN_YEAR;
-		in_holiday[t] = false;
-	}
+	cal->n = 0;
+	cal->week = cal->prev_week = NULL;
 	if (hol == NULL)
 		return;
 	deconstruct_array(hol, DATEOID, sizeof(DateADT), true, TYPALIGN_INT, &hd, &hn, &nh);
@@ -300,20 +291,53 @@ ChurnReferenceWeeks(int w0, int n, ArrayType *hol, ArrayType *hol_prev, int holi
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
 				 errmsg("holiday arrays differ in length"),
 				 errdetail("There are %d holidays and %d previous occurrences.", nh, np)));
+	cal->week = palloc(sizeof(int) * Max(nh, 1));
+	cal->prev_week = palloc(sizeof(int) * Max(nh, 1));
 	for (i = 0; i < nh; i++)
 	{
-		DateADT		h;
-		int			hw;
 		int			pw = INT_MIN;
-		int			d;
 
 		if (hn[i] || DATE_NOT_FINITE(DatumGetDateADT(hd[i])))
 			continue;
-		h = DatumGetDateADT(hd[i]);
 		/* the holiday's week: the Monday on or before it */
-		hw = (int) floor(((double) h - 2) / 7.0);
 		if (pd != NULL && !pn[i] && !DATE_NOT_FINITE(DatumGetDateADT(pd[i])))
 			pw = (int) floor(((double) DatumGetDateADT(pd[i]) - 2) / 7.0);
+		cal->week[cal->n] = (int) floor(((double) DatumGetDateADT(hd[i]) - 2) / 7.0);
+		cal->prev_week[cal->n++] = pw;
+	}
+}
+
+/*
+ * ChurnReferenceWeeks
+ *		For each week t of [0, n), the index of "the same week last year".
+ *
+ * Normally t - 52.  Movable holidays (Chinese New Year) fall on different
+ * weeks each year, so the weeks from a holiday's week on, for
+ * holiday_weeks weeks, refer to the same offset from that holiday's
+ * previous occurrence instead (ref = INT_MIN, "no reference", when the
+ * calendar does not know it).  in_holiday[t] marks those weeks.  Indexes
+ * below 0 mean the series has no such week.  cal NULL: no calendar.
+ */
+void
+ChurnReferenceWeeks(int w0, int n, const ChurnCalendar *cal, int holiday_weeks,
+					int *ref, bool *in_holiday)
+{
+	int			t;
+	int			i;
+
+	for (t = 0; t < n; t++)
+	{
+		ref[t] = t - CHURN_YEAR;
+		in_holiday[t] = false;
+	}
+	if (cal == NULL)
+		return;
+	for (i = 0; i < cal->n; i++)
+	{
+		int			hw = cal->week[i];
+		int			pw = cal->prev_week[i];
+		int			d;
+
 		for (d = 0; d < holiday_weeks; d++)
 		{
 			int			tt = hw + d - w0;
@@ -376,6 +400,25 @@ win_mean(const Prefix *pf, int a, int b, int len)
 }
 
 /*
+ * season_ratio
+ *		Week t's value over the centred 13-week mean of the known weeks
+ *		outside holidays, NaN when unusable (unknown, less than min_history
+ *		known weeks before it, no level): the ratio pass of
+ *		ChurnEvaluateMetric for one week, for a resumed walk.
+ */
+static inline double
+season_ratio(const Prefix *pf, const Prefix *pfh, const double *val, const bool *known, int t,
+			 int min_history)
+{
+	double		cm;
+
+	if (!known[t] || pf->cnt[t] < min_history)
+		return NAN;
+	cm = win_mean(pfh, t - CHURN_QUARTER / 2, t + CHURN_QUARTER / 2, CHURN_QUARTER);
+	return cm > 0 ? val[t] / cm : NAN;
+}
+
+/*
  * ChurnEvaluateMetric
  *		Walk one metric's weeks 0..T and compute the figures of each week.
  *
@@ -412,12 +455,24 @@ win_mean(const Prefix *pf, int a, int b, int len)
  *           consecutive known weeks.
  * Holiday weeks without a reference last year add no evidence.  Rules fire
  * only once min_history known weeks precede the week.
+ *
+ * Every figure of week t depends on weeks 0..t alone, and the detector
+ * carries only a few numbers from one week to the next (ChurnState).  With
+ * state set and state->t >= 0, the walk resumes after week state->t from
+ * that state (which the caller must have from the same weeks, parameters
+ * and calendar) instead of starting at week 0: the prefix sums are rebuilt
+ * over every week, as the window sums must be the same to the bit, but the
+ * seasonal ratios, baselines and the detector run only over the new weeks.
+ * On return state holds the detector after week T - 1 (state->t = T - 1;
+ * -1 when T is 0), so that the same week T can be evaluated again from it
+ * (a batch rolled back, a correction of the last week) as well as a later
+ * one.
  */
 void
 ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 					const int *ref, const bool *in_holiday, int w0,
 					Tuplestorestate *history, TupleDesc tupdesc, const char *metric,
-					ChurnFigures *last)
+					ChurnState *state, ChurnFigures *last)
 {
 	int			N = p->trailing_weeks;
 	char	   *mem;
@@ -441,6 +496,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 	int			ratio_last;
 	int			first_week = -1;
 	int			first_sev = 0;
+	int			t_start = 0;	/* the first week the detector walks */
 	double		allowance_drop = p->drift_drop / 2;
 	double		quarter_se = p->week_z * sqrt(2.0 / CHURN_QUARTER);
 	bool		is_count = strcmp(metric, "txn_count") == 0;
@@ -463,6 +519,19 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 	pfh.cnt = pf.cnt + n2;
 	known = (bool *) (pfh.cnt + n2);
 	skips = known + n1;
+
+	if (state != NULL && state->t >= 0)
+	{
+		Assert(history == NULL && state->t < T);
+		t_start = state->t + 1;
+		started = state->started;
+		R = state->R;
+		sigma = state->sigma;
+		C = state->C;
+		drop_run = state->drop_run;
+		first_week = state->first_week;
+		first_sev = state->first_sev;
+	}
 
 	/*
 	 * a ratio is read only as r - 1, r or r + 1 of a later week whose
@@ -510,16 +579,38 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 	 * own dips kept out of the level); only weeks with a full history, since a
 	 * ramp-up is no season
 	 */
-	for (t = 0; t <= T; t++)
+	if (t_start == 0)
 	{
-		double		cm;
+		for (t = 0; t <= T; t++)
+		{
+			double		cm;
 
-		ratio[t] = NAN;
-		if (t > ratio_last || !known[t] || pf.cnt[t] < p->min_history)
-			continue;
-		cm = win_mean(&pfh, t - CHURN_QUARTER / 2, t + CHURN_QUARTER / 2, CHURN_QUARTER);
-		if (cm > 0)
-			ratio[t] = val[t] / cm;
+			ratio[t] = NAN;
+			if (t > ratio_last || !known[t] || pf.cnt[t] < p->min_history)
+				continue;
+			cm = win_mean(&pfh, t - CHURN_QUARTER / 2, t + CHURN_QUARTER / 2, CHURN_QUARTER);
+			if (cm > 0)
+				ratio[t] = val[t] / cm;
+		}
+	}
+	else
+	{
+		/*
+		 * resumed: only what the new weeks read, the ratios (which lie
+		 * before the week's centred window) and the quarters before them
+		 * (the figures' pass below does each new week's own quarter)
+		 */
+		for (t = t_start; t <= T; t++)
+		{
+			int			j;
+
+			if (ref[t] != INT_MIN)
+				for (j = Max(ref[t] - 1, 0); j <= Min(ref[t] + 1, t - CHURN_QUARTER / 2 - 1); j++)
+					ratio[j] = j > ratio_last ? NAN : season_ratio(&pf, &pfh, val, known, j, p->min_history);
+			for (j = t - CHURN_QUARTER; j >= t - CHURN_YEAR && j >= 0; j -= CHURN_YEAR - CHURN_QUARTER)
+				if (j < t_start)
+					qmean[j] = win_mean(&pf, j - CHURN_QUARTER + 1, j, CHURN_QUARTER);
+		}
 	}
 
 	/*
@@ -528,7 +619,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 	 * their own: without the detector's chain of dependent divisions in the
 	 * way, the processor overlaps their weeks
 	 */
-	for (t = 0; t <= T; t++)
+	for (t = t_start; t <= T; t++)
 	{
 		double		sfac = 1.0;
 		bool		skip = false;
@@ -586,7 +677,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 		skips[t] = skip;
 	}
 
-	for (t = 0; t <= T; t++)
+	for (t = t_start; t <= T; t++)
 	{
 		double		v = val[t];
 		double		L = trail[t];
@@ -602,6 +693,19 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 		/* the quarter before and the same quarter last year */
 		double		pq = t >= CHURN_QUARTER ? qmean[t - CHURN_QUARTER] : NAN;
 		double		yq = t >= CHURN_YEAR ? qmean[t - CHURN_YEAR] : NAN;
+
+		/* the state after week T - 1, from which week T can be done again */
+		if (state != NULL && t == T)
+		{
+			state->t = T - 1;
+			state->started = started;
+			state->R = R;
+			state->sigma = sigma;
+			state->C = C;
+			state->drop_run = drop_run;
+			state->first_week = first_week;
+			state->first_sev = first_sev;
+		}
 
 		/* start the detector once a full trailing window with a level exists */
 		if (!started && hist >= N && L > 0)
@@ -792,11 +896,30 @@ nullable_float(double x, bool *isnull)
 	return Float8GetDatum(*isnull ? 0 : x);
 }
 
+/*
+ * ChurnRulesText
+ *		The rules that fired, joined by "+" (drift+quarter_drop); "" for
+ *		none.
+ */
+char *
+ChurnRulesText(int rules)
+{
+	StringInfoData buf;
+
+	initStringInfo(&buf);
+	if (rules & RULE_DRIFT)
+		appendStringInfoString(&buf, "drift");
+	if (rules & RULE_QUARTER)
+		appendStringInfo(&buf, "%squarter_drop", buf.len ? "+" : "");
+	if (rules & RULE_WEEK)
+		appendStringInfo(&buf, "%sweek_drop", buf.len ? "+" : "");
+	return buf.data;
+}
+
 static void
 ChurnFiguresValues(const char *metric, const ChurnFigures *f, Datum *values, bool *nulls)
 {
 	int			i = 0;
-	StringInfoData rules;
 
 	values[i] = CStringGetTextDatum(metric);
 	nulls[i++] = false;
@@ -836,24 +959,17 @@ ChurnFiguresValues(const char *metric, const ChurnFigures *f, Datum *values, boo
 	i++;
 	values[i] = nullable_float(f->level_drop_pct, &nulls[i]);
 	i++;
-	initStringInfo(&rules);
-	if (f->rules & RULE_DRIFT)
-		appendStringInfoString(&rules, "drift");
-	if (f->rules & RULE_QUARTER)
-		appendStringInfo(&rules, "%squarter_drop", rules.len ? "+" : "");
-	if (f->rules & RULE_WEEK)
-		appendStringInfo(&rules, "%sweek_drop", rules.len ? "+" : "");
-	nulls[i] = rules.len == 0;
-	values[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(rules.data);
+	nulls[i] = f->rules == 0;
+	values[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(ChurnRulesText(f->rules));
 	i++;
 	nulls[i] = f->severity == 0;
-	values[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(severity_names[f->severity]);
+	values[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(churn_severity_names[f->severity]);
 	i++;
 	nulls[i] = f->first_alert_week < 0;
 	values[i] = nulls[i] ? (Datum) 0 : DateADTGetDatum(ChurnWeekToDate(f->first_alert_week));
 	i++;
 	nulls[i] = f->first_alert_week < 0;
-	values[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(severity_names[f->first_alert_severity]);
+	values[i] = nulls[i] ? (Datum) 0 : CStringGetTextDatum(churn_severity_names[f->first_alert_severity]);
 	i++;
 	Assert(i == CHURN_FIGURES_NATTS);
 }
@@ -879,7 +995,7 @@ ChurnFiguresTuple(TupleDesc tupdesc, const char *metric, const ChurnFigures *f)
 }
 
 /* the index of the series' last week with a row (0 if none) */
-static int
+int
 ChurnSeriesLastIndex(const ChurnSeries *s)
 {
 	int			T;
@@ -907,6 +1023,7 @@ churn_evaluate_series(FunctionCallInfo fcinfo, bool history)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	ChurnSeries s;
 	ChurnParams p;
+	ChurnCalendar cal;
 	int			T;
 	int		   *ref;
 	bool	   *in_holiday;
@@ -936,10 +1053,9 @@ churn_evaluate_series(FunctionCallInfo fcinfo, bool history)
 	}
 	ref = palloc(sizeof(int) * (T + 1));
 	in_holiday = palloc(sizeof(bool) * (T + 1));
-	ChurnReferenceWeeks(s.w0, T + 1,
-						PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3),
-						PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4),
-						p.holiday_weeks, ref, in_holiday);
+	ChurnCalendarDecode(PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3),
+						PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4), &cal);
+	ChurnReferenceWeeks(s.w0, T + 1, &cal, p.holiday_weeks, ref, in_holiday);
 	for (m = 0; m < CHURN_METRICS; m++)
 	{
 		ChurnFigures last;
@@ -948,7 +1064,7 @@ churn_evaluate_series(FunctionCallInfo fcinfo, bool history)
 			continue;
 		ChurnEvaluateMetric(&p, s.v + m * s.n, s.n, T, ref, in_holiday, s.w0,
 							history ? rsinfo->setResult : NULL, rsinfo->setDesc,
-							churn_metric_names[m], &last);
+							churn_metric_names[m], NULL, &last);
 		if (!history)
 			ChurnPutFigures(rsinfo->setResult, rsinfo->setDesc, churn_metric_names[m], &last);
 	}
@@ -983,6 +1099,7 @@ churn_evaluate_alerts(PG_FUNCTION_ARGS)
 {
 	ChurnSeries s;
 	ChurnParams p;
+	ChurnCalendar cal;
 	TupleDesc	tupdesc;
 	Datum		hits[CHURN_METRICS];
 	int			nhits = 0;
@@ -1020,10 +1137,9 @@ churn_evaluate_alerts(PG_FUNCTION_ARGS)
 	}
 	ref = palloc(sizeof(int) * (T + 1));
 	in_holiday = palloc(sizeof(bool) * (T + 1));
-	ChurnReferenceWeeks(s.w0, T + 1,
-						PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3),
-						PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4),
-						p.holiday_weeks, ref, in_holiday);
+	ChurnCalendarDecode(PG_ARGISNULL(3) ? NULL : PG_GETARG_ARRAYTYPE_P(3),
+						PG_ARGISNULL(4) ? NULL : PG_GETARG_ARRAYTYPE_P(4), &cal);
+	ChurnReferenceWeeks(s.w0, T + 1, &cal, p.holiday_weeks, ref, in_holiday);
 	tupdesc = NULL;
 	for (m = 0; m < CHURN_METRICS; m++)
 	{
@@ -1032,7 +1148,7 @@ churn_evaluate_alerts(PG_FUNCTION_ARGS)
 		if (!p.metrics[m])
 			continue;
 		ChurnEvaluateMetric(&p, s.v + m * s.n, s.n, T, ref, in_holiday, s.w0, NULL, NULL,
-							churn_metric_names[m], &last);
+							churn_metric_names[m], NULL, &last);
 		if (last.severity == 0)
 			continue;
 		if (tupdesc == NULL)

@@ -2,7 +2,7 @@
  *
  * churn.h
  *	  Churn early warning: declarations shared by churn.c, churn_series.c,
- *	  churn_worker.c and bankcrm.c.
+ *	  churn_monitor.c, churn_worker.c and bankcrm.c.
  *
  * Copyright (c) 2026, bankcrm developers
  *
@@ -31,6 +31,9 @@ extern void ChurnWorkerRegisterLauncher(void);
 
 /* wake the monitor of the current database when this transaction commits */
 extern void ChurnWakeMonitorAtCommit(void);
+
+/* fill the monitor's detector states before its first batch (churn_monitor.c) */
+extern void ChurnMonitorWarm(void);
 
 /* background worker entry points */
 extern PGDLLEXPORT void churn_launcher_main(Datum main_arg) pg_attribute_noreturn();
@@ -109,18 +112,48 @@ typedef struct ChurnSeries
 	float4	   *v;				/* CHURN_METRICS * n values, metric-major */
 } ChurnSeries;
 
+/* the holiday calendar as week numbers (see ChurnCalendarDecode) */
+typedef struct ChurnCalendar
+{
+	int			n;
+	int		   *week;			/* each holiday's week */
+	int		   *prev_week;		/* its previous occurrence's, INT_MIN: unknown */
+} ChurnCalendar;
+
+/*
+ * What the detector of one metric carries from one week to the next: the
+ * walk resumes from it (ChurnEvaluateMetric).  t is the last week walked
+ * (an index into the series), -1 for none.
+ */
+typedef struct ChurnState
+{
+	int			t;
+	bool		started;
+	int			drop_run;
+	int			first_week;
+	int			first_sev;
+	double		R;
+	double		sigma;
+	double		C;
+} ChurnState;
+
 extern const char *const churn_metric_names[CHURN_METRICS];
+extern const char *const churn_severity_names[4];
 
 extern int	ChurnDateToWeek(DateADT d, const char *what);
 extern DateADT ChurnWeekToDate(int wn);
 extern void ChurnSeriesUnpack(ArrayType *a, ChurnSeries *s);
+extern int	ChurnSeriesLastIndex(const ChurnSeries *s);
 extern void ChurnParamsDefault(ChurnParams *p);
-extern void ChurnReferenceWeeks(int w0, int n, ArrayType *hol, ArrayType *hol_prev,
-								int holiday_weeks, int *ref, bool *in_holiday);
+extern void ChurnParamsFromPolicy(HeapTupleHeader t, ChurnParams *p);
+extern void ChurnCalendarDecode(ArrayType *hol, ArrayType *hol_prev, ChurnCalendar *cal);
+extern void ChurnReferenceWeeks(int w0, int n, const ChurnCalendar *cal, int holiday_weeks,
+								int *ref, bool *in_holiday);
 extern void ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 								const int *ref, const bool *in_holiday, int w0,
 								Tuplestorestate *history, TupleDesc tupdesc,
-								const char *metric, ChurnFigures *last);
+								const char *metric, ChurnState *state, ChurnFigures *last);
+extern char *ChurnRulesText(int rules);
 extern HeapTuple ChurnFiguresTuple(TupleDesc tupdesc, const char *metric, const ChurnFigures *f);
 
 #endif							/* BANKCRM_CHURN_H */

@@ -699,8 +699,8 @@ churn_figures_final(PG_FUNCTION_ARGS)
 	ChurnParamsDefault(&p);
 	ref = palloc(sizeof(int) * n);
 	in_holiday = palloc(sizeof(bool) * n);
-	ChurnReferenceWeeks(w0, n, NULL, NULL, p.holiday_weeks, ref, in_holiday);
-	ChurnEvaluateMetric(&p, raw, n, n - 1, ref, in_holiday, w0, NULL, NULL, "value", &last);
+	ChurnReferenceWeeks(w0, n, NULL, p.holiday_weeks, ref, in_holiday);
+	ChurnEvaluateMetric(&p, raw, n, n - 1, ref, in_holiday, w0, NULL, NULL, "value", NULL, &last);
 	PG_RETURN_DATUM(HeapTupleGetDatum(ChurnFiguresTuple(tupdesc, "value", &last)));
 }
 

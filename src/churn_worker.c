@@ -18,7 +18,9 @@
  *	 bankcrm.churn_process_dirty(bankcrm.churn_batch_size), each batch in
  *	 its own transaction, until none are left, then sleeps for
  *	 bankcrm.churn_interval or until its latch is set.  A database without
- *	 the extension is checked again every interval.
+ *	 the extension is checked again every interval.  Before its first
+ *	 batch it evaluates every party once, writing nothing, to fill the
+ *	 detector states its batches resume from (churn_monitor.c).
  *
  * Marks are rows removed in the transaction that evaluates them: a monitor
  * killed mid-batch rolls back and the marks are still there for its
@@ -44,9 +46,13 @@
  */
 #include "postgres.h"
 
+#include "access/heapam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/pg_database.h"
 #include "catalog/pg_type.h"
-#include "commands/dbcommands.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
@@ -96,14 +102,17 @@ static void churn_shmem_startup(void);
 static void churn_xact_callback(XactEvent event, void *arg);
 static void churn_monitor_detach(int code, Datum arg);
 static int	ChurnMonitorBatch(void);
+static void ChurnMonitorWarmUp(void);
 static bool ChurnExtensionReady(void);
 static void ChurnLauncherReconcile(LaunchedMonitor *launched, int *nlaunched);
+static Oid	ChurnDatabaseOid(const char *name);
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
 static ChurnShared *churn_shared = NULL;
 static bool wake_at_commit = false;
 static bool xact_callback_registered = false;
+static bool warmed = false;		/* the monitor's detector states are filled */
 
 /*
  * ChurnWorkerShmemRequest
@@ -262,6 +271,40 @@ churn_launcher_main(Datum main_arg)
 }
 
 /*
+ * ChurnDatabaseOid
+ *		The oid of the database of that name, InvalidOid if none, by a heap
+ *		scan of pg_database.
+ *
+ * The launcher is connected to no database, so it cannot build the relcache
+ * entry of a shared catalog's index (that reads pg_class) until a backend
+ * has rewritten the shared relcache init file, which a crash or initdb
+ * removes; get_database_oid's index scan then fails.  The autovacuum
+ * launcher reads pg_database by heap scan for the same reason.
+ */
+static Oid
+ChurnDatabaseOid(const char *name)
+{
+	Relation	rel = table_open(DatabaseRelationId, AccessShareLock);
+	TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
+	HeapTuple	tup;
+	Oid			oid = InvalidOid;
+
+	while ((tup = heap_getnext(scan, ForwardScanDirection)) != NULL)
+	{
+		Form_pg_database db = (Form_pg_database) GETSTRUCT(tup);
+
+		if (strcmp(NameStr(db->datname), name) == 0)
+		{
+			oid = db->oid;
+			break;
+		}
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
+	return oid;
+}
+
+/*
  * ChurnLauncherReconcile
  *		Make the running monitors match the settings.
  */
@@ -294,7 +337,7 @@ ChurnLauncherReconcile(LaunchedMonitor *launched, int *nlaunched)
 			foreach(lc, list)
 			{
 				char	   *name = (char *) lfirst(lc);
-				Oid			oid = get_database_oid(name, true);
+				Oid			oid = ChurnDatabaseOid(name);
 				bool		dup = false;
 
 				if (!OidIsValid(oid))
@@ -464,6 +507,15 @@ churn_monitor_main(Datum main_arg)
 		if (!bankcrm_churn_monitor)
 			proc_exit(0);
 
+		/* once, before the first batch: the detector states */
+		if (!warmed)
+		{
+			MemoryContextSwitchTo(loop_ctx);
+			ChurnMonitorWarmUp();
+			MemoryContextSwitchTo(TopMemoryContext);
+			MemoryContextReset(loop_ctx);
+		}
+
 		/* batches until the marks run out */
 		for (;;)
 		{
@@ -502,6 +554,36 @@ ChurnExtensionReady(void)
 	if (IsBinaryUpgrade || creating_extension || RecoveryInProgress())
 		return false;
 	return OidIsValid(get_extension_oid("bankcrm", true));
+}
+
+/*
+ * ChurnMonitorWarmUp
+ *		Fill the detector states (ChurnMonitorWarm) in a transaction of its
+ *		own, once the extension is there; the first batch then resumes each
+ *		party's walk as later batches do instead of walking every series in
+ *		full.  It writes nothing, and a monitor that dies meanwhile loses
+ *		nothing but the time.
+ */
+static void
+ChurnMonitorWarmUp(void)
+{
+	static const char *what = "bankcrm churn monitor: keeping the detector states";
+
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	PushActiveSnapshot(GetTransactionSnapshot());
+	if (ChurnExtensionReady())
+	{
+		debug_query_string = what;
+		pgstat_report_activity(STATE_RUNNING, what);
+		ChurnMonitorWarm();
+		warmed = true;
+	}
+	PopActiveSnapshot();
+	CommitTransactionCommand();
+	debug_query_string = NULL;
+	pgstat_report_stat(true);
+	pgstat_report_activity(STATE_IDLE, NULL);
 }
 
 /*

@@ -433,9 +433,11 @@ CREATE TABLE @extschema@.churn_remediation (
 COMMENT ON TABLE @extschema@.churn_remediation IS 'What the task force did about a churn alert (better service, marketing, fee reduction or waiver) and what came of it';
 CREATE INDEX churn_remediation_alert_idx ON @extschema@.churn_remediation (alert_id);
 
+-- not STRICT: the CASE gives NULL for NULL anyway, and a STRICT SQL function
+-- whose body is not strict is never inlined (a function call per row)
 CREATE FUNCTION @extschema@.churn_severity_rank(severity text)
 RETURNS integer
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN CASE severity WHEN 'watch' THEN 1 WHEN 'warning' THEN 2 WHEN 'critical' THEN 3 END;
 COMMENT ON FUNCTION @extschema@.churn_severity_rank(text) IS 'Orders churn severities: watch 1, warning 2, critical 3';
 
@@ -555,46 +557,25 @@ CREATE TYPE @extschema@.churn_hit AS (
 	cusum           double precision,
 	snooze_weeks    integer
 );
-COMMENT ON TYPE @extschema@.churn_hit IS 'A metric of a party whose evaluation fired a rule (internal to churn_apply)';
+COMMENT ON TYPE @extschema@.churn_hit IS 'A metric of a party whose evaluation fired a rule (churn_evaluate_hits returns them, churn_apply_hits consumes them)';
 
--- Evaluates the given parties (NULL: every party with a series) as of a
--- week (NULL: each party's last week), escalates active alerts, raises new
--- ones, logs history, notifies, and returns what it did.
-CREATE FUNCTION @extschema@.churn_apply(party_ids bigint[], as_of date,
+-- the evaluation of many parties in C: the metrics whose rules fire
+CREATE FUNCTION @extschema@.churn_evaluate_hits(party_ids bigint[], as_of date)
+RETURNS @extschema@.churn_hit[]
+AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.churn_evaluate_hits(bigint[], date) IS 'Evaluates parties (NULL: every party with a series) as of a week (NULL: each party''s last week) under their policies and the holiday calendar; returns the metrics whose rules fire (closed parties only for weeks before closed_on), sorted by party and metric, or NULL';
+
+-- Escalates, refreshes or raises the alerts of evaluated hits, logs history,
+-- and returns what it did (churn_apply and churn_process_dirty notify).
+CREATE FUNCTION @extschema@.churn_apply_hits(hits @extschema@.churn_hit[],
 	OUT alert_id bigint, OUT party_id bigint, OUT metric text, OUT severity text, OUT event text)
 RETURNS SETOF record
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
-DECLARE
-	hits @extschema@.churn_hit[];
 BEGIN
-	WITH pol AS (
-		SELECT DISTINCT ON (k.kind) k.kind, c AS policy
-		  FROM (VALUES ('individual'), ('corporate'), ('financial_institution'), ('government')) k(kind)
-		  JOIN @extschema@.churn_policy c
-		    ON c.enabled AND (c.party_kind IS NULL OR c.party_kind OPERATOR(pg_catalog.=) k.kind)
-		 ORDER BY k.kind, c.party_kind IS NULL, c.priority, c.policy_id
-	), targets AS (
-		SELECT s.party_id, s.series FROM bankcrm_churn.churn_series s WHERE party_ids IS NULL
-		UNION ALL
-		SELECT s.party_id, s.series
-		  FROM (SELECT DISTINCT u.id FROM pg_catalog.unnest(party_ids) u(id)) d
-		  JOIN bankcrm_churn.churn_series s ON s.party_id OPERATOR(pg_catalog.=) d.id
-		 WHERE party_ids IS NOT NULL
-	)
-	SELECT pg_catalog.array_agg(ROW(t.party_id, (pol.policy).policy_id, f.metric, f.week, f.severity, f.rule,
-	                                f.level_drop_pct, f.cusum, COALESCE((pol.policy).snooze_weeks, 13))::@extschema@.churn_hit)
-	  INTO hits
-	  FROM targets t
-	  JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) t.party_id
-	  LEFT JOIN pol ON pol.kind OPERATOR(pg_catalog.=) p.kind
-	 CROSS JOIN @extschema@.churn_calendar() cal
-	 CROSS JOIN LATERAL pg_catalog.unnest(@extschema@.churn_evaluate_alerts(t.series, pol.policy, as_of,
-	                cal.days, cal.prev_days)) f
-	 WHERE (p.closed_on IS NULL OR p.closed_on OPERATOR(pg_catalog.>) f.week);
-
 	IF hits IS NULL THEN
 		RETURN;
 	END IF;
@@ -668,6 +649,17 @@ BEGIN
 	SELECT i.alert_id, i.party_id, i.metric, i.severity, 'raised'::text FROM ins i;
 END
 $$;
+COMMENT ON FUNCTION @extschema@.churn_apply_hits(@extschema@.churn_hit[]) IS 'Escalates active alerts whose severity rose and refreshes the others, raises new alerts with their task force where none is active and none was closed recently at the same or a higher severity, logs history; returns the alerts raised or escalated';
+
+CREATE FUNCTION @extschema@.churn_apply(party_ids bigint[], as_of date,
+	OUT alert_id bigint, OUT party_id bigint, OUT metric text, OUT severity text, OUT event text)
+RETURNS SETOF record
+LANGUAGE sql
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+	SELECT a.alert_id, a.party_id, a.metric, a.severity, a.event
+	  FROM @extschema@.churn_apply_hits(@extschema@.churn_evaluate_hits(party_ids, as_of)) a;
+END;
 COMMENT ON FUNCTION @extschema@.churn_apply(bigint[], date) IS 'Evaluates parties (NULL: all) as of a week (NULL: each party''s last week), raises and escalates alerts with their task force and history; returns the alerts raised or escalated';
 
 -- announce raised and escalated alerts on channel bankcrm_churn
@@ -727,35 +719,11 @@ $$;
 COMMENT ON FUNCTION @extschema@.churn_scan(date) IS 'Evaluates every party as of a week (default: each party''s last week with activity), raises or escalates alerts, notifies bankcrm_churn; returns per severity the parties with an active alert at that severity and the alerts raised and escalated';
 
 -- the monitor's unit of work: one batch of dirty parties in one transaction
+-- (src/churn_monitor.c)
 CREATE FUNCTION @extschema@.churn_process_dirty(batch_size integer DEFAULT 1000)
 RETURNS integer
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	ids bigint[];
-BEGIN
-	IF batch_size IS NULL OR batch_size OPERATOR(pg_catalog.<) 1 THEN
-		RAISE EXCEPTION 'batch_size must be at least 1'
-			USING ERRCODE = 'invalid_parameter_value';
-	END IF;
-	-- lock the batch first, then delete it by key: a semi-join of the
-	-- marks against their own locking subquery may be planned as a nested
-	-- loop that locks the whole batch again for every mark (quadratic)
-	-- when the statistics of churn_dirty are stale
-	SELECT pg_catalog.array_agg(x.party_id) INTO ids
-	  FROM (SELECT m.party_id FROM bankcrm_churn.churn_dirty m
-	         ORDER BY m.marked_at, m.party_id
-	         LIMIT batch_size FOR UPDATE SKIP LOCKED) x;
-	IF ids IS NULL THEN
-		RETURN 0;
-	END IF;
-	DELETE FROM bankcrm_churn.churn_dirty d WHERE d.party_id OPERATOR(pg_catalog.=) ANY (ids);
-	PERFORM @extschema@.churn_notify(r.alert_id, r.party_id, r.metric, r.severity, r.event)
-	   FROM @extschema@.churn_apply(ids, NULL) r;
-	RETURN pg_catalog.cardinality(ids);
-END
-$$;
+AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.churn_process_dirty(integer) IS 'Takes up to batch_size dirty marks (oldest first, skipping marks another session holds), evaluates those parties as of their last week, raises or escalates alerts and notifies, all in the caller''s transaction; returns the number of parties evaluated';
 
 -- churn: views -------------------------------------------------------------
@@ -845,8 +813,10 @@ GRANT USAGE ON SEQUENCE @extschema@.churn_alert_history_history_id_seq, @extsche
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA @extschema@ TO bankcrm_admin;
 
 REVOKE ALL ON FUNCTION @extschema@.churn_apply(bigint[], date), @extschema@.churn_scan(date),
-	@extschema@.churn_process_dirty(integer) FROM PUBLIC;
+	@extschema@.churn_process_dirty(integer), @extschema@.churn_evaluate_hits(bigint[], date),
+	@extschema@.churn_apply_hits(@extschema@.churn_hit[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.churn_apply(bigint[], date), @extschema@.churn_scan(date),
-	@extschema@.churn_process_dirty(integer) TO bankcrm_admin, bankcrm_app;
+	@extschema@.churn_process_dirty(integer), @extschema@.churn_evaluate_hits(bigint[], date),
+	@extschema@.churn_apply_hits(@extschema@.churn_hit[]) TO bankcrm_admin, bankcrm_app;
 REVOKE ALL ON FUNCTION @extschema@.churn_activity_inserted(), @extschema@.churn_activity_changed(),
 	@extschema@.churn_activity_truncated() FROM PUBLIC;

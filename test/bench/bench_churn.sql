@@ -8,7 +8,8 @@
 -- generate 900,000 individuals that churn does not read).  Every timing is
 -- the median of three runs, in one process (no parallel workers), and is
 -- printed as a ratio against a bare sequential scan of activity_weekly
--- measured in the same run.
+-- measured in the same run.  The monitor's first batch in a backend (full
+-- walks) is timed apart from the batches after it (resumed walks).
 \set ON_ERROR_STOP on
 \pset footer off
 
@@ -164,47 +165,62 @@ SELECT pg_temp.clock('4 the baselines in SQL window functions (no CUSUM)',
 	                c AS (o ROWS BETWEEN 6 PRECEDING AND 6 FOLLOWING),
 	                f AS (o ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)) x$q$, 1);
 
--- the monitor: one new week arrives for every corporate
-SELECT pg_temp.clock('5 insert one week for 100,000 corporates (series merge, marks)',
-	$q$INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume, loan_volume, txn_count)
-	   SELECT party_id, (SELECT max(week) FROM bankcrm.activity_weekly WHERE party_id = 1) + 7, base, 0.03 * base, 40 FROM bench_party$q$, 1);
-SELECT pg_temp.clock('6 monitor: evaluate 100,000 dirty parties (churn_process_dirty)',
+-- the monitor: one new week arrives for every corporate, four times, drawn
+-- from the same model as the history (the level, noise, quarter ends, the
+-- 5 % of churners going on with their slide).  This session's first batch
+-- walks every series in full; the next ones resume each detector from the
+-- state the backend kept (src/churn_monitor.c)
+CREATE FUNCTION pg_temp.new_week() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	w int := ((SELECT max(week) FROM bankcrm.activity_weekly WHERE party_id = 1) - '2023-11-20'::date) / 7 + 1;
+BEGIN
+	INSERT INTO bankcrm.activity_weekly (party_id, week, loan_volume, txn_volume, txn_count)
+	SELECT p.party_id, '2023-11-20'::date + 7 * w,
+	       round((0.03 * p.base * f)::numeric, 2), round((p.base * f)::numeric, 2), (p.base * f / 25000)::int
+	  FROM bench_party p,
+	       LATERAL (SELECT (CASE WHEN p.churn AND w >= p.ds THEN greatest(0.1, 1 - (w - p.ds) / 20.0) ELSE 1 END)
+	                       * (0.9 + 0.2 * random())
+	                       * CASE WHEN w % 13 = 12 THEN 1.2 ELSE 1 END AS f) x;
+END
+$$;
+SELECT pg_temp.clock('5 insert one week for 100,000 corporates (series merge, marks)', 'SELECT pg_temp.new_week()', 1);
+SELECT pg_temp.clock('6a monitor, first batch of a backend: 100,000 dirty parties, full walks',
 	'SELECT bankcrm.churn_process_dirty(1000000)', 1);
-SELECT pg_temp.clock('5 insert one week for 100,000 corporates (series merge, marks)',
-	$q$INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume, loan_volume, txn_count)
-	   SELECT party_id, (SELECT max(week) FROM bankcrm.activity_weekly WHERE party_id = 1) + 7, base, 0.03 * base, 40 FROM bench_party$q$, 1);
-SELECT pg_temp.clock('6 monitor: evaluate 100,000 dirty parties (churn_process_dirty)',
-	'SELECT bankcrm.churn_process_dirty(1000000)', 1);
-SELECT pg_temp.clock('5 insert one week for 100,000 corporates (series merge, marks)',
-	$q$INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume, loan_volume, txn_count)
-	   SELECT party_id, (SELECT max(week) FROM bankcrm.activity_weekly WHERE party_id = 1) + 7, base, 0.03 * base, 40 FROM bench_party$q$, 1);
-SELECT pg_temp.clock('6 monitor: evaluate 100,000 dirty parties (churn_process_dirty)',
-	'SELECT bankcrm.churn_process_dirty(1000000)', 1);
+DO $$
+BEGIN
+	FOR r IN 1..3 LOOP
+		PERFORM pg_temp.clock('5 insert one week for 100,000 corporates (series merge, marks)', 'SELECT pg_temp.new_week()', 1);
+		COMMIT;
+		PERFORM pg_temp.clock('6 monitor: evaluate 100,000 dirty parties (churn_process_dirty)',
+			'SELECT bankcrm.churn_process_dirty(1000000)', 1);
+		COMMIT;
+	END LOOP;
+END
+$$;
+-- what the batches did: alerts raised and refreshed per week
+SELECT last_week, count(*) AS active_alerts, count(*) FILTER (WHERE first_week = last_week) AS raised_that_week
+  FROM bankcrm.churn_alert GROUP BY 1 ORDER BY 1 DESC LIMIT 4;
 
 -- the same through the background worker: insert, then wait until every
--- mark is gone
+-- mark is gone; its first round is the new monitor's first batch
 ALTER SYSTEM SET bankcrm.churn_databases = 'bankcrm_bench';
 ALTER SYSTEM SET bankcrm.churn_batch_size = 1000000;
 SELECT pg_reload_conf();
 SELECT pg_sleep(2);
-CREATE FUNCTION pg_temp.worker_round() RETURNS void LANGUAGE plpgsql AS $$
-BEGIN
-	INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume, loan_volume, txn_count)
-	SELECT party_id, (SELECT max(week) FROM bankcrm.activity_weekly WHERE party_id = 1) + 7, base, 0.03 * base, 40 FROM bench_party;
-END
-$$;
 DO $$
 DECLARE
 	t0 timestamptz;
 BEGIN
-	FOR r IN 1..3 LOOP
-		PERFORM pg_temp.worker_round();
+	FOR r IN 1..4 LOOP
+		PERFORM pg_temp.new_week();
 		COMMIT;
 		t0 := clock_timestamp();
 		WHILE EXISTS (SELECT 1 FROM bankcrm_churn.churn_dirty) LOOP
 			PERFORM pg_sleep(0.02);
 		END LOOP;
-		INSERT INTO bench VALUES ('7 monitor worker: commit to last mark evaluated', r, 1000 * extract(epoch FROM clock_timestamp() - t0));
+		INSERT INTO bench VALUES (CASE WHEN r = 1 THEN '7a monitor worker, first batch: commit to last mark evaluated'
+		                               ELSE '7 monitor worker: commit to last mark evaluated' END,
+		                          r, 1000 * extract(epoch FROM clock_timestamp() - t0));
 		COMMIT;
 	END LOOP;
 END
@@ -219,4 +235,6 @@ SELECT m.what, m.runs, round(m.ms::numeric, 0) AS median_ms, round((m.ms / base.
   FROM m, base ORDER BY m.what;
 SELECT round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench WHERE what LIKE '4 %')::numeric
            / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench WHERE what LIKE '3 %')::numeric, 1)
-       AS sql_windows_over_bankcrm;
+       AS sql_windows_over_bankcrm,
+       round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench WHERE what LIKE '6 %')::numeric / 2000, 2)
+       AS monitor_over_2s_target;
