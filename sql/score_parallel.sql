@@ -86,16 +86,7 @@ SELECT p.proname, p.proparallel FROM pg_proc p
 SELECT pg_temp.plan_has($$SELECT * FROM score_reference.score_preview_sql('standard', '2026-11-16')$$, 'Gather') AS gather,
        pg_temp.plan_has($$SELECT * FROM score_reference.score_preview_sql('standard', '2026-11-16')$$, 'Parallel Seq Scan') AS parallel_scan,
        pg_temp.plan_has($$SELECT * FROM score_reference.score_preview_sql('standard', '2026-11-16')$$, 'Partial') AS partial_aggregate;
-SELECT count(*) AS rows,
-       count(*) FILTER (WHERE abs(e.contribution - r.contribution) > 0.01 OR abs(e.clv - r.clv) > 0.01) AS money_differing,
-       count(*) FILTER (WHERE (e.value_score, e.value_tier, e.wealth_tier, e.rfm_r, e.rfm_f, e.rfm_m, e.aum,
-                               e.recency_days, e.frequency, e.products)
-                              IS DISTINCT FROM
-                              (r.value_score, r.value_tier, r.wealth_tier, r.rfm_r, r.rfm_f, r.rfm_m, r.aum,
-                               r.recency_days, r.frequency, r.products)) AS scores_differing,
-       count(*) FILTER (WHERE abs(e.growth - r.growth) > 1e-12 OR abs(e.potential - r.potential) > 1e-12
-                           OR e.retention IS DISTINCT FROM r.retention) AS ratios_differing
-  FROM serial_score e FULL JOIN score_reference.score_preview_sql('standard', '2026-11-16') r USING (party_id, model);
+SELECT * FROM score_reference.differences('standard', '2026-11-16');
 DROP SCHEMA score_reference CASCADE;
 -- the C functions themselves in a parallel plan
 SELECT pg_temp.plan_has($$SELECT sum(bankcrm.value_score(h.balance::float8, 0, 1, h.product_id, 'A', 1, 0.5,

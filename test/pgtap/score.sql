@@ -102,15 +102,8 @@ SELECT is((SELECT count(*) FROM score_history WHERE scored_on = '2026-11-16'), (
 \ir ../reference/score_preview.sql
 \ir ../reference/product_affinity.sql
 \set QUIET off
-SELECT is((SELECT count(*) FROM party_score e
-             FULL JOIN score_reference.score_preview_sql(NULL, '2026-11-16') r USING (party_id, model)
-            WHERE NOT (abs(e.contribution - r.contribution) <= 0.01 AND abs(e.clv - r.clv) <= 0.01
-                   AND (e.value_score, e.value_tier, e.wealth_tier, e.rfm_r, e.rfm_f, e.rfm_m, e.aum, e.recency_days,
-                        e.frequency, e.products, e.retention)
-                       IS NOT DISTINCT FROM
-                       (r.value_score, r.value_tier, r.wealth_tier, r.rfm_r, r.rfm_f, r.rfm_m, r.aum, r.recency_days,
-                        r.frequency, r.products, r.retention)
-                   AND abs(e.growth - r.growth) < 1e-9 AND abs(e.potential - r.potential) < 1e-12)),
+SELECT is((SELECT money_differing + scores_differing + ratios_differing
+             FROM score_reference.differences(NULL, '2026-11-16')),
           0::bigint, 'every score equals the SQL reference (money to the cent)');
 
 -- cross-sell

@@ -192,3 +192,25 @@ SELECT x.party_id, x.model,
 END;
 COMMENT ON FUNCTION score_reference.score_preview_sql(text, date) IS
 	'score_preview() in SQL: the reference of the scoring engine';
+
+-- how many parties the engine and this query score differently: money by
+-- more than a cent, any other column at all (ratios beyond rounding); a
+-- party scored by one side only counts everywhere
+CREATE FUNCTION score_reference.differences(model text, as_of date)
+RETURNS TABLE (parties bigint, money_differing bigint, scores_differing bigint, ratios_differing bigint)
+LANGUAGE sql STABLE
+BEGIN ATOMIC
+SELECT count(*),
+       count(*) FILTER (WHERE (abs(e.contribution - r.contribution) <= 0.01 AND abs(e.clv - r.clv) <= 0.01) IS NOT TRUE),
+       count(*) FILTER (WHERE (e.value_score, e.value_tier, e.wealth_tier, e.rfm_r, e.rfm_f, e.rfm_m, e.aum,
+                               e.recency_days, e.frequency, e.products, e.retention)
+                              IS DISTINCT FROM
+                              (r.value_score, r.value_tier, r.wealth_tier, r.rfm_r, r.rfm_f, r.rfm_m, r.aum,
+                               r.recency_days, r.frequency, r.products, r.retention)
+                           OR e.party_id IS NULL OR r.party_id IS NULL),
+       count(*) FILTER (WHERE (abs(e.growth - r.growth) <= 1e-9 AND abs(e.potential - r.potential) <= 1e-12) IS NOT TRUE)
+  FROM bankcrm.score_preview(differences.model, differences.as_of) e
+  FULL JOIN score_reference.score_preview_sql(differences.model, differences.as_of) r USING (party_id, model);
+END;
+COMMENT ON FUNCTION score_reference.differences(text, date) IS
+	'Parties that the engine (score_preview) and the SQL reference score differently, by kind of column';
