@@ -264,6 +264,16 @@ DELETE FROM party WHERE party_id = 7;
 SELECT count(*) FROM party_score WHERE party_id = 7;
 SELECT count(*) FROM score_history WHERE party_id = 7;
 
+-- the engine reads the rows stored on this node: a table that Citus
+-- distributes (listed in pg_dist_partition) is refused, not scored as empty
+SET allow_system_table_mods = on;
+CREATE TABLE pg_catalog.pg_dist_partition (logicalrelid regclass NOT NULL, partmethod "char");
+INSERT INTO pg_catalog.pg_dist_partition VALUES ('bankcrm.holding', 'h');
+SELECT count(*) FROM score_preview(NULL, '2026-11-16');
+DROP TABLE pg_catalog.pg_dist_partition;
+RESET allow_system_table_mods;
+SELECT count(*) FROM score_preview(NULL, '2026-11-16');
+
 -- a renamed model renames its scores; a model that has scores stays
 SELECT model, count(*) FROM party_score GROUP BY model ORDER BY model;
 UPDATE score_model SET model = 'small_groups_v2' WHERE model = 'small_groups';

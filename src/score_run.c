@@ -44,11 +44,14 @@
 #include <math.h>
 #include <sys/mman.h>
 
+#include "access/genam.h"
 #include "access/heapam.h"
+#include "access/skey.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/executor.h"
@@ -59,6 +62,7 @@
 #include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/float.h"
@@ -282,6 +286,48 @@ ScoreRelid(ScoreRun *run, const char *name)
 }
 
 /*
+ * CheckStorage
+ *		The engine reads and writes a table's heap on this node: the table
+ *		must be a plain table whose rows are here, not a partitioned table
+ *		(the rows are in its partitions) nor a table that Citus distributes
+ *		(the coordinator's table is an empty shell).  Anything else would
+ *		score from an empty table without a word.
+ */
+static void
+CheckStorage(Oid relid, const char *table)
+{
+	Oid			dist;
+
+	if (get_rel_relkind(relid) != RELKIND_RELATION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the scoring engine cannot read %s: it is not a plain table", table),
+				 errdetail("The engine scans the heap of each table it reads; a partitioned table keeps its rows in its partitions."),
+				 errhint("Keep bankcrm's tables unpartitioned to use score_all and score_preview.")));
+	/* Citus lists the tables it distributes in pg_dist_partition (logicalrelid first) */
+	dist = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
+	if (OidIsValid(dist))
+	{
+		Relation	rel = table_open(dist, AccessShareLock);
+		ScanKeyData key;
+		SysScanDesc scan;
+		bool		distributed;
+
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+		scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+		distributed = HeapTupleIsValid(systable_getnext(scan));
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+		if (distributed)
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("the scoring engine cannot read %s: Citus distributes it", table),
+					 errdetail("The engine reads the rows stored on the node it runs on, and a coordinator stores none of a distributed table."),
+					 errhint("Score on a single node; distributed scoring is not supported yet.")));
+	}
+}
+
+/*
  * ScoreCheckAccess
  *		The caller must have the privileges `mode` on every table, and see
  *		all of its rows: when row-level security filters the caller's view,
@@ -300,6 +346,7 @@ ScoreCheckAccess(ScoreRun *run, const char *const *tables, int n, AclMode mode)
 	{
 		Oid			relid = ScoreRelid(run, tables[i]);
 
+		CheckStorage(relid, tables[i]);
 		if (pg_class_aclcheck(relid, user, mode) != ACLCHECK_OK)
 			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, tables[i]);
 		if (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED &&
