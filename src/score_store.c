@@ -365,7 +365,8 @@ StoreScores(ScoreRun *run, StoredScore *stored)
 		}
 		i = p - run->parties;
 		if (has_row[i])
-			continue;			/* a second row of the key cannot exist; be safe */
+			elog(ERROR, "party_score holds two rows of party %lld under model \"%s\"",
+				 (long long) p->party_id, run->m.name);
 		has_row[i] = true;
 		if (ScoreUnchanged(&w, p, &stored[i], run->as_of))
 			continue;
