@@ -19,6 +19,7 @@ OBJS = \
 	src/score.o \
 	src/score_model.o \
 	src/score_run.o \
+	src/score_compute.o \
 	src/score_store.o \
 	src/score_affinity.o \
 	src/segment.o \

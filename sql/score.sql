@@ -274,6 +274,14 @@ DROP TABLE pg_catalog.pg_dist_partition;
 RESET allow_system_table_mods;
 SELECT count(*) FROM score_preview(NULL, '2026-11-16');
 
+-- money is summed exactly at the scales of the columns: a value the engine
+-- cannot read exactly (a rate with more decimals after a type change) is refused
+BEGIN;
+ALTER TABLE holding ALTER COLUMN rate TYPE numeric(10, 7);
+UPDATE holding SET rate = 0.0150001 WHERE party_id = 2 AND product_id = 1;
+SELECT count(*) FROM score_preview(NULL, '2026-11-16');
+ROLLBACK;
+
 -- a renamed model renames its scores; a model that has scores stays
 SELECT model, count(*) FROM party_score GROUP BY model ORDER BY model;
 UPDATE score_model SET model = 'small_groups_v2' WHERE model = 'small_groups';

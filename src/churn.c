@@ -368,24 +368,27 @@ win_count(const Prefix *pf, int a, int b)
 	return pf->cnt[b + 1] - pf->cnt[a];
 }
 
+/* the sum of weeks [a, b] from a prefix-sum array (a clipped to 0) */
 static inline double
-win_sum(const Prefix *pf, int a, int b)
+win_range(const double *prefix, int a, int b)
 {
 	if (a < 0)
 		a = 0;
 	if (b < a)
 		return 0;
-	return pf->sum[b + 1] - pf->sum[a];
+	return prefix[b + 1] - prefix[a];
+}
+
+static inline double
+win_sum(const Prefix *pf, int a, int b)
+{
+	return win_range(pf->sum, a, b);
 }
 
 static inline double
 win_sq(const Prefix *pf, int a, int b)
 {
-	if (a < 0)
-		a = 0;
-	if (b < a)
-		return 0;
-	return pf->sq[b + 1] - pf->sq[a];
+	return win_range(pf->sq, a, b);
 }
 
 /* the mean of the known weeks of [a, b] if at least half of its len weeks are known */

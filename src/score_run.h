@@ -180,6 +180,17 @@ extern int64 ScoreCentsToInt64(int128 x, const char *what);
 extern int64 ScoreDoubleToCents(double x, const char *what);
 extern Datum ScoreCentsDatum(int64 cents);
 
+/* score_compute.c */
+extern void ScoreComputeParties(ScoreRun *run);
+extern void ScoreComputeQuintiles(ScoreRun *run);
+
+/* a 128-bit integer sum as a double (for the final ratios) */
+static inline double
+Int128ToDouble(int128 x)
+{
+	return (double) x;
+}
+
 /* score_affinity.c */
 extern int64 ScoreAffinityStore(ScoreRun *run, const int8 *tiers);
 
