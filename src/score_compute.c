@@ -39,6 +39,8 @@ ScoreComputeParties(ScoreRun *run)
 	for (i = 0; i < run->nparties; i++)
 	{
 		ScoreParty *p = &run->parties[i];
+		const ScoreContacts *c = &run->contacts[i];
+		const ScoreActivity *a = &run->activity[i];
 		double		loan_bal = Int128ToDouble(p->loan_bal) / 100.0;
 		double		dep_bal = Int128ToDouble(p->dep_bal) / 100.0;
 		double		loan_rate = 0.0,
@@ -65,7 +67,7 @@ ScoreComputeParties(ScoreRun *run)
 			dep_ftp = Int128ToDouble(p->dep_ftp) / Int128ToDouble(p->dep_bal) / 1e10;
 		}
 		p->contribution = ScoreContribution(loan_bal, loan_rate, loan_ftp, dep_bal, dep_rate, dep_ftp,
-											p->fees, (double) p->cost / 1e6, p->notch, m->pd, m->lgd);
+											p->fees, (double) c->cost / 1e6, p->notch, m->pd, m->lgd);
 
 		if (p->ref_old_day != NO_DATE)
 			ref = p->ref_old;
@@ -84,31 +86,31 @@ ScoreComputeParties(ScoreRun *run)
 
 		/* recency: the latest of the last contact (local day), week and opening */
 		last = NO_DATE;
-		if (p->has_contact)
+		if (c->has_contact)
 		{
 			struct pg_tm tm;
 			fsec_t		fsec;
 			int			tzoff;
 
 			if (m->tz != NULL &&
-				timestamp2tm(p->last_contact, &tzoff, &tm, &fsec, NULL, m->tz) == 0)
+				timestamp2tm(c->last_contact, &tzoff, &tm, &fsec, NULL, m->tz) == 0)
 				last = date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
 			else
 			{
 				Timestamp	local = DatumGetTimestamp(DirectFunctionCall2(timestamptz_zone,
 																		  PointerGetDatum(m->time_zone),
-																		  TimestampTzGetDatum(p->last_contact)));
+																		  TimestampTzGetDatum(c->last_contact)));
 
 				last = (DateADT) (local >= 0 ? local / USECS_PER_DAY
 								  : -((-local + USECS_PER_DAY - 1) / USECS_PER_DAY));
 			}
 		}
-		if (p->last_week != NO_DATE)
-			last = Max(last, p->last_week + Min(6, run->as_of - p->last_week));
+		if (a->last_week != NO_DATE)
+			last = Max(last, a->last_week + Min(6, run->as_of - a->last_week));
 		if (p->last_opened != NO_DATE)
 			last = Max(last, p->last_opened);
 		p->recency = last == NO_DATE ? 3650 : run->as_of - last;
-		p->frequency = p->contacts + p->txns;
+		p->frequency = c->contacts + a->txns;
 
 		p->potential = ScorePotential(&m->pot, (ScoreKind) p->kind, p->age, p->education,
 									  p->occupation, p->life_stage, p->lifecycle);

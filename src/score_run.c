@@ -5,8 +5,11 @@
  *	  score_preview() and score_all().
  *
  * A scoring run reads each input table once, sequentially, and keeps one
- * ScoreParty per party that is not closed, found by party_id in a hash
- * table:
+ * ScoreParty per party that is not closed, found by party_id through an
+ * array over the id range (or a hash table when the ids are sparse); what
+ * contacts and activity add up to is kept in small arrays of its own beside
+ * it, because those tables are stored in time order and each of their rows
+ * belongs to another party:
  *
  *   party             kind, rating, tenure, age and the words of potential
  *   holding           balances, interest and transfer-price sums, fees,
@@ -405,26 +408,31 @@ ScanEnd(ScoreScan *s)
 	table_close(s->rel, AccessShareLock);
 }
 
-/* the run's party of an id, NULL when the party is not scored */
-ScoreParty *
-ScoreRunFindParty(ScoreRun *run, int64 party_id)
+/* the run's index of a party, -1 when the party is not scored */
+int32
+ScoreRunFindIndex(ScoreRun *run, int64 party_id)
 {
 	if (run->dense != NULL)
 	{
 		uint64		off = (uint64) party_id - (uint64) run->min_id;
-		int32		idx;
 
-		if (off >= run->ndense)
-			return NULL;
-		idx = run->dense[off];
-		return idx >= 0 ? &run->parties[idx] : NULL;
+		return off < run->ndense ? run->dense[off] : -1;
 	}
 	else
 	{
 		PartyEntry *e = partyhash_lookup(run->byid, party_id);
 
-		return e ? &run->parties[e->idx] : NULL;
+		return e ? (int32) e->idx : -1;
 	}
+}
+
+/* the run's party of an id, NULL when the party is not scored */
+ScoreParty *
+ScoreRunFindParty(ScoreRun *run, int64 party_id)
+{
+	int32		idx = ScoreRunFindIndex(run, party_id);
+
+	return idx >= 0 ? &run->parties[idx] : NULL;
 }
 
 /*
@@ -553,7 +561,6 @@ ReadParties(ScoreRun *run)
 		p->life_stage = SlotWord(s.slot, a_life, score_life_stage_values, N_LIFE_STAGE);
 		p->lifecycle = SlotWord(s.slot, a_lc, score_lifecycle_values, N_LIFECYCLE);
 		p->last_opened = NO_DATE;
-		p->last_week = NO_DATE;
 		p->own_retention = get_float8_nan();
 		p->ref_old_day = NO_DATE;
 		p->ref_young_day = NO_DATE;
@@ -673,27 +680,30 @@ ReadContacts(ScoreRun *run)
 				a_channel = ScanCol(&s, "channel"),
 				a_at = ScanCol(&s, "occurred_at");
 
+	run->contacts = ScoreAlloc(sizeof(ScoreContacts) * Max(run->nparties, 1));
 	while (ScanNext(&s))
 	{
-		ScoreParty *p;
+		ScoreContacts *c;
+		int32		idx;
 		TimestampTz at;
 
 		at = DatumGetTimestampTz(s.slot->tts_values[a_at - 1]);
 		if (at >= run->m.day_end)
 			continue;
-		p = ScoreRunFindParty(run, DatumGetInt64(s.slot->tts_values[a_party - 1]));
-		if (p == NULL)
+		idx = ScoreRunFindIndex(run, DatumGetInt64(s.slot->tts_values[a_party - 1]));
+		if (idx < 0)
 			continue;
-		if (!p->has_contact || at > p->last_contact)
-			p->last_contact = at;
-		p->has_contact = true;
+		c = &run->contacts[idx];
+		if (!c->has_contact || at > c->last_contact)
+			c->last_contact = at;
+		c->has_contact = true;
 		if (at >= run->m.year_start)
 		{
 			int			ch = SlotWord(s.slot, a_channel, score_channel_names, SCORE_NCHANNELS);
 
-			p->contacts++;
+			c->contacts++;
 			if (ch >= 0)
-				p->cost += run->m.channel_cost[ch];
+				c->cost += run->m.channel_cost[ch];
 		}
 	}
 	ScanEnd(&s);
@@ -711,28 +721,30 @@ ReadActivity(ScoreRun *run)
 	AttrNumber	a_party = ScanCol(&s, "party_id"),
 				a_week = ScanCol(&s, "week"),
 				a_count = ScanCol(&s, "txn_count");
-	ScoreParty *p = NULL;
+	uint32		i;
 
+	run->activity = ScoreAlloc(sizeof(ScoreActivity) * Max(run->nparties, 1));
+	for (i = 0; i < run->nparties; i++)
+		run->activity[i].last_week = NO_DATE;
 	while (ScanNext(&s))
 	{
-		int64		party_id;
+		ScoreActivity *a;
+		int32		idx;
 		DateADT		week;
 		int32		n;
 
 		week = DatumGetDateADT(s.slot->tts_values[a_week - 1]);
 		if (week > run->as_of)
 			continue;
-		party_id = DatumGetInt64(s.slot->tts_values[a_party - 1]);
-		/* rows come clustered by party: look up only when it changes */
-		if (p == NULL || p->party_id != party_id)
-			p = ScoreRunFindParty(run, party_id);
-		if (p == NULL)
+		idx = ScoreRunFindIndex(run, DatumGetInt64(s.slot->tts_values[a_party - 1]));
+		if (idx < 0)
 			continue;
+		a = &run->activity[idx];
 		n = DatumGetInt32(s.slot->tts_values[a_count - 1]);
 		if (week > run->as_of - 364)
-			p->txns += n;
-		if (n > 0 && week > p->last_week)
-			p->last_week = week;
+			a->txns += n;
+		if (n > 0 && week > a->last_week)
+			a->last_week = week;
 	}
 	ScanEnd(&s);
 }

@@ -94,6 +94,25 @@ typedef struct ScoreRecorded
 	bool		nulls;			/* some recorded column was NULL */
 } ScoreRecorded;
 
+/*
+ * A party's contacts and activity, in arrays of their own beside the
+ * parties: those tables are stored in time order, so that each row belongs
+ * to another party, and small records keep that walk in the CPU's caches.
+ */
+typedef struct ScoreContacts
+{
+	int64		contacts;		/* in the year before as_of */
+	int64		cost;			/* of those, scaled by 10^SCALE_COST */
+	TimestampTz last_contact;
+	bool		has_contact;
+} ScoreContacts;
+
+typedef struct ScoreActivity
+{
+	int64		txns;			/* in the 52 weeks before as_of */
+	DateADT		last_week;		/* the last week with any, NO_DATE: none */
+} ScoreActivity;
+
 /* one party of the run */
 typedef struct ScoreParty
 {
@@ -117,13 +136,6 @@ typedef struct ScoreParty
 	double		fees;
 	int32		products;
 	DateADT		last_opened;
-	/* contacts and activity */
-	int64		contacts;
-	int64		cost;
-	TimestampTz last_contact;
-	bool		has_contact;
-	int64		txns;
-	DateADT		last_week;
 	/* party_retention */
 	double		own_retention;	/* NaN: none */
 	/* score_history */
@@ -154,6 +166,8 @@ typedef struct ScoreRun
 	DateADT		as_of;
 	ScoreModel	m;
 	ScoreParty *parties;
+	ScoreContacts *contacts;	/* by party, like parties */
+	ScoreActivity *activity;
 	uint32		nparties;
 	uint32		maxparties;
 	uint64	   *held;			/* products held: nwords bits per party */
@@ -165,6 +179,7 @@ typedef struct ScoreRun
 	Snapshot	snapshot;
 } ScoreRun;
 
+
 /* score_run.c */
 extern void ScoreRunInit(ScoreRun *run, FunctionCallInfo fcinfo);
 extern void ScoreRunModel(ScoreRun *run, const char *model);
@@ -173,6 +188,7 @@ extern void ScoreRunHoldings(ScoreRun *run);
 extern void ScoreRunStoredTiers(ScoreRun *run, int8 *tiers);
 extern void *ScoreAlloc(Size size);
 extern ScoreParty *ScoreRunFindParty(ScoreRun *run, int64 party_id);
+extern int32 ScoreRunFindIndex(ScoreRun *run, int64 party_id);
 extern bool ScoreNumericScaled(Datum d, int scale, int128 *out);
 extern Oid	ScoreRelid(ScoreRun *run, const char *name);
 extern void ScoreCheckAccess(ScoreRun *run, const char *const *tables, int n, AclMode mode);
