@@ -43,6 +43,7 @@
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "nodes/makefuncs.h"
+#include "portability/instr_time.h"
 #include "parser/parse_relation.h"
 #include "storage/lmgr.h"
 #include "utils/builtins.h"
@@ -335,6 +336,15 @@ typedef struct ScoreCounts
 static void
 StoreScores(ScoreRun *run, StoredScore *stored)
 {
+	int64		n_upd = 0,
+				n_ins = 0,
+				n_del = 0,
+				h_ins = 0,
+				h_upd = 0;
+	instr_time	start,
+				mid,
+				end;
+
 	ScoreWriter w;
 	TableScanDesc scan;
 	Datum		model = CStringGetTextDatum(run->m.name);
@@ -344,6 +354,7 @@ StoreScores(ScoreRun *run, StoredScore *stored)
 	uint32		i;
 
 	/* party_score: delete, update or keep the rows there are */
+	INSTR_TIME_SET_CURRENT(start);
 	WriterOpen(&w, ScoreRelid(run, "party_score"), ps_columns, PS_NCOLS);
 	scan = table_beginscan(w.rel, run->snapshot, 0, NULL);
 	while (table_scan_getnextslot(scan, ForwardScanDirection, w.old))
@@ -361,6 +372,7 @@ StoreScores(ScoreRun *run, StoredScore *stored)
 		if (p == NULL)
 		{
 			ExecSimpleRelationDelete(w.rri, w.estate, &w.epq, w.old);
+			n_del++;
 			continue;
 		}
 		i = p - run->parties;
@@ -373,6 +385,7 @@ StoreScores(ScoreRun *run, StoredScore *stored)
 		WriterStart(&w, true);
 		SetScore(&w, p, &stored[i], model, run->as_of, now);
 		ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, w.old, w.new);
+		n_upd++;
 	}
 	table_endscan(scan);
 	for (i = 0; i < run->nparties; i++)
@@ -384,8 +397,10 @@ StoreScores(ScoreRun *run, StoredScore *stored)
 		WriterStart(&w, false);
 		SetScore(&w, &run->parties[i], &stored[i], model, run->as_of, now);
 		ExecSimpleRelationInsert(w.rri, w.estate, w.new);
+		n_ins++;
 	}
 	WriterClose(&w);
+	INSTR_TIME_SET_CURRENT(mid);
 
 	/* score_history: a row when the recorded scores change */
 	WriterOpen(&w, ScoreRelid(run, "score_history"), sh_columns, SH_NCOLS);
@@ -405,16 +420,24 @@ StoreScores(ScoreRun *run, StoredScore *stored)
 			WriterStart(&w, true);
 			SetHistory(&w, p, &stored[i], model, run->as_of);
 			ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, w.old, w.new);
+			h_upd++;
 		}
 		else
 		{
 			WriterStart(&w, false);
 			SetHistory(&w, p, &stored[i], model, run->as_of);
 			ExecSimpleRelationInsert(w.rri, w.estate, w.new);
+			h_ins++;
 		}
 	}
 	WriterClose(&w);
 	pfree(has_row);
+	INSTR_TIME_SET_CURRENT(end);
+	INSTR_TIME_SUBTRACT(end, mid);
+	INSTR_TIME_SUBTRACT(mid, start);
+	elog(DEBUG1, "score_all: party_score: " INT64_FORMAT " updated, " INT64_FORMAT " inserted, " INT64_FORMAT
+		 " deleted in %.0f ms; score_history: " INT64_FORMAT " inserted, " INT64_FORMAT " updated in %.0f ms",
+		 n_upd, n_ins, n_del, INSTR_TIME_GET_MILLISEC(mid), h_ins, h_upd, INSTR_TIME_GET_MILLISEC(end));
 }
 
 /* the tables score_all writes */
@@ -441,6 +464,8 @@ score_all(PG_FUNCTION_ARGS)
 	bool		n[9] = {0};
 	uint32		i;
 	int			k;
+	instr_time	start,
+				end;
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "score_all must return a row");
@@ -470,7 +495,12 @@ score_all(PG_FUNCTION_ARGS)
 	PushActiveSnapshot(GetTransactionSnapshot());
 	run.snapshot = GetActiveSnapshot();
 
+	INSTR_TIME_SET_CURRENT(start);
 	ScoreRunCompute(&run);
+	INSTR_TIME_SET_CURRENT(end);
+	INSTR_TIME_SUBTRACT(end, start);
+	elog(DEBUG1, "score_all: read the bank and scored %u parties in %.0f ms",
+		 run.nparties, INSTR_TIME_GET_MILLISEC(end));
 	stored = ScoreAlloc(sizeof(StoredScore) * run.nparties);
 	memset(&counts, 0, sizeof(counts));
 	for (i = 0; i < run.nparties; i++)
