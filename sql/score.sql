@@ -291,3 +291,16 @@ DELETE FROM score_model WHERE model = 'small_groups_v2';
 DELETE FROM party_score WHERE model = 'small_groups_v2';
 DELETE FROM score_history WHERE model = 'small_groups_v2';
 DELETE FROM score_model WHERE model = 'small_groups_v2';
+
+-- history growth no longer reads can be pruned: 李娜's row of 2026-11-16 is
+-- older than her latest row at least 365 days before 2027-12-20, and growth
+-- from that day on is the same without it
+CREATE TEMP TABLE before_prune AS SELECT party_id, growth FROM score_preview(NULL, '2027-12-20');
+SELECT score_history_prune(NULL, '2027-12-15');
+SELECT score_history_prune(NULL, '2027-12-20');
+SELECT party_id, scored_on FROM score_history WHERE party_id IN (2, 5) ORDER BY party_id, scored_on;
+SELECT count(*) AS parties, count(*) FILTER (WHERE b.growth IS DISTINCT FROM a.growth) AS growth_changed
+  FROM before_prune b JOIN score_preview(NULL, '2027-12-20') a USING (party_id);
+SELECT score_history_prune('no_such_model', '2027-12-20');
+SELECT score_history_prune(NULL, NULL);
+SELECT score_history_prune(NULL, 'infinity');

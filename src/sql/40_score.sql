@@ -415,6 +415,49 @@ RETURNS TABLE (parties bigint, key bigint, general bigint, scattered bigint, mas
 COMMENT ON FUNCTION @extschema@.score_all(text, date, boolean) IS
 	'Recomputes party_score of a model (default: the default model) as of a day, records changed scores in score_history, refreshes product_affinity; returns counts per tier';
 
+-- score_history_prune: delete the history rows growth can no longer use.
+-- Growth on as_of or later compares with each party's latest row at least
+-- growth_window_days old, so the rows older than that one are not read
+-- again; what is kept beyond it is for trend analysis.
+CREATE FUNCTION @extschema@.score_history_prune(model text DEFAULT NULL, as_of date DEFAULT CURRENT_DATE)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+	m_name		text;
+	m_window	integer;
+	n			bigint;
+BEGIN
+	IF as_of IS NULL OR NOT isfinite(as_of) THEN
+		RAISE EXCEPTION 'as_of must be a finite date'
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'Pass the first day the pruned history will be used for, usually today.';
+	END IF;
+	SELECT s.model, s.growth_window_days INTO m_name, m_window
+	  FROM @extschema@.score_model s
+	 WHERE CASE WHEN score_history_prune.model IS NULL THEN s.is_default ELSE s.model = score_history_prune.model END;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'score model "%" does not exist', coalesce(score_history_prune.model, '(default)')
+			USING ERRCODE = 'undefined_object',
+			      HINT = 'Name a model of bankcrm.score_model, or mark one as the default.';
+	END IF;
+	WITH reference AS (
+		SELECT h.party_id, max(h.scored_on) AS scored_on
+		  FROM @extschema@.score_history h
+		 WHERE h.model = m_name AND h.scored_on <= as_of - m_window
+		 GROUP BY h.party_id
+	)
+	DELETE FROM @extschema@.score_history h
+	 USING reference r
+	 WHERE h.model = m_name AND h.party_id = r.party_id AND h.scored_on < r.scored_on;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$fn$;
+COMMENT ON FUNCTION @extschema@.score_history_prune(text, date) IS
+	'Deletes the score_history rows of a model that growth on as_of or later no longer reads (older than each party''s latest row at least growth_window_days old); returns the rows deleted';
+
 -- cross-sell recommendations
 CREATE FUNCTION @extschema@.recommend_products(party_id bigint, n integer DEFAULT 3, model text DEFAULT NULL)
 RETURNS TABLE (rank integer, product_id integer, code text, name text, category text, lift numeric,
@@ -653,6 +696,8 @@ REVOKE ALL ON FUNCTION @extschema@.score_model_scores_trigger() FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.product_affinity_refresh(text, date) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.score_all(text, date, boolean) TO bankcrm_admin, bankcrm_app;
 GRANT EXECUTE ON FUNCTION @extschema@.product_affinity_refresh(text, date) TO bankcrm_admin, bankcrm_app;
+REVOKE ALL ON FUNCTION @extschema@.score_history_prune(text, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.score_history_prune(text, date) TO bankcrm_admin, bankcrm_app;
 REVOKE ALL ON FUNCTION @extschema@.pareto(numeric, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.pareto(numeric, text)
 	TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
