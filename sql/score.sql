@@ -281,6 +281,13 @@ ALTER TABLE holding ALTER COLUMN rate TYPE numeric(10, 7);
 UPDATE holding SET rate = 0.0150001 WHERE party_id = 2 AND product_id = 1;
 SELECT count(*) FROM score_preview(NULL, '2026-11-16');
 ROLLBACK;
+-- a party's balances are summed in cents in 64 bits: ten deposits at the
+-- largest balance a holding can carry are more than that
+BEGIN;
+INSERT INTO holding (party_id, product_id, balance, rate, opened_on)
+SELECT 2, 1, 9999999999999999.99, 0.01, '2020-01-01' FROM generate_series(1, 10);
+SELECT count(*) FROM score_preview(NULL, '2026-11-16');
+ROLLBACK;
 
 -- a renamed model renames its scores; a model that has scores stays
 SELECT model, count(*) FROM party_score GROUP BY model ORDER BY model;

@@ -41,8 +41,8 @@ ScoreComputeParties(ScoreRun *run)
 		ScoreParty *p = &run->parties[i];
 		const ScoreContacts *c = &run->contacts[i];
 		const ScoreActivity *a = &run->activity[i];
-		double		loan_bal = Int128ToDouble(p->loan_bal) / 100.0;
-		double		dep_bal = Int128ToDouble(p->dep_bal) / 100.0;
+		double		loan_bal = (double) p->loan_bal / 100.0;
+		double		dep_bal = (double) p->dep_bal / 100.0;
 		double		loan_rate = 0.0,
 					loan_ftp = 0.0,
 					dep_rate = 0.0,
@@ -58,13 +58,13 @@ ScoreComputeParties(ScoreRun *run)
 		/* balance-weighted average rates (scaled sums over scaled balances) */
 		if (p->loan_bal != 0)
 		{
-			loan_rate = Int128ToDouble(p->loan_int) / Int128ToDouble(p->loan_bal) / 1e6;
-			loan_ftp = Int128ToDouble(p->loan_ftp) / Int128ToDouble(p->loan_bal) / 1e10;
+			loan_rate = Int128ToDouble(p->loan_int) / (double) p->loan_bal / 1e6;
+			loan_ftp = Int128ToDouble(p->loan_ftp) / (double) p->loan_bal / 1e10;
 		}
 		if (p->dep_bal != 0)
 		{
-			dep_rate = Int128ToDouble(p->dep_int) / Int128ToDouble(p->dep_bal) / 1e6;
-			dep_ftp = Int128ToDouble(p->dep_ftp) / Int128ToDouble(p->dep_bal) / 1e10;
+			dep_rate = Int128ToDouble(p->dep_int) / (double) p->dep_bal / 1e6;
+			dep_ftp = Int128ToDouble(p->dep_ftp) / (double) p->dep_bal / 1e10;
 		}
 		p->contribution = ScoreContribution(loan_bal, loan_rate, loan_ftp, dep_bal, dep_rate, dep_ftp,
 											p->fees, (double) c->cost / 1e6, p->notch, m->pd, m->lgd);
@@ -118,7 +118,7 @@ ScoreComputeParties(ScoreRun *run)
 									p->products, p->notch, p->recency, p->potential);
 		p->value_tier = ScoreValueTier(m->tier_on_score ? (double) p->value_score : p->contribution,
 									   m->key_min, m->general_min);
-		aum = (double) ScoreCentsToInt64(p->aum, "aum") / 100.0;
+		aum = (double) p->aum / 100.0;
 		p->wealth_tier = p->kind == SCORE_KIND_INDIVIDUAL
 			? ScoreWealthTier(aum, m->affluent_min, m->hnw_min, m->uhnw_min) : -1;
 
@@ -234,5 +234,5 @@ ScoreComputeQuintiles(ScoreRun *run)
 			p->rfm[2] += p->contribution > cut[2][k];
 		}
 	}
-	pfree(col);
+	ScoreFree(col, sizeof(double) * n);
 }

@@ -82,29 +82,99 @@
 
 
 /*
+ * The run's large arrays (up to hundreds of megabytes) are mapped from the
+ * kernel directly rather than palloc'd: fresh anonymous memory is already
+ * zero, so nothing is written twice and pages the run never touches (the
+ * slack of an estimate) cost nothing; the mapping is aligned so that it can
+ * be backed by huge pages where the kernel allows it (a run touches every
+ * page of its arrays once, and faulting in 4 kB pages one by one costs more
+ * than reading the bank).  A mapping is released with the memory context
+ * that was current when it was made, or by ScoreFree.
+ */
+#define SCORE_MAP_MIN	(1024 * 1024)
+#define SCORE_HUGE_PAGE	(2 * 1024 * 1024)
+
+typedef struct ScoreMapping
+{
+	char	   *base;			/* as mapped; NULL once released */
+	Size		len;
+	MemoryContextCallback cb;
+} ScoreMapping;
+
+static void
+ScoreUnmap(void *arg)
+{
+	ScoreMapping *m = (ScoreMapping *) arg;
+
+	if (m->base != NULL)
+		(void) munmap(m->base, m->len);
+	m->base = NULL;
+}
+
+/*
  * ScoreAlloc
- *		palloc of one of the run's large arrays (up to hundreds of
- *		megabytes), zeroed.  Where the kernel supports it the array is backed
- *		by huge pages: a run touches every page of its arrays once, and
- *		faulting in 4 kB pages one by one costs more than reading the bank.
+ *		A zeroed array of size bytes for the run.
  */
 void *
 ScoreAlloc(Size size)
 {
-	char	   *p = palloc_extended(Max(size, 1), MCXT_ALLOC_HUGE);
-
-#ifdef MADV_HUGEPAGE
+#if defined(MAP_ANONYMOUS) && !defined(WIN32)
+	if (size >= SCORE_MAP_MIN)
 	{
-		const uintptr_t huge = 2 * 1024 * 1024;
-		uintptr_t	start = TYPEALIGN(huge, (uintptr_t) p);
-		uintptr_t	end = TYPEALIGN_DOWN(huge, (uintptr_t) p + size);
+		ScoreMapping *m = MemoryContextAlloc(CurrentMemoryContext, sizeof(ScoreMapping));
+		char	   *p;
 
-		if (end > start)
-			(void) madvise((void *) start, end - start, MADV_HUGEPAGE);
+		/* room to align to a huge page, and for the pointer back to m */
+		m->len = TYPEALIGN(SCORE_HUGE_PAGE, size) + SCORE_HUGE_PAGE;
+		m->base = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (m->base == MAP_FAILED)
+			ereport(ERROR,
+					(errcode(ERRCODE_OUT_OF_MEMORY),
+					 errmsg("out of memory"),
+					 errdetail("Failed on a scoring array of %zu bytes.", size)));
+		m->cb.func = ScoreUnmap;
+		m->cb.arg = m;
+		MemoryContextRegisterResetCallback(CurrentMemoryContext, &m->cb);
+		p = (char *) TYPEALIGN(SCORE_HUGE_PAGE, m->base + sizeof(ScoreMapping *));
+#ifdef MADV_HUGEPAGE
+		(void) madvise(p, TYPEALIGN(SCORE_HUGE_PAGE, size), MADV_HUGEPAGE);
+#endif
+		((ScoreMapping **) p)[-1] = m;
+		return p;
 	}
 #endif
-	memset(p, 0, size);
-	return p;
+	return palloc_extended(Max(size, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+}
+
+/*
+ * ScoreFree
+ *		Release an array of ScoreAlloc(size) before its context goes.
+ */
+void
+ScoreFree(void *p, Size size)
+{
+#if defined(MAP_ANONYMOUS) && !defined(WIN32)
+	if (size >= SCORE_MAP_MIN)
+	{
+		ScoreUnmap(((ScoreMapping **) p)[-1]);
+		return;
+	}
+#endif
+	pfree(p);
+}
+
+/*
+ * ScoreGrow
+ *		An array of ScoreAlloc(size) grown to new_size, contents kept.
+ */
+void *
+ScoreGrow(void *p, Size size, Size new_size)
+{
+	void	   *q = ScoreAlloc(new_size);
+
+	memcpy(q, p, Min(size, new_size));
+	ScoreFree(p, size);
+	return q;
 }
 
 /* a 64-bit mix of a party id (the finaliser of MurmurHash3) */
@@ -522,8 +592,9 @@ ReadParties(ScoreRun *run)
 			continue;
 		if (run->nparties == run->maxparties)
 		{
+			run->parties = ScoreGrow(run->parties, sizeof(ScoreParty) * run->maxparties,
+									 sizeof(ScoreParty) * run->maxparties * 2);
 			run->maxparties = run->maxparties * 2;
-			run->parties = repalloc_huge(run->parties, sizeof(ScoreParty) * run->maxparties);
 		}
 		p = &run->parties[run->nparties];
 		memset(p, 0, sizeof(ScoreParty));
@@ -591,6 +662,22 @@ FindProduct(ScoreModel *m, int32 product_id)
 	return NULL;
 }
 
+/* add a balance to a party's sum of balances, in cents */
+static inline void
+AddCents(int64 *sum, int128 cents, const ScoreParty *p)
+{
+	int128		x = (int128) *sum + cents;
+
+	if (x > PG_INT64_MAX || x < PG_INT64_MIN)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("the balances of party %lld add up to more than the scoring can hold",
+						(long long) p->party_id),
+				 errdetail("A party's balances are summed in cents in a 64-bit integer."),
+				 errhint("Check the balances of the party's holdings: together they must stay under 92233720368547758.07.")));
+	*sum = (int64) x;
+}
+
 /*
  * ReadHoldings
  *		The holdings open on as_of: opened on or before it, not closed on or
@@ -637,19 +724,19 @@ ReadHoldings(ScoreRun *run)
 
 			if (pr->is_asset)
 			{
-				p->loan_bal += bal;
+				AddCents(&p->loan_bal, bal, p);
 				p->loan_int += bal * rate;
 				p->loan_ftp += bal * pr->ftp;
 			}
 			else
 			{
-				p->dep_bal += bal;
+				AddCents(&p->dep_bal, bal, p);
 				p->dep_int += bal * rate;
 				p->dep_ftp += bal * pr->ftp;
 			}
 		}
 		if (pr->is_aum)
-			p->aum += bal;
+			AddCents(&p->aum, bal, p);
 		/* fees so far this year, annualised over the days since January 1 or the opening */
 		fees = ColumnScaled(s.slot->tts_values[a_fees - 1], SCALE_MONEY, "holding", "fees_ytd");
 		if (fees != 0)
@@ -1015,7 +1102,7 @@ score_preview(PG_FUNCTION_ARGS)
 		v[7] = Int16GetDatum(p->rfm[1]);
 		v[8] = Int16GetDatum(p->rfm[2]);
 		v[9] = ScoreCentsDatum(ScoreDoubleToCents(p->clv, "clv"));
-		v[10] = ScoreCentsDatum(ScoreCentsToInt64(p->aum, "aum"));
+		v[10] = ScoreCentsDatum(p->aum);
 		v[11] = Float8GetDatum(p->retention);
 		v[12] = Float8GetDatum(p->growth);
 		v[13] = Float8GetDatum(p->potential);

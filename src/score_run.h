@@ -82,15 +82,15 @@ typedef struct ScoreModel
 /* what the run keeps of the last recorded history row of a party */
 typedef struct ScoreRecorded
 {
+	int64		contribution;	/* cents */
+	int64		clv;
+	int64		aum;
+	int32		value_score;
 	DateADT		day;			/* NO_DATE: none */
 	ItemPointerData tid;
-	int64		contribution;
-	int32		value_score;
 	int8		value_tier;		/* -1: NULL */
 	int8		wealth_tier;
 	int8		rfm[3];
-	int64		clv;
-	int64		aum;
 	bool		nulls;			/* some recorded column was NULL */
 } ScoreRecorded;
 
@@ -113,35 +113,26 @@ typedef struct ScoreActivity
 	DateADT		last_week;		/* the last week with any, NO_DATE: none */
 } ScoreActivity;
 
-/* one party of the run */
+/*
+ * One party of the run.  A run keeps one per party that is not closed, so
+ * the fields are ordered by size: no padding.
+ */
 typedef struct ScoreParty
 {
-	int64		party_id;
-	int8		kind;
-	int8		education;
-	int8		occupation;
-	int8		life_stage;
-	int8		lifecycle;
-	int8		notch;
-	int32		age;
-	int32		tenure_days;
-	/* holdings open on as_of */
-	int128		loan_bal;
+	/* holdings open on as_of: sums of balance times rate or transfer price */
 	int128		loan_int;
 	int128		loan_ftp;
-	int128		dep_bal;
 	int128		dep_int;
 	int128		dep_ftp;
-	int128		aum;
+	int64		party_id;
+	int64		loan_bal;		/* cents */
+	int64		dep_bal;
+	int64		aum;
 	double		fees;
-	int32		products;
-	DateADT		last_opened;
 	/* party_retention */
 	double		own_retention;	/* NaN: none */
 	/* score_history */
-	DateADT		ref_old_day;	/* latest row on or before as_of - window */
-	int64		ref_old;
-	DateADT		ref_young_day;	/* earliest row on or before as_of - min */
+	int64		ref_old;		/* contribution of the growth reference, cents */
 	int64		ref_young;
 	ScoreRecorded rec;
 	/* results */
@@ -150,13 +141,29 @@ typedef struct ScoreParty
 	double		potential;
 	double		retention;
 	double		clv;
+	int64		frequency;
 	int32		value_score;
 	int32		recency;
-	int64		frequency;
+	/* party */
+	int32		age;
+	int32		tenure_days;
+	/* holdings */
+	int32		products;
+	DateADT		last_opened;
+	/* score_history */
+	DateADT		ref_old_day;	/* latest row on or before as_of - window */
+	DateADT		ref_young_day;	/* earliest row on or before as_of - min */
+	/* party */
+	int8		kind;
+	int8		education;
+	int8		occupation;
+	int8		life_stage;
+	int8		lifecycle;
+	int8		notch;
+	/* results */
 	int8		value_tier;
 	int8		wealth_tier;
 	int8		rfm[3];
-	bool		has_row;		/* party_score already has a row */
 } ScoreParty;
 
 /* a whole run */
@@ -187,6 +194,8 @@ extern void ScoreRunCompute(ScoreRun *run);
 extern void ScoreRunHoldings(ScoreRun *run);
 extern void ScoreRunStoredTiers(ScoreRun *run, int8 *tiers);
 extern void *ScoreAlloc(Size size);
+extern void ScoreFree(void *p, Size size);
+extern void *ScoreGrow(void *p, Size size, Size new_size);
 extern ScoreParty *ScoreRunFindParty(ScoreRun *run, int64 party_id);
 extern int32 ScoreRunFindIndex(ScoreRun *run, int64 party_id);
 extern bool ScoreNumericScaled(Datum d, int scale, int128 *out);

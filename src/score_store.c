@@ -431,7 +431,7 @@ StoreScores(ScoreRun *run, StoredScore *stored)
 		}
 	}
 	WriterClose(&w);
-	pfree(has_row);
+	ScoreFree(has_row, sizeof(bool) * run->nparties);
 	INSTR_TIME_SET_CURRENT(end);
 	INSTR_TIME_SUBTRACT(end, mid);
 	INSTR_TIME_SUBTRACT(mid, start);
@@ -509,7 +509,7 @@ score_all(PG_FUNCTION_ARGS)
 
 		stored[i].contribution = ScoreDoubleToCents(p->contribution, "contribution");
 		stored[i].clv = ScoreDoubleToCents(p->clv, "clv");
-		stored[i].aum = ScoreCentsToInt64(p->aum, "aum");
+		stored[i].aum = p->aum;
 		counts.parties++;
 		counts.value_tier[p->value_tier]++;
 		if (p->wealth_tier >= 0)
