@@ -235,7 +235,10 @@ static bool
 ScoreUnchanged(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, DateADT as_of)
 {
 	slot_getallattrs(w->old);
-	return SameCents(w, PS_CONTRIBUTION, st->contribution) &&
+	/* as_of first: on a new day it is what differs, and the cheapest test */
+	return !w->old->tts_isnull[w->att[PS_AS_OF] - 1] &&
+		DatumGetDateADT(w->old->tts_values[w->att[PS_AS_OF] - 1]) == as_of &&
+		SameCents(w, PS_CONTRIBUTION, st->contribution) &&
 		SameInt(w, PS_VALUE_SCORE, p->value_score, 4) &&
 		SameWord(w, PS_VALUE_TIER, score_value_tier_names[p->value_tier]) &&
 		SameWord(w, PS_WEALTH_TIER, WealthName(p)) &&
@@ -244,8 +247,6 @@ ScoreUnchanged(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, DateA
 		SameInt(w, PS_RFM_M, p->rfm[2], 2) &&
 		SameCents(w, PS_CLV, st->clv) &&
 		SameCents(w, PS_AUM, st->aum) &&
-		!w->old->tts_isnull[w->att[PS_AS_OF] - 1] &&
-		DatumGetDateADT(w->old->tts_values[w->att[PS_AS_OF] - 1]) == as_of &&
 		SameFloat(w, PS_RETENTION, p->retention) &&
 		SameFloat(w, PS_GROWTH, p->growth) &&
 		SameFloat(w, PS_POTENTIAL, p->potential) &&
