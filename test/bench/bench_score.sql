@@ -231,7 +231,11 @@ BEGIN
 	COMMIT;
 	FOR rep IN 1 .. greatest(reps - 2, 3) LOOP
 		FOR k IN 0 .. array_length(names, 1) - 1 LOOP
-			c := (rep + k) % array_length(names, 1) + 1;
+			-- a different order in every round (7 statements, a prime: any
+			-- stride from 1 to 6 visits all), so that no statement always
+			-- follows the same one (the SQL reference, for one, leaves the
+			-- caches cold for whatever comes next)
+			c := (k * (1 + (rep - 1) % (array_length(names, 1) - 1)) + rep) % array_length(names, 1) + 1;
 			IF c = 1 THEN
 				TRUNCATE bench_score.t;
 				COMMIT;
