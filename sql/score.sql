@@ -311,3 +311,13 @@ SELECT count(*) AS parties, count(*) FILTER (WHERE b.growth IS DISTINCT FROM a.g
 SELECT score_history_prune('no_such_model', '2027-12-20');
 SELECT score_history_prune(NULL, NULL);
 SELECT score_history_prune(NULL, 'infinity');
+
+-- the party array grows when the table holds more parties than its
+-- statistics say (here none): 5 000 more parties are all scored
+BEGIN;
+INSERT INTO party (party_id, kind, name, region_code, status, onboarded_on)
+SELECT 100000 + i, 'individual', 'P' || i, (SELECT region_code FROM party WHERE party_id = 1), 'active', '2020-01-01'
+  FROM generate_series(1, 5000) i;
+UPDATE pg_class SET reltuples = 0 WHERE oid = 'bankcrm.party'::regclass;
+SELECT count(*) AS scored, count(*) FILTER (WHERE party_id > 100000) AS new_parties FROM score_preview(NULL, '2026-11-16');
+ROLLBACK;
