@@ -55,7 +55,11 @@ ScoreComputeParties(ScoreRun *run)
 
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
-		/* balance-weighted average rates (scaled sums over scaled balances) */
+		/*
+		 * balance-weighted average rates (scaled sums over scaled balances);
+		 * the sums are all read here, before the results take their place
+		 * (score_run.h)
+		 */
 		if (p->loan_bal != 0)
 		{
 			loan_rate = Int128ToDouble(p->loan_int) / (double) p->loan_bal / 1e6;

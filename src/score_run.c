@@ -227,6 +227,7 @@ static void ReadHistory(ScoreRun *run);
 bool
 ScoreNumericScaled(Datum d, int scale, int128 *out)
 {
+	static int128 pow10[31];	/* 10^0 .. 10^30, filled on first use */
 	struct varlena *v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(d));
 	const char *p = VARDATA_ANY(v);
 	int			len = VARSIZE_ANY_EXHDR(v);
@@ -238,6 +239,12 @@ ScoreNumericScaled(Datum d, int scale, int128 *out)
 	int128		acc = 0;
 	int			i;
 
+	if (pow10[0] == 0)
+	{
+		pow10[0] = 1;
+		for (i = 1; i < lengthof(pow10); i++)
+			pow10[i] = pow10[i - 1] * 10;
+	}
 	if (len < (int) sizeof(uint16))
 		return false;
 	memcpy(&header, p, sizeof(uint16));
@@ -275,23 +282,16 @@ ScoreNumericScaled(Datum d, int scale, int128 *out)
 		e = 4 * (weight - i) + scale;	/* the power of ten of this digit */
 		if (e < 0)
 		{
-			int64		div = 1;
-
-			while (e++ < 0)
-				div *= 10;
-			if (div > 10000 || digit % div != 0)
+			/* digits are below 10^4: a digit below the scale must end in zeros */
+			if (e < -4 || digit % (int) pow10[-e] != 0)
 				return false;
-			acc += digit / div;
+			acc += digit / (int) pow10[-e];
 		}
 		else
 		{
-			int128		term = digit;
-
 			if (e > 30)
 				return false;
-			while (e-- > 0)
-				term *= 10;
-			acc += term;
+			acc += digit * pow10[e];
 		}
 	}
 	*out = negative ? -acc : acc;

@@ -119,11 +119,32 @@ typedef struct ScoreActivity
  */
 typedef struct ScoreParty
 {
-	/* holdings open on as_of: sums of balance times rate or transfer price */
-	int128		loan_int;
-	int128		loan_ftp;
-	int128		dep_int;
-	int128		dep_ftp;
+	/*
+	 * The sums of balance times rate or transfer price of the holdings open
+	 * on as_of are read only by ScoreComputeParties, which takes them before
+	 * it writes the results in their place.
+	 */
+	union
+	{
+		struct
+		{
+			int128		loan_int;
+			int128		loan_ftp;
+			int128		dep_int;
+			int128		dep_ftp;
+		};
+		struct
+		{
+			double		contribution;
+			double		growth;
+			double		potential;
+			double		retention;
+			double		clv;
+			int64		frequency;
+			int32		value_score;
+			int32		recency;
+		};
+	};
 	int64		party_id;
 	int64		loan_bal;		/* cents */
 	int64		dep_bal;
@@ -135,15 +156,6 @@ typedef struct ScoreParty
 	int64		ref_old;		/* contribution of the growth reference, cents */
 	int64		ref_young;
 	ScoreRecorded rec;
-	/* results */
-	double		contribution;
-	double		growth;
-	double		potential;
-	double		retention;
-	double		clv;
-	int64		frequency;
-	int32		value_score;
-	int32		recency;
 	/* party */
 	int32		age;
 	int32		tenure_days;
