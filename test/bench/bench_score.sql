@@ -24,7 +24,10 @@
 --      history row per party whose scores changed); and, as references,
 --      the engine's computing alone (score_preview), the same scoring in SQL
 --      (test/reference/score_preview.sql) and a bare UPDATE of every
---      party_score row, the floor of a new day's writes;
+--      party_score row, the floor of a new day's writes.  Each of the
+--      :reps rounds runs the seven statements, each a transaction of its
+--      own, in an order of its own; a statement's ratio is to the INSERT of
+--      its round, the median over the rounds reported with the range;
 --   3. recommend_products() for one party after the refresh: median and
 --      99th percentile over 500 random parties.
 -- JIT is off; parallel query is off for (1) (single-process work compared)
@@ -200,92 +203,98 @@ SELECT * FROM score_reference.differences('standard', '2026-11-16');
 
 -- the baseline writes as many rows and columns as party_score holds
 CREATE TABLE bench_score.t (LIKE party_score);
-DO $bench$
+CREATE TABLE bench_score.day (d date NOT NULL);
+INSERT INTO bench_score.day VALUES (date '2026-11-16');
+
+-- One timed statement, a transaction of its own with its commit timed, as
+-- the nightly job runs score_all.  (In one transaction, each rewrite of
+-- party_score would leave a million row versions that no later statement
+-- could prune, and every later one would pay for them.)
+CREATE PROCEDURE bench_score.timed(c int, rep int)
+LANGUAGE plpgsql AS $bench$
 DECLARE
-	reps	int := current_setting('bench.reps')::int;
-	t0		timestamptz;
-	rep		int;
-	k		int;
-	c		int;
 	names	text[] := ARRAY['INSERT INTO t SELECT', 'score_preview (engine, computing only)',
 	                        'the same scoring in SQL (reference)', 'score_all, same day',
 	                        'score_all + affinity, same day', 'score_all, new day',
-	                        'UPDATE of every party_score row'];
-	d		date := date '2026-11-16';
+	                        'UPDATE of every party_score row', 'score_all, first run'];
+	today	date := (SELECT day.d FROM bench_score.day);
+	t0		timestamptz;
 	n		bigint;
 BEGIN
-	SET max_parallel_workers_per_gather = 2;
-	-- Every timed statement is a transaction of its own, its commit timed
-	-- with it, as the nightly job runs score_all.  (In one transaction, each
-	-- rewrite of party_score would leave a million row versions that no
-	-- later statement could prune, and every later one would pay for them.)
-	COMMIT;
-	-- a first scoring run inserts every row (timed once); the timed runs
-	-- below rescore the same day (nothing changed: no row is written) or
-	-- score a new day (every party_score row updated in place, a history
-	-- row for each party whose recorded scores changed)
+	IF c = 1 THEN
+		TRUNCATE bench_score.t;
+		COMMIT;
+	ELSIF c = 6 THEN
+		today := today + 1;
+		UPDATE bench_score.day SET d = today;
+		COMMIT;
+	END IF;
 	t0 := clock_timestamp();
-	PERFORM * FROM bankcrm.score_all('standard', d, false);
+	IF c = 1 THEN
+		INSERT INTO bench_score.t (party_id, model, contribution, value_score, value_tier, wealth_tier, rfm_r,
+			rfm_f, rfm_m, clv, aum, computed_at, as_of, retention, growth, potential, recency_days, frequency, products)
+		SELECT p.party_id, 'standard', p.party_id % 100000, p.party_id % 1000, 'general', 'mass', 1, 2, 3,
+		       p.party_id % 77777, p.party_id % 99999, now(), date '2026-11-16', 0.9, 0.0, 0.5,
+		       p.party_id % 3650, p.party_id % 50, p.party_id % 6
+		  FROM bankcrm.party p WHERE p.status <> 'closed';
+	ELSIF c = 2 THEN
+		SELECT count(*) INTO n FROM bankcrm.score_preview('standard', today);
+	ELSIF c = 3 THEN
+		SELECT count(*) INTO n FROM score_reference.score_preview_sql('standard', today);
+	ELSIF c IN (4, 6, 8) THEN
+		PERFORM * FROM bankcrm.score_all('standard', today, false);
+	ELSIF c = 5 THEN
+		PERFORM * FROM bankcrm.score_all('standard', today, true);
+	ELSE
+		UPDATE bankcrm.party_score SET computed_at = computed_at + interval '1 microsecond';
+	END IF;
 	COMMIT;
-	INSERT INTO bench_timing VALUES ('score_all, first run', 1, extract(epoch FROM clock_timestamp() - t0) * 1000);
+	INSERT INTO bench_timing VALUES (names[c], rep, extract(epoch FROM clock_timestamp() - t0) * 1000);
 	COMMIT;
-	FOR rep IN 1 .. greatest(reps - 2, 3) LOOP
-		FOR k IN 0 .. array_length(names, 1) - 1 LOOP
-			-- a different order in every round (7 statements, a prime: any
-			-- stride from 1 to 6 visits all), so that no statement always
-			-- follows the same one (the SQL reference, for one, leaves the
-			-- caches cold for whatever comes next)
-			c := (k * (1 + (rep - 1) % (array_length(names, 1) - 1)) + rep) % array_length(names, 1) + 1;
-			IF c = 1 THEN
-				TRUNCATE bench_score.t;
-				COMMIT;
-				t0 := clock_timestamp();
-				INSERT INTO bench_score.t (party_id, model, contribution, value_score, value_tier, wealth_tier, rfm_r,
-					rfm_f, rfm_m, clv, aum, computed_at, as_of, retention, growth, potential, recency_days, frequency, products)
-				SELECT p.party_id, 'standard', p.party_id % 100000, p.party_id % 1000, 'general', 'mass', 1, 2, 3,
-				       p.party_id % 77777, p.party_id % 99999, now(), date '2026-11-16', 0.9, 0.0, 0.5,
-				       p.party_id % 3650, p.party_id % 50, p.party_id % 6
-				  FROM bankcrm.party p WHERE p.status <> 'closed';
-			ELSIF c = 2 THEN
-				t0 := clock_timestamp();
-				SELECT count(*) INTO n FROM bankcrm.score_preview('standard', d);
-			ELSIF c = 3 THEN
-				t0 := clock_timestamp();
-				SELECT count(*) INTO n FROM score_reference.score_preview_sql('standard', d);
-			ELSIF c = 4 THEN
-				t0 := clock_timestamp();
-				PERFORM * FROM bankcrm.score_all('standard', d, false);
-			ELSIF c = 5 THEN
-				t0 := clock_timestamp();
-				PERFORM * FROM bankcrm.score_all('standard', d, true);
-			ELSIF c = 6 THEN
-				d := d + 1;
-				t0 := clock_timestamp();
-				PERFORM * FROM bankcrm.score_all('standard', d, false);
-			ELSE
-				t0 := clock_timestamp();
-				UPDATE bankcrm.party_score SET computed_at = computed_at + interval '1 microsecond';
-			END IF;
-			COMMIT;
-			INSERT INTO bench_timing VALUES (names[c], rep, extract(epoch FROM clock_timestamp() - t0) * 1000);
-			COMMIT;
-		END LOOP;
-	END LOOP;
 END
 $bench$;
 
+-- A nightly run finds the previous night's writes vacuumed: every timed
+-- statement starts after a VACUUM of the two tables score_all writes, and
+-- autovacuum stays off them meanwhile (a run waits up to deadlock_timeout,
+-- 1 s, for an autovacuum of party_score before it cancels it).  The first
+-- run inserts every row (timed once); then each round runs the seven
+-- statements in an order of its own (7 is a prime: any stride from 1 to 6
+-- visits all), so that no statement always follows the same one (the SQL
+-- reference, for one, leaves the caches cold for whatever comes next).
+ALTER TABLE party_score SET (autovacuum_enabled = off);
+ALTER TABLE score_history SET (autovacuum_enabled = off);
+SET max_parallel_workers_per_gather = 2;
+SELECT 'VACUUM bankcrm.party_score, bankcrm.score_history', format('CALL bench_score.timed(%s, %s)', c, rep)
+  FROM (SELECT 8 AS c, 1 AS rep, -1 AS k
+        UNION ALL
+        SELECT (k * (1 + (rep - 1) % 6) + rep) % 7 + 1, rep, k
+          FROM generate_series(1, :reps) rep, generate_series(0, 6) k) s
+ ORDER BY rep, k \gexec
+
 \echo
-\echo 'score_all: 1 000 000 parties, up to 2 parallel workers (median ms, ratio to INSERT ... SELECT of the same rows)'
-WITH med AS (
-	SELECT what, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms, count(*) AS runs FROM bench_timing GROUP BY what
+\echo 'score_all: 1 000 000 parties, up to 2 parallel workers (median ms; ratio to INSERT ... SELECT of the same rows, in the same round, median of the rounds)'
+WITH ins AS (
+	SELECT rep, ms FROM bench_timing WHERE what = 'INSERT INTO t SELECT'
+), per AS (
+	-- the first run, timed once before the rounds, against the median INSERT
+	SELECT t.what, t.ms,
+	       t.ms / CASE WHEN t.what = 'score_all, first run'
+	                   THEN (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM ins) ELSE i.ms END AS ratio
+	  FROM bench_timing t LEFT JOIN ins i ON i.rep = t.rep
+	 WHERE t.what NOT IN ('bare scan', 'value_score (C)', 'PL/pgSQL', 'SQL (inlined)')
 )
-SELECT what AS "statement", runs, round(ms::numeric, 0) AS median_ms,
-       round((ms / (SELECT ms FROM med WHERE what = 'INSERT INTO t SELECT'))::numeric, 2) AS "ratio to INSERT SELECT"
-  FROM med
- WHERE what NOT IN ('bare scan', 'value_score (C)', 'PL/pgSQL', 'SQL (inlined)')
+SELECT what AS "statement", count(*) AS runs,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 0) AS median_ms,
+       round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ratio)::numeric, 2) AS "ratio to INSERT SELECT",
+       round(min(ratio)::numeric, 2) AS min_ratio, round(max(ratio)::numeric, 2) AS max_ratio
+  FROM per
+ GROUP BY what
  ORDER BY array_position(ARRAY['INSERT INTO t SELECT', 'score_preview (engine, computing only)',
                                'the same scoring in SQL (reference)', 'score_all, first run', 'score_all, same day',
                                'score_all + affinity, same day', 'score_all, new day', 'UPDATE of every party_score row'], what);
+ALTER TABLE party_score RESET (autovacuum_enabled);
+ALTER TABLE score_history RESET (autovacuum_enabled);
 SELECT scored_on, count(*) AS history_rows FROM score_history GROUP BY 1 ORDER BY 1;
 
 SELECT * FROM value_pyramid WHERE pyramid = 'value';
