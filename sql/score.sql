@@ -58,6 +58,7 @@ SELECT value_score(0, 0, 0, 0, 'D', 0, 0, '{1,1,1,1,1,1,-1}', '{1,1,1,1}');
 SELECT value_score(0, 0, 0, 0, 'D', 0, 0, '{0,0,0,0,0,0,0}', '{1,1,1,1}');
 SELECT value_score(0, 0, 0, 0, 'D', 0, 0, '{1,1,1,1,1,1,1}', '{1,0,1,1}');
 SELECT value_score(0, 0, 0, 0, 'D', 0, 0, '{1,1,1,1,1,1,NULL}', '{1,1,1,1}');
+SELECT value_score('NaN', 0, 0, 0, 'D', 0, 0, '{1,1,1,1,1,1,1}', '{1,1,1,1}');
 
 -- potential: a 24-year-old master's student, single: (0.3 * 0.85 + 0.3 * 0.8 + 0.15 * 0.7 + 0.25 * 1) = 0.85
 SELECT round(potential('individual', 24, 'master', 'student', 'bachelor', NULL, m.potential)::numeric, 4) AS student,
@@ -90,6 +91,11 @@ SELECT value_tier(25000, 20000, 1000), value_tier(20000, 20000, 1000), value_tie
        wealth_tier(2e8, 5e5, 1e7, 1e8);
 SELECT value_tier(1, 1000, 20000);
 SELECT wealth_tier(1, 1e7, 5e5, 1e8);
+-- NaN is refused, the value before the cut-offs
+SELECT value_tier('NaN', 1000, 20000);
+SELECT value_tier(1, 'NaN', 1000);
+SELECT wealth_tier('NaN', 1e7, 5e5, 1e8);
+SELECT wealth_tier(1, 5e5, 'NaN', 1e8);
 SELECT rfm_score(5, 5, 5), rfm_score(1, 2, 3), rfm_segment(5, 4, 4), rfm_segment(3, 3, 3), rfm_segment(5, 1, 1),
        rfm_segment(3, 1, 2), rfm_segment(1, 5, 4), rfm_segment(2, 3, 3), rfm_segment(1, 1, 1);
 SELECT rfm_score(0, 3, 3);

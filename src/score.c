@@ -110,6 +110,7 @@ static const double *GetFloat8Params(FunctionCallInfo fcinfo, int argno,
 									 Float8ArrayCache *cache, int expected,
 									 const char *what, bool *fresh);
 static void CheckFinite(double x, const char *what);
+static void CheckNotNaN(bool nan, const char *function);
 static double Clamp01(double x);
 static const PotentialParams *GetPotentialParams(FunctionCallInfo fcinfo, int argno);
 static void ParsePotentialTable(JsonbContainer *root, const char *key,
@@ -249,6 +250,21 @@ CheckFinite(double x, const char *what)
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("%s must be a finite number", what)));
+}
+
+/*
+ * CheckNotNaN
+ *		Refuse NaN among the inputs of a score or tier function (infinity
+ *		is a valid cut-off or score input, NaN is not).
+ */
+static void
+CheckNotNaN(bool nan, const char *function)
+{
+	if (nan)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s inputs must not be NaN", function),
+				 errhint("NaN orders above every number, so it has no place on a scale; pass NULL for an unknown value.")));
 }
 
 static double
@@ -489,10 +505,7 @@ ScoreValue(const ValueScoreParams *vp, double contrib, double growth,
 	double		sum;
 	int			i;
 
-	if (isnan(contrib) || isnan(growth) || isnan(tenure) || isnan(potential))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("value_score inputs must not be NaN")));
+	CheckNotNaN(isnan(contrib) || isnan(growth) || isnan(tenure) || isnan(potential), "value_score");
 	if (notch < 1 || notch > SCORE_NOTCHES)
 		elog(ERROR, "invalid credit rating notch %d", notch);
 
@@ -905,10 +918,7 @@ clv(PG_FUNCTION_ARGS)
 void
 ScoreCheckValueCutoffs(double key_min, double general_min)
 {
-	if (isnan(key_min) || isnan(general_min))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("value_tier inputs must not be NaN")));
+	CheckNotNaN(isnan(key_min) || isnan(general_min), "value_tier");
 	if (general_min > key_min)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -918,10 +928,7 @@ ScoreCheckValueCutoffs(double key_min, double general_min)
 int
 ScoreValueTier(double x, double key_min, double general_min)
 {
-	if (isnan(x))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("value_tier inputs must not be NaN")));
+	CheckNotNaN(isnan(x), "value_tier");
 	if (x >= key_min)
 		return 0;
 	if (x >= general_min)
@@ -943,8 +950,7 @@ value_tier(PG_FUNCTION_ARGS)
 	float8		general_min = PG_GETARG_FLOAT8(2);
 	int			t;
 
-	if (isnan(x))
-		ScoreValueTier(x, key_min, general_min);
+	CheckNotNaN(isnan(x), "value_tier");
 	ScoreCheckValueCutoffs(key_min, general_min);
 	t = ScoreValueTier(x, key_min, general_min);
 	PG_RETURN_TEXT_P(cstring_to_text(score_value_tier_names[t]));
@@ -957,10 +963,7 @@ value_tier(PG_FUNCTION_ARGS)
 void
 ScoreCheckWealthCutoffs(double affluent_min, double hnw_min, double uhnw_min)
 {
-	if (isnan(affluent_min) || isnan(hnw_min) || isnan(uhnw_min))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("wealth_tier inputs must not be NaN")));
+	CheckNotNaN(isnan(affluent_min) || isnan(hnw_min) || isnan(uhnw_min), "wealth_tier");
 	if (!(affluent_min <= hnw_min && hnw_min <= uhnw_min))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -972,10 +975,7 @@ ScoreCheckWealthCutoffs(double affluent_min, double hnw_min, double uhnw_min)
 int
 ScoreWealthTier(double aum, double affluent_min, double hnw_min, double uhnw_min)
 {
-	if (isnan(aum))
-		ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("wealth_tier inputs must not be NaN")));
+	CheckNotNaN(isnan(aum), "wealth_tier");
 	if (aum >= uhnw_min)
 		return 3;
 	if (aum >= hnw_min)
@@ -1000,8 +1000,7 @@ wealth_tier(PG_FUNCTION_ARGS)
 	float8		uhnw_min = PG_GETARG_FLOAT8(3);
 	int			t;
 
-	if (isnan(aum))
-		ScoreWealthTier(aum, affluent_min, hnw_min, uhnw_min);
+	CheckNotNaN(isnan(aum), "wealth_tier");
 	ScoreCheckWealthCutoffs(affluent_min, hnw_min, uhnw_min);
 	t = ScoreWealthTier(aum, affluent_min, hnw_min, uhnw_min);
 	PG_RETURN_TEXT_P(cstring_to_text(score_wealth_tier_names[t]));
