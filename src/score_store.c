@@ -255,24 +255,47 @@ ScoreUnchanged(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, DateA
 		SameInt(w, PS_PRODUCTS, p->products, 4);
 }
 
+/*
+ * The columns a history row records, by their place in each table's column
+ * list: party_score holds them too, and both are filled by SetRecorded.
+ */
+enum
+{
+	REC_CONTRIBUTION, REC_VALUE_SCORE, REC_VALUE_TIER, REC_WEALTH_TIER,
+	REC_RFM_R, REC_RFM_F, REC_RFM_M, REC_CLV, REC_AUM, REC_NCOLS
+};
+static const int ps_recorded[REC_NCOLS] = {
+	PS_CONTRIBUTION, PS_VALUE_SCORE, PS_VALUE_TIER, PS_WEALTH_TIER, PS_RFM_R, PS_RFM_F, PS_RFM_M, PS_CLV, PS_AUM
+};
+static const int sh_recorded[REC_NCOLS] = {
+	SH_CONTRIBUTION, SH_VALUE_SCORE, SH_VALUE_TIER, SH_WEALTH_TIER, SH_RFM_R, SH_RFM_F, SH_RFM_M, SH_CLV, SH_AUM
+};
+
+/* fill the recorded columns (col: their places) of w->new */
+static void
+SetRecorded(ScoreWriter *w, const int *col, const ScoreParty *p, const StoredScore *st)
+{
+	const char *wt = WealthName(p);
+
+	Set(w, col[REC_CONTRIBUTION], ScoreCentsDatum(st->contribution), false);
+	Set(w, col[REC_VALUE_SCORE], Int32GetDatum(p->value_score), false);
+	Set(w, col[REC_VALUE_TIER], CStringGetTextDatum(score_value_tier_names[p->value_tier]), false);
+	Set(w, col[REC_WEALTH_TIER], wt ? CStringGetTextDatum(wt) : (Datum) 0, wt == NULL);
+	Set(w, col[REC_RFM_R], Int16GetDatum(p->rfm[0]), false);
+	Set(w, col[REC_RFM_F], Int16GetDatum(p->rfm[1]), false);
+	Set(w, col[REC_RFM_M], Int16GetDatum(p->rfm[2]), false);
+	Set(w, col[REC_CLV], ScoreCentsDatum(st->clv), false);
+	Set(w, col[REC_AUM], ScoreCentsDatum(st->aum), false);
+}
+
 /* fill w->new with the party's party_score columns */
 static void
 SetScore(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, Datum model,
 		 DateADT as_of, TimestampTz now)
 {
-	const char *wt = WealthName(p);
-
 	Set(w, PS_PARTY, Int64GetDatum(p->party_id), false);
 	Set(w, PS_MODEL, model, false);
-	Set(w, PS_CONTRIBUTION, ScoreCentsDatum(st->contribution), false);
-	Set(w, PS_VALUE_SCORE, Int32GetDatum(p->value_score), false);
-	Set(w, PS_VALUE_TIER, CStringGetTextDatum(score_value_tier_names[p->value_tier]), false);
-	Set(w, PS_WEALTH_TIER, wt ? CStringGetTextDatum(wt) : (Datum) 0, wt == NULL);
-	Set(w, PS_RFM_R, Int16GetDatum(p->rfm[0]), false);
-	Set(w, PS_RFM_F, Int16GetDatum(p->rfm[1]), false);
-	Set(w, PS_RFM_M, Int16GetDatum(p->rfm[2]), false);
-	Set(w, PS_CLV, ScoreCentsDatum(st->clv), false);
-	Set(w, PS_AUM, ScoreCentsDatum(st->aum), false);
+	SetRecorded(w, ps_recorded, p, st);
 	Set(w, PS_COMPUTED_AT, TimestampTzGetDatum(now), false);
 	Set(w, PS_AS_OF, DateADTGetDatum(as_of), false);
 	Set(w, PS_RETENTION, Float8GetDatum(p->retention), false);
@@ -288,20 +311,10 @@ SetScore(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, Datum model
 static void
 SetHistory(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, Datum model, DateADT as_of)
 {
-	const char *wt = WealthName(p);
-
 	Set(w, SH_PARTY, Int64GetDatum(p->party_id), false);
 	Set(w, SH_MODEL, model, false);
 	Set(w, SH_DAY, DateADTGetDatum(as_of), false);
-	Set(w, SH_CONTRIBUTION, ScoreCentsDatum(st->contribution), false);
-	Set(w, SH_VALUE_SCORE, Int32GetDatum(p->value_score), false);
-	Set(w, SH_VALUE_TIER, CStringGetTextDatum(score_value_tier_names[p->value_tier]), false);
-	Set(w, SH_WEALTH_TIER, wt ? CStringGetTextDatum(wt) : (Datum) 0, wt == NULL);
-	Set(w, SH_RFM_R, Int16GetDatum(p->rfm[0]), false);
-	Set(w, SH_RFM_F, Int16GetDatum(p->rfm[1]), false);
-	Set(w, SH_RFM_M, Int16GetDatum(p->rfm[2]), false);
-	Set(w, SH_CLV, ScoreCentsDatum(st->clv), false);
-	Set(w, SH_AUM, ScoreCentsDatum(st->aum), false);
+	SetRecorded(w, sh_recorded, p, st);
 	ExecStoreVirtualTuple(w->new);
 }
 
