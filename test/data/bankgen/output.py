@@ -117,39 +117,30 @@ _CFG = None
 _ORG = None
 
 
+# the rows of each table for a block of parties; some need the organisation
+_TABLE_ROWS = {
+    'party': lambda cfg, org, b, ps: party_rows(cfg, b, ps),
+    'party_kyc': lambda cfg, org, b, ps: kyc_rows(cfg, b, ps),
+    'party_phone': lambda cfg, org, b, ps: phone_rows(cfg, b, ps),
+    'party_relation': lambda cfg, org, b, ps: relation_rows(cfg, b, ps),
+    'coverage': coverage_rows,
+    'holding': lambda cfg, org, b, ps: holding_rows(cfg, b, ps),
+    'activity_weekly': lambda cfg, org, b, ps: activity_rows(cfg, b, ps),
+    'contact': contact_rows,
+    'complaint': complaint_rows,
+    'survey_response': lambda cfg, org, b, ps: survey_rows(cfg, b, ps),
+    'appointment': appointment_rows,
+    'truth_churner': lambda cfg, org, b, ps: truth_churner_rows(cfg, b, ps),
+    'truth_hidden_gold': lambda cfg, org, b, ps: truth_hidden_gold_rows(cfg, b, ps),
+}
+
+
 def block_tables(b, tables):
     cfg, org = _CFG, _ORG
     parties = gen_parties(cfg, org, b)
     res = {}
     for t in tables:
-        if t == 'party':
-            res[t] = party_rows(cfg, b, parties)
-        elif t == 'party_kyc':
-            res[t] = kyc_rows(cfg, b, parties)
-        elif t == 'party_phone':
-            res[t] = phone_rows(cfg, b, parties)
-        elif t == 'party_relation':
-            res[t] = relation_rows(cfg, b, parties)
-        elif t == 'coverage':
-            res[t] = coverage_rows(cfg, org, b, parties)
-        elif t == 'holding':
-            res[t] = holding_rows(cfg, b, parties)
-        elif t == 'activity_weekly':
-            res[t] = activity_rows(cfg, b, parties)
-        elif t == 'contact':
-            res[t] = contact_rows(cfg, org, b, parties)
-        elif t == 'complaint':
-            res[t] = complaint_rows(cfg, org, b, parties)
-        elif t == 'survey_response':
-            res[t] = survey_rows(cfg, b, parties)
-        elif t == 'appointment':
-            res[t] = appointment_rows(cfg, org, b, parties)
-        elif t == 'truth_churner':
-            res[t] = truth_churner_rows(cfg, b, parties)
-        elif t == 'truth_hidden_gold':
-            res[t] = truth_hidden_gold_rows(cfg, b, parties)
-        else:
-            raise KeyError(t)
+        res[t] = _TABLE_ROWS[t](cfg, org, b, parties)
     return {t: ''.join(v) for t, v in res.items()}
 
 
