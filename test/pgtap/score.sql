@@ -6,7 +6,7 @@
 -- columns, functions, views, policies, privileges), what the scores must
 -- look like, and that hidden_gold finds the merchants the generator planted.
 BEGIN;
-SELECT plan(43);
+SELECT plan(45);
 
 SET LOCAL search_path = bankcrm, public;
 
@@ -22,6 +22,12 @@ SELECT ok((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
           'party_score has every column of the contract');
 SELECT col_is_pk('bankcrm', 'party_score', ARRAY['party_id', 'model'], 'party_score is keyed by party and model');
 SELECT col_is_pk('bankcrm', 'score_history', ARRAY['party_id', 'model', 'scored_on'], 'score_history: one row per party, model and day');
+-- history grows by a day's changes each run: only a block range index beside
+-- the key, since a B-tree whose key is the same for a whole day costs as much
+-- to keep up as the rows themselves
+SELECT indexes_are('bankcrm', 'score_history', ARRAY['score_history_pkey', 'score_history_day_idx'],
+                   'score_history has its key and one index by day');
+SELECT index_is_type('bankcrm', 'score_history', 'score_history_day_idx', 'brin', 'the index by day is a BRIN index');
 SELECT has_trigger('bankcrm', 'score_model', 'score_model_scores_rename', 'a renamed model renames its scores (party_score has no foreign key)');
 SELECT is((SELECT array_agg(model) FROM score_model WHERE is_default), ARRAY['standard'], 'standard is the one default model');
 SELECT has_function('bankcrm', 'contribution', 'contribution() exists');
