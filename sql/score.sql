@@ -216,6 +216,40 @@ SELECT * FROM recommend_products_batch(ARRAY[5, 1, 5, 999], 2, 'small_groups');
 -- the default model has no affinity rows for groups this small
 SELECT count(*) FROM recommend_products(5);
 
+-- a DBA's row triggers on the tables score_all writes see every row: AFTER
+-- triggers with new rows stored in batches, BEFORE triggers (which may change
+-- or skip a row) row by row
+CREATE TABLE score_audit (tbl text, party_id bigint, model text);
+CREATE FUNCTION score_audit_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO score_audit VALUES (TG_TABLE_NAME, NEW.party_id, NEW.model);
+	RETURN NEW;
+END $$;
+CREATE FUNCTION score_skip_party_1() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RETURN CASE WHEN NEW.party_id = 1 THEN NULL ELSE NEW END;
+END $$;
+CREATE TRIGGER audit_row AFTER INSERT ON party_score FOR EACH ROW EXECUTE FUNCTION score_audit_row();
+CREATE TRIGGER audit_row AFTER INSERT ON score_history FOR EACH ROW EXECUTE FUNCTION score_audit_row();
+CREATE TRIGGER skip_one BEFORE INSERT ON score_history FOR EACH ROW EXECUTE FUNCTION score_skip_party_1();
+INSERT INTO score_model (model, description, ftp, pd, channel_cost, value_weights, value_scales, potential, key_min,
+	general_min, retention)
+SELECT 'audited', 'standard, audited', ftp, pd, channel_cost, value_weights, value_scales, potential, key_min,
+       general_min, retention
+  FROM score_model WHERE model = 'standard';
+SELECT parties FROM score_all('audited', '2026-11-16', false);
+SELECT tbl, model, array_agg(party_id ORDER BY party_id) AS parties FROM score_audit GROUP BY tbl, model ORDER BY tbl;
+SELECT (SELECT array_agg(party_id ORDER BY party_id) FROM party_score WHERE model = 'audited') AS scored,
+       (SELECT array_agg(party_id ORDER BY party_id) FROM score_history WHERE model = 'audited') AS recorded;
+DROP TRIGGER audit_row ON party_score;
+DROP TRIGGER audit_row ON score_history;
+DROP TRIGGER skip_one ON score_history;
+DROP TABLE score_audit;
+DROP FUNCTION score_audit_row(), score_skip_party_1();
+DELETE FROM party_score WHERE model = 'audited';
+DELETE FROM score_history WHERE model = 'audited';
+DELETE FROM score_model WHERE model = 'audited';
+
 -- unknown models
 SELECT * FROM score_all('nope', '2026-11-16');
 SELECT product_affinity_refresh('nope');

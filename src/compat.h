@@ -71,4 +71,13 @@
 	EvalPlanQualInit((epq), (estate), NULL, NIL, -1)
 #endif
 
+/* index entries of an inserted row (16 adds "only summarizing indexes") */
+#if PG_VERSION_NUM >= 160000
+#define BankcrmInsertIndexTuples(rri, slot, estate) \
+	ExecInsertIndexTuples((rri), (slot), (estate), false, false, NULL, NIL, false)
+#else
+#define BankcrmInsertIndexTuples(rri, slot, estate) \
+	ExecInsertIndexTuples((rri), (slot), (estate), false, false, NULL, NIL)
+#endif
+
 #endif							/* BANKCRM_COMPAT_H */

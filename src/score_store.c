@@ -18,7 +18,10 @@
  *
  * The writes go through the executor's single-row paths (the ones logical
  * replication applies changes with): constraints, indexes and triggers work
- * as for any UPDATE or INSERT, without planning a statement per row.
+ * as for any UPDATE or INSERT, without planning a statement per row.  New
+ * rows are stored a batch at a time, as COPY stores them (one heap write
+ * and one WAL record per page instead of per row), unless the table has a
+ * trigger that runs before each row or a generated column: then row by row.
  * party_score is stored with free space on each page (fillfactor), so that
  * the daily update of every row stays on its page (a HOT update).
  *
@@ -78,6 +81,9 @@ static const char *const sh_columns[SH_NCOLS] = {
 	"wealth_tier", "rfm_r", "rfm_f", "rfm_m", "clv", "aum"
 };
 
+/* rows inserted by one call of table_multi_insert */
+#define WRITER_BATCH	1000
+
 /* a table being written: the executor state of the single-row paths */
 typedef struct ScoreWriter
 {
@@ -88,6 +94,9 @@ typedef struct ScoreWriter
 	TupleTableSlot *old;		/* a row as scanned or fetched */
 	TupleTableSlot *new;		/* the row to write */
 	AttrNumber	att[PS_NCOLS];	/* attribute numbers of the columns written */
+	bool		batch;			/* inserts are batched (see WriterInsert) */
+	int			nbuf;			/* rows waiting in buf */
+	TupleTableSlot *buf[WRITER_BATCH];
 } ScoreWriter;
 
 /* the values of one party as stored (cents, codes) */
@@ -104,6 +113,7 @@ WriterOpen(ScoreWriter *w, Oid relid, const char *const *columns, int ncols)
 	RangeTblEntry *rte;
 	int			i;
 
+	memset(w, 0, sizeof(ScoreWriter));
 	w->rel = table_open(relid, RowExclusiveLock);
 	w->estate = CreateExecutorState();
 	rte = makeNode(RangeTblEntry);
@@ -117,6 +127,10 @@ WriterOpen(ScoreWriter *w, Oid relid, const char *const *columns, int ncols)
 	InitResultRelInfo(w->rri, w->rel, 1, NULL, 0);
 	w->estate->es_opened_result_relations = lappend(w->estate->es_opened_result_relations, w->rri);
 	ExecOpenIndices(w->rri, false);
+	w->batch = !(w->rri->ri_TrigDesc &&
+				 (w->rri->ri_TrigDesc->trig_insert_before_row ||
+				  w->rri->ri_TrigDesc->trig_insert_instead_row)) &&
+		!(w->rel->rd_att->constr && w->rel->rd_att->constr->has_generated_stored);
 	BankcrmEvalPlanQualInit(&w->epq, w->estate);
 	w->old = table_slot_create(w->rel, &w->estate->es_tupleTable);
 	w->new = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(w->rel), &TTSOpsVirtual);
@@ -129,9 +143,58 @@ WriterOpen(ScoreWriter *w, Oid relid, const char *const *columns, int ncols)
 	AfterTriggerBeginQuery();
 }
 
+/*
+ * WriterFlush
+ *		Store the batched rows, then their index entries and AFTER ROW
+ *		triggers, row by row as the single-row path would.
+ */
+static void
+WriterFlush(ScoreWriter *w)
+{
+	int			i;
+
+	if (w->nbuf == 0)
+		return;
+	table_multi_insert(w->rel, w->buf, w->nbuf, w->estate->es_output_cid, 0, NULL);
+	for (i = 0; i < w->nbuf; i++)
+	{
+		List	   *recheck = NIL;
+
+		ResetPerTupleExprContext(w->estate);
+		if (w->rri->ri_NumIndices > 0)
+			recheck = BankcrmInsertIndexTuples(w->rri, w->buf[i], w->estate);
+		ExecARInsertTriggers(w->estate, w->rri, w->buf[i], recheck, NULL);
+		list_free(recheck);
+		ExecClearTuple(w->buf[i]);
+	}
+	w->nbuf = 0;
+}
+
+/*
+ * WriterInsert
+ *		Insert the row in w->new: checked now, stored with the next batch.
+ */
+static void
+WriterInsert(ScoreWriter *w)
+{
+	if (!w->batch)
+	{
+		ExecSimpleRelationInsert(w->rri, w->estate, w->new);
+		return;
+	}
+	if (w->rel->rd_att->constr)
+		ExecConstraints(w->rri, w->new, w->estate);
+	if (w->buf[w->nbuf] == NULL)
+		w->buf[w->nbuf] = table_slot_create(w->rel, &w->estate->es_tupleTable);
+	ExecCopySlot(w->buf[w->nbuf], w->new);
+	if (++w->nbuf == WRITER_BATCH)
+		WriterFlush(w);
+}
+
 static void
 WriterClose(ScoreWriter *w)
 {
+	WriterFlush(w);
 	AfterTriggerEndQuery(w->estate);
 	EvalPlanQualEnd(&w->epq);
 	ExecCloseIndices(w->rri);
@@ -288,11 +351,13 @@ SetRecorded(ScoreWriter *w, const int *col, const ScoreParty *p, const StoredSco
 	Set(w, col[REC_AUM], ScoreCentsDatum(st->aum), false);
 }
 
-/* fill w->new with the party's party_score columns */
+/* fill w->new with the party's party_score columns (in per-row memory) */
 static void
 SetScore(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, Datum model,
 		 DateADT as_of, TimestampTz now)
 {
+	MemoryContext old = MemoryContextSwitchTo(GetPerTupleMemoryContext(w->estate));
+
 	Set(w, PS_PARTY, Int64GetDatum(p->party_id), false);
 	Set(w, PS_MODEL, model, false);
 	SetRecorded(w, ps_recorded, p, st);
@@ -305,17 +370,21 @@ SetScore(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, Datum model
 	Set(w, PS_FREQUENCY, Int64GetDatum(p->frequency), false);
 	Set(w, PS_PRODUCTS, Int32GetDatum(p->products), false);
 	ExecStoreVirtualTuple(w->new);
+	MemoryContextSwitchTo(old);
 }
 
-/* fill w->new with the party's score_history columns */
+/* fill w->new with the party's score_history columns (in per-row memory) */
 static void
 SetHistory(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, Datum model, DateADT as_of)
 {
+	MemoryContext old = MemoryContextSwitchTo(GetPerTupleMemoryContext(w->estate));
+
 	Set(w, SH_PARTY, Int64GetDatum(p->party_id), false);
 	Set(w, SH_MODEL, model, false);
 	Set(w, SH_DAY, DateADTGetDatum(as_of), false);
 	SetRecorded(w, sh_recorded, p, st);
 	ExecStoreVirtualTuple(w->new);
+	MemoryContextSwitchTo(old);
 }
 
 /* do the party's new scores differ from its last recorded history row? */
@@ -410,7 +479,7 @@ StoreScores(ScoreRun *run, StoredScore *stored)
 			CHECK_FOR_INTERRUPTS();
 		WriterStart(&w, false);
 		SetScore(&w, &run->parties[i], &stored[i], model, run->as_of, now);
-		ExecSimpleRelationInsert(w.rri, w.estate, w.new);
+		WriterInsert(&w);
 		n_ins++;
 	}
 	WriterClose(&w);
@@ -440,7 +509,7 @@ StoreScores(ScoreRun *run, StoredScore *stored)
 		{
 			WriterStart(&w, false);
 			SetHistory(&w, p, &stored[i], model, run->as_of);
-			ExecSimpleRelationInsert(w.rri, w.estate, w.new);
+			WriterInsert(&w);
 			h_ins++;
 		}
 	}
