@@ -205,7 +205,9 @@ COMMENT ON COLUMN @extschema@.party_score.potential IS 'Potential from life stag
 COMMENT ON COLUMN @extschema@.party_score.recency_days IS 'Days since the last contact, transaction week or product opening';
 COMMENT ON COLUMN @extschema@.party_score.frequency IS 'Contacts plus transactions in the 12 months before as_of';
 COMMENT ON COLUMN @extschema@.party_score.products IS 'Open holdings';
-CREATE INDEX party_score_model_tier_idx ON @extschema@.party_score (model, value_tier);
+-- No index by tier: a tier holds a large share of the parties, which a scan
+-- reads faster than an index, and an index on value_tier would cost every
+-- write and turn each update that changes a tier into one that moves the row.
 
 CREATE TABLE @extschema@.score_history (
 	party_id      bigint NOT NULL,
