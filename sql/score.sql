@@ -352,6 +352,44 @@ SELECT score_history_prune('no_such_model', '2027-12-20');
 SELECT score_history_prune(NULL, NULL);
 SELECT score_history_prune(NULL, 'infinity');
 
+-- history records moves beyond the model's tolerances (1 % of an amount, 4
+-- points of value score, any tier or quintile), measured from the last
+-- recorded row, so that a drift is recorded once it adds up; with tolerances
+-- of 0 every change is recorded.  王小明's fees of 3 190 are annualised over
+-- 319 days on 2026-11-16, 320 days the next day: 3 650.00 becomes 3 638.59
+-- and his contribution 5 225.00 becomes 5 213.59 (0.2 %), but his recency
+-- and frequency quintiles move too, so 2026-11-17 is recorded under both
+-- models; on 2026-11-18 only his contribution (0.2 % again) and his score
+-- (one point) move: recorded with tolerances of 0 only; by 2026-12-16 his
+-- contribution has fallen 6 % from the last recorded row
+INSERT INTO score_model (model, description, ftp, pd, channel_cost, value_weights, value_scales, potential, key_min,
+	general_min, retention, history_tolerance, history_score_tolerance)
+SELECT m.model, 'standard, history ' || m.model, ftp, pd, channel_cost, value_weights, value_scales, potential,
+       key_min, general_min, retention, m.tol, m.points
+  FROM score_model, (VALUES ('drift', 0.01, 4), ('drift_exact', 0, 0)) m (model, tol, points)
+ WHERE score_model.model = 'standard';
+SELECT d, m, (SELECT parties FROM score_all(m, d, false))
+  FROM (VALUES ('2026-11-16'::date), ('2026-11-17'), ('2026-11-18'), ('2026-12-16')) days (d),
+       (VALUES ('drift'), ('drift_exact')) models (m)
+ ORDER BY d, m;
+SELECT model, scored_on, array_agg(party_id ORDER BY party_id) AS parties
+  FROM score_history WHERE model LIKE 'drift%' GROUP BY model, scored_on ORDER BY model, scored_on;
+SELECT model, scored_on, contribution, value_score, value_tier, wealth_tier, rfm_r, rfm_f, rfm_m, clv, aum FROM score_history
+ WHERE model LIKE 'drift%' AND party_id = 1 ORDER BY model, scored_on;
+-- party_score holds the day's exact scores under both
+SELECT count(*) AS parties,
+       count(*) FILTER (WHERE (a.contribution, a.value_score, a.clv, a.as_of) IS DISTINCT FROM
+                              (b.contribution, b.value_score, b.clv, b.as_of)) AS differing
+  FROM party_score a JOIN party_score b USING (party_id)
+ WHERE a.model = 'drift' AND b.model = 'drift_exact';
+\set VERBOSITY terse
+UPDATE score_model SET history_tolerance = 1 WHERE model = 'drift';
+UPDATE score_model SET history_score_tolerance = -1 WHERE model = 'drift';
+\set VERBOSITY default
+DELETE FROM party_score WHERE model LIKE 'drift%';
+DELETE FROM score_history WHERE model LIKE 'drift%';
+DELETE FROM score_model WHERE model LIKE 'drift%';
+
 -- the party array grows when the table holds more parties than its
 -- statistics say (here none): 5 000 more parties are all scored
 BEGIN;

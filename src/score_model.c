@@ -105,7 +105,7 @@ LoadModel(ScoreRun *run, const char *model, MemoryContext runcxt)
 					 "(($2 - 365)::timestamp AT TIME ZONE sm.time_zone), "
 					 "(($2 + 1)::timestamp AT TIME ZONE sm.time_zone), "
 					 "pg_catalog.make_date(pg_catalog.date_part('year', $2)::integer, 1, 1), "
-					 "sm.affinity_min_parties "
+					 "sm.affinity_min_parties, sm.history_tolerance, sm.history_score_tolerance "
 					 "FROM %s.score_model sm WHERE sm.model = COALESCE($1, "
 					 "(SELECT d.model FROM %s.score_model d WHERE d.is_default))",
 					 nspname, nspname, nspname);
@@ -171,6 +171,8 @@ LoadModel(ScoreRun *run, const char *model, MemoryContext runcxt)
 	m->day_end = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 23, &isnull));
 	m->jan1 = DatumGetDateADT(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 24, &isnull));
 	m->affinity_min = ModelInt32(25);
+	m->history_tolerance = ModelFloat8(26);
+	m->history_score_tolerance = ModelInt32(27);
 
 	/* products: transfer price (to 10 decimals) and side of the balance sheet */
 	resetStringInfo(&q);

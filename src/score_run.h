@@ -57,6 +57,8 @@ typedef struct ScoreModel
 	double		growth_floor;
 	int32		growth_window_days;
 	int32		growth_min_days;
+	double		history_tolerance;	/* of money columns, relative */
+	int32		history_score_tolerance;	/* value score points */
 	bool		tier_on_score;
 	double		key_min;
 	double		general_min;

@@ -13,8 +13,9 @@
  *                  a changed score is updated in place, an unchanged one is
  *                  left alone, a new party gets a row;
  *   score_history  a row for the day a party is first scored and for each
- *                  day its recorded scores change (a rescore of the same day
- *                  updates that day's row).
+ *                  day its recorded scores move beyond the model's
+ *                  tolerances from the last row (a rescore of the same day
+ *                  updates that day's row with any change).
  *
  * The writes go through the executor's single-row paths (the ones logical
  * replication applies changes with): constraints, indexes and triggers work
@@ -387,20 +388,40 @@ SetHistory(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, Datum mod
 	MemoryContextSwitchTo(old);
 }
 
-/* do the party's new scores differ from its last recorded history row? */
+/* has an amount in cents moved by more than tolerance times the recorded one? */
+static inline bool
+MovedCents(int64 recorded, int64 now, double tolerance)
+{
+	if (recorded == now)
+		return false;
+	/* the difference of two numeric(18, 2) amounts fits a double exactly enough */
+	return fabs((double) now - (double) recorded) > tolerance * fabs((double) recorded);
+}
+
+/*
+ * HistoryChanged
+ *		Do the party's new scores differ from its last recorded history row:
+ *		beyond the model's tolerances, or (exact) at all?
+ *
+ * A tier or an RFM quintile that moves always counts.  Amounts and the value
+ * score are compared with the last recorded row, not with the day before, so
+ * a slow drift is recorded once it adds up to more than the tolerance.
+ */
 static bool
-HistoryChanged(const ScoreParty *p, const StoredScore *st)
+HistoryChanged(const ScoreParty *p, const StoredScore *st, const ScoreModel *m, bool exact)
 {
 	const ScoreRecorded *r = &p->rec;
+	double		tol = exact ? 0.0 : m->history_tolerance;
+	int32		points = exact ? 0 : m->history_score_tolerance;
 
 	return r->nulls ||
-		r->contribution != st->contribution ||
-		r->value_score != p->value_score ||
 		r->value_tier != p->value_tier ||
 		r->wealth_tier != p->wealth_tier ||
 		r->rfm[0] != p->rfm[0] || r->rfm[1] != p->rfm[1] || r->rfm[2] != p->rfm[2] ||
-		r->clv != st->clv ||
-		r->aum != st->aum;
+		abs(r->value_score - p->value_score) > points ||
+		MovedCents(r->contribution, st->contribution, tol) ||
+		MovedCents(r->clv, st->clv, tol) ||
+		MovedCents(r->aum, st->aum, tol);
 }
 
 /* the counts score_all returns */
@@ -493,11 +514,12 @@ StoreScores(ScoreRun *run, StoredScore *stored)
 
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
-		if (p->rec.day != NO_DATE && !HistoryChanged(p, &stored[i]))
+		if (p->rec.day != NO_DATE &&
+			!HistoryChanged(p, &stored[i], &run->m, p->rec.day == run->as_of))
 			continue;
 		if (p->rec.day == run->as_of)
 		{
-			/* a rescore of the same day: that day's row changes */
+			/* a rescore of the same day: that day's row takes any change */
 			if (!table_tuple_fetch_row_version(w.rel, &p->rec.tid, run->snapshot, w.old))
 				elog(ERROR, "score_history row of party %lld vanished", (long long) p->party_id);
 			WriterStart(&w, true);

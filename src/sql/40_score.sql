@@ -37,6 +37,11 @@ CREATE TABLE @extschema@.score_model (
 	growth_floor             double precision NOT NULL DEFAULT 1000 CONSTRAINT score_model_growth_floor_check CHECK (growth_floor > 0),
 	growth_window_days       integer NOT NULL DEFAULT 365,
 	growth_min_days          integer NOT NULL DEFAULT 28,
+	-- history
+	history_tolerance        double precision NOT NULL DEFAULT 0.01
+	                         CONSTRAINT score_model_history_tolerance_check CHECK (history_tolerance >= 0 AND history_tolerance < 1),
+	history_score_tolerance  integer NOT NULL DEFAULT 4
+	                         CONSTRAINT score_model_history_score_tolerance_check CHECK (history_score_tolerance BETWEEN 0 AND 1000),
 	-- tiers
 	value_tier_basis         text NOT NULL DEFAULT 'contribution'
 	                         CONSTRAINT score_model_value_tier_basis_check CHECK (value_tier_basis IN ('contribution', 'value_score')),
@@ -85,6 +90,8 @@ COMMENT ON COLUMN @extschema@.score_model.potential IS 'Potential tables: educat
 COMMENT ON COLUMN @extschema@.score_model.growth_floor IS 'Smallest denominator (CNY) of the relative contribution growth';
 COMMENT ON COLUMN @extschema@.score_model.growth_window_days IS 'Growth compares with the oldest score at most this many days old';
 COMMENT ON COLUMN @extschema@.score_model.growth_min_days IS 'and at least this many days old';
+COMMENT ON COLUMN @extschema@.score_model.history_tolerance IS 'score_history records a new row when contribution, lifetime value or AUM moves by more than this fraction of the last recorded value (or a tier, an RFM quintile or the value score moves more than history_score_tolerance)';
+COMMENT ON COLUMN @extschema@.score_model.history_score_tolerance IS 'score_history records a new row when the value score moves by more than this many points from the last recorded one';
 COMMENT ON COLUMN @extschema@.score_model.value_tier_basis IS 'Value tiers cut on contribution (CNY/year) or on value_score';
 COMMENT ON COLUMN @extschema@.score_model.key_min IS 'Smallest basis value of a key customer';
 COMMENT ON COLUMN @extschema@.score_model.general_min IS 'Smallest basis value of a general customer; below it a customer is scattered';

@@ -6,7 +6,7 @@
 -- columns, functions, views, policies, privileges), what the scores must
 -- look like, and that hidden_gold finds the merchants the generator planted.
 BEGIN;
-SELECT plan(45);
+SELECT plan(48);
 
 SET LOCAL search_path = bankcrm, public;
 
@@ -28,6 +28,13 @@ SELECT col_is_pk('bankcrm', 'score_history', ARRAY['party_id', 'model', 'scored_
 SELECT indexes_are('bankcrm', 'score_history', ARRAY['score_history_pkey', 'score_history_day_idx'],
                    'score_history has its key and one index by day');
 SELECT index_is_type('bankcrm', 'score_history', 'score_history_day_idx', 'brin', 'the index by day is a BRIN index');
+-- every index of party_score costs each write of a run; a tier selects too
+-- large a share of the parties for an index to serve it
+SELECT indexes_are('bankcrm', 'party_score', ARRAY['party_score_pkey'], 'party_score has its key and no other index');
+SELECT is((SELECT (history_tolerance, history_score_tolerance) FROM score_model WHERE model = 'standard'),
+          (0.01::float8, 4), 'history records moves beyond 1 % of an amount or 4 points of score');
+SELECT is((SELECT reloptions FROM pg_class WHERE oid = 'bankcrm.party_score'::regclass), ARRAY['fillfactor=50'],
+          'party_score keeps half of each page free for the daily updates');
 SELECT has_trigger('bankcrm', 'score_model', 'score_model_scores_rename', 'a renamed model renames its scores (party_score has no foreign key)');
 SELECT is((SELECT array_agg(model) FROM score_model WHERE is_default), ARRAY['standard'], 'standard is the one default model');
 SELECT has_function('bankcrm', 'contribution', 'contribution() exists');
