@@ -241,22 +241,16 @@ BEGIN
 		COMMIT;
 	END IF;
 	t0 := clock_timestamp();
-	IF c = 1 THEN
-		INSERT INTO bench_score.t (party_id, model, contribution, value_score, value_tier, wealth_tier, rfm_r,
+	IF c IN (1, 9) THEN
+		EXECUTE format($q$
+		INSERT INTO %s (party_id, model, contribution, value_score, value_tier, wealth_tier, rfm_r,
 			rfm_f, rfm_m, clv, aum, computed_at, as_of, retention, growth, potential, recency_days, frequency, products)
-		SELECT p.party_id, 'standard', p.party_id % 100000, p.party_id % 1000,
-		       (ARRAY['key', 'general', 'scattered'])[1 + p.party_id % 3], 'mass', 1, 2, 3,
-		       p.party_id % 77777, p.party_id % 99999, now(), date '2026-11-16', 0.9, 0.0, 0.5,
-		       p.party_id % 3650, p.party_id % 50, p.party_id % 6
-		  FROM bankcrm.party p WHERE p.status <> 'closed';
-	ELSIF c = 9 THEN
-		INSERT INTO bench_score.bare (party_id, model, contribution, value_score, value_tier, wealth_tier, rfm_r,
-			rfm_f, rfm_m, clv, aum, computed_at, as_of, retention, growth, potential, recency_days, frequency, products)
-		SELECT p.party_id, 'standard', p.party_id % 100000, p.party_id % 1000,
-		       (ARRAY['key', 'general', 'scattered'])[1 + p.party_id % 3], 'mass', 1, 2, 3,
-		       p.party_id % 77777, p.party_id % 99999, now(), date '2026-11-16', 0.9, 0.0, 0.5,
-		       p.party_id % 3650, p.party_id % 50, p.party_id % 6
-		  FROM bankcrm.party p WHERE p.status <> 'closed';
+		SELECT p.party_id, 'standard', p.party_id %% 100000, p.party_id %% 1000,
+		       (ARRAY['key', 'general', 'scattered'])[1 + p.party_id %% 3], 'mass', 1, 2, 3,
+		       p.party_id %% 77777, p.party_id %% 99999, now(), date '2026-11-16', 0.9, 0.0, 0.5,
+		       p.party_id %% 3650, p.party_id %% 50, p.party_id %% 6
+		  FROM bankcrm.party p WHERE p.status <> 'closed'$q$,
+			CASE c WHEN 1 THEN 'bench_score.t' ELSE 'bench_score.bare' END);
 	ELSIF c = 2 THEN
 		SELECT count(*) INTO n FROM bankcrm.score_preview('standard', today);
 	ELSIF c = 3 THEN
