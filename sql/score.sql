@@ -213,6 +213,14 @@ SELECT kind, value_tier, antecedent_id, product_id, group_parties, antecedent_pa
 SELECT * FROM recommend_products(5, 3, 'small_groups');
 SELECT * FROM recommend_products(4, 3, 'small_groups');
 SELECT * FROM recommend_products_batch(ARRAY[5, 1, 5, 999], 2, 'small_groups');
+-- and for a whole segment: its members' recommendations, by party and rank
+INSERT INTO segment (segment_id, name, kind, rule) VALUES (9301, 'score test: individuals', 'rule', $$kind = 'individual'$$);
+SELECT joined, "left", total FROM segment_refresh(9301);
+SELECT party_id, rank, code, lift, because FROM segment_recommendations(9301, 2, 'small_groups');
+SELECT count(*) FROM segment_recommendations(9301, 2, 'small_groups') r
+  JOIN recommend_products_batch(ARRAY[1, 2, 4, 5, 7], 2, 'small_groups') b USING (party_id, rank, product_id);
+SELECT * FROM segment_recommendations(9399);
+DELETE FROM segment WHERE segment_id = 9301;
 -- the default model has no affinity rows for groups this small
 SELECT count(*) FROM recommend_products(5);
 

@@ -438,6 +438,31 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.segment_overlap(bigint, bigint) IS 'Members only in segment a, in both, only in b, and the Jaccard index both / (only_a + both + only_b), NULL when both are empty';
 
+-- cross-sell for a whole segment: recommend_products() for each current
+-- member the caller may see (row-level security applies, as to the members)
+CREATE FUNCTION @extschema@.segment_recommendations(segment_id bigint, n integer DEFAULT 3, model text DEFAULT NULL)
+RETURNS TABLE (party_id bigint, rank integer, product_id integer, code text, name text, category text,
+	lift numeric, support numeric, confidence numeric, because text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM @extschema@.segment s WHERE s.segment_id = segment_recommendations.segment_id) THEN
+		RAISE EXCEPTION 'segment % does not exist', segment_recommendations.segment_id
+			USING ERRCODE = 'undefined_object',
+			      HINT = 'The segments are listed in bankcrm.segment_sizes.';
+	END IF;
+	RETURN QUERY
+	SELECT r.party_id, r.rank, r.product_id, r.code, r.name, r.category, r.lift, r.support, r.confidence, r.because
+	  FROM @extschema@.recommend_products_batch(
+	         ARRAY(SELECT m.party_id FROM @extschema@.segment_member m
+	                WHERE m.segment_id = segment_recommendations.segment_id),
+	         segment_recommendations.n, segment_recommendations.model) r;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.segment_recommendations(bigint, integer, text) IS
+	'recommend_products() for every current member of a segment: up to n products per party, by party and rank';
+
 -- privileges: staff and analysts read definitions and aggregates; admin,
 -- managers and applications define and refresh segments; members are
 -- party-scoped rows under row-level security
@@ -454,8 +479,10 @@ GRANT ALL ON SEQUENCE @extschema@.segment_segment_id_seq TO bankcrm_admin;
 GRANT USAGE ON SEQUENCE @extschema@.segment_segment_id_seq TO bankcrm_manager, bankcrm_app;
 
 REVOKE ALL ON FUNCTION @extschema@.segment_refresh(bigint), @extschema@.segment_refresh_all(),
-	@extschema@.segment_overlap(bigint, bigint) FROM PUBLIC;
+	@extschema@.segment_overlap(bigint, bigint), @extschema@.segment_recommendations(bigint, integer, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.segment_refresh(bigint), @extschema@.segment_refresh_all()
 	TO bankcrm_admin, bankcrm_manager, bankcrm_app;
 GRANT EXECUTE ON FUNCTION @extschema@.segment_overlap(bigint, bigint)
 	TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
+GRANT EXECUTE ON FUNCTION @extschema@.segment_recommendations(bigint, integer, text)
+	TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
