@@ -176,6 +176,11 @@ SELECT count(*) AS history_rows FROM score_history;
 -- nothing changed, so the rescore left every row alone: computed_at is the first run's
 SELECT count(*) AS rewritten FROM first_run f JOIN party_score p USING (party_id, model)
  WHERE p.computed_at <> f.computed_at;
+-- and its log row says so; the cross-sell rules were refreshed (0 rows: no
+-- group has the 5 parties the model asks for; NULL when a run does not refresh)
+SELECT model, as_of, parties, scores_updated, scores_inserted, scores_deleted, history_inserted, history_updated,
+       affinity_rows
+  FROM score_run_log ORDER BY run_id;
 -- the quintiles from cut-offs equal the rank() formula, ties included
 SELECT count(*) AS parties,
        count(*) FILTER (WHERE (s.rfm_r, s.rfm_f, s.rfm_m) IS DISTINCT FROM (s.qr, s.qf, s.qm)) AS differing
@@ -390,6 +395,18 @@ SELECT count(*) AS parties,
                               (b.contribution, b.value_score, b.clv, b.as_of)) AS differing
   FROM party_score a JOIN party_score b USING (party_id)
  WHERE a.model = 'drift' AND b.model = 'drift_exact';
+-- every committed run is logged: the model and its version, the day, who ran
+-- it, what it wrote (on 2026-11-16 every row is new; the later days update
+-- every row, as_of being new) and how long each part took
+SELECT model, model_version, as_of, run_by = current_user AS by_me, parties, scores_updated, scores_inserted,
+       scores_deleted, history_inserted, history_updated, affinity_rows,
+       finished_at >= started_at AND read_ms >= 0 AND store_ms >= 0 AS timed
+  FROM score_run_log WHERE model LIKE 'drift%' ORDER BY run_id;
+-- the last run of each model (doc/scoring.md's query)
+SELECT model, as_of, parties, seconds >= 0 AS timed
+  FROM (SELECT DISTINCT ON (model) model, as_of, finished_at, parties,
+               round((read_ms + store_ms) / 1000) AS seconds, as_of = current_date AS today
+          FROM bankcrm.score_run_log ORDER BY model, run_id DESC) last;
 \set VERBOSITY terse
 UPDATE score_model SET history_tolerance = 1 WHERE model = 'drift';
 UPDATE score_model SET history_score_tolerance = -1 WHERE model = 'drift';

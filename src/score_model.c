@@ -105,7 +105,7 @@ LoadModel(ScoreRun *run, const char *model, MemoryContext runcxt)
 					 "(($2 - 365)::timestamp AT TIME ZONE sm.time_zone), "
 					 "(($2 + 1)::timestamp AT TIME ZONE sm.time_zone), "
 					 "pg_catalog.make_date(pg_catalog.date_part('year', $2)::integer, 1, 1), "
-					 "sm.affinity_min_parties, sm.history_tolerance, sm.history_score_tolerance "
+					 "sm.affinity_min_parties, sm.history_tolerance, sm.history_score_tolerance, sm.version "
 					 "FROM %s.score_model sm WHERE sm.model = COALESCE($1, "
 					 "(SELECT d.model FROM %s.score_model d WHERE d.is_default))",
 					 nspname, nspname, nspname);
@@ -173,6 +173,7 @@ LoadModel(ScoreRun *run, const char *model, MemoryContext runcxt)
 	m->affinity_min = ModelInt32(25);
 	m->history_tolerance = ModelFloat8(26);
 	m->history_score_tolerance = ModelInt32(27);
+	m->version = ModelInt32(28);
 
 	/* products: transfer price (to 10 decimals) and side of the balance sheet */
 	resetStringInfo(&q);

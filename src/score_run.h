@@ -48,6 +48,7 @@ typedef struct ScoreProduct
 typedef struct ScoreModel
 {
 	char	   *name;
+	int32		version;
 	double		pd[SCORE_NOTCHES];
 	double		lgd;
 	int			unrated_notch;

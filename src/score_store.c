@@ -424,13 +424,20 @@ HistoryChanged(const ScoreParty *p, const StoredScore *st, const ScoreModel *m, 
 		MovedCents(r->aum, st->aum, tol);
 }
 
-/* the counts score_all returns */
+/* the counts score_all returns and logs */
 typedef struct ScoreCounts
 {
 	int64		parties;
 	int64		value_tier[SCORE_NVALUE_TIERS];
 	int64		wealth_tier[SCORE_NWEALTH_TIERS];
-	int64		affinity;
+	int64		affinity;		/* -1: not refreshed */
+	int64		updated;		/* party_score */
+	int64		inserted;
+	int64		deleted;
+	int64		h_inserted;		/* score_history */
+	int64		h_updated;
+	double		read_ms;
+	double		store_ms;
 } ScoreCounts;
 
 /*
@@ -438,7 +445,7 @@ typedef struct ScoreCounts
  *		Write party_score and score_history as changes (see the file header).
  */
 static void
-StoreScores(ScoreRun *run, StoredScore *stored)
+StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 {
 	int64		n_upd = 0,
 				n_ins = 0,
@@ -543,10 +550,59 @@ StoreScores(ScoreRun *run, StoredScore *stored)
 	elog(DEBUG1, "score_all: party_score: " INT64_FORMAT " updated, " INT64_FORMAT " inserted, " INT64_FORMAT
 		 " deleted in %.0f ms; score_history: " INT64_FORMAT " inserted, " INT64_FORMAT " updated in %.0f ms",
 		 n_upd, n_ins, n_del, INSTR_TIME_GET_MILLISEC(mid), h_ins, h_upd, INSTR_TIME_GET_MILLISEC(end));
+	counts->updated = n_upd;
+	counts->inserted = n_ins;
+	counts->deleted = n_del;
+	counts->h_inserted = h_ins;
+	counts->h_updated = h_upd;
+	counts->store_ms = INSTR_TIME_GET_MILLISEC(mid) + INSTR_TIME_GET_MILLISEC(end);
+}
+
+/*
+ * LogRun
+ *		Add the run's row to score_run_log (through SPI, as the caller).
+ */
+static void
+LogRun(ScoreRun *run, const ScoreCounts *c, TimestampTz started)
+{
+	Oid			argtypes[13] = {TEXTOID, INT4OID, DATEOID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID,
+	INT8OID, INT8OID, INT8OID, INT8OID, FLOAT8OID, FLOAT8OID};
+	Datum		args[13];
+	char		nulls[14] = "             ";
+	StringInfoData q;
+
+	args[0] = CStringGetTextDatum(run->m.name);
+	args[1] = Int32GetDatum(run->m.version);
+	args[2] = DateADTGetDatum(run->as_of);
+	args[3] = TimestampTzGetDatum(started);
+	args[4] = Int64GetDatum(c->parties);
+	args[5] = Int64GetDatum(c->updated);
+	args[6] = Int64GetDatum(c->inserted);
+	args[7] = Int64GetDatum(c->deleted);
+	args[8] = Int64GetDatum(c->h_inserted);
+	args[9] = Int64GetDatum(c->h_updated);
+	args[10] = Int64GetDatum(c->affinity);
+	if (c->affinity < 0)
+		nulls[10] = 'n';
+	args[11] = Float8GetDatum(c->read_ms);
+	args[12] = Float8GetDatum(c->store_ms);
+	initStringInfo(&q);
+	appendStringInfo(&q,
+					 "INSERT INTO %s.score_run_log (model, model_version, as_of, started_at, finished_at, parties, "
+					 "scores_updated, scores_inserted, scores_deleted, history_inserted, history_updated, "
+					 "affinity_rows, read_ms, store_ms) "
+					 "VALUES ($1, $2, $3, $4, pg_catalog.clock_timestamp(), $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+					 quote_identifier(get_namespace_name(run->nsp)));
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute_with_args(q.data, 13, argtypes, args, nulls, false, 0) != SPI_OK_INSERT)
+		elog(ERROR, "could not log the scoring run");
+	SPI_finish();
 }
 
 /* the tables score_all writes */
 static const char *const write_tables[] = {"party_score", "score_history"};
+static const char *const log_tables[] = {"score_run_log"};
 static const char *const affinity_tables[] = {"product_affinity"};
 
 /*
@@ -571,6 +627,7 @@ score_all(PG_FUNCTION_ARGS)
 	int			k;
 	instr_time	start,
 				end;
+	TimestampTz started = GetCurrentTimestamp();
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "score_all must return a row");
@@ -579,6 +636,7 @@ score_all(PG_FUNCTION_ARGS)
 
 	ScoreRunInit(&run, fcinfo);
 	ScoreCheckAccess(&run, write_tables, lengthof(write_tables), ACL_INSERT | ACL_UPDATE | ACL_DELETE);
+	ScoreCheckAccess(&run, log_tables, lengthof(log_tables), ACL_INSERT);
 	ScoreRunModel(&run, PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)));
 
 	/* one run per model at a time; then the snapshot, after the locks */
@@ -608,6 +666,8 @@ score_all(PG_FUNCTION_ARGS)
 		 run.nparties, INSTR_TIME_GET_MILLISEC(end));
 	stored = ScoreAlloc(sizeof(StoredScore) * run.nparties);
 	memset(&counts, 0, sizeof(counts));
+	counts.read_ms = INSTR_TIME_GET_MILLISEC(end);
+	counts.affinity = -1;
 	for (i = 0; i < run.nparties; i++)
 	{
 		ScoreParty *p = &run.parties[i];
@@ -620,7 +680,7 @@ score_all(PG_FUNCTION_ARGS)
 		if (p->wealth_tier >= 0)
 			counts.wealth_tier[p->wealth_tier]++;
 	}
-	StoreScores(&run, stored);
+	StoreScores(&run, stored, &counts);
 	PopActiveSnapshot();
 	CommandCounterIncrement();
 
@@ -633,6 +693,7 @@ score_all(PG_FUNCTION_ARGS)
 			tiers[i] = run.parties[i].value_tier;
 		counts.affinity = ScoreAffinityStore(&run, tiers);
 	}
+	LogRun(&run, &counts, started);
 
 	MemoryContextSwitchTo(old);
 	v[0] = Int64GetDatum(counts.parties);
@@ -640,7 +701,7 @@ score_all(PG_FUNCTION_ARGS)
 		v[1 + k] = Int64GetDatum(counts.value_tier[k]);
 	for (k = 0; k < SCORE_NWEALTH_TIERS; k++)
 		v[1 + SCORE_NVALUE_TIERS + k] = Int64GetDatum(counts.wealth_tier[k]);
-	v[8] = Int64GetDatum(counts.affinity);
+	v[8] = Int64GetDatum(Max(counts.affinity, 0));
 	desc = BlessTupleDesc(desc);
 	MemoryContextDelete(runcxt);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, v, n)));

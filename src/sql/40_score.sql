@@ -239,6 +239,40 @@ COMMENT ON COLUMN @extschema@.score_history.scored_on IS 'The scoring day (as_of
 -- row of a day carries the same key).
 CREATE INDEX score_history_day_idx ON @extschema@.score_history USING brin (scored_on);
 
+-- one row per score_all() that committed
+CREATE TABLE @extschema@.score_run_log (
+	run_id            bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	model             text NOT NULL,
+	model_version     integer NOT NULL,
+	as_of             date NOT NULL,
+	started_at        timestamptz NOT NULL,
+	finished_at       timestamptz NOT NULL,
+	run_by            name NOT NULL DEFAULT CURRENT_USER,
+	parties           bigint NOT NULL,
+	scores_updated    bigint NOT NULL,
+	scores_inserted   bigint NOT NULL,
+	scores_deleted    bigint NOT NULL,
+	history_inserted  bigint NOT NULL,
+	history_updated   bigint NOT NULL,
+	affinity_rows     bigint,
+	read_ms           double precision NOT NULL,
+	store_ms          double precision NOT NULL
+);
+CREATE INDEX score_run_log_model_idx ON @extschema@.score_run_log (model, as_of);
+COMMENT ON TABLE @extschema@.score_run_log IS 'One row per score_all() that committed: the model and day scored, when and by whom, what was written and where the time went';
+COMMENT ON COLUMN @extschema@.score_run_log.model_version IS 'score_model.version when the run read the model';
+COMMENT ON COLUMN @extschema@.score_run_log.started_at IS 'When score_all() was called (clock time)';
+COMMENT ON COLUMN @extschema@.score_run_log.finished_at IS 'When it had written everything, before its commit';
+COMMENT ON COLUMN @extschema@.score_run_log.parties IS 'Parties scored';
+COMMENT ON COLUMN @extschema@.score_run_log.scores_updated IS 'party_score rows updated (changed scores or a new as_of)';
+COMMENT ON COLUMN @extschema@.score_run_log.scores_inserted IS 'party_score rows inserted (parties scored for the first time)';
+COMMENT ON COLUMN @extschema@.score_run_log.scores_deleted IS 'party_score rows deleted (parties closed or gone)';
+COMMENT ON COLUMN @extschema@.score_run_log.history_inserted IS 'score_history rows inserted';
+COMMENT ON COLUMN @extschema@.score_run_log.history_updated IS 'score_history rows of the same day updated';
+COMMENT ON COLUMN @extschema@.score_run_log.affinity_rows IS 'product_affinity rows written, NULL when the run did not refresh them';
+COMMENT ON COLUMN @extschema@.score_run_log.read_ms IS 'Milliseconds reading the bank and computing the scores';
+COMMENT ON COLUMN @extschema@.score_run_log.store_ms IS 'Milliseconds writing party_score and score_history';
+
 -- what the foreign keys would do: a party's scores go with the party
 CREATE FUNCTION @extschema@.score_party_deleted()
 RETURNS trigger
@@ -689,10 +723,11 @@ COMMENT ON COLUMN @extschema@.hidden_gold_masked.has_rm IS 'A primary relationsh
 -- privileges and row-level security
 
 GRANT ALL ON @extschema@.score_model, @extschema@.party_score, @extschema@.score_history, @extschema@.party_retention,
-	@extschema@.product_affinity, @extschema@.value_pyramid, @extschema@.pareto, @extschema@.hidden_gold,
+	@extschema@.score_run_log, @extschema@.product_affinity, @extschema@.value_pyramid, @extschema@.pareto, @extschema@.hidden_gold,
 	@extschema@.hidden_gold_masked TO bankcrm_admin;
-GRANT SELECT ON @extschema@.score_model, @extschema@.product_affinity
+GRANT SELECT ON @extschema@.score_model, @extschema@.product_affinity, @extschema@.score_run_log
 	TO bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
+GRANT INSERT ON @extschema@.score_run_log TO bankcrm_app;
 GRANT SELECT ON @extschema@.party_score, @extschema@.score_history, @extschema@.party_retention
 	TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT INSERT, UPDATE, DELETE ON @extschema@.party_score, @extschema@.score_history, @extschema@.party_retention,

@@ -6,7 +6,7 @@
 -- columns, functions, views, policies, privileges), what the scores must
 -- look like, and that hidden_gold finds the merchants the generator planted.
 BEGIN;
-SELECT plan(48);
+SELECT plan(50);
 
 SET LOCAL search_path = bankcrm, public;
 
@@ -15,6 +15,7 @@ SELECT has_table('bankcrm', 'score_model', 'score_model exists');
 SELECT has_table('bankcrm', 'party_score', 'party_score exists');
 SELECT has_table('bankcrm', 'score_history', 'score_history exists');
 SELECT has_table('bankcrm', 'product_affinity', 'product_affinity exists');
+SELECT has_table('bankcrm', 'score_run_log', 'score_run_log exists');
 SELECT ok((SELECT array_agg(attname::text ORDER BY attnum) FROM pg_attribute
             WHERE attrelid = 'bankcrm.party_score'::regclass AND attnum > 0 AND NOT attisdropped)
           @> ARRAY['party_id', 'model', 'contribution', 'value_score', 'value_tier', 'wealth_tier', 'rfm_r', 'rfm_f',
@@ -109,6 +110,12 @@ SELECT is((SELECT count(*) FROM first_scores f JOIN party_score p USING (party_i
           0::bigint, 'and gives identical scores');
 SELECT is((SELECT count(*) FROM score_history WHERE scored_on = '2026-11-16'), (SELECT count(*) FROM first_scores),
           'history keeps one row per party for the day');
+SELECT results_eq($$SELECT as_of, parties, scores_inserted, scores_updated, history_inserted, affinity_rows IS NULL
+                      FROM score_run_log ORDER BY run_id$$,
+                  $$VALUES ('2026-11-16'::date, (SELECT count(*) FROM first_scores), (SELECT count(*) FROM first_scores), 0::bigint,
+                            (SELECT count(*) FROM first_scores), false),
+                           ('2026-11-16'::date, (SELECT count(*) FROM first_scores), 0::bigint, 0::bigint, 0::bigint, true)$$,
+                  'score_run_log has a row per run: the first inserts every score, the rescore of unchanged data writes nothing');
 
 -- the engine agrees with the same scoring written in SQL (test/reference)
 \set QUIET on
