@@ -310,6 +310,20 @@ SELECT party_id FROM bankcrm.party_score;
 RESET ROLE;
 DROP ROLE regress_score_rm, regress_score_analyst;
 
+-- the application runs score_all and its run is logged under its name; a run
+-- that could not log itself is refused before it reads anything
+CREATE ROLE regress_score_app NOLOGIN IN ROLE bankcrm_app;
+SET ROLE regress_score_app;
+SELECT parties FROM bankcrm.score_all(NULL, '2026-12-16', false);
+SELECT run_by, as_of, scores_updated FROM bankcrm.score_run_log ORDER BY run_id DESC LIMIT 1;
+RESET ROLE;
+BEGIN;
+REVOKE INSERT ON score_run_log FROM bankcrm_app;
+SET ROLE regress_score_app;
+SELECT parties FROM bankcrm.score_all(NULL, '2026-12-16', false);
+ROLLBACK;
+DROP ROLE regress_score_app;
+
 -- deleting a party deletes its scores
 SELECT count(*) FROM party_score WHERE party_id = 7;
 DELETE FROM holding WHERE party_id = 7;
