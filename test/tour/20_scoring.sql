@@ -5,6 +5,10 @@
 \echo
 \echo '1. Score every customer as of 2026-11-16 with the standard model (bankcrm.score_all)'
 SELECT * FROM bankcrm.score_all(NULL, '2026-11-16');
+\echo '   and what the run wrote, as the nightly job finds it in bankcrm.score_run_log'
+SELECT model, as_of, parties, scores_inserted, history_inserted, affinity_rows,
+       pg_catalog.round(((read_ms + store_ms) / 1000)::numeric, 1) AS seconds
+  FROM bankcrm.score_run_log ORDER BY run_id DESC LIMIT 1;
 
 \echo '2. The value pyramid: key, general and scattered customers, and the wealth pyramid of individuals (bankcrm.value_pyramid)'
 SELECT pyramid, tier, parties, pg_catalog.to_char(aum, 'FM999,999,999,990') AS aum_cny,
