@@ -151,9 +151,11 @@ SELECT * FROM score_all(NULL, '2026-11-16');
 -- contributions: 1: 80 000 * 2 % + 3 650 - 25 = 5 225; 2: 2 M * 1 % + 7 300 = 27 300;
 -- 3: 10 M * 1.5 % - 10 M * 0.2 % * 45 % + 3 M * 2.15 % + 3 650 - (120 + 120 + 0.05) = 208 909.95;
 -- 4: nothing yet; 5: 50 000 * 2.45 % = 1 225; 7: 600 000 * 1 % = 6 000
-SELECT party_id, contribution, value_tier, wealth_tier, aum, products, recency_days, frequency,
+-- last_active_on: 王小明's branch visit of 2026-09-01 (76 days before), 李娜's fund opened
+-- 2020-01-01, the email of 23:30 on as_of (Shanghai time), none for 陈静
+SELECT party_id, contribution, value_tier, wealth_tier, aum, products, last_active_on, frequency,
        rfm_r, rfm_f, rfm_m, rfm_score(rfm_r, rfm_f, rfm_m) AS rfm, retention, clv, value_score,
-       round(potential::numeric, 4) AS potential, growth, as_of
+       round(potential::numeric, 4) AS potential, growth, scored_on
   FROM party_score ORDER BY party_id;
 SELECT party_id, model, scored_on, contribution, value_score, value_tier FROM score_history ORDER BY party_id;
 SELECT * FROM value_pyramid;
@@ -403,15 +405,19 @@ SELECT model, scored_on, array_agg(party_id ORDER BY party_id) AS parties
   FROM score_history WHERE model LIKE 'drift%' GROUP BY model, scored_on ORDER BY model, scored_on;
 SELECT model, scored_on, contribution, value_score, value_tier, wealth_tier, rfm_r, rfm_f, rfm_m, clv, aum FROM score_history
  WHERE model LIKE 'drift%' AND party_id = 1 ORDER BY model, scored_on;
--- party_score holds the day's exact scores under both
+-- party_score holds the exact scores of the last run under both, each row
+-- since the day it last changed: 陈静, a prospect with nothing yet, has kept
+-- her row of 2026-11-16
+SELECT party_id, scored_on, last_active_on, value_score, contribution FROM party_score WHERE model = 'drift'
+ ORDER BY party_id;
 SELECT count(*) AS parties,
-       count(*) FILTER (WHERE (a.contribution, a.value_score, a.clv, a.as_of) IS DISTINCT FROM
-                              (b.contribution, b.value_score, b.clv, b.as_of)) AS differing
+       count(*) FILTER (WHERE (a.contribution, a.value_score, a.clv, a.scored_on) IS DISTINCT FROM
+                              (b.contribution, b.value_score, b.clv, b.scored_on)) AS differing
   FROM party_score a JOIN party_score b USING (party_id)
  WHERE a.model = 'drift' AND b.model = 'drift_exact';
 -- every committed run is logged: the model and its version, the day, who ran
--- it, what it wrote (on 2026-11-16 every row is new; the later days update
--- every row, as_of being new) and how long each part took
+-- it, what it wrote (on 2026-11-16 every row is new; later days update only
+-- the rows whose scores changed) and how long each part took
 SELECT model, model_version, as_of, run_by = current_user AS by_me, parties, scores_updated, scores_inserted,
        scores_deleted, history_inserted, history_updated, affinity_rows,
        finished_at >= started_at AND read_ms >= 0 AND store_ms >= 0 AS timed

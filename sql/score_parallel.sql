@@ -99,10 +99,10 @@ SELECT parties, key, general, scattered, mass, affluent, hnw, uhnw FROM score_al
 SELECT count(*) AS scores_differing
   FROM serial_score s FULL JOIN party_score p USING (party_id, model)
  WHERE (s.contribution, s.value_score, s.value_tier, s.wealth_tier, s.rfm_r, s.rfm_f, s.rfm_m, s.clv, s.aum,
-        s.retention, s.growth, s.potential, s.recency_days, s.frequency, s.products)
+        s.retention, s.growth, s.potential, s.last_active_on, s.frequency, s.products)
        IS DISTINCT FROM
        (p.contribution, p.value_score, p.value_tier, p.wealth_tier, p.rfm_r, p.rfm_f, p.rfm_m, p.clv, p.aum,
-        p.retention, p.growth, p.potential, p.recency_days, p.frequency, p.products);
+        p.retention, p.growth, p.potential, p.last_active_on, p.frequency, p.products);
 SELECT count(*) AS affinity_differing
   FROM serial_affinity s FULL JOIN product_affinity p
        ON (s.model, s.kind, s.value_tier, s.product_id) = (p.model, p.kind, p.value_tier, p.product_id)

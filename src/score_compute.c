@@ -114,6 +114,7 @@ ScoreComputeParties(ScoreRun *run)
 		if (p->last_opened != NO_DATE)
 			last = Max(last, p->last_opened);
 		p->recency = last == NO_DATE ? 3650 : run->as_of - last;
+		p->last_active = last;
 		p->frequency = c->contacts + a->txns;
 
 		p->potential = ScorePotential(&m->pot, (ScoreKind) p->kind, p->age, p->education,

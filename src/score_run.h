@@ -146,6 +146,7 @@ typedef struct ScoreParty
 			int64		frequency;
 			int32		value_score;
 			int32		recency;
+			DateADT		last_active;	/* NO_DATE: none */
 		};
 	};
 	int64		party_id;

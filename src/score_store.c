@@ -10,8 +10,8 @@
  * rows are then written as changes:
  *
  *   party_score    a party no longer scored (closed, deleted) loses its row,
- *                  a changed score is updated in place, an unchanged one is
- *                  left alone, a new party gets a row;
+ *                  a changed score is updated in place (scored_on = as_of),
+ *                  an unchanged one is left alone, a new party gets a row;
  *   score_history  a row for the day a party is first scored and for each
  *                  day its recorded scores move beyond the model's
  *                  tolerances from the last row (a rescore of the same day
@@ -63,13 +63,13 @@
 enum
 {
 	PS_PARTY, PS_MODEL, PS_CONTRIBUTION, PS_VALUE_SCORE, PS_VALUE_TIER, PS_WEALTH_TIER,
-	PS_RFM_R, PS_RFM_F, PS_RFM_M, PS_CLV, PS_AUM, PS_COMPUTED_AT, PS_AS_OF, PS_RETENTION,
-	PS_GROWTH, PS_POTENTIAL, PS_RECENCY, PS_FREQUENCY, PS_PRODUCTS, PS_NCOLS
+	PS_RFM_R, PS_RFM_F, PS_RFM_M, PS_CLV, PS_AUM, PS_COMPUTED_AT, PS_SCORED_ON, PS_RETENTION,
+	PS_GROWTH, PS_POTENTIAL, PS_LAST_ACTIVE, PS_FREQUENCY, PS_PRODUCTS, PS_NCOLS
 };
 static const char *const ps_columns[PS_NCOLS] = {
 	"party_id", "model", "contribution", "value_score", "value_tier", "wealth_tier",
-	"rfm_r", "rfm_f", "rfm_m", "clv", "aum", "computed_at", "as_of", "retention",
-	"growth", "potential", "recency_days", "frequency", "products"
+	"rfm_r", "rfm_f", "rfm_m", "clv", "aum", "computed_at", "scored_on", "retention",
+	"growth", "potential", "last_active_on", "frequency", "products"
 };
 
 enum
@@ -294,15 +294,26 @@ WealthName(const ScoreParty *p)
 	return p->wealth_tier >= 0 ? score_wealth_tier_names[p->wealth_tier] : NULL;
 }
 
-/* does the party_score row in w->old hold exactly the party's new scores? */
+/* is date column col of the old row the given day (NULL when NO_DATE)? */
 static bool
-ScoreUnchanged(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, DateADT as_of)
+SameDate(ScoreWriter *w, int col, DateADT day)
+{
+	if (w->old->tts_isnull[w->att[col] - 1])
+		return day == NO_DATE;
+	return day != NO_DATE && DatumGetDateADT(w->old->tts_values[w->att[col] - 1]) == day;
+}
+
+/*
+ * ScoreUnchanged
+ *		Does the party_score row in w->old hold exactly the party's new
+ *		scores?  Then it keeps its scored_on and computed_at: a row changes
+ *		only when what it says does.
+ */
+static bool
+ScoreUnchanged(ScoreWriter *w, const ScoreParty *p, const StoredScore *st)
 {
 	slot_getallattrs(w->old);
-	/* as_of first: on a new day it is what differs, and the cheapest test */
-	return !w->old->tts_isnull[w->att[PS_AS_OF] - 1] &&
-		DatumGetDateADT(w->old->tts_values[w->att[PS_AS_OF] - 1]) == as_of &&
-		SameCents(w, PS_CONTRIBUTION, st->contribution) &&
+	return SameCents(w, PS_CONTRIBUTION, st->contribution) &&
 		SameInt(w, PS_VALUE_SCORE, p->value_score, 4) &&
 		SameWord(w, PS_VALUE_TIER, score_value_tier_names[p->value_tier]) &&
 		SameWord(w, PS_WEALTH_TIER, WealthName(p)) &&
@@ -314,7 +325,7 @@ ScoreUnchanged(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, DateA
 		SameFloat(w, PS_RETENTION, p->retention) &&
 		SameFloat(w, PS_GROWTH, p->growth) &&
 		SameFloat(w, PS_POTENTIAL, p->potential) &&
-		SameInt(w, PS_RECENCY, p->recency, 4) &&
+		SameDate(w, PS_LAST_ACTIVE, p->last_active) &&
 		SameInt(w, PS_FREQUENCY, p->frequency, 8) &&
 		SameInt(w, PS_PRODUCTS, p->products, 4);
 }
@@ -363,11 +374,11 @@ SetScore(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, Datum model
 	Set(w, PS_MODEL, model, false);
 	SetRecorded(w, ps_recorded, p, st);
 	Set(w, PS_COMPUTED_AT, TimestampTzGetDatum(now), false);
-	Set(w, PS_AS_OF, DateADTGetDatum(as_of), false);
+	Set(w, PS_SCORED_ON, DateADTGetDatum(as_of), false);
 	Set(w, PS_RETENTION, Float8GetDatum(p->retention), false);
 	Set(w, PS_GROWTH, Float8GetDatum(p->growth), false);
 	Set(w, PS_POTENTIAL, Float8GetDatum(p->potential), false);
-	Set(w, PS_RECENCY, Int32GetDatum(p->recency), false);
+	Set(w, PS_LAST_ACTIVE, DateADTGetDatum(p->last_active), p->last_active == NO_DATE);
 	Set(w, PS_FREQUENCY, Int64GetDatum(p->frequency), false);
 	Set(w, PS_PRODUCTS, Int32GetDatum(p->products), false);
 	ExecStoreVirtualTuple(w->new);
@@ -491,7 +502,7 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 			elog(ERROR, "party_score holds two rows of party %lld under model \"%s\"",
 				 (long long) p->party_id, run->m.name);
 		has_row[i] = true;
-		if (ScoreUnchanged(&w, p, &stored[i], run->as_of))
+		if (ScoreUnchanged(&w, p, &stored[i]))
 			continue;
 		WriterStart(&w, true);
 		SetScore(&w, p, &stored[i], model, run->as_of, now);

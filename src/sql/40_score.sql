@@ -185,11 +185,11 @@ CREATE TABLE @extschema@.party_score (
 	clv           numeric(16, 2),
 	aum           numeric(18, 2),
 	computed_at   timestamptz NOT NULL DEFAULT pg_catalog.now(),
-	as_of         date,
+	scored_on     date,
 	retention     double precision,
 	growth        double precision,
 	potential     double precision,
-	recency_days  integer,
+	last_active_on date,
 	frequency     bigint,
 	products      integer,
 	PRIMARY KEY (party_id, model)
@@ -204,12 +204,12 @@ COMMENT ON COLUMN @extschema@.party_score.rfm_f IS 'Frequency quintile (contacts
 COMMENT ON COLUMN @extschema@.party_score.rfm_m IS 'Monetary quintile (contribution), 5 = highest';
 COMMENT ON COLUMN @extschema@.party_score.clv IS 'Customer lifetime value, CNY: discounted contribution over the model''s horizon at the party''s retention';
 COMMENT ON COLUMN @extschema@.party_score.aum IS 'Assets under management, CNY';
-COMMENT ON COLUMN @extschema@.party_score.computed_at IS 'When score_all() wrote the row';
-COMMENT ON COLUMN @extschema@.party_score.as_of IS 'The day the score describes';
+COMMENT ON COLUMN @extschema@.party_score.computed_at IS 'When score_all() last wrote the row, that is changed it';
+COMMENT ON COLUMN @extschema@.party_score.scored_on IS 'The scoring day (as_of of score_all) from which the row''s values hold: the run that last changed them; score_run_log tells the day of the last run';
 COMMENT ON COLUMN @extschema@.party_score.retention IS 'Yearly retention used for the lifetime value';
 COMMENT ON COLUMN @extschema@.party_score.growth IS 'Relative change of contribution since the reference score in score_history, -1 to 1';
 COMMENT ON COLUMN @extschema@.party_score.potential IS 'Potential from life stage, education, occupation and age (individuals) or market life cycle (corporates), 0 to 1';
-COMMENT ON COLUMN @extschema@.party_score.recency_days IS 'Days since the last contact, transaction week or product opening';
+COMMENT ON COLUMN @extschema@.party_score.last_active_on IS 'The day of the last contact, transaction week (its last day, at most the scoring day) or product opening on or before the scoring day; NULL when none';
 COMMENT ON COLUMN @extschema@.party_score.frequency IS 'Contacts plus transactions in the 12 months before as_of';
 COMMENT ON COLUMN @extschema@.party_score.products IS 'Open holdings';
 -- No index by tier: a tier holds a large share of the parties, which a scan

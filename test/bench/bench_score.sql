@@ -22,11 +22,12 @@
 --      indexes, constraints and fillfactor); target <= 1.5x; the same INSERT
 --      into a bare heap (no index) shown too: the first run (every row
 --      inserted), a same-day rescore without and with the product_affinity
---      refresh, the scoring of a new day (every row updated in place, a
---      history row per party whose scores changed); and, as references,
---      the engine's computing alone (score_preview), the same scoring in SQL
+--      refresh, the scoring of a new day (the rows whose scores changed
+--      updated in place, a history row per party whose scores moved beyond
+--      the model's tolerances); and, as references, the engine's computing
+--      alone (score_preview), the same scoring in SQL
 --      (test/reference/score_preview.sql) and a bare UPDATE of every
---      party_score row, the floor of a new day's writes.  Each of the
+--      party_score row.  Each of the
 --      :reps rounds runs the eight statements, each a transaction of its
 --      own, in an order of its own; a statement's ratio is to the INSERTs of
 --      its round, the median over the rounds reported with the range;
@@ -244,11 +245,11 @@ BEGIN
 	IF c IN (1, 9) THEN
 		EXECUTE format($q$
 		INSERT INTO %s (party_id, model, contribution, value_score, value_tier, wealth_tier, rfm_r,
-			rfm_f, rfm_m, clv, aum, computed_at, as_of, retention, growth, potential, recency_days, frequency, products)
+			rfm_f, rfm_m, clv, aum, computed_at, scored_on, retention, growth, potential, last_active_on, frequency, products)
 		SELECT p.party_id, 'standard', p.party_id %% 100000, p.party_id %% 1000,
 		       (ARRAY['key', 'general', 'scattered'])[1 + p.party_id %% 3], 'mass', 1, 2, 3,
 		       p.party_id %% 77777, p.party_id %% 99999, now(), date '2026-11-16', 0.9, 0.0, 0.5,
-		       p.party_id %% 3650, p.party_id %% 50, p.party_id %% 6
+		       date '2026-11-16' - (p.party_id %% 3650)::integer, p.party_id %% 50, p.party_id %% 6
 		  FROM bankcrm.party p WHERE p.status <> 'closed'$q$,
 			CASE c WHEN 1 THEN 'bench_score.t' ELSE 'bench_score.bare' END);
 	ELSIF c = 2 THEN
