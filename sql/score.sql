@@ -358,6 +358,23 @@ SELECT 2, 1, 9999999999999999.99, 0.01, '2020-01-01' FROM generate_series(1, 10)
 SELECT count(*) FROM score_preview(NULL, '2026-11-16');
 ROLLBACK;
 
+-- a restore brings back the built-in model's row after its scores: the row
+-- replaces the installed one in place (a model with scores cannot be
+-- deleted, so it is not deleted and inserted again)
+BEGIN;
+INSERT INTO score_model
+SELECT (jsonb_populate_record(NULL::score_model, to_jsonb(m) || '{"lgd": 0.5, "version": 2}')).*
+  FROM score_model m WHERE model = 'standard';
+SELECT model, version, lgd, builtin, is_default, (SELECT count(*) FROM party_score WHERE model = 'standard') > 0 AS has_scores
+  FROM score_model WHERE model = 'standard';
+ROLLBACK;
+-- a row not marked builtin with the name of an existing model is refused
+\set VERBOSITY terse
+INSERT INTO score_model
+SELECT (jsonb_populate_record(NULL::score_model, to_jsonb(m) || '{"builtin": false}')).*
+  FROM score_model m WHERE model = 'standard';
+\set VERBOSITY default
+
 -- a renamed model renames its scores; a model that has scores stays
 SELECT model, count(*) FROM party_score GROUP BY model ORDER BY model;
 UPDATE score_model SET model = 'small_groups_v2' WHERE model = 'small_groups';

@@ -110,21 +110,36 @@ COMMENT ON COLUMN @extschema@.score_model.time_zone IS 'Time zone in which conta
 COMMENT ON COLUMN @extschema@.score_model.builtin IS 'Installed by the extension; inserting a builtin row of an existing name replaces it (how restores keep a modified built-in model)';
 
 -- a dump holds the built-in model's row, which CREATE EXTENSION has already
--- installed: the restored row replaces the installed one
+-- installed: the restored row's values replace the installed row's, in
+-- place (a restore may already have brought back the model's scores, which
+-- keep a model from being deleted), and the insert is skipped
 CREATE FUNCTION @extschema@.score_model_builtin_trigger()
 RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	cols text;
+	n bigint;
 BEGIN
-	IF NEW.builtin THEN
-		DELETE FROM @extschema@.score_model m
-		 WHERE m.model OPERATOR(pg_catalog.=) NEW.model AND m.builtin;
+	IF NOT NEW.builtin THEN
+		RETURN NEW;
+	END IF;
+	SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols
+	  FROM pg_attribute a
+	 WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped;
+	EXECUTE format('UPDATE %I.%I m SET (%s) = (SELECT %s FROM (SELECT ($1).*) r) '
+	               'WHERE m.model OPERATOR(pg_catalog.=) ($1).model AND m.builtin',
+	               TG_TABLE_SCHEMA, TG_TABLE_NAME, cols, cols)
+	  USING NEW;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	IF n > 0 THEN
+		RETURN NULL;
 	END IF;
 	RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.score_model_builtin_trigger() IS 'Lets an inserted built-in model row replace the installed one (pg_dump restores)';
+COMMENT ON FUNCTION @extschema@.score_model_builtin_trigger() IS 'Lets an inserted built-in model row replace the installed one in place (pg_dump restores)';
 CREATE TRIGGER score_model_builtin BEFORE INSERT ON @extschema@.score_model
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.score_model_builtin_trigger();
 

@@ -31,6 +31,9 @@ psql('postgres', "DROP DATABASE IF EXISTS $_") for ($src, $dst);
 psql('postgres', "CREATE DATABASE $src");
 psql($src, 'CREATE EXTENSION bankcrm');
 run_ok("test/data/load --size ci --parties 2000 --dbname $src", 'synthetic bank loaded');
+# scored, so that the scores, their history, the cross-sell rules and the run
+# log travel with the dump too
+psql($src, "SELECT parties FROM bankcrm.score_all(NULL, '2026-11-16')");
 
 # tables of the extension, each with a digest of its ordered contents
 my $digest_sql = q{
@@ -61,6 +64,8 @@ sub digests
 
 my $before = digests($src);
 like($before, qr/party=\d{4,}:/, 'source has parties');
+like($before, qr/party_score=\d{4,}:/, 'source has scores');
+like($before, qr/score_run_log=1:/, 'and the log of the run');
 
 run_ok("pg_dump -Fc -f $dir/bank.dump $src", 'pg_dump -Fc');
 psql('postgres', "CREATE DATABASE $dst");
@@ -80,6 +85,10 @@ ok($next > $max_src, 'restored identity sequences continue after the restored ro
 
 # the extension still works after the restore
 is(psql($dst, "SELECT extversion FROM pg_extension WHERE extname = 'bankcrm'"), '0.1.0', 'extension restored');
+# and rescoring the restored bank finds every score as it was: nothing to write
+psql($dst, "SELECT parties FROM bankcrm.score_all(NULL, '2026-11-16')");
+is(psql($dst, "SELECT format('%s %s %s %s', scores_updated, scores_inserted, scores_deleted, history_inserted + history_updated) FROM bankcrm.score_run_log ORDER BY run_id DESC LIMIT 1"),
+	'0 0 0 0', 'the restored bank rescores to the same scores');
 
 psql('postgres', "DROP DATABASE $_") for ($src, $dst);
 done_testing();
