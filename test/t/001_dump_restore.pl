@@ -34,6 +34,15 @@ run_ok("test/data/load --size ci --parties 2000 --dbname $src", 'synthetic bank 
 # scored, so that the scores, their history, the cross-sell rules and the run
 # log travel with the dump too
 psql($src, "SELECT parties FROM bankcrm.score_all(NULL, '2026-11-16')");
+# a refreshed segment and a campaign with leads: members, history, leads
+# (the SQL goes through a shell's double quotes: no dollar quoting)
+psql($src, q{INSERT INTO bankcrm.segment (name, kind, rule) VALUES ('restore test', 'rule', 'kind = ''individual'' AND value_tier IN (''key'', ''general'')')});
+psql($src, q{SELECT total FROM bankcrm.segment_refresh((SELECT segment_id FROM bankcrm.segment WHERE name = 'restore test'))});
+psql($src, q{INSERT INTO bankcrm.campaign (name, product_id, state) SELECT 'restore drive', min(product_id), 'active' FROM bankcrm.product});
+psql($src, q{INSERT INTO bankcrm.lead (campaign_id, party_id, process_name, state)
+	SELECT c.campaign_id, m.party_id, 'outbound_sale', 'review_customer'
+	  FROM bankcrm.campaign c, (SELECT party_id FROM bankcrm.segment_member ORDER BY party_id LIMIT 20) m
+	 WHERE c.name = 'restore drive'});
 
 # tables of the extension (its two schemas), each with a digest of its
 # ordered contents
@@ -69,6 +78,8 @@ my $before = digests($src);
 like($before, qr/party=\d{4,}:/, 'source has parties');
 like($before, qr/party_score=\d{4,}:/, 'source has scores');
 like($before, qr/score_run_log=1:/, 'and the log of the run');
+like($before, qr/segment_member=\d+:/, 'segment members');
+like($before, qr/ lead=20:/, 'and leads');
 
 run_ok("pg_dump -Fc -f $dir/bank.dump $src", 'pg_dump -Fc');
 psql('postgres', "CREATE DATABASE $dst");
