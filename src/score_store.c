@@ -24,7 +24,7 @@
  * and one WAL record per page instead of per row), unless the table has a
  * trigger that runs before each row or a generated column: then row by row.
  * party_score is stored with free space on each page (fillfactor), so that
- * the daily update of every row stays on its page (a HOT update).
+ * the daily update of a changed row stays on its page (a HOT update).
  *
  * Copyright (c) 2026, bankcrm developers
  *
