@@ -453,16 +453,12 @@ typedef struct ScoreCounts
 
 /*
  * StoreScores
- *		Write party_score and score_history as changes (see the file header).
+ *		Write party_score and score_history as changes (see the file header),
+ *		counting the rows written in counts.
  */
 static void
 StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 {
-	int64		n_upd = 0,
-				n_ins = 0,
-				n_del = 0,
-				h_ins = 0,
-				h_upd = 0;
 	instr_time	start,
 				mid,
 				end;
@@ -494,7 +490,7 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 		if (p == NULL)
 		{
 			ExecSimpleRelationDelete(w.rri, w.estate, &w.epq, w.old);
-			n_del++;
+			counts->deleted++;
 			continue;
 		}
 		i = p - run->parties;
@@ -507,7 +503,7 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 		WriterStart(&w, true);
 		SetScore(&w, p, &stored[i], model, run->as_of, now);
 		ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, w.old, w.new);
-		n_upd++;
+		counts->updated++;
 	}
 	table_endscan(scan);
 	for (i = 0; i < run->nparties; i++)
@@ -519,7 +515,7 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 		WriterStart(&w, false);
 		SetScore(&w, &run->parties[i], &stored[i], model, run->as_of, now);
 		WriterInsert(&w);
-		n_ins++;
+		counts->inserted++;
 	}
 	WriterClose(&w);
 	INSTR_TIME_SET_CURRENT(mid);
@@ -543,14 +539,14 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 			WriterStart(&w, true);
 			SetHistory(&w, p, &stored[i], model, run->as_of);
 			ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, w.old, w.new);
-			h_upd++;
+			counts->h_updated++;
 		}
 		else
 		{
 			WriterStart(&w, false);
 			SetHistory(&w, p, &stored[i], model, run->as_of);
 			WriterInsert(&w);
-			h_ins++;
+			counts->h_inserted++;
 		}
 	}
 	WriterClose(&w);
@@ -560,12 +556,8 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 	INSTR_TIME_SUBTRACT(mid, start);
 	elog(DEBUG1, "score_all: party_score: " INT64_FORMAT " updated, " INT64_FORMAT " inserted, " INT64_FORMAT
 		 " deleted in %.0f ms; score_history: " INT64_FORMAT " inserted, " INT64_FORMAT " updated in %.0f ms",
-		 n_upd, n_ins, n_del, INSTR_TIME_GET_MILLISEC(mid), h_ins, h_upd, INSTR_TIME_GET_MILLISEC(end));
-	counts->updated = n_upd;
-	counts->inserted = n_ins;
-	counts->deleted = n_del;
-	counts->h_inserted = h_ins;
-	counts->h_updated = h_upd;
+		 counts->updated, counts->inserted, counts->deleted, INSTR_TIME_GET_MILLISEC(mid),
+		 counts->h_inserted, counts->h_updated, INSTR_TIME_GET_MILLISEC(end));
 	counts->store_ms = INSTR_TIME_GET_MILLISEC(mid) + INSTR_TIME_GET_MILLISEC(end);
 }
 
@@ -579,9 +571,10 @@ LogRun(ScoreRun *run, const ScoreCounts *c, TimestampTz started)
 	Oid			argtypes[13] = {TEXTOID, INT4OID, DATEOID, TIMESTAMPTZOID, INT8OID, INT8OID, INT8OID,
 	INT8OID, INT8OID, INT8OID, INT8OID, FLOAT8OID, FLOAT8OID};
 	Datum		args[13];
-	char		nulls[14] = "             ";
+	char		nulls[13];
 	StringInfoData q;
 
+	memset(nulls, ' ', sizeof(nulls));
 	args[0] = CStringGetTextDatum(run->m.name);
 	args[1] = Int32GetDatum(run->m.version);
 	args[2] = DateADTGetDatum(run->as_of);
