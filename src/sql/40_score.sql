@@ -112,7 +112,8 @@ COMMENT ON COLUMN @extschema@.score_model.builtin IS 'Installed by the extension
 -- a dump holds the built-in model's row, which CREATE EXTENSION has already
 -- installed: the restored row's values replace the installed row's, in
 -- place (a restore may already have brought back the model's scores, which
--- keep a model from being deleted), and the insert is skipped
+-- keep a model from being deleted), and the insert is skipped.  Every column
+-- is copied, named from the catalog, so that columns added later follow.
 CREATE FUNCTION @extschema@.score_model_builtin_trigger()
 RETURNS trigger
 LANGUAGE plpgsql
@@ -128,9 +129,9 @@ BEGIN
 	SELECT string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) INTO cols
 	  FROM pg_attribute a
 	 WHERE a.attrelid = TG_RELID AND a.attnum > 0 AND NOT a.attisdropped;
-	EXECUTE format('UPDATE %I.%I m SET (%s) = (SELECT %s FROM (SELECT ($1).*) r) '
+	EXECUTE format('UPDATE %I.%I m SET (%s) = ROW(($1).*) '
 	               'WHERE m.model OPERATOR(pg_catalog.=) ($1).model AND m.builtin',
-	               TG_TABLE_SCHEMA, TG_TABLE_NAME, cols, cols)
+	               TG_TABLE_SCHEMA, TG_TABLE_NAME, cols)
 	  USING NEW;
 	GET DIAGNOSTICS n = ROW_COUNT;
 	IF n > 0 THEN
@@ -225,7 +226,7 @@ COMMENT ON COLUMN @extschema@.party_score.retention IS 'Yearly retention used fo
 COMMENT ON COLUMN @extschema@.party_score.growth IS 'Relative change of contribution since the reference score in score_history, -1 to 1';
 COMMENT ON COLUMN @extschema@.party_score.potential IS 'Potential from life stage, education, occupation and age (individuals) or market life cycle (corporates), 0 to 1';
 COMMENT ON COLUMN @extschema@.party_score.last_active_on IS 'The day of the last contact, transaction week (its last day, at most the scoring day) or product opening on or before the scoring day; NULL when none';
-COMMENT ON COLUMN @extschema@.party_score.frequency IS 'Contacts plus transactions in the 12 months before as_of';
+COMMENT ON COLUMN @extschema@.party_score.frequency IS 'Contacts plus transactions in the 12 months before the scoring day';
 COMMENT ON COLUMN @extschema@.party_score.products IS 'Open holdings';
 -- No index by tier: a tier holds a large share of the parties, which a scan
 -- reads faster than an index, and an index on value_tier would cost every
@@ -279,7 +280,7 @@ COMMENT ON COLUMN @extschema@.score_run_log.model_version IS 'score_model.versio
 COMMENT ON COLUMN @extschema@.score_run_log.started_at IS 'When score_all() was called (clock time)';
 COMMENT ON COLUMN @extschema@.score_run_log.finished_at IS 'When it had written everything, before its commit';
 COMMENT ON COLUMN @extschema@.score_run_log.parties IS 'Parties scored';
-COMMENT ON COLUMN @extschema@.score_run_log.scores_updated IS 'party_score rows updated (changed scores or a new as_of)';
+COMMENT ON COLUMN @extschema@.score_run_log.scores_updated IS 'party_score rows updated (their scores changed)';
 COMMENT ON COLUMN @extschema@.score_run_log.scores_inserted IS 'party_score rows inserted (parties scored for the first time)';
 COMMENT ON COLUMN @extschema@.score_run_log.scores_deleted IS 'party_score rows deleted (parties closed or gone)';
 COMMENT ON COLUMN @extschema@.score_run_log.history_inserted IS 'score_history rows inserted';
