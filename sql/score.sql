@@ -447,6 +447,7 @@ SELECT model, as_of, parties, seconds >= 0 AS timed
 \set VERBOSITY terse
 UPDATE score_model SET history_tolerance = 1 WHERE model = 'drift';
 UPDATE score_model SET history_score_tolerance = -1 WHERE model = 'drift';
+UPDATE score_model SET history_tolerance = 'NaN' WHERE model = 'drift';
 \set VERBOSITY default
 DELETE FROM party_score WHERE model LIKE 'drift%';
 DELETE FROM score_history WHERE model LIKE 'drift%';

@@ -333,7 +333,8 @@ BEGIN
 	SELECT * INTO seg FROM @extschema@.segment s WHERE s.segment_id = segment_refresh.segment_id FOR UPDATE;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'segment % does not exist', segment_refresh.segment_id
-			USING ERRCODE = 'undefined_object';
+			USING ERRCODE = 'undefined_object',
+			      HINT = 'The segments are listed in bankcrm.segment_sizes.';
 	END IF;
 
 	RETURN QUERY EXECUTE format(
@@ -423,7 +424,8 @@ BEGIN
 	 WHERE NOT EXISTS (SELECT 1 FROM @extschema@.segment s WHERE s.segment_id = x) LIMIT 1;
 	IF FOUND THEN
 		RAISE EXCEPTION 'segment % does not exist', missing
-			USING ERRCODE = 'undefined_object';
+			USING ERRCODE = 'undefined_object',
+			      HINT = 'The segments are listed in bankcrm.segment_sizes.';
 	END IF;
 	RETURN QUERY
 	SELECT o.only_a, o.both_, o.only_b,
