@@ -206,8 +206,8 @@ SELECT (SELECT count(*) FROM party) AS parties, (SELECT count(*) FROM holding) A
 SELECT * FROM score_reference.differences('standard', '2026-11-16');
 
 -- The baseline writes as many rows and columns as party_score holds, into a
--- table of party_score's shape: its primary key, its index by tier, its
--- checks and its fillfactor, all of which score_all's writes maintain too.
+-- table of party_score's shape: its primary key, its checks and its
+-- fillfactor, all of which score_all's writes maintain too.
 -- The same INSERT into a bare heap (no index, no constraint) is shown beside.
 CREATE TABLE bench_score.t (LIKE party_score INCLUDING ALL) WITH (fillfactor = 50);
 CREATE TABLE bench_score.bare (LIKE party_score);
