@@ -27,6 +27,7 @@ OBJS = \
 	src/fsm_validate.o \
 	src/fsm_guard.o \
 	src/campaign.o \
+	src/rls.o \
 	src/churn.o \
 	src/churn_series.o \
 	src/churn_worker.o \

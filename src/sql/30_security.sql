@@ -23,14 +23,41 @@ BEGIN
 END
 $$;
 
+-- the row-level security predicates (src/rls.c): each answers from a set it
+-- computes once per role, transaction and command, so that a policy is a
+-- function of the row's own columns and never a subquery (which Citus
+-- refuses in the policies of distributed tables)
+
 -- the staff member the current role acts as
 CREATE FUNCTION @extschema@.current_staff_id()
 RETURNS integer
-LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-	SELECT s.staff_id FROM @extschema@.staff s WHERE s.db_role = CURRENT_USER AND s.active;
-END;
+LANGUAGE C STABLE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'rls_current_staff_id';
 COMMENT ON FUNCTION @extschema@.current_staff_id() IS 'The staff member that the current database role acts as (staff.db_role), or NULL';
+
+CREATE FUNCTION @extschema@.party_visible(party_id bigint)
+RETURNS boolean
+LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'rls_party_visible';
+COMMENT ON FUNCTION @extschema@.party_visible(bigint) IS 'Row-level security: the current role may see this party (it is among visible_party_ids(CURRENT_USER))';
+
+CREATE FUNCTION @extschema@.staff_visible(staff_id integer)
+RETURNS boolean
+LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'rls_staff_visible';
+COMMENT ON FUNCTION @extschema@.staff_visible(integer) IS 'Row-level security: the current role sees the leads of this staff member (it is among visible_staff_ids())';
+
+CREATE FUNCTION @extschema@.team_lead_campaign(campaign_id bigint)
+RETURNS boolean
+LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'rls_team_campaign';
+COMMENT ON FUNCTION @extschema@.team_lead_campaign(bigint) IS 'Row-level security: the current role leads a team that works this campaign';
+
+CREATE FUNCTION @extschema@.history_visible(entity regclass, entity_id bigint)
+RETURNS boolean
+LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'rls_history_visible';
+COMMENT ON FUNCTION @extschema@.history_visible(regclass, bigint) IS 'Row-level security: the current role sees the complaint or lead a process history row is about';
 
 GRANT USAGE ON SCHEMA @extschema@ TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
 

@@ -4,7 +4,8 @@
 -- Every table that holds a party_id gets the same two policies:
 --   <table>_all      bankcrm_admin and bankcrm_app: every row, read and write
 --   <table>_covered  bankcrm_manager and bankcrm_rm: read the rows of the
---                    parties visible_party_ids() gives the role
+--                    parties visible_party_ids() gives the role, tested row
+--                    by row with party_visible(party_id) (30_security.sql)
 -- and some get what their module lets staff do with their own parties
 -- (record a contact, log a remediation, work an alert).  This part runs after
 -- every module has created its tables, so that visible_party_ids() can be
@@ -65,7 +66,7 @@ DECLARE
 	sch text;
 	tab text;
 	pol record;
-	covered CONSTANT text := pg_catalog.format('party_id IN (SELECT %I.visible_party_ids(CURRENT_USER))', '@extschema@');
+	covered CONSTANT text := pg_catalog.format('%I.party_visible(party_id)', '@extschema@');
 	own_staff CONSTANT text := pg_catalog.format('staff_id OPERATOR(pg_catalog.=) %I.current_staff_id()', '@extschema@');
 BEGIN
 	-- every party-scoped table: the standard pair
