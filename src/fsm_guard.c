@@ -69,7 +69,7 @@ typedef struct FsmEntity
 	Oid			relid;			/* hash key */
 	bool		fire_ready;		/* plans and guard arguments found */
 	char	   *qualname;
-	AttrNumber	pk_attno;		/* 0 if no single-column integer key */
+	AttrNumber	pk_attno;		/* 0 if no integer row id in the key */
 	Oid			pk_type;
 	char	   *pk_col;
 	char	   *state_col;
@@ -149,7 +149,8 @@ FsmEntityCacheCreate(MemoryContext cxt)
 /*
  * fsm_entity_lookup
  *		The cached description of a table with a guarded state column: its
- *		qualified name and its single-column integer primary key.
+ *		qualified name and its integer row id (the primary key, or the
+ *		column beside party_id in a key (id, party_id)).
  */
 static FsmEntity *
 fsm_entity_lookup(Oid schema, Relation rel)
@@ -182,9 +183,35 @@ fsm_entity_lookup(Oid schema, Relation rel)
 			{
 				Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
 
-				if (idx->indnkeyatts == 1 && idx->indkey.values[0] > 0)
+				AttrNumber	att = 0;
+				int			k;
+
+				/*
+				 * The row's id: the one column of the key, or the other
+				 * column of a key (id, party_id), as a party's rows are keyed
+				 * (the distribution column is part of every key)
+				 */
+				for (k = 0; k < idx->indnkeyatts && idx->indnkeyatts <= 2; k++)
 				{
-					AttrNumber	att = idx->indkey.values[0];
+					AttrNumber	ka = idx->indkey.values[k];
+
+					if (ka <= 0)
+					{
+						att = 0;
+						break;
+					}
+					if (idx->indnkeyatts == 2 &&
+						strcmp(NameStr(TupleDescAttr(RelationGetDescr(rel), ka - 1)->attname), "party_id") == 0)
+						continue;
+					if (att != 0)
+					{
+						att = 0;
+						break;
+					}
+					att = ka;
+				}
+				if (att > 0)
+				{
 					Form_pg_attribute a = TupleDescAttr(RelationGetDescr(rel), att - 1);
 
 					if (a->atttypid == INT2OID || a->atttypid == INT4OID || a->atttypid == INT8OID)
@@ -213,8 +240,9 @@ fsm_entity_id(FsmEntity *e, Relation rel, HeapTuple tuple)
 	if (e->pk_attno == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
-				 errmsg("table \"%s\" has no single-column integer primary key", RelationGetRelationName(rel)),
-				 errdetail("The process history identifies rows by such a key.")));
+				 errmsg("table \"%s\" has no integer row id in its primary key", RelationGetRelationName(rel)),
+				 errdetail("The process history identifies rows by a primary key of one integer column, or of an integer column and party_id."),
+				 errhint("Give the table a key such as PRIMARY KEY (id) or PRIMARY KEY (id, party_id).")));
 	d = heap_getattr(tuple, e->pk_attno, RelationGetDescr(rel), &isnull);
 	if (isnull)
 		return 0;
@@ -298,8 +326,9 @@ fsm_entity_prepare_fire(Oid schema, FsmEntity *e, Relation rel)
 	if (e->pk_attno == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_WRONG_OBJECT_TYPE),
-				 errmsg("table \"%s\" has no single-column integer primary key", RelationGetRelationName(rel)),
-				 errdetail("Events address rows by such a key.")));
+				 errmsg("table \"%s\" has no integer row id in its primary key", RelationGetRelationName(rel)),
+				 errdetail("Events address rows by a primary key of one integer column, or of an integer column and party_id."),
+				 errhint("Give the table a key such as PRIMARY KEY (id) or PRIMARY KEY (id, party_id).")));
 	attno = attnameAttNum(rel, found->tgargs[1], false);
 	if (attno <= 0)
 		ereport(ERROR,

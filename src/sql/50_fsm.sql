@@ -129,25 +129,32 @@ RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	n bigint;
 BEGIN
-	IF TG_TABLE_NAME = 'process' THEN
-		UPDATE @extschema@.process t
-		   SET description = NEW.description, builtin = NEW.builtin
-		 WHERE t.process_name = NEW.process_name AND t.builtin;
-	ELSIF TG_TABLE_NAME = 'process_state' THEN
-		UPDATE @extschema@.process_state t
-		   SET description = NEW.description, is_initial = NEW.is_initial, is_terminal = NEW.is_terminal,
-		       outcome = NEW.outcome, stage_order = NEW.stage_order, daily_target = NEW.daily_target,
-		       builtin = NEW.builtin
-		 WHERE t.process_name = NEW.process_name AND t.state = NEW.state AND t.builtin;
+	-- TG_ARGV[0] names the table; the row is updated in the relation the
+	-- trigger fires on, which on Citus is the shard (each replica of the
+	-- reference table), so that the trigger never queries another node
+	IF TG_ARGV[0] = 'process' THEN
+		EXECUTE format('UPDATE %I.%I t SET description = ($1).description, builtin = ($1).builtin '
+		               'WHERE t.process_name = ($1).process_name AND t.builtin', TG_TABLE_SCHEMA, TG_TABLE_NAME)
+		USING NEW;
+	ELSIF TG_ARGV[0] = 'process_state' THEN
+		EXECUTE format('UPDATE %I.%I t SET description = ($1).description, is_initial = ($1).is_initial, '
+		               'is_terminal = ($1).is_terminal, outcome = ($1).outcome, stage_order = ($1).stage_order, '
+		               'daily_target = ($1).daily_target, builtin = ($1).builtin '
+		               'WHERE t.process_name = ($1).process_name AND t.state = ($1).state AND t.builtin',
+		               TG_TABLE_SCHEMA, TG_TABLE_NAME)
+		USING NEW;
 	ELSE
-		UPDATE @extschema@.process_transition t
-		   SET to_state = NEW.to_state, roles_allowed = NEW.roles_allowed, description = NEW.description,
-		       builtin = NEW.builtin
-		 WHERE t.process_name = NEW.process_name AND t.from_state = NEW.from_state
-		   AND t.event = NEW.event AND t.builtin;
+		EXECUTE format('UPDATE %I.%I t SET to_state = ($1).to_state, roles_allowed = ($1).roles_allowed, '
+		               'description = ($1).description, builtin = ($1).builtin '
+		               'WHERE t.process_name = ($1).process_name AND t.from_state = ($1).from_state '
+		               'AND t.event = ($1).event AND t.builtin', TG_TABLE_SCHEMA, TG_TABLE_NAME)
+		USING NEW;
 	END IF;
-	IF FOUND THEN
+	GET DIAGNOSTICS n = ROW_COUNT;
+	IF n > 0 THEN
 		RETURN NULL;
 	END IF;
 	RETURN NEW;
@@ -180,8 +187,8 @@ DECLARE
 BEGIN
 	FOREACH t IN ARRAY ARRAY['process', 'process_state', 'process_transition'] LOOP
 		EXECUTE pg_catalog.format(
-			'CREATE TRIGGER %I BEFORE INSERT ON %I.%I FOR EACH ROW EXECUTE FUNCTION %I.process_builtin_replace()',
-			t || '_builtin_replace', '@extschema@', t, '@extschema@');
+			'CREATE TRIGGER %I BEFORE INSERT ON %I.%I FOR EACH ROW EXECUTE FUNCTION %I.process_builtin_replace(%L)',
+			t || '_builtin_replace', '@extschema@', t, '@extschema@', t);
 		EXECUTE pg_catalog.format(
 			'CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %I.%I '
 			'FOR EACH STATEMENT EXECUTE FUNCTION %I.fsm_cache_invalidate()',
@@ -370,4 +377,4 @@ CREATE POLICY fsm_history_own ON @extschema@.fsm_history FOR SELECT TO bankcrm_m
 	USING (staff_id OPERATOR(pg_catalog.=) @extschema@.current_staff_id());
 CREATE POLICY fsm_history_complaint ON @extschema@.fsm_history FOR SELECT TO bankcrm_manager, bankcrm_rm
 	USING (entity OPERATOR(pg_catalog.=) '@extschema@.complaint'::regclass
-	       AND entity_id IN (SELECT c.complaint_id FROM @extschema@.complaint c));
+	       AND @extschema@.history_visible(entity, entity_id));
