@@ -89,3 +89,86 @@ cluster_stop() {
 	[ -f "$dir/data/postmaster.pid" ] || return 0
 	run_as_pg "$(pg_bindir)/pg_ctl" -D "$dir/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
 }
+
+# ---- Citus: a coordinator and two workers on loopback -------------------
+#
+# citus_ensure: make sure Citus is installed in the PostgreSQL that
+# $PG_CONFIG names, building it from ../shared/citus when that folder is
+# there.  Returns 1, with the reason in CITUS_SKIP, when neither is there.
+CITUS_SKIP=
+citus_ensure() {
+	local libdir shared
+	libdir=$("$PG_CONFIG" --pkglibdir)
+	shared=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/shared/citus
+	if [ -x "$shared/build.sh" ]; then
+		PG_CONFIG=$PG_CONFIG "$shared/build.sh" >/tmp/bankcrm-citus-build.log 2>&1 || {
+			tail -20 /tmp/bankcrm-citus-build.log >&2
+			CITUS_SKIP="building Citus from $shared failed (see /tmp/bankcrm-citus-build.log)"
+			return 1
+		}
+	fi
+	if [ ! -f "$libdir/citus.so" ]; then
+		CITUS_SKIP="Citus is not installed in $libdir and ../shared/citus is not there to build it from"
+		return 1
+	fi
+}
+
+# citus_start DIR [CONF_FILE]: start a coordinator (DIR/coord) and two workers
+# (DIR/w1, DIR/w2), each preloading citus then bankcrm, create DB on each
+# with CREATE EXTENSION citus, and join them.  Sets CITUS_HOST (the socket
+# directory of the coordinator) and CITUS_PORTS ("coord w1 w2").
+citus_start() {
+	local dir=$1 conf=${2:-} db=${3:-postgres} node port ports=() bindir
+	bindir=$(pg_bindir)
+	mkdir -p "$dir"
+	{
+		[ -n "$conf" ] && cat "$conf"
+		echo "shared_preload_libraries = 'citus,bankcrm'"
+		echo "max_connections = 200"
+		echo "citus.log_remote_commands = off"
+		echo "wal_level = logical"
+	} >"$dir/citus.conf"
+	for node in coord w1 w2; do
+		mkdir -p "$dir/$node"
+		if [ "$(id -u)" -eq 0 ]; then chown postgres: "$dir/$node"; chmod 755 "$dir/$node"; fi
+		run_as_pg "$bindir/initdb" -D "$dir/$node/data" -U postgres --auth=trust \
+			--encoding=UTF8 --locale=C.UTF-8 >"$dir/$node/initdb.log" 2>&1 || {
+			cat "$dir/$node/initdb.log" >&2
+			return 1
+		}
+		run_as_pg tee -a "$dir/$node/data/postgresql.conf" <"$dir/citus.conf" >/dev/null
+		port=$(free_port)
+		run_as_pg "$bindir/pg_ctl" -D "$dir/$node/data" -l "$dir/$node/server.log" -w -t 60 \
+			-o "-p $port -k $dir/$node -c listen_addresses=127.0.0.1" start >/dev/null || {
+			tail -30 "$dir/$node/server.log" >&2
+			return 1
+		}
+		ports+=("$port")
+	done
+	CITUS_HOST=$dir/coord
+	CITUS_PORTS="${ports[*]}"
+	local i=0
+	for node in coord w1 w2; do
+		if [ "$db" != postgres ]; then
+			psql -qX -h "$dir/$node" -p "${ports[$i]}" -U postgres -d postgres \
+				-c "CREATE DATABASE $db" >/dev/null || return 1
+		fi
+		psql -qX -h "$dir/$node" -p "${ports[$i]}" -U postgres -d "$db" -v ON_ERROR_STOP=1 \
+			-c "CREATE EXTENSION citus" >/dev/null || return 1
+		i=$((i + 1))
+	done
+	psql -qX -h "$CITUS_HOST" -p "${ports[0]}" -U postgres -d "$db" -v ON_ERROR_STOP=1 \
+		-c "SELECT citus_set_coordinator_host('127.0.0.1', ${ports[0]})" \
+		-c "SELECT citus_add_node('127.0.0.1', ${ports[1]})" \
+		-c "SELECT citus_add_node('127.0.0.1', ${ports[2]})" >/dev/null || return 1
+	export CITUS_HOST CITUS_PORTS
+}
+
+# citus_stop DIR: stop every node of a cluster citus_start made
+citus_stop() {
+	local dir=$1 node
+	for node in coord w1 w2; do
+		[ -f "$dir/$node/data/postmaster.pid" ] || continue
+		run_as_pg "$(pg_bindir)/pg_ctl" -D "$dir/$node/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+	done
+}
