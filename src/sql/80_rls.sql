@@ -15,9 +15,13 @@
 -- the parties the staff member behind a database role may see
 CREATE FUNCTION @extschema@.visible_party_ids(role_name name)
 RETURNS SETOF bigint
-LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
-BEGIN ATOMIC
+-- PL/pgSQL, not SQL: Citus plans a SQL function's parameters as it cannot
+-- over distributed tables; PL/pgSQL hands it the value
+AS $$
+BEGIN
+	RETURN QUERY
 	WITH me AS (
 		SELECT s.staff_id, s.role_kind, s.team_id, s.branch_id
 		  FROM @extschema@.staff s
@@ -54,7 +58,8 @@ BEGIN ATOMIC
 	  JOIN team_staff ts ON ts.staff_id = l.assigned_to
 	  JOIN @extschema@.process_state ps ON ps.process_name = l.process_name AND ps.state = l.state
 	 WHERE NOT ps.is_terminal;
-END;
+END
+$$;
 COMMENT ON FUNCTION @extschema@.visible_party_ids(name) IS 'Parties the staff member mapped to a database role may see: those it covers, those of its open leads, its team''s (team leads) or its branch''s (branch managers); empty unless the session may act as that role';
 REVOKE ALL ON FUNCTION @extschema@.visible_party_ids(name) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.visible_party_ids(name)

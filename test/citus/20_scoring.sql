@@ -1,0 +1,44 @@
+-- test/citus/20_scoring.sql: value scoring and what reads it
+SET search_path = bankcrm, public;
+\pset footer off
+
+\echo '### score_preview'
+SELECT count(*), sum(value_score), md5(string_agg(party_id || ':' || value_score || ':' || value_tier, ',' ORDER BY party_id))
+  FROM score_preview(NULL, '2026-11-16');
+
+\echo '### score_all'
+SELECT * FROM score_all(NULL, '2026-11-16');
+
+\echo '### party_score'
+SELECT model, count(*), md5(string_agg(ps::text, ',' ORDER BY party_id))
+  FROM (SELECT party_id, model, value_score, value_tier, contribution, clv, rfm_r, rfm_f, rfm_m
+          FROM party_score) ps
+ GROUP BY model ORDER BY model;
+
+\echo '### score_history'
+SELECT model, scored_on, count(*) FROM score_history GROUP BY 1, 2 ORDER BY 1, 2;
+
+\echo '### score_all_same_day'
+SELECT * FROM score_all(NULL, '2026-11-16');
+
+\echo '### value_pyramid'
+SELECT * FROM value_pyramid;
+
+\echo '### pareto'
+SELECT * FROM pareto;
+
+\echo '### pareto_half'
+SELECT * FROM pareto(0.5);
+
+\echo '### hidden_gold'
+SELECT party_id, industry, annual_turnover, aum, value_tier, primary_rm
+  FROM hidden_gold ORDER BY annual_turnover DESC, party_id LIMIT 10;
+
+\echo '### recommend_products'
+SELECT r.* FROM (SELECT party_id FROM party_score WHERE model = 'standard' AND value_tier = 'general'
+                  ORDER BY value_score DESC, party_id LIMIT 3) best
+ CROSS JOIN LATERAL recommend_products(best.party_id, 3) r;
+
+\echo '### recommend_products_batch'
+SELECT * FROM recommend_products_batch(ARRAY(SELECT party_id FROM party ORDER BY party_id LIMIT 5), 2)
+ ORDER BY 1, 2;
