@@ -18,9 +18,16 @@
  * changes, and when the command counter moves (so a transaction sees its
  * own changes of coverage at its next statement).
  *
- * On a Citus worker the query that fills a set reads distributed tables
- * from within a shard task; it runs with citus.allow_nested_distributed_
- * execution on, and with search_path pinned to pg_catalog, pg_temp.
+ * On Citus a policy runs inside a shard task, on the worker that holds the
+ * shard.  There, the parties a role sees are computed from the shards of
+ * the same co-located group (party, coverage, lead) and the local replicas
+ * of the reference tables (staff, process_state): the rows a task tests all
+ * belong to that group, and nothing leaves the node.  One small query per
+ * group and transaction, instead of a distributed query per shard task.
+ * The other sets, and a party whose group is not on this node, are computed
+ * with a distributed query, run with citus.allow_nested_distributed_
+ * execution on.  Every query runs with search_path pinned to pg_catalog,
+ * pg_temp.
  *
  * Copyright (c) 2026, bankcrm developers
  *
@@ -31,8 +38,11 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
+#include "catalog/pg_proc.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
@@ -40,6 +50,7 @@
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "bankcrm.h"
 
@@ -68,6 +79,27 @@ typedef struct IdSet
 	int64	   *ids;			/* sorted */
 } IdSet;
 
+/*
+ * Where party is hash-distributed by Citus: its shard groups, in hash
+ * order, and for each the local shards of party, coverage and lead
+ * (InvalidOid when the group is on another node), with the parties of the
+ * group the role sees once computed
+ */
+typedef struct ShardMap
+{
+	bool		checked;		/* looked up in this cache's lifetime */
+	bool		distributed;	/* party is a Citus hash-distributed table */
+	int			n;
+	int32	   *minv;
+	int32	   *maxv;
+	Oid		   *party;
+	Oid		   *coverage;
+	Oid		   *lead;
+	Oid			staff;			/* local replicas of reference tables */
+	Oid			process_state;
+	IdSet	   *groups;
+} ShardMap;
+
 typedef struct RlsCache
 {
 	bool		valid;
@@ -75,6 +107,7 @@ typedef struct RlsCache
 	CommandId	cid;
 	MemoryContext cxt;
 	IdSet		sets[RLS_NSETS];
+	ShardMap	shards;
 } RlsCache;
 
 static RlsCache cache;
@@ -135,45 +168,56 @@ set_query(RlsSet set)
 }
 
 /*
- * RlsFill
- *		Run the query of a set and keep its ids, sorted, in the cache.
+ * RlsQuery
+ *		Run a query returning one integer column into the set s, sorted.
+ *		With run_as valid, the query runs with that role's rights (the
+ *		extension's owner, to read shards).
  */
 static void
-RlsFill(FunctionCallInfo fcinfo, RlsSet set)
+RlsQuery(IdSet *s, const char *sql, int nargs, Oid *argtypes, Datum *args, Oid run_as)
 {
-	IdSet	   *s = &cache.sets[set];
-	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
-	const char *schema = quote_identifier(get_namespace_name(nsp));
-	char	   *sql = psprintf(set_query(set), schema);
 	int			nest;
 	int			rc;
 	uint64		i;
+	Oid			save_userid;
+	int			save_sec;
 
 	nest = NewGUCNestLevel();
 	(void) set_config_option("search_path", "pg_catalog, pg_temp",
 							 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
-	/* on a Citus worker the query reads distributed tables from a shard */
+	/* on a Citus worker a query over distributed tables runs from a shard */
 	if (GetConfigOption("citus.allow_nested_distributed_execution", true, false) != NULL)
 		(void) set_config_option("citus.allow_nested_distributed_execution", "on",
 								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	if (OidIsValid(run_as))
+		SetUserIdAndSecContext(run_as, save_sec | SECURITY_LOCAL_USERID_CHANGE);
 
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	rc = SPI_execute(sql, true, 0);
-	if (rc != SPI_OK_SELECT)
-		elog(ERROR, "row-level security query failed: %s", SPI_result_code_string(rc));
-
-	s->n = 0;
-	s->ids = MemoryContextAlloc(cache.cxt, sizeof(int64) * Max(SPI_processed, 1));
-	for (i = 0; i < SPI_processed; i++)
+	PG_TRY();
 	{
-		bool		isnull;
-		Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		rc = SPI_execute_with_args(sql, nargs, argtypes, args, NULL, true, 0);
+		if (rc != SPI_OK_SELECT)
+			elog(ERROR, "row-level security query failed: %s", SPI_result_code_string(rc));
 
-		if (!isnull)
-			s->ids[s->n++] = DatumGetInt64(d);
+		s->n = 0;
+		s->ids = MemoryContextAlloc(cache.cxt, sizeof(int64) * Max(SPI_processed, 1));
+		for (i = 0; i < SPI_processed; i++)
+		{
+			bool		isnull;
+			Datum		d = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+
+			if (!isnull)
+				s->ids[s->n++] = DatumGetInt64(d);
+		}
+		SPI_finish();
 	}
-	SPI_finish();
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+	}
+	PG_END_TRY();
 	AtEOXact_GUC(true, nest);
 
 	if (s->n > 1)
@@ -181,17 +225,223 @@ RlsFill(FunctionCallInfo fcinfo, RlsSet set)
 	s->valid = true;
 }
 
+/* the extension's schema, quoted: the schema of the function called */
+static const char *
+rls_schema(FunctionCallInfo fcinfo)
+{
+	return quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
+}
+
+/*
+ * RlsFill
+ *		Run the query of a set and keep its ids, sorted, in the cache.
+ */
+static void
+RlsFill(FunctionCallInfo fcinfo, RlsSet set)
+{
+	RlsQuery(&cache.sets[set], psprintf(set_query(set), rls_schema(fcinfo)), 0, NULL, NULL, InvalidOid);
+}
+
+/* the owner of the function called: the extension's owner */
+static Oid
+rls_owner(FunctionCallInfo fcinfo)
+{
+	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
+	owner = ((Form_pg_proc) GETSTRUCT(tup))->proowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
+/*
+ * RlsShardMap
+ *		Whether party is distributed by Citus here, and if so its shard
+ *		groups and which of their shards this node holds.
+ */
+static void
+RlsShardMap(FunctionCallInfo fcinfo)
+{
+	ShardMap   *m = &cache.shards;
+	const char *schema;
+	char	   *sql;
+	uint64		i;
+	Oid			save_userid;
+	int			save_sec;
+
+	m->checked = true;
+	m->distributed = false;
+	if (!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
+		return;
+	schema = rls_schema(fcinfo);
+	sql = psprintf("SELECT p.shardminvalue::pg_catalog.int4, p.shardmaxvalue::pg_catalog.int4, "
+				   "pg_catalog.to_regclass(pg_catalog.format('%%s.%%I', %1$s, 'party_' OPERATOR(pg_catalog.||) p.shardid))::pg_catalog.oid, "
+				   "pg_catalog.to_regclass(pg_catalog.format('%%s.%%I', %1$s, 'coverage_' OPERATOR(pg_catalog.||) c.shardid))::pg_catalog.oid, "
+				   "pg_catalog.to_regclass(pg_catalog.format('%%s.%%I', %1$s, 'lead_' OPERATOR(pg_catalog.||) l.shardid))::pg_catalog.oid, "
+				   "(SELECT pg_catalog.to_regclass(pg_catalog.format('%%s.%%I', %1$s, 'staff_' OPERATOR(pg_catalog.||) r.shardid))::pg_catalog.oid "
+				   "   FROM pg_catalog.pg_dist_shard r WHERE r.logicalrelid OPERATOR(pg_catalog.=) '%2$s.staff'::pg_catalog.regclass), "
+				   "(SELECT pg_catalog.to_regclass(pg_catalog.format('%%s.%%I', %1$s, 'process_state_' OPERATOR(pg_catalog.||) r.shardid))::pg_catalog.oid "
+				   "   FROM pg_catalog.pg_dist_shard r WHERE r.logicalrelid OPERATOR(pg_catalog.=) '%2$s.process_state'::pg_catalog.regclass) "
+				   "FROM pg_catalog.pg_dist_shard p "
+				   "JOIN pg_catalog.pg_dist_shard c ON c.logicalrelid OPERATOR(pg_catalog.=) '%2$s.coverage'::pg_catalog.regclass "
+				   " AND c.shardminvalue OPERATOR(pg_catalog.=) p.shardminvalue "
+				   "JOIN pg_catalog.pg_dist_shard l ON l.logicalrelid OPERATOR(pg_catalog.=) '%2$s.lead'::pg_catalog.regclass "
+				   " AND l.shardminvalue OPERATOR(pg_catalog.=) p.shardminvalue "
+				   "WHERE p.logicalrelid OPERATOR(pg_catalog.=) '%2$s.party'::pg_catalog.regclass "
+				   "ORDER BY 1",
+				   quote_literal_cstr(schema), schema);
+
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(rls_owner(fcinfo), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	PG_TRY();
+	{
+		if (SPI_connect() != SPI_OK_CONNECT)
+			elog(ERROR, "SPI_connect failed");
+		if (SPI_execute(sql, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "row-level security: reading the shard map failed");
+		if (SPI_processed > 0)
+		{
+			MemoryContext old = MemoryContextSwitchTo(cache.cxt);
+
+			m->n = (int) SPI_processed;
+			m->minv = palloc(sizeof(int32) * m->n);
+			m->maxv = palloc(sizeof(int32) * m->n);
+			m->party = palloc(sizeof(Oid) * m->n);
+			m->coverage = palloc(sizeof(Oid) * m->n);
+			m->lead = palloc(sizeof(Oid) * m->n);
+			m->groups = palloc0(sizeof(IdSet) * m->n);
+			MemoryContextSwitchTo(old);
+			for (i = 0; i < SPI_processed; i++)
+			{
+				HeapTuple	t = SPI_tuptable->vals[i];
+				TupleDesc	d = SPI_tuptable->tupdesc;
+				bool		isnull;
+				Datum		v;
+
+				m->minv[i] = DatumGetInt32(SPI_getbinval(t, d, 1, &isnull));
+				m->maxv[i] = DatumGetInt32(SPI_getbinval(t, d, 2, &isnull));
+				v = SPI_getbinval(t, d, 3, &isnull);
+				m->party[i] = isnull ? InvalidOid : DatumGetObjectId(v);
+				v = SPI_getbinval(t, d, 4, &isnull);
+				m->coverage[i] = isnull ? InvalidOid : DatumGetObjectId(v);
+				v = SPI_getbinval(t, d, 5, &isnull);
+				m->lead[i] = isnull ? InvalidOid : DatumGetObjectId(v);
+				if (i == 0)
+				{
+					v = SPI_getbinval(t, d, 6, &isnull);
+					m->staff = isnull ? InvalidOid : DatumGetObjectId(v);
+					v = SPI_getbinval(t, d, 7, &isnull);
+					m->process_state = isnull ? InvalidOid : DatumGetObjectId(v);
+				}
+			}
+			m->distributed = true;
+		}
+		SPI_finish();
+	}
+	PG_FINALLY();
+	{
+		SetUserIdAndSecContext(save_userid, save_sec);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * RlsPartyLocal
+ *		On a node that holds the party's shard group: whether the role sees
+ *		it, from that group's shards (*answered false when it cannot say).
+ */
+static bool
+RlsPartyLocal(FunctionCallInfo fcinfo, int64 party_id, bool *answered)
+{
+	ShardMap   *m = &cache.shards;
+	int32		h;
+	int			lo,
+				hi,
+				g = -1;
+	IdSet	   *s;
+
+	*answered = false;
+	if (!m->checked)
+		RlsShardMap(fcinfo);
+	if (!m->distributed || !OidIsValid(m->staff) || !OidIsValid(m->process_state))
+		return false;
+	/* Citus hashes a bigint with its default hash function */
+	h = DatumGetInt32(DirectFunctionCall1(hashint8, Int64GetDatum(party_id)));
+	lo = 0;
+	hi = m->n - 1;
+	while (lo <= hi)
+	{
+		int			mid = (lo + hi) / 2;
+
+		if (h < m->minv[mid])
+			hi = mid - 1;
+		else if (h > m->maxv[mid])
+			lo = mid + 1;
+		else
+		{
+			g = mid;
+			break;
+		}
+	}
+	if (g < 0 || !OidIsValid(m->party[g]) || !OidIsValid(m->coverage[g]) || !OidIsValid(m->lead[g]))
+		return false;
+	s = &m->groups[g];
+	if (!s->valid)
+	{
+		Oid			types[6] = {NAMEOID, OIDOID, OIDOID, OIDOID, OIDOID, OIDOID};
+		Datum		args[6];
+		char	   *sql = psprintf("SELECT v FROM %s.visible_party_ids_in($1, $2::pg_catalog.regclass, "
+								   "$3::pg_catalog.regclass, $4::pg_catalog.regclass, $5::pg_catalog.regclass, "
+								   "$6::pg_catalog.regclass) v",
+								   rls_schema(fcinfo));
+		NameData	role;
+
+		namestrcpy(&role, GetUserNameFromId(GetUserId(), false));
+		args[0] = NameGetDatum(&role);
+		args[1] = ObjectIdGetDatum(m->party[g]);
+		args[2] = ObjectIdGetDatum(m->coverage[g]);
+		args[3] = ObjectIdGetDatum(m->lead[g]);
+		args[4] = ObjectIdGetDatum(m->staff);
+		args[5] = ObjectIdGetDatum(m->process_state);
+		RlsQuery(s, sql, 6, types, args, rls_owner(fcinfo));
+	}
+	*answered = true;
+	return bsearch(&party_id, s->ids, s->n, sizeof(int64), int64_cmp) != NULL;
+}
+
 /*
  * RlsContains
  *		Whether id is in the set, computing the set first if this role,
  *		transaction and command have not yet.
  */
+static void RlsCacheCheck(void);
+
 static bool
 RlsContains(FunctionCallInfo fcinfo, RlsSet set, int64 id)
 {
+	IdSet	   *s;
+
+	RlsCacheCheck();
+	s = &cache.sets[set];
+	if (!s->valid)
+		RlsFill(fcinfo, set);
+	/* the set may have been dropped by a nested call; it is filled again */
+	if (!cache.valid || !s->valid)
+		return RlsContains(fcinfo, set, id);
+	return bsearch(&id, s->ids, s->n, sizeof(int64), int64_cmp) != NULL;
+}
+
+/*
+ * RlsCacheCheck
+ *		Drop the sets if the role, the transaction or the command changed.
+ */
+static void
+RlsCacheCheck(void)
+{
 	Oid			userid = GetUserId();
 	CommandId	cid = GetCurrentCommandId(false);
-	IdSet	   *s;
 
 	if (!callback_registered)
 	{
@@ -205,24 +455,26 @@ RlsContains(FunctionCallInfo fcinfo, RlsSet set, int64 id)
 	{
 		MemoryContextReset(cache.cxt);
 		memset(cache.sets, 0, sizeof(cache.sets));
+		memset(&cache.shards, 0, sizeof(cache.shards));
 		cache.userid = userid;
 		cache.cid = cid;
 		cache.valid = true;
 	}
-	s = &cache.sets[set];
-	if (!s->valid)
-		RlsFill(fcinfo, set);
-	/* the set may have been dropped by a nested call; it is filled again */
-	if (!cache.valid || !s->valid)
-		return RlsContains(fcinfo, set, id);
-	return bsearch(&id, s->ids, s->n, sizeof(int64), int64_cmp) != NULL;
 }
 
 /* party_visible(party_id bigint): the current role may see this party */
 Datum
 rls_party_visible(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(RlsContains(fcinfo, RLS_PARTIES, PG_GETARG_INT64(0)));
+	int64		party_id = PG_GETARG_INT64(0);
+	bool		answered;
+	bool		visible;
+
+	RlsCacheCheck();
+	visible = RlsPartyLocal(fcinfo, party_id, &answered);
+	if (answered)
+		PG_RETURN_BOOL(visible);
+	PG_RETURN_BOOL(RlsContains(fcinfo, RLS_PARTIES, party_id));
 }
 
 /* staff_visible(staff_id integer): the current role sees this staff member's leads */

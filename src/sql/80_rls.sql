@@ -12,52 +12,72 @@
 -- defined once, leads included.  Leads themselves (55_campaign.sql) are
 -- scoped by who works them, not by party, and keep their policies there.
 
--- the parties the staff member behind a database role may see
-CREATE FUNCTION @extschema@.visible_party_ids(role_name name)
+-- the parties the staff member behind a database role may see, computed
+-- from the given relations: the tables themselves, or, on a Citus worker,
+-- one co-located group of their shards and the local replicas of the
+-- reference tables (src/rls.c); the one definition of who sees whom
+CREATE FUNCTION @extschema@.visible_party_ids_in(role_name name, party regclass, coverage regclass,
+                                                 lead regclass, staff regclass, process_state regclass)
 RETURNS SETOF bigint
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
--- PL/pgSQL, not SQL: Citus plans a SQL function's parameters as it cannot
--- over distributed tables; PL/pgSQL hands it the value
 AS $$
 BEGIN
-	RETURN QUERY
+	RETURN QUERY EXECUTE pg_catalog.format($q$
 	WITH me AS (
 		SELECT s.staff_id, s.role_kind, s.team_id, s.branch_id
-		  FROM @extschema@.staff s
-		 WHERE s.db_role = role_name
-		   AND s.active
-		   -- the caller may ask only for itself or a role it is a member of;
-		   -- "role" is the SET ROLE of the session, which a SECURITY DEFINER
-		   -- function does not change
-		   AND pg_catalog.pg_has_role(
-		         CASE WHEN pg_catalog.current_setting('role') = 'none' THEN SESSION_USER
-		              ELSE pg_catalog.current_setting('role')::name END,
-		         role_name, 'MEMBER')
+		  FROM %5$s s
+		 WHERE s.db_role = $1 AND s.active
 	), team_staff AS (
 		SELECT s.staff_id
-		  FROM @extschema@.staff s, me
+		  FROM %5$s s, me
 		 WHERE me.role_kind = 'team_lead' AND s.team_id = me.team_id
 		UNION
 		SELECT me.staff_id FROM me
 	)
 	-- the parties it (or its team, for a team lead) covers
 	SELECT c.party_id
-	  FROM @extschema@.coverage c
+	  FROM %2$s c
 	  JOIN team_staff ts ON ts.staff_id = c.staff_id
 	 WHERE c.valid_to IS NULL OR c.valid_to >= CURRENT_DATE
 	UNION
 	-- a branch manager's branch
 	SELECT p.party_id
-	  FROM @extschema@.party p, me
+	  FROM %1$s p, me
 	 WHERE me.role_kind = 'branch_manager' AND p.home_branch_id = me.branch_id
 	UNION
 	-- the parties of the open leads it (or its team) works
 	SELECT l.party_id
-	  FROM @extschema@.lead l
+	  FROM %3$s l
 	  JOIN team_staff ts ON ts.staff_id = l.assigned_to
-	  JOIN @extschema@.process_state ps ON ps.process_name = l.process_name AND ps.state = l.state
-	 WHERE NOT ps.is_terminal;
+	  JOIN %4$s ps ON ps.process_name = l.process_name AND ps.state = l.state
+	 WHERE NOT ps.is_terminal
+	$q$, party, coverage, lead, process_state, staff) USING role_name;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.visible_party_ids_in(name, regclass, regclass, regclass, regclass, regclass) IS 'Internal: the parties a role may see, computed from the given relations (the tables, or co-located shards on a Citus worker)';
+REVOKE ALL ON FUNCTION @extschema@.visible_party_ids_in(name, regclass, regclass, regclass, regclass, regclass) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.visible_party_ids(role_name name)
+RETURNS SETOF bigint
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+-- PL/pgSQL, not SQL: Citus cannot plan a SQL function's parameters over
+-- distributed tables; PL/pgSQL hands it the value
+AS $$
+BEGIN
+	-- the caller may ask only for itself or a role it is a member of; "role"
+	-- is the SET ROLE of the session, which a SECURITY DEFINER function does
+	-- not change (an unknown role sees nothing)
+	IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = role_name) OR NOT pg_catalog.pg_has_role(
+	         CASE WHEN pg_catalog.current_setting('role') = 'none' THEN SESSION_USER
+	              ELSE pg_catalog.current_setting('role')::name END,
+	         role_name, 'MEMBER') THEN
+		RETURN;
+	END IF;
+	RETURN QUERY SELECT v FROM @extschema@.visible_party_ids_in(role_name,
+		'@extschema@.party', '@extschema@.coverage', '@extschema@.lead',
+		'@extschema@.staff', '@extschema@.process_state') v;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.visible_party_ids(name) IS 'Parties the staff member mapped to a database role may see: those it covers, those of its open leads, its team''s (team leads) or its branch''s (branch managers); empty unless the session may act as that role';
