@@ -39,13 +39,22 @@
 #include "postgres.h"
 
 #include "access/htup_details.h"
+#include "access/stratnum.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
+#include "catalog/pg_am.h"
 #include "catalog/pg_proc.h"
+#include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
+#include "nodes/makefuncs.h"
+#include "nodes/nodeFuncs.h"
+#include "nodes/pathnodes.h"
+#include "nodes/supportnodes.h"
+#include "parser/parse_func.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/guc.h"
 #include "utils/lsyscache.h"
@@ -59,6 +68,8 @@ PG_FUNCTION_INFO_V1(rls_staff_visible);
 PG_FUNCTION_INFO_V1(rls_team_campaign);
 PG_FUNCTION_INFO_V1(rls_history_visible);
 PG_FUNCTION_INFO_V1(rls_current_staff_id);
+PG_FUNCTION_INFO_V1(rls_visible_party_array);
+PG_FUNCTION_INFO_V1(rls_party_visible_support);
 
 /* the sets one cache holds */
 typedef enum RlsSet
@@ -137,6 +148,28 @@ int64_cmp(const void *a, const void *b)
 	int64		y = *(const int64 *) b;
 
 	return (x > y) - (x < y);
+}
+
+/* whether id is in the sorted set (called once per row: no callbacks) */
+static inline bool
+IdSetContains(const IdSet *s, int64 id)
+{
+	int			lo = 0;
+	int			hi = s->n - 1;
+
+	while (lo <= hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+		int64		v = s->ids[mid];
+
+		if (v == id)
+			return true;
+		if (v < id)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return false;
 }
 
 /* the query that fills each set; %s is the extension's schema */
@@ -227,9 +260,9 @@ RlsQuery(IdSet *s, const char *sql, int nargs, Oid *argtypes, Datum *args, Oid r
 
 /* the extension's schema, quoted: the schema of the function called */
 static const char *
-rls_schema(FunctionCallInfo fcinfo)
+rls_schema(Oid fnoid)
 {
-	return quote_identifier(get_namespace_name(get_func_namespace(fcinfo->flinfo->fn_oid)));
+	return quote_identifier(get_namespace_name(get_func_namespace(fnoid)));
 }
 
 /*
@@ -237,20 +270,20 @@ rls_schema(FunctionCallInfo fcinfo)
  *		Run the query of a set and keep its ids, sorted, in the cache.
  */
 static void
-RlsFill(FunctionCallInfo fcinfo, RlsSet set)
+RlsFill(Oid fnoid, RlsSet set)
 {
-	RlsQuery(&cache.sets[set], psprintf(set_query(set), rls_schema(fcinfo)), 0, NULL, NULL, InvalidOid);
+	RlsQuery(&cache.sets[set], psprintf(set_query(set), rls_schema(fnoid)), 0, NULL, NULL, InvalidOid);
 }
 
 /* the owner of the function called: the extension's owner */
 static Oid
-rls_owner(FunctionCallInfo fcinfo)
+rls_owner(Oid fnoid)
 {
-	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fcinfo->flinfo->fn_oid));
+	HeapTuple	tup = SearchSysCache1(PROCOID, ObjectIdGetDatum(fnoid));
 	Oid			owner;
 
 	if (!HeapTupleIsValid(tup))
-		elog(ERROR, "cache lookup failed for function %u", fcinfo->flinfo->fn_oid);
+		elog(ERROR, "cache lookup failed for function %u", fnoid);
 	owner = ((Form_pg_proc) GETSTRUCT(tup))->proowner;
 	ReleaseSysCache(tup);
 	return owner;
@@ -262,7 +295,7 @@ rls_owner(FunctionCallInfo fcinfo)
  *		groups and which of their shards this node holds.
  */
 static void
-RlsShardMap(FunctionCallInfo fcinfo)
+RlsShardMap(Oid fnoid)
 {
 	ShardMap   *m = &cache.shards;
 	const char *schema;
@@ -275,7 +308,7 @@ RlsShardMap(FunctionCallInfo fcinfo)
 	m->distributed = false;
 	if (!OidIsValid(get_relname_relid("pg_dist_shard", PG_CATALOG_NAMESPACE)))
 		return;
-	schema = rls_schema(fcinfo);
+	schema = rls_schema(fnoid);
 	sql = psprintf("SELECT p.shardminvalue::pg_catalog.int4, p.shardmaxvalue::pg_catalog.int4, "
 				   "pg_catalog.to_regclass(pg_catalog.format('%%s.%%I', %1$s, 'party_' OPERATOR(pg_catalog.||) p.shardid))::pg_catalog.oid, "
 				   "pg_catalog.to_regclass(pg_catalog.format('%%s.%%I', %1$s, 'coverage_' OPERATOR(pg_catalog.||) c.shardid))::pg_catalog.oid, "
@@ -294,7 +327,7 @@ RlsShardMap(FunctionCallInfo fcinfo)
 				   quote_literal_cstr(schema), schema);
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(rls_owner(fcinfo), save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	SetUserIdAndSecContext(rls_owner(fnoid), save_sec | SECURITY_LOCAL_USERID_CHANGE);
 	PG_TRY();
 	{
 		if (SPI_connect() != SPI_OK_CONNECT)
@@ -353,7 +386,7 @@ RlsShardMap(FunctionCallInfo fcinfo)
  *		it, from that group's shards (*answered false when it cannot say).
  */
 static bool
-RlsPartyLocal(FunctionCallInfo fcinfo, int64 party_id, bool *answered)
+RlsPartyLocal(Oid fnoid, int64 party_id, bool *answered)
 {
 	ShardMap   *m = &cache.shards;
 	int32		h;
@@ -364,7 +397,7 @@ RlsPartyLocal(FunctionCallInfo fcinfo, int64 party_id, bool *answered)
 
 	*answered = false;
 	if (!m->checked)
-		RlsShardMap(fcinfo);
+		RlsShardMap(fnoid);
 	if (!m->distributed || !OidIsValid(m->staff) || !OidIsValid(m->process_state))
 		return false;
 	/* Citus hashes a bigint with its default hash function */
@@ -395,7 +428,7 @@ RlsPartyLocal(FunctionCallInfo fcinfo, int64 party_id, bool *answered)
 		char	   *sql = psprintf("SELECT v FROM %s.visible_party_ids_in($1, $2::pg_catalog.regclass, "
 								   "$3::pg_catalog.regclass, $4::pg_catalog.regclass, $5::pg_catalog.regclass, "
 								   "$6::pg_catalog.regclass) v",
-								   rls_schema(fcinfo));
+								   rls_schema(fnoid));
 		NameData	role;
 
 		namestrcpy(&role, GetUserNameFromId(GetUserId(), false));
@@ -405,10 +438,10 @@ RlsPartyLocal(FunctionCallInfo fcinfo, int64 party_id, bool *answered)
 		args[3] = ObjectIdGetDatum(m->lead[g]);
 		args[4] = ObjectIdGetDatum(m->staff);
 		args[5] = ObjectIdGetDatum(m->process_state);
-		RlsQuery(s, sql, 6, types, args, rls_owner(fcinfo));
+		RlsQuery(s, sql, 6, types, args, rls_owner(fnoid));
 	}
 	*answered = true;
-	return bsearch(&party_id, s->ids, s->n, sizeof(int64), int64_cmp) != NULL;
+	return IdSetContains(s, party_id);
 }
 
 /*
@@ -419,18 +452,18 @@ RlsPartyLocal(FunctionCallInfo fcinfo, int64 party_id, bool *answered)
 static void RlsCacheCheck(void);
 
 static bool
-RlsContains(FunctionCallInfo fcinfo, RlsSet set, int64 id)
+RlsContains(Oid fnoid, RlsSet set, int64 id)
 {
 	IdSet	   *s;
 
 	RlsCacheCheck();
 	s = &cache.sets[set];
 	if (!s->valid)
-		RlsFill(fcinfo, set);
+		RlsFill(fnoid, set);
 	/* the set may have been dropped by a nested call; it is filled again */
 	if (!cache.valid || !s->valid)
-		return RlsContains(fcinfo, set, id);
-	return bsearch(&id, s->ids, s->n, sizeof(int64), int64_cmp) != NULL;
+		return RlsContains(fnoid, set, id);
+	return IdSetContains(s, id);
 }
 
 /*
@@ -470,25 +503,31 @@ rls_party_visible(PG_FUNCTION_ARGS)
 	bool		answered;
 	bool		visible;
 
+	/* the common case, once the set is there: one lookup */
+	if (cache.valid && cache.shards.checked && !cache.shards.distributed &&
+		cache.sets[RLS_PARTIES].valid && cache.userid == GetUserId() &&
+		cache.cid == GetCurrentCommandId(false))
+		PG_RETURN_BOOL(IdSetContains(&cache.sets[RLS_PARTIES], party_id));
+
 	RlsCacheCheck();
-	visible = RlsPartyLocal(fcinfo, party_id, &answered);
+	visible = RlsPartyLocal(fcinfo->flinfo->fn_oid, party_id, &answered);
 	if (answered)
 		PG_RETURN_BOOL(visible);
-	PG_RETURN_BOOL(RlsContains(fcinfo, RLS_PARTIES, party_id));
+	PG_RETURN_BOOL(RlsContains(fcinfo->flinfo->fn_oid, RLS_PARTIES, party_id));
 }
 
 /* staff_visible(staff_id integer): the current role sees this staff member's leads */
 Datum
 rls_staff_visible(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(RlsContains(fcinfo, RLS_STAFF, (int64) PG_GETARG_INT32(0)));
+	PG_RETURN_BOOL(RlsContains(fcinfo->flinfo->fn_oid, RLS_STAFF, (int64) PG_GETARG_INT32(0)));
 }
 
 /* team_lead_campaign(campaign_id bigint): a campaign of the current team lead's team */
 Datum
 rls_team_campaign(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_BOOL(RlsContains(fcinfo, RLS_CAMPAIGNS, PG_GETARG_INT64(0)));
+	PG_RETURN_BOOL(RlsContains(fcinfo->flinfo->fn_oid, RLS_CAMPAIGNS, PG_GETARG_INT64(0)));
 }
 
 /*
@@ -506,9 +545,9 @@ rls_history_visible(PG_FUNCTION_ARGS)
 	if (name == NULL || get_rel_namespace(entity) != nsp)
 		PG_RETURN_BOOL(false);
 	if (strcmp(name, "complaint") == 0)
-		PG_RETURN_BOOL(RlsContains(fcinfo, RLS_COMPLAINTS, id));
+		PG_RETURN_BOOL(RlsContains(fcinfo->flinfo->fn_oid, RLS_COMPLAINTS, id));
 	if (strcmp(name, "lead") == 0)
-		PG_RETURN_BOOL(RlsContains(fcinfo, RLS_LEADS, id));
+		PG_RETURN_BOOL(RlsContains(fcinfo->flinfo->fn_oid, RLS_LEADS, id));
 	PG_RETURN_BOOL(false);
 }
 
@@ -519,9 +558,82 @@ rls_current_staff_id(PG_FUNCTION_ARGS)
 	IdSet	   *s;
 
 	/* fills the set, whatever the answer */
-	(void) RlsContains(fcinfo, RLS_ME, 0);
+	(void) RlsContains(fcinfo->flinfo->fn_oid, RLS_ME, 0);
 	s = &cache.sets[RLS_ME];
 	if (s->n == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_INT32((int32) s->ids[0]);
+}
+
+/* visible_party_array(): the parties the current role sees, as an array */
+Datum
+rls_visible_party_array(PG_FUNCTION_ARGS)
+{
+	IdSet	   *s;
+	Datum	   *d;
+	int			i;
+
+	(void) RlsContains(fcinfo->flinfo->fn_oid, RLS_PARTIES, 0);
+	s = &cache.sets[RLS_PARTIES];
+	d = palloc(sizeof(Datum) * Max(s->n, 1));
+	for (i = 0; i < s->n; i++)
+		d[i] = Int64GetDatum(s->ids[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(d, s->n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+/*
+ * party_visible's planner support: party_visible(party_id) over a btree
+ * index on party_id becomes the index condition
+ * party_id = ANY (visible_party_array()), so that a role that sees few
+ * parties reads them through the index, as the hashed subplan of a policy
+ * "party_id IN (SELECT ...)" let the planner do.  The function stays as
+ * the filter (the condition is marked lossy).  Not where party is
+ * distributed by Citus: there each shard task answers from its own group.
+ */
+Datum
+rls_party_visible_support(PG_FUNCTION_ARGS)
+{
+	Node	   *rawreq = (Node *) PG_GETARG_POINTER(0);
+	SupportRequestIndexCondition *req;
+	FuncExpr   *fe;
+	Oid			eqop;
+	Oid			arrfn;
+	ScalarArrayOpExpr *saop;
+	List	   *name;
+
+	if (!IsA(rawreq, SupportRequestIndexCondition))
+		PG_RETURN_POINTER(NULL);
+	req = (SupportRequestIndexCondition *) rawreq;
+	if (!IsA(req->node, FuncExpr) || req->indexarg != 0 || req->index->relam != BTREE_AM_OID)
+		PG_RETURN_POINTER(NULL);
+	fe = (FuncExpr *) req->node;
+	if (list_length(fe->args) != 1 || exprType(linitial(fe->args)) != INT8OID)
+		PG_RETURN_POINTER(NULL);
+	eqop = get_opfamily_member(req->opfamily, INT8OID, INT8OID, BTEqualStrategyNumber);
+	if (!OidIsValid(eqop))
+		PG_RETURN_POINTER(NULL);
+
+	RlsCacheCheck();
+	if (!cache.shards.checked)
+		RlsShardMap(req->funcid);
+	if (cache.shards.distributed)
+		PG_RETURN_POINTER(NULL);
+
+	name = list_make2(makeString(get_namespace_name(get_func_namespace(req->funcid))),
+					  makeString("visible_party_array"));
+	arrfn = LookupFuncName(name, 0, NULL, true);
+	if (!OidIsValid(arrfn))
+		PG_RETURN_POINTER(NULL);
+
+	saop = makeNode(ScalarArrayOpExpr);
+	saop->opno = eqop;
+	saop->opfuncid = get_opcode(eqop);
+	saop->useOr = true;
+	saop->inputcollid = InvalidOid;
+	saop->args = list_make2(copyObject(linitial(fe->args)),
+							makeFuncExpr(arrfn, INT8ARRAYOID, NIL, InvalidOid, InvalidOid,
+										 COERCE_EXPLICIT_CALL));
+	saop->location = -1;
+	req->lossy = true;
+	PG_RETURN_POINTER(list_make1(saop));
 }

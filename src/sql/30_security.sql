@@ -35,9 +35,22 @@ LANGUAGE C STABLE PARALLEL RESTRICTED
 AS 'MODULE_PATHNAME', 'rls_current_staff_id';
 COMMENT ON FUNCTION @extschema@.current_staff_id() IS 'The staff member that the current database role acts as (staff.db_role), or NULL';
 
+CREATE FUNCTION @extschema@.visible_party_array()
+RETURNS bigint[]
+LANGUAGE C STABLE PARALLEL RESTRICTED
+AS 'MODULE_PATHNAME', 'rls_visible_party_array';
+COMMENT ON FUNCTION @extschema@.visible_party_array() IS 'The parties the current role may see, as an array (the index condition party_visible() lends the planner)';
+
+CREATE FUNCTION @extschema@.party_visible_support(internal)
+RETURNS internal
+LANGUAGE C STRICT
+AS 'MODULE_PATHNAME', 'rls_party_visible_support';
+COMMENT ON FUNCTION @extschema@.party_visible_support(internal) IS 'Planner support of party_visible(): an index condition party_id = ANY (visible_party_array())';
+
 CREATE FUNCTION @extschema@.party_visible(party_id bigint)
 RETURNS boolean
 LANGUAGE C STABLE STRICT PARALLEL RESTRICTED
+SUPPORT @extschema@.party_visible_support
 AS 'MODULE_PATHNAME', 'rls_party_visible';
 COMMENT ON FUNCTION @extschema@.party_visible(bigint) IS 'Row-level security: the current role may see this party (it is among visible_party_ids(CURRENT_USER))';
 
