@@ -121,6 +121,9 @@ citus_start() {
 	local dir=$1 conf=${2:-} db=${3:-postgres} node port ports=() bindir
 	bindir=$(pg_bindir)
 	mkdir -p "$dir"
+	if [ "$(id -u)" -eq 0 ]; then
+		chmod 755 "$(dirname "$dir")" "$dir"
+	fi
 	{
 		[ -n "$conf" ] && cat "$conf"
 		echo "shared_preload_libraries = 'citus,bankcrm'"
