@@ -88,6 +88,8 @@ AS $fn$
 DECLARE
 	p record;
 	fk record;
+	v record;
+	g record;
 	workers bigint;
 	have regclass;
 	current_kind text;
@@ -131,20 +133,8 @@ BEGIN
 			      HINT = 'Drop that foreign key and call distribute() again; then distribute the table with create_distributed_table(''<table>'', ''party_id'', colocate_with => ''bankcrm.party'') and add the key back.';
 	END IF;
 
-	-- what is already done: a second call changes nothing and says so
-	IF NOT EXISTS (
-		SELECT 1 FROM @extschema@.distribution_plan() d
-		 WHERE NOT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition dp
-		                    WHERE dp.logicalrelid OPERATOR(pg_catalog.=) d.table_name)) THEN
-		FOR p IN SELECT * FROM @extschema@.distribution_plan() ORDER BY ord LOOP
-			table_name := p.table_name;
-			kind := p.kind;
-			action := 'unchanged: already ' || p.kind;
-			RETURN NEXT;
-		END LOOP;
-		RETURN;
-	END IF;
-
+	-- what is already done is said so and left alone: a second call
+	-- changes nothing
 	-- Citus converts the whole foreign-key graph of a table it takes over;
 	-- the keys between bankcrm's tables are dropped first and put back once
 	-- every table is in place (those between co-located tables on party_id,
@@ -197,6 +187,48 @@ BEGIN
 			EXECUTE pg_catalog.format('ALTER TABLE %s ENABLE TRIGGER USER', p.table_name);
 			action := 'distributed by party_id';
 		END IF;
+		RETURN NEXT;
+	END LOOP;
+
+	-- A view that runs with its owner's rights (the analyst's masked views,
+	-- the sales and pyramid reports) cannot on Citus: the workers run its
+	-- shard queries as the connected role, with that role's rights.  Each
+	-- reads through a SECURITY DEFINER function of its own definition,
+	-- <view>_rows(), which runs as the owner on every node.
+	FOR v IN
+		SELECT c.oid::regclass AS rel, n.nspname, c.relname
+		  FROM pg_catalog.pg_class c
+		  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+		  JOIN pg_catalog.pg_depend d ON d.classid OPERATOR(pg_catalog.=) 'pg_catalog.pg_class'::regclass
+		   AND d.objid OPERATOR(pg_catalog.=) c.oid AND d.deptype = 'e'
+		  JOIN pg_catalog.pg_extension e ON e.oid OPERATOR(pg_catalog.=) d.refobjid AND e.extname = 'bankcrm'
+		 WHERE c.relkind = 'v'
+		   AND NOT COALESCE('security_invoker=true' OPERATOR(pg_catalog.=) ANY (c.reloptions), false)
+		   AND NOT COALESCE('security_invoker=on' OPERATOR(pg_catalog.=) ANY (c.reloptions), false)
+		   AND pg_catalog.to_regprocedure(pg_catalog.format('%I.%I()', n.nspname, c.relname || '_rows')) IS NULL
+		 ORDER BY n.nspname, c.relname
+	LOOP
+		EXECUTE pg_catalog.format(
+			'CREATE FUNCTION %I.%I() RETURNS SETOF %s LANGUAGE sql STABLE SECURITY DEFINER '
+			'SET search_path = pg_catalog, pg_temp AS %L',
+			v.nspname, v.relname || '_rows', v.rel, pg_catalog.pg_get_viewdef(v.rel));
+		EXECUTE pg_catalog.format('ALTER EXTENSION bankcrm ADD FUNCTION %I.%I()', v.nspname, v.relname || '_rows');
+		EXECUTE pg_catalog.format('REVOKE ALL ON FUNCTION %I.%I() FROM PUBLIC', v.nspname, v.relname || '_rows');
+		EXECUTE pg_catalog.format('COMMENT ON FUNCTION %I.%I() IS %L', v.nspname, v.relname || '_rows',
+			pg_catalog.format('The rows of view %s with its owner''s rights (distribute(): Citus runs shard queries as the connected role)', v.rel));
+		-- the view's readers may run it
+		FOR g IN
+			SELECT a.grantee::regrole AS grantee
+			  FROM pg_catalog.pg_class c2, pg_catalog.aclexplode(c2.relacl) a
+			 WHERE c2.oid OPERATOR(pg_catalog.=) v.rel AND a.privilege_type = 'SELECT'
+			   AND a.grantee OPERATOR(pg_catalog.<>) 0
+		LOOP
+			EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %I.%I() TO %s', v.nspname, v.relname || '_rows', g.grantee);
+		END LOOP;
+		EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW %s AS SELECT * FROM %I.%I()', v.rel, v.nspname, v.relname || '_rows');
+		table_name := v.rel;
+		kind := 'view';
+		action := pg_catalog.format('reads through %s_rows() with its owner''s rights', v.relname);
 		RETURN NEXT;
 	END LOOP;
 
