@@ -93,7 +93,7 @@ citus)
 	coord=(-h "$CITUS_HOST" -p "${CITUS_PORTS%% *}" -U postgres -d bankcrm_bench)
 	cluster_start "$tmp/single" "$tmp/bench.conf" || exit 1
 	single=(-h "$PGHOST" -p "$PGPORT" -U postgres -d bankcrm_bench)
-	psql -qX "${single[@]%bankcrm_bench}" -d postgres -c "CREATE DATABASE bankcrm_bench" >/dev/null
+	psql -qX -h "$PGHOST" -p "$PGPORT" -U postgres -d postgres -c "CREATE DATABASE bankcrm_bench" >/dev/null
 	psql -qX "${single[@]}" -c "CREATE EXTENSION bankcrm" >/dev/null
 	psql -qX "${coord[@]}" -c "CREATE EXTENSION bankcrm" >/dev/null
 	echo "loading $parties parties on 1 node and on 3 nodes"

@@ -56,6 +56,18 @@ citus_compare() {
 		ok "citus/distribute again changes nothing"
 	fi
 
+	# a database with Citus but no worker joined: refused, with what to do
+	local bare=(-h "$CITUS_HOST" -p "${CITUS_PORTS%% *}" -U postgres -d bankcrm_noworkers)
+	psql -qX -h "$CITUS_HOST" -p "${CITUS_PORTS%% *}" -U postgres -d postgres -c "CREATE DATABASE bankcrm_noworkers" >/dev/null 2>&1
+	psql -qX "${bare[@]}" -c "CREATE EXTENSION citus" -c "CREATE EXTENSION bankcrm" >"$dir/noworkers.out" 2>&1
+	psql -XAt "${bare[@]}" -v VERBOSITY=verbose -c "SELECT * FROM bankcrm.distribute()" >>"$dir/noworkers.out" 2>&1
+	if grep -q "ERROR:  55000: the Citus cluster has no worker nodes" "$dir/noworkers.out"; then
+		ok "citus/distribute refuses without workers (55000)"
+	else
+		cat "$dir/noworkers.out"
+		fail "citus/distribute refuses without workers (55000)"
+	fi
+
 	if ! psql -qX -v ON_ERROR_STOP=1 -h "$single_host" -p "$single_port" -U postgres -d postgres \
 			-c "CREATE DATABASE $db" >"$dir/single.log" 2>&1 ||
 		! psql -qX -v ON_ERROR_STOP=1 -h "$single_host" -p "$single_port" -U postgres -d "$db" \
