@@ -44,6 +44,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_namespace.h"
 #include "catalog/pg_am.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_proc.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
@@ -70,6 +71,9 @@ PG_FUNCTION_INFO_V1(rls_history_visible);
 PG_FUNCTION_INFO_V1(rls_current_staff_id);
 PG_FUNCTION_INFO_V1(rls_visible_party_array);
 PG_FUNCTION_INFO_V1(rls_party_visible_support);
+
+/* the share of the parties below which party_visible() lends an index condition */
+#define RLS_INDEX_SHARE 0.05
 
 /* the sets one cache holds */
 typedef enum RlsSet
@@ -587,7 +591,8 @@ rls_visible_party_array(PG_FUNCTION_ARGS)
  * party_id = ANY (visible_party_array()), so that a role that sees few
  * parties reads them through the index, as the hashed subplan of a policy
  * "party_id IN (SELECT ...)" let the planner do.  The function stays as
- * the filter (the condition is marked lossy).  Not where party is
+ * the filter (the condition is marked lossy).  Only when the role sees
+ * at most RLS_INDEX_SHARE of the parties; not where party is
  * distributed by Citus: there each shard task answers from its own group.
  */
 Datum
@@ -600,6 +605,8 @@ rls_party_visible_support(PG_FUNCTION_ARGS)
 	Oid			arrfn;
 	ScalarArrayOpExpr *saop;
 	List	   *name;
+	Oid			party_rel;
+	double		parties = -1;
 
 	if (!IsA(rawreq, SupportRequestIndexCondition))
 		PG_RETURN_POINTER(NULL);
@@ -617,6 +624,26 @@ rls_party_visible_support(PG_FUNCTION_ARGS)
 	if (!cache.shards.checked)
 		RlsShardMap(req->funcid);
 	if (cache.shards.distributed)
+		PG_RETURN_POINTER(NULL);
+
+	/*
+	 * Worth it for a few parties only: a role that sees a large share of
+	 * the bank (a branch manager) reads faster with a plain scan, filtered
+	 * row by row
+	 */
+	party_rel = get_relname_relid("party", get_func_namespace(req->funcid));
+	if (OidIsValid(party_rel))
+	{
+		HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(party_rel));
+
+		if (HeapTupleIsValid(tup))
+		{
+			parties = ((Form_pg_class) GETSTRUCT(tup))->reltuples;
+			ReleaseSysCache(tup);
+		}
+	}
+	(void) RlsContains(req->funcid, RLS_PARTIES, 0);
+	if (parties > 0 && cache.sets[RLS_PARTIES].n > RLS_INDEX_SHARE * parties)
 		PG_RETURN_POINTER(NULL);
 
 	name = list_make2(makeString(get_namespace_name(get_func_namespace(req->funcid))),
