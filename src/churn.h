@@ -143,6 +143,8 @@ extern const char *const churn_severity_names[4];
 extern int	ChurnDateToWeek(DateADT d, const char *what);
 extern DateADT ChurnWeekToDate(int wn);
 extern void ChurnSeriesUnpack(ArrayType *a, ChurnSeries *s);
+extern ArrayType *ChurnSeriesPack(int w0, int n, const float4 *v);
+extern ArrayType *ChurnSeriesOneWeek(DateADT week, double loan_volume, double txn_volume, int32 txn_count);
 extern int	ChurnSeriesLastIndex(const ChurnSeries *s);
 extern void ChurnParamsDefault(ChurnParams *p);
 extern void ChurnParamsFromPolicy(HeapTupleHeader t, ChurnParams *p);

@@ -182,7 +182,11 @@ fsm_entity_lookup(Oid schema, Relation rel)
 			{
 				Form_pg_index idx = (Form_pg_index) GETSTRUCT(tup);
 
-				if (idx->indnkeyatts == 1 && idx->indkey.values[0] > 0)
+				/*
+				 * the key's first column: a table distributed by party_id
+				 * has a key like (alert_id, party_id), its id leading
+				 */
+				if (idx->indnkeyatts >= 1 && idx->indkey.values[0] > 0)
 				{
 					AttrNumber	att = idx->indkey.values[0];
 					Form_pg_attribute a = TupleDescAttr(RelationGetDescr(rel), att - 1);
