@@ -7,10 +7,11 @@
  * churn_process_dirty(batch_size) is the unit of work of the monitor
  * (churn_worker.c) and of anyone who runs the monitor's job by hand.  It
  *
- *	 1. locks up to batch_size marks of bankcrm_churn.churn_dirty, oldest
- *		first, skipping marks another session holds, and deletes them by
- *		tuple id (one statement each; the lock comes first so that a plan
- *		cannot lock the batch again for every mark);
+ *	 1. claims up to batch_size marks of bankcrm_churn.churn_dirty, oldest
+ *		first, skipping marks another session holds, and deletes them: the
+ *		candidates are read without locks, then each is locked and deleted
+ *		by an equality on party_id, the distribution column, so that the
+ *		queue works on Citus too (ChurnClaimMarks);
  *	 2. reads those parties' series with their kind and closing date in
  *		one statement whose rows go straight into the evaluation (a
  *		DestReceiver, nothing materialised), under the policy of each
@@ -63,7 +64,6 @@
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/params.h"
-#include "storage/itemptr.h"
 #include "tcop/dest.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -151,6 +151,7 @@ static void ChurnBatchParty(ChurnBatch *b, int64 party_id, ArrayType *series, in
 static ArrayType *ChurnHitsArray(ChurnBatch *b, Oid hit_type);
 static void ChurnPrefixHash(const ChurnSeries *s, int a, uint64 *ha, int b, uint64 *hb);
 static const char *ChurnOwnSchema(FunctionCallInfo fcinfo);
+static int	ChurnClaimMarks(int batch_size, Datum **ids);
 
 static HTAB *churn_states = NULL;
 
@@ -710,6 +711,112 @@ ChurnMonitorWarm(void)
 	SPI_finish();
 }
 
+/*
+ * ChurnClaimMarks
+ *		Take up to batch_size marks of churn_dirty, oldest first, skipping
+ *		marks another session holds; returns how many, their party ids in
+ *		*ids.  Called with SPI connected.
+ *
+ * The queue is claimed by its distribution column, so that the same
+ * statements run on one node and on Citus (where FOR UPDATE on a
+ * distributed table needs an equality on party_id): the candidates are
+ * read without locks, oldest first, then each is claimed by a statement
+ * that locks its mark with SKIP LOCKED and deletes it.  A candidate that
+ * another session holds, or took meanwhile, is skipped and left out of the
+ * next read; the reads go on until the batch is full or no candidate is
+ * left.  A claimed mark is deleted in this transaction, as before: two
+ * callers never evaluate the same mark, and a batch that fails leaves its
+ * marks for the next one.
+ */
+static int
+ChurnClaimMarks(int batch_size, Datum **ids)
+{
+	static SPIPlanPtr read_plan = NULL;
+	static SPIPlanPtr claim_plan = NULL;
+	Datum	   *claimed = palloc(sizeof(Datum) * batch_size);
+	Datum	   *skipped = NULL;
+	int			nclaimed = 0;
+	int			nskipped = 0;
+	int			maxskipped = 0;
+
+	if (read_plan == NULL)
+	{
+		Oid			types[2] = {INT8ARRAYOID, INT4OID};
+		SPIPlanPtr	plan = SPI_prepare("SELECT m.party_id FROM bankcrm_churn.churn_dirty m "
+									   "WHERE NOT (m.party_id OPERATOR(pg_catalog.=) ANY ($1)) "
+									   "ORDER BY m.marked_at, m.party_id LIMIT $2", 2, types);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "preparing the read of the churn marks failed: %s", SPI_result_code_string(SPI_result));
+		read_plan = plan;
+	}
+	if (claim_plan == NULL)
+	{
+		Oid			types[1] = {INT8OID};
+		SPIPlanPtr	plan = SPI_prepare("WITH c AS (SELECT m.party_id FROM bankcrm_churn.churn_dirty m "
+									   "  WHERE m.party_id OPERATOR(pg_catalog.=) $1 FOR UPDATE SKIP LOCKED) "
+									   "DELETE FROM bankcrm_churn.churn_dirty d USING c "
+									   "WHERE d.party_id OPERATOR(pg_catalog.=) $1 "
+									   "AND d.party_id OPERATOR(pg_catalog.=) c.party_id", 1, types);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "preparing the claim of a churn mark failed: %s", SPI_result_code_string(SPI_result));
+		claim_plan = plan;
+	}
+
+	while (nclaimed < batch_size)
+	{
+		Datum		args[2];
+		Datum	   *cand;
+		uint64		ncand;
+		uint64		i;
+		int			want = batch_size - nclaimed;
+		int			ret;
+
+		args[0] = PointerGetDatum(construct_array(skipped, nskipped, INT8OID, sizeof(int64),
+												  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		args[1] = Int32GetDatum(want);
+		ret = SPI_execute_plan(read_plan, args, NULL, false, 0);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "reading the churn marks returned %d", ret);
+		ncand = SPI_processed;
+		if (ncand == 0)
+			break;
+		cand = palloc(sizeof(Datum) * ncand);
+		for (i = 0; i < ncand; i++)
+		{
+			bool		isnull;
+
+			cand[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+		}
+		SPI_freetuptable(SPI_tuptable);
+
+		for (i = 0; i < ncand; i++)
+		{
+			ret = SPI_execute_plan(claim_plan, &cand[i], NULL, false, 0);
+			if (ret != SPI_OK_DELETE)
+				elog(ERROR, "claiming a churn mark returned %d", ret);
+			if (SPI_processed == 1)
+				claimed[nclaimed++] = cand[i];
+			else
+			{
+				if (nskipped == maxskipped)
+				{
+					maxskipped = Max(64, maxskipped * 2);
+					skipped = skipped == NULL ? palloc(sizeof(Datum) * maxskipped)
+						: repalloc(skipped, sizeof(Datum) * maxskipped);
+				}
+				skipped[nskipped++] = cand[i];
+			}
+		}
+		pfree(cand);
+		if (ncand < (uint64) want)
+			break;
+	}
+	*ids = claimed;
+	return nclaimed;
+}
+
 /* ---------------------------------------------------------------------
  * SQL-callable functions
  * ---------------------------------------------------------------------
@@ -769,10 +876,8 @@ churn_process_dirty(PG_FUNCTION_ARGS)
 	StringInfoData sql;
 	Oid			argtypes[1];
 	Datum		args[1];
-	Datum	   *tids;
 	Datum	   *ids;
-	uint64		n;
-	uint64		i;
+	int			n;
 	ChurnBatch	b;
 	Oid			hit_type;
 	int			ret;
@@ -788,51 +893,20 @@ churn_process_dirty(PG_FUNCTION_ARGS)
 		elog(ERROR, "type churn_hit does not exist");
 
 	SPI_connect();
-
-	/*
-	 * lock the batch first, then delete it by tuple id: a semi-join of the
-	 * marks against their own locking subquery may be planned as a nested
-	 * loop that locks the whole batch again for every mark
-	 */
-	argtypes[0] = INT4OID;
-	args[0] = PG_GETARG_DATUM(0);
-	ret = SPI_execute_with_args("SELECT m.ctid, m.party_id FROM bankcrm_churn.churn_dirty m "
-								"ORDER BY m.marked_at, m.party_id LIMIT $1 FOR UPDATE SKIP LOCKED",
-								1, argtypes, args, NULL, false, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "locking the churn marks returned %d", ret);
-	n = SPI_processed;
+	n = ChurnClaimMarks(PG_GETARG_INT32(0), &ids);
 	if (n == 0)
 	{
 		SPI_finish();
 		PG_RETURN_INT32(0);
 	}
-	tids = palloc(sizeof(Datum) * n);
-	ids = palloc(sizeof(Datum) * n);
-	for (i = 0; i < n; i++)
-	{
-		bool		isnull;
-
-		tids[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-		ids[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
-	}
-	argtypes[0] = TIDARRAYOID;
-	args[0] = PointerGetDatum(construct_array(tids, n, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT));
-	SPI_freetuptable(SPI_tuptable);
-	ret = SPI_execute_with_args("DELETE FROM bankcrm_churn.churn_dirty d "
-								"WHERE d.ctid OPERATOR(pg_catalog.=) ANY ($1)",
-								1, argtypes, args, NULL, false, 0);
-	if (ret != SPI_OK_DELETE || SPI_processed != n)
-		elog(ERROR, "deleting the churn marks returned %d (%llu of %llu rows)", ret,
-			 (unsigned long long) SPI_processed, (unsigned long long) n);
 
 	/* evaluate; nothing to write unless a rule fired */
 	ChurnBatchSetup(&b, nsp, true, 0, true);
 	ChurnBatchRun(&b, nsp, construct_array(ids, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE),
 				  false);
 	ereport(DEBUG1,
-			(errmsg_internal("churn batch: %llu marks, %lld parties evaluated, %lld resumed from a kept state, %d hits",
-							 (unsigned long long) n, (long long) b.parties, (long long) b.resumed, b.nhits)));
+			(errmsg_internal("churn batch: %d marks, %lld parties evaluated, %lld resumed from a kept state, %d hits",
+							 n, (long long) b.parties, (long long) b.resumed, b.nhits)));
 	if (b.nhits > 0)
 	{
 		initStringInfo(&sql);
