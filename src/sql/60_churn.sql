@@ -312,15 +312,23 @@ RETURNS real[]
 AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION @extschema@.churn_series_drop_week(real[], date) IS 'The series without the given week''s row, trimmed to the weeks left; NULL when none is left, the series itself when week is NULL';
 
--- Row triggers, not statement triggers with transition tables: each row
--- touches only its own party's rows of churn_series and churn_dirty (tables
--- distributed like activity_weekly), so the trigger also runs on Citus,
--- on the node that holds the shard (src/churn_trigger.c).
+-- Row triggers and a statement trigger without transition tables: they
+-- touch only the rows of churn_series and churn_dirty (tables distributed
+-- like activity_weekly) of the parties of the rows, so they also run on
+-- Citus, on the node that holds the shard (src/churn_trigger.c).  Inserted
+-- rows are remembered by the row trigger and written per party by the
+-- statement trigger.
 CREATE FUNCTION @extschema@.churn_activity_row()
 RETURNS trigger
 AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp;
-COMMENT ON FUNCTION @extschema@.churn_activity_row() IS 'After INSERT, UPDATE or DELETE of a row of activity_weekly: lays its week over (or takes it out of) the party''s churn series and marks the party dirty';
+CREATE FUNCTION @extschema@.churn_activity_flush()
+RETURNS trigger
+AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.churn_activity_flush() IS 'After an INSERT statement on activity_weekly: lays the weeks the row trigger remembered over each party''s churn series, one write per party, and marks the parties dirty';
+
+COMMENT ON FUNCTION @extschema@.churn_activity_row() IS 'After INSERT, UPDATE or DELETE of a row of activity_weekly: remembers an inserted row for churn_activity_flush; takes a deleted row''s week out of the party''s churn series, lays an updated row over it, and marks the party dirty';
 
 CREATE FUNCTION @extschema@.churn_activity_truncated()
 RETURNS trigger
@@ -328,6 +336,15 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	-- On Citus the trigger also fires on each shard of activity_weekly
+	-- (activity_weekly_<shard id>) on the workers, where a TRUNCATE of the
+	-- distributed tables would be a distributed command run from a shard;
+	-- there it does nothing, and the coordinator, where it fires on
+	-- activity_weekly itself, empties churn_series and churn_dirty
+	-- everywhere in the same transaction.
+	IF TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'activity_weekly' THEN
+		RETURN NULL;
+	END IF;
 	TRUNCATE bankcrm_churn.churn_series, bankcrm_churn.churn_dirty;
 	RETURN NULL;
 END
@@ -336,6 +353,8 @@ COMMENT ON FUNCTION @extschema@.churn_activity_truncated() IS 'After TRUNCATE on
 
 CREATE TRIGGER churn_activity_row AFTER INSERT OR UPDATE OR DELETE ON @extschema@.activity_weekly
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.churn_activity_row();
+CREATE TRIGGER churn_activity_flush AFTER INSERT ON @extschema@.activity_weekly
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.churn_activity_flush();
 CREATE TRIGGER churn_activity_truncate AFTER TRUNCATE ON @extschema@.activity_weekly
 	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.churn_activity_truncated();
 
@@ -816,4 +835,5 @@ REVOKE ALL ON FUNCTION @extschema@.churn_apply(bigint[], date), @extschema@.chur
 GRANT EXECUTE ON FUNCTION @extschema@.churn_apply(bigint[], date), @extschema@.churn_scan(date),
 	@extschema@.churn_process_dirty(integer), @extschema@.churn_evaluate_hits(bigint[], date),
 	@extschema@.churn_apply_hits(@extschema@.churn_hit[]) TO bankcrm_admin, bankcrm_app;
-REVOKE ALL ON FUNCTION @extschema@.churn_activity_row(), @extschema@.churn_activity_truncated() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.churn_activity_row(), @extschema@.churn_activity_flush(),
+	@extschema@.churn_activity_truncated() FROM PUBLIC;
