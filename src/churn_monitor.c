@@ -9,9 +9,9 @@
  *
  *	 1. claims up to batch_size marks of bankcrm_churn.churn_dirty, oldest
  *		first, skipping marks another session holds, and deletes them: the
- *		candidates are read without locks, then each is locked and deleted
- *		by an equality on party_id, the distribution column, so that the
- *		queue works on Citus too (ChurnClaimMarks);
+ *		candidates are read without locks, then locked and deleted by
+ *		party_id, one statement per shard of churn_dirty (one on one node),
+ *		so that the queue works on Citus too (ChurnClaimMarks);
  *	 2. reads those parties' series with their kind and closing date in
  *		one statement whose rows go straight into the evaluation (a
  *		DestReceiver, nothing materialised), under the policy of each
@@ -58,6 +58,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
@@ -711,6 +712,15 @@ ChurnMonitorWarm(void)
 	SPI_finish();
 }
 
+static int
+churn_int64_cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
 /*
  * ChurnClaimMarks
  *		Take up to batch_size marks of churn_dirty, oldest first, skipping
@@ -718,71 +728,67 @@ ChurnMonitorWarm(void)
  *		*ids.  Called with SPI connected.
  *
  * The queue is claimed by its distribution column, so that the same
- * statements run on one node and on Citus (where FOR UPDATE on a
- * distributed table needs an equality on party_id): the candidates are
- * read without locks, oldest first, then each is claimed by a statement
- * that locks its mark with SKIP LOCKED and deletes it.  A candidate that
- * another session holds, or took meanwhile, is skipped and left out of the
- * next read; the reads go on until the batch is full or no candidate is
- * left.  A claimed mark is deleted in this transaction, as before: two
- * callers never evaluate the same mark, and a batch that fails leaves its
- * marks for the next one.
+ * statements run on one node and on Citus, where FOR UPDATE on a
+ * distributed table needs a query that touches a single shard: the
+ * candidates are read without locks, oldest first, and grouped by the
+ * shard of churn_dirty that holds them (one group on one node); each group
+ * is claimed by one statement that locks its marks with SKIP LOCKED, by
+ * party_id, and deletes them.  A candidate that another session holds, or
+ * took meanwhile, is skipped and left out of the next read; the reads go on
+ * until the batch is full or no candidate is left.  A claimed mark is
+ * deleted in this transaction: two callers never evaluate the same mark,
+ * and a batch that fails leaves its marks for the next one.
  */
 static int
 ChurnClaimMarks(int batch_size, Datum **ids)
 {
-	static SPIPlanPtr read_plan = NULL;
-	static SPIPlanPtr claim_plan = NULL;
 	Datum	   *claimed = palloc(sizeof(Datum) * batch_size);
 	Datum	   *skipped = NULL;
 	int			nclaimed = 0;
 	int			nskipped = 0;
 	int			maxskipped = 0;
+	bool		distributed = false;
+	int			ret;
 
-	if (read_plan == NULL)
+	/* is churn_dirty a Citus table? */
+	if (OidIsValid(get_extension_oid("citus", true)))
 	{
-		Oid			types[2] = {INT8ARRAYOID, INT4OID};
-		SPIPlanPtr	plan = SPI_prepare("SELECT m.party_id FROM bankcrm_churn.churn_dirty m "
-									   "WHERE NOT (m.party_id OPERATOR(pg_catalog.=) ANY ($1)) "
-									   "ORDER BY m.marked_at, m.party_id LIMIT $2", 2, types);
+		bool		isnull;
 
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "preparing the read of the churn marks failed: %s", SPI_result_code_string(SPI_result));
-		read_plan = plan;
-	}
-	if (claim_plan == NULL)
-	{
-		Oid			types[1] = {INT8OID};
-		SPIPlanPtr	plan = SPI_prepare("WITH c AS (SELECT m.party_id FROM bankcrm_churn.churn_dirty m "
-									   "  WHERE m.party_id OPERATOR(pg_catalog.=) $1 FOR UPDATE SKIP LOCKED) "
-									   "DELETE FROM bankcrm_churn.churn_dirty d USING c "
-									   "WHERE d.party_id OPERATOR(pg_catalog.=) $1 "
-									   "AND d.party_id OPERATOR(pg_catalog.=) c.party_id", 1, types);
-
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "preparing the claim of a churn mark failed: %s", SPI_result_code_string(SPI_result));
-		claim_plan = plan;
+		ret = SPI_execute("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition "
+						  "WHERE logicalrelid OPERATOR(pg_catalog.=) 'bankcrm_churn.churn_dirty'::pg_catalog.regclass "
+						  "AND partmethod OPERATOR(pg_catalog.=) 'h')", true, 1);
+		if (ret != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "reading pg_dist_partition returned %d", ret);
+		distributed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
 
 	while (nclaimed < batch_size)
 	{
+		Oid			types[2] = {INT8ARRAYOID, INT4OID};
 		Datum		args[2];
 		Datum	   *cand;
-		uint64		ncand;
-		uint64		i;
+		int64	   *shard;
+		bool	   *done;
+		int			ncand;
+		int			i;
 		int			want = batch_size - nclaimed;
-		int			ret;
 
 		args[0] = PointerGetDatum(construct_array(skipped, nskipped, INT8OID, sizeof(int64),
 												  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 		args[1] = Int32GetDatum(want);
-		ret = SPI_execute_plan(read_plan, args, NULL, false, 0);
+		ret = SPI_execute_with_args("SELECT m.party_id FROM bankcrm_churn.churn_dirty m "
+									"WHERE NOT (m.party_id OPERATOR(pg_catalog.=) ANY ($1)) "
+									"ORDER BY m.marked_at, m.party_id LIMIT $2",
+									2, types, args, NULL, false, 0);
 		if (ret != SPI_OK_SELECT)
 			elog(ERROR, "reading the churn marks returned %d", ret);
-		ncand = SPI_processed;
+		ncand = (int) SPI_processed;
 		if (ncand == 0)
 			break;
 		cand = palloc(sizeof(Datum) * ncand);
+		shard = palloc0(sizeof(int64) * ncand);
+		done = palloc0(sizeof(bool) * ncand);
 		for (i = 0; i < ncand; i++)
 		{
 			bool		isnull;
@@ -791,26 +797,93 @@ ChurnClaimMarks(int batch_size, Datum **ids)
 		}
 		SPI_freetuptable(SPI_tuptable);
 
+		/* the shard of each candidate, in the candidates' order */
+		if (distributed)
+		{
+			Oid			t[1] = {INT8ARRAYOID};
+			Datum		a[1];
+
+			a[0] = PointerGetDatum(construct_array(cand, ncand, INT8OID, sizeof(int64),
+												   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+			ret = SPI_execute_with_args("SELECT pg_catalog.get_shard_id_for_distribution_column("
+										"'bankcrm_churn.churn_dirty'::pg_catalog.regclass, x.id) "
+										"FROM pg_catalog.unnest($1) WITH ORDINALITY x(id, n) ORDER BY x.n",
+										1, t, a, NULL, true, 0);
+			if (ret != SPI_OK_SELECT || (int) SPI_processed != ncand)
+				elog(ERROR, "finding the shards of the churn marks returned %d", ret);
+			for (i = 0; i < ncand; i++)
+			{
+				bool		isnull;
+
+				shard[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			}
+			SPI_freetuptable(SPI_tuptable);
+		}
+
+		/* one claim per shard */
 		for (i = 0; i < ncand; i++)
 		{
-			ret = SPI_execute_plan(claim_plan, &cand[i], NULL, false, 0);
-			if (ret != SPI_OK_DELETE)
-				elog(ERROR, "claiming a churn mark returned %d", ret);
-			if (SPI_processed == 1)
-				claimed[nclaimed++] = cand[i];
-			else
-			{
-				if (nskipped == maxskipped)
+			Oid			t[1] = {INT8ARRAYOID};
+			Datum		a[1];
+			Datum	   *group = palloc(sizeof(Datum) * ncand);
+			int64	   *got;
+			int			ngroup = 0;
+			int			j;
+			uint64		k;
+
+			if (done[i])
+				continue;
+			for (j = i; j < ncand; j++)
+				if (!done[j] && shard[j] == shard[i])
 				{
-					maxskipped = Max(64, maxskipped * 2);
-					skipped = skipped == NULL ? palloc(sizeof(Datum) * maxskipped)
-						: repalloc(skipped, sizeof(Datum) * maxskipped);
+					group[ngroup++] = cand[j];
+					done[j] = true;
 				}
-				skipped[nskipped++] = cand[i];
+			a[0] = PointerGetDatum(construct_array(group, ngroup, INT8OID, sizeof(int64),
+												   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+			ret = SPI_execute_with_args("WITH c AS MATERIALIZED (SELECT m.party_id FROM bankcrm_churn.churn_dirty m "
+										"  WHERE m.party_id OPERATOR(pg_catalog.=) ANY ($1) FOR UPDATE SKIP LOCKED) "
+										"DELETE FROM bankcrm_churn.churn_dirty d USING c "
+										"WHERE d.party_id OPERATOR(pg_catalog.=) ANY ($1) "
+										"AND d.party_id OPERATOR(pg_catalog.=) c.party_id "
+										"RETURNING d.party_id",
+										1, t, a, NULL, false, 0);
+			if (ret != SPI_OK_DELETE_RETURNING)
+				elog(ERROR, "claiming churn marks returned %d", ret);
+			/* what this claim did not return, another session holds or took */
+			got = palloc(sizeof(int64) * Max(SPI_processed, 1));
+			for (k = 0; k < SPI_processed; k++)
+			{
+				bool		isnull;
+
+				got[k] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1, &isnull));
 			}
+			qsort(got, SPI_processed, sizeof(int64), churn_int64_cmp);
+			for (j = 0; j < ngroup; j++)
+			{
+				int64		id = DatumGetInt64(group[j]);
+
+				if (bsearch(&id, got, SPI_processed, sizeof(int64), churn_int64_cmp) != NULL)
+					claimed[nclaimed++] = group[j];
+				else
+				{
+					if (nskipped == maxskipped)
+					{
+						maxskipped = Max(64, maxskipped * 2);
+						skipped = skipped == NULL ? palloc(sizeof(Datum) * maxskipped)
+							: repalloc(skipped, sizeof(Datum) * maxskipped);
+					}
+					skipped[nskipped++] = group[j];
+				}
+			}
+			SPI_freetuptable(SPI_tuptable);
+			pfree(got);
+			pfree(group);
 		}
 		pfree(cand);
-		if (ncand < (uint64) want)
+		pfree(shard);
+		pfree(done);
+		if (ncand < want)
 			break;
 	}
 	*ids = claimed;

@@ -11,6 +11,8 @@
 --
 --   psql -X -v ON_ERROR_STOP=1 -f test/citus/churn.sql
 \set ON_ERROR_STOP 1
+-- no command tags: their counts would depend on what the database holds
+\set QUIET on
 SET extra_float_digits = 0;
 SET datestyle = ISO;
 SET client_min_messages = warning;

@@ -6,10 +6,11 @@
 -- Needs a server with bankcrm in shared_preload_libraries, bankcrm.database
 -- naming this database and the monitor on (bankcrm.churn_monitor).  Commits
 -- a party of its own (990000101), waits up to two minutes for its alert,
--- prints it, and deletes the party again.
+-- prints it, and deletes the party again (with its rows, series and alerts).
 --
 --   psql -X -v ON_ERROR_STOP=1 -f test/citus/churn_monitor.sql
 \set ON_ERROR_STOP 1
+\set QUIET on
 SET datestyle = ISO;
 SET client_min_messages = warning;
 
@@ -35,4 +36,7 @@ SELECT a.party_id, a.metric, a.state, a.severity, a.rule, a.first_week, a.last_w
        (SELECT count(*) FROM bankcrm_churn.churn_dirty d WHERE d.party_id = 990000101) AS marks_left
   FROM bankcrm.churn_alert a WHERE a.party_id = 990000101 ORDER BY a.metric;
 
+DELETE FROM bankcrm.activity_weekly WHERE party_id = 990000101;
 DELETE FROM bankcrm.party WHERE party_id = 990000101;
+DELETE FROM bankcrm.region r WHERE r.region_code = 'XX-CHURN'
+   AND NOT EXISTS (SELECT 1 FROM bankcrm.party p WHERE p.region_code = 'XX-CHURN');
