@@ -2,7 +2,7 @@
  *
  * churn.h
  *	  Churn early warning: declarations shared by churn.c, churn_series.c,
- *	  churn_monitor.c, churn_worker.c and bankcrm.c.
+ *	  churn_trigger.c, churn_monitor.c, churn_worker.c and bankcrm.c.
  *
  * Copyright (c) 2026, bankcrm developers
  *

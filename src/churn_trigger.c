@@ -203,13 +203,12 @@ ChurnRowExec(ChurnRowPlan which, const char *nsp, int nargs, Datum *args, const 
 static void
 ChurnRowAdd(const char *nsp, HeapTuple tuple, TupleDesc desc, bool drop_set, DateADT drop)
 {
+	static const char *const cols[5] = {"party_id", "week", "loan_volume", "txn_volume", "txn_count"};
 	bool		isnull[5];
 	Datum		d[5];
 	Datum		args[3];
 	char		nulls[3] = {' ', ' ', ' '};
 	int			i;
-
-	static const char *const cols[5] = {"party_id", "week", "loan_volume", "txn_volume", "txn_count"};
 
 	for (i = 0; i < 5; i++)
 	{
