@@ -32,6 +32,7 @@ OBJS = \
 	src/churn_series.o \
 	src/churn_worker.o \
 	src/churn_monitor.o \
+	src/churn_trigger.o \
 	src/dialer/ami.o \
 	src/dialer/md5.o \
 	src/dialer/pacing.o \

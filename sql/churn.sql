@@ -169,6 +169,31 @@ DELETE FROM bankcrm.activity_weekly WHERE party_id = 2;
 SELECT count(*) FROM bankcrm_churn.churn_series WHERE party_id = 2;
 SELECT * FROM bankcrm.churn_deviation(2);
 SELECT metric, week, round(level_drop_pct::numeric, 2) AS drop, severity FROM bankcrm.churn_deviation(1);
+-- the row triggers keep the series churn_series_agg builds from the rows
+-- left: a middle week deleted, the first one deleted, a week moved
+DELETE FROM bankcrm.activity_weekly WHERE party_id = 1 AND week IN ('2026-02-02', (SELECT min(week) FROM bankcrm.activity_weekly WHERE party_id = 1));
+UPDATE bankcrm.activity_weekly SET week = '2026-06-01', loan_volume = 3 WHERE party_id = 1 AND week = '2026-02-09';
+SELECT array_dims(series) FROM bankcrm_churn.churn_series WHERE party_id = 1;
+SELECT s.party_id, s.series = a.series AS same, array_lower(s.series, 2) = array_lower(a.series, 2) AS same_first_week
+  FROM bankcrm_churn.churn_series s
+  JOIN (SELECT party_id, bankcrm.churn_series_agg(week, loan_volume, txn_volume, txn_count) AS series
+          FROM bankcrm.activity_weekly GROUP BY party_id) a USING (party_id)
+ ORDER BY 1;
+SELECT bankcrm.churn_series_drop_week(NULL, '2026-03-16'), bankcrm.churn_series_drop_week('{{1},{2},{3}}'::real[], NULL);
+-- inserted rows wait for the statement's end: a savepoint that fails after
+-- some of them forgets them, and rows left unwritten fail the commit
+BEGIN;
+SAVEPOINT s;
+INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (1, '2026-06-08', 5), (99, '2026-06-08', 5);
+ROLLBACK TO SAVEPOINT s;
+INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (1, '2026-06-15', 6);
+COMMIT;
+SELECT week, txn_volume FROM bankcrm_churn.churn_series s, bankcrm.churn_series_unnest(s.series) u
+ WHERE s.party_id = 1 ORDER BY week DESC LIMIT 3;
+ALTER TABLE bankcrm.activity_weekly DISABLE TRIGGER churn_activity_flush;
+INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (1, '2026-06-22', 7);
+ALTER TABLE bankcrm.activity_weekly ENABLE TRIGGER churn_activity_flush;
+SELECT count(*) FROM bankcrm.activity_weekly WHERE party_id = 1 AND week = '2026-06-22';
 SELECT bankcrm.churn_process_dirty(0);
 TRUNCATE bankcrm.activity_weekly;
 SELECT count(*) FROM bankcrm_churn.churn_series;

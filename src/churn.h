@@ -2,7 +2,7 @@
  *
  * churn.h
  *	  Churn early warning: declarations shared by churn.c, churn_series.c,
- *	  churn_monitor.c, churn_worker.c and bankcrm.c.
+ *	  churn_trigger.c, churn_monitor.c, churn_worker.c and bankcrm.c.
  *
  * Copyright (c) 2026, bankcrm developers
  *
@@ -143,6 +143,8 @@ extern const char *const churn_severity_names[4];
 extern int	ChurnDateToWeek(DateADT d, const char *what);
 extern DateADT ChurnWeekToDate(int wn);
 extern void ChurnSeriesUnpack(ArrayType *a, ChurnSeries *s);
+extern ArrayType *ChurnSeriesPack(int w0, int n, const float4 *v);
+extern ArrayType *ChurnSeriesOneWeek(DateADT week, double loan_volume, double txn_volume, int32 txn_count);
 extern int	ChurnSeriesLastIndex(const ChurnSeries *s);
 extern void ChurnParamsDefault(ChurnParams *p);
 extern void ChurnParamsFromPolicy(HeapTupleHeader t, ChurnParams *p);

@@ -7,10 +7,11 @@
  * churn_process_dirty(batch_size) is the unit of work of the monitor
  * (churn_worker.c) and of anyone who runs the monitor's job by hand.  It
  *
- *	 1. locks up to batch_size marks of bankcrm_churn.churn_dirty, oldest
- *		first, skipping marks another session holds, and deletes them by
- *		tuple id (one statement each; the lock comes first so that a plan
- *		cannot lock the batch again for every mark);
+ *	 1. claims up to batch_size marks of bankcrm_churn.churn_dirty, oldest
+ *		first, skipping marks another session holds, and deletes them: the
+ *		candidates are read without locks, then locked and deleted by
+ *		party_id, one statement per shard of churn_dirty (one on one node),
+ *		so that the queue works on Citus too (ChurnClaimMarks);
  *	 2. reads those parties' series with their kind and closing date in
  *		one statement whose rows go straight into the evaluation (a
  *		DestReceiver, nothing materialised), under the policy of each
@@ -57,13 +58,13 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "commands/extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "lib/stringinfo.h"
 #include "miscadmin.h"
 #include "nodes/params.h"
-#include "storage/itemptr.h"
 #include "tcop/dest.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -151,6 +152,7 @@ static void ChurnBatchParty(ChurnBatch *b, int64 party_id, ArrayType *series, in
 static ArrayType *ChurnHitsArray(ChurnBatch *b, Oid hit_type);
 static void ChurnPrefixHash(const ChurnSeries *s, int a, uint64 *ha, int b, uint64 *hb);
 static const char *ChurnOwnSchema(FunctionCallInfo fcinfo);
+static int	ChurnClaimMarks(int batch_size, Datum **ids);
 
 static HTAB *churn_states = NULL;
 
@@ -710,6 +712,184 @@ ChurnMonitorWarm(void)
 	SPI_finish();
 }
 
+static int
+churn_int64_cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return x < y ? -1 : (x > y ? 1 : 0);
+}
+
+/*
+ * ChurnClaimMarks
+ *		Take up to batch_size marks of churn_dirty, oldest first, skipping
+ *		marks another session holds; returns how many, their party ids in
+ *		*ids.  Called with SPI connected.
+ *
+ * The queue is claimed by its distribution column, so that the same
+ * statements run on one node and on Citus, where FOR UPDATE on a
+ * distributed table needs a query that touches a single shard: the
+ * candidates are read without locks, oldest first, and grouped by the
+ * shard of churn_dirty that holds them (one group on one node); each group
+ * is claimed by one statement that locks its marks with SKIP LOCKED, by
+ * party_id, and deletes them.  A candidate that another session holds, or
+ * took meanwhile, is skipped and left out of the next read; the reads go on
+ * until the batch is full or no candidate is left.  A claimed mark is
+ * deleted in this transaction: two callers never evaluate the same mark,
+ * and a batch that fails leaves its marks for the next one.
+ */
+static int
+ChurnClaimMarks(int batch_size, Datum **ids)
+{
+	Datum	   *claimed = palloc(sizeof(Datum) * batch_size);
+	Datum	   *skipped = NULL;
+	int			nclaimed = 0;
+	int			nskipped = 0;
+	int			maxskipped = 0;
+	bool		distributed = false;
+	int			ret;
+
+	/* is churn_dirty a Citus table? */
+	if (OidIsValid(get_extension_oid("citus", true)))
+	{
+		bool		isnull;
+
+		ret = SPI_execute("SELECT EXISTS (SELECT 1 FROM pg_catalog.pg_dist_partition "
+						  "WHERE logicalrelid OPERATOR(pg_catalog.=) 'bankcrm_churn.churn_dirty'::pg_catalog.regclass "
+						  "AND partmethod OPERATOR(pg_catalog.=) 'h')", true, 1);
+		if (ret != SPI_OK_SELECT || SPI_processed != 1)
+			elog(ERROR, "reading pg_dist_partition returned %d", ret);
+		distributed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	}
+
+	while (nclaimed < batch_size)
+	{
+		Oid			types[2] = {INT8ARRAYOID, INT4OID};
+		Datum		args[2];
+		Datum	   *cand;
+		int64	   *shard;
+		bool	   *done;
+		int			ncand;
+		int			i;
+		int			want = batch_size - nclaimed;
+
+		args[0] = PointerGetDatum(construct_array(skipped, nskipped, INT8OID, sizeof(int64),
+												  FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		args[1] = Int32GetDatum(want);
+		ret = SPI_execute_with_args("SELECT m.party_id FROM bankcrm_churn.churn_dirty m "
+									"WHERE NOT (m.party_id OPERATOR(pg_catalog.=) ANY ($1)) "
+									"ORDER BY m.marked_at, m.party_id LIMIT $2",
+									2, types, args, NULL, false, 0);
+		if (ret != SPI_OK_SELECT)
+			elog(ERROR, "reading the churn marks returned %d", ret);
+		ncand = (int) SPI_processed;
+		if (ncand == 0)
+			break;
+		cand = palloc(sizeof(Datum) * ncand);
+		shard = palloc0(sizeof(int64) * ncand);
+		done = palloc0(sizeof(bool) * ncand);
+		for (i = 0; i < ncand; i++)
+		{
+			bool		isnull;
+
+			cand[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
+		}
+		SPI_freetuptable(SPI_tuptable);
+
+		/* the shard of each candidate, in the candidates' order */
+		if (distributed)
+		{
+			Oid			t[1] = {INT8ARRAYOID};
+			Datum		a[1];
+
+			a[0] = PointerGetDatum(construct_array(cand, ncand, INT8OID, sizeof(int64),
+												   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+			ret = SPI_execute_with_args("SELECT pg_catalog.get_shard_id_for_distribution_column("
+										"'bankcrm_churn.churn_dirty'::pg_catalog.regclass, x.id) "
+										"FROM pg_catalog.unnest($1) WITH ORDINALITY x(id, n) ORDER BY x.n",
+										1, t, a, NULL, true, 0);
+			if (ret != SPI_OK_SELECT || (int) SPI_processed != ncand)
+				elog(ERROR, "finding the shards of the churn marks returned %d", ret);
+			for (i = 0; i < ncand; i++)
+			{
+				bool		isnull;
+
+				shard[i] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+			}
+			SPI_freetuptable(SPI_tuptable);
+		}
+
+		/* one claim per shard */
+		for (i = 0; i < ncand; i++)
+		{
+			Oid			t[1] = {INT8ARRAYOID};
+			Datum		a[1];
+			Datum	   *group = palloc(sizeof(Datum) * ncand);
+			int64	   *got;
+			int			ngroup = 0;
+			int			j;
+			uint64		k;
+
+			if (done[i])
+				continue;
+			for (j = i; j < ncand; j++)
+				if (!done[j] && shard[j] == shard[i])
+				{
+					group[ngroup++] = cand[j];
+					done[j] = true;
+				}
+			a[0] = PointerGetDatum(construct_array(group, ngroup, INT8OID, sizeof(int64),
+												   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+			ret = SPI_execute_with_args("WITH c AS MATERIALIZED (SELECT m.party_id FROM bankcrm_churn.churn_dirty m "
+										"  WHERE m.party_id OPERATOR(pg_catalog.=) ANY ($1) FOR UPDATE SKIP LOCKED) "
+										"DELETE FROM bankcrm_churn.churn_dirty d USING c "
+										"WHERE d.party_id OPERATOR(pg_catalog.=) ANY ($1) "
+										"AND d.party_id OPERATOR(pg_catalog.=) c.party_id "
+										"RETURNING d.party_id",
+										1, t, a, NULL, false, 0);
+			if (ret != SPI_OK_DELETE_RETURNING)
+				elog(ERROR, "claiming churn marks returned %d", ret);
+			/* what this claim did not return, another session holds or took */
+			got = palloc(sizeof(int64) * Max(SPI_processed, 1));
+			for (k = 0; k < SPI_processed; k++)
+			{
+				bool		isnull;
+
+				got[k] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1, &isnull));
+			}
+			qsort(got, SPI_processed, sizeof(int64), churn_int64_cmp);
+			for (j = 0; j < ngroup; j++)
+			{
+				int64		id = DatumGetInt64(group[j]);
+
+				if (bsearch(&id, got, SPI_processed, sizeof(int64), churn_int64_cmp) != NULL)
+					claimed[nclaimed++] = group[j];
+				else
+				{
+					if (nskipped == maxskipped)
+					{
+						maxskipped = Max(64, maxskipped * 2);
+						skipped = skipped == NULL ? palloc(sizeof(Datum) * maxskipped)
+							: repalloc(skipped, sizeof(Datum) * maxskipped);
+					}
+					skipped[nskipped++] = group[j];
+				}
+			}
+			SPI_freetuptable(SPI_tuptable);
+			pfree(got);
+			pfree(group);
+		}
+		pfree(cand);
+		pfree(shard);
+		pfree(done);
+		if (ncand < want)
+			break;
+	}
+	*ids = claimed;
+	return nclaimed;
+}
+
 /* ---------------------------------------------------------------------
  * SQL-callable functions
  * ---------------------------------------------------------------------
@@ -769,10 +949,8 @@ churn_process_dirty(PG_FUNCTION_ARGS)
 	StringInfoData sql;
 	Oid			argtypes[1];
 	Datum		args[1];
-	Datum	   *tids;
 	Datum	   *ids;
-	uint64		n;
-	uint64		i;
+	int			n;
 	ChurnBatch	b;
 	Oid			hit_type;
 	int			ret;
@@ -788,51 +966,20 @@ churn_process_dirty(PG_FUNCTION_ARGS)
 		elog(ERROR, "type churn_hit does not exist");
 
 	SPI_connect();
-
-	/*
-	 * lock the batch first, then delete it by tuple id: a semi-join of the
-	 * marks against their own locking subquery may be planned as a nested
-	 * loop that locks the whole batch again for every mark
-	 */
-	argtypes[0] = INT4OID;
-	args[0] = PG_GETARG_DATUM(0);
-	ret = SPI_execute_with_args("SELECT m.ctid, m.party_id FROM bankcrm_churn.churn_dirty m "
-								"ORDER BY m.marked_at, m.party_id LIMIT $1 FOR UPDATE SKIP LOCKED",
-								1, argtypes, args, NULL, false, 0);
-	if (ret != SPI_OK_SELECT)
-		elog(ERROR, "locking the churn marks returned %d", ret);
-	n = SPI_processed;
+	n = ChurnClaimMarks(PG_GETARG_INT32(0), &ids);
 	if (n == 0)
 	{
 		SPI_finish();
 		PG_RETURN_INT32(0);
 	}
-	tids = palloc(sizeof(Datum) * n);
-	ids = palloc(sizeof(Datum) * n);
-	for (i = 0; i < n; i++)
-	{
-		bool		isnull;
-
-		tids[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
-		ids[i] = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull);
-	}
-	argtypes[0] = TIDARRAYOID;
-	args[0] = PointerGetDatum(construct_array(tids, n, TIDOID, sizeof(ItemPointerData), false, TYPALIGN_SHORT));
-	SPI_freetuptable(SPI_tuptable);
-	ret = SPI_execute_with_args("DELETE FROM bankcrm_churn.churn_dirty d "
-								"WHERE d.ctid OPERATOR(pg_catalog.=) ANY ($1)",
-								1, argtypes, args, NULL, false, 0);
-	if (ret != SPI_OK_DELETE || SPI_processed != n)
-		elog(ERROR, "deleting the churn marks returned %d (%llu of %llu rows)", ret,
-			 (unsigned long long) SPI_processed, (unsigned long long) n);
 
 	/* evaluate; nothing to write unless a rule fired */
 	ChurnBatchSetup(&b, nsp, true, 0, true);
 	ChurnBatchRun(&b, nsp, construct_array(ids, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE),
 				  false);
 	ereport(DEBUG1,
-			(errmsg_internal("churn batch: %llu marks, %lld parties evaluated, %lld resumed from a kept state, %d hits",
-							 (unsigned long long) n, (long long) b.parties, (long long) b.resumed, b.nhits)));
+			(errmsg_internal("churn batch: %d marks, %lld parties evaluated, %lld resumed from a kept state, %d hits",
+							 n, (long long) b.parties, (long long) b.resumed, b.nhits)));
 	if (b.nhits > 0)
 	{
 		initStringInfo(&sql);

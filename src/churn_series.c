@@ -65,7 +65,6 @@ typedef struct ValueState
 	ValuePoint *p;
 } ValueState;
 
-static ArrayType *ChurnSeriesPack(int w0, int n, const float4 *v);
 static double CheckVolume(double v, const char *what);
 static int	cmp_series_point(const void *a, const void *b);
 static int	cmp_value_point(const void *a, const void *b);
@@ -125,7 +124,11 @@ ChurnSeriesUnpack(ArrayType *a, ChurnSeries *s)
 	s->v = (float4 *) ARR_DATA_PTR(a);
 }
 
-static ArrayType *
+/*
+ * ChurnSeriesPack
+ *		A series array of n weeks from week w0, metric by metric.
+ */
+ArrayType *
 ChurnSeriesPack(int w0, int n, const float4 *v)
 {
 	Datum	   *d;
@@ -401,6 +404,88 @@ churn_series_merge(PG_FUNCTION_ARGS)
 				v[m * n + b.w0 - w0 + i] = b.v[m * b.n + i];
 	}
 	PG_RETURN_ARRAYTYPE_P(ChurnSeriesPack(w0, n, v));
+}
+
+/*
+ * ChurnSeriesOneWeek
+ *		The series of one activity_weekly row, as churn_series_agg builds it
+ *		from that row alone (the row triggers' unit).
+ */
+ArrayType *
+ChurnSeriesOneWeek(DateADT week, double loan_volume, double txn_volume, int32 txn_count)
+{
+	float4		v[CHURN_METRICS];
+
+	v[0] = (float4) CheckVolume(loan_volume, "loan_volume");
+	v[1] = (float4) CheckVolume(txn_volume, "txn_volume");
+	v[2] = (float4) CheckVolume((double) txn_count, "txn_count");
+	return ChurnSeriesPack(ChurnDateToWeek(week, "week"), 1, v);
+}
+
+/*
+ * churn_series_drop_week(series, week)
+ *		The series without the given week's row, trimmed to its first and
+ *		last weeks that still have one: the series churn_series_agg would
+ *		build from the rows left.  NULL when no week is left; the series
+ *		itself when week is NULL or has no row.
+ *
+ * The row triggers on activity_weekly call it for an updated or deleted
+ * row (activity_weekly has one row per party and week), so that they never
+ * read activity_weekly.
+ */
+PG_FUNCTION_INFO_V1(churn_series_drop_week);
+Datum
+churn_series_drop_week(PG_FUNCTION_ARGS)
+{
+	ChurnSeries a;
+	ArrayType  *arr;
+	float4	   *v;
+	int			t;
+	int			first;
+	int			last;
+	int			n;
+	int			m;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	arr = PG_GETARG_ARRAYTYPE_P(0);
+	ChurnSeriesUnpack(arr, &a);
+	if (PG_ARGISNULL(1))
+		PG_RETURN_ARRAYTYPE_P(arr);
+	t = ChurnDateToWeek(PG_GETARG_DATEADT(1), "week") - a.w0;
+	if (t < 0 || t >= a.n)
+		PG_RETURN_ARRAYTYPE_P(arr);
+	v = palloc(sizeof(float4) * CHURN_METRICS * a.n);
+	memcpy(v, a.v, sizeof(float4) * CHURN_METRICS * a.n);
+	for (m = 0; m < CHURN_METRICS; m++)
+		v[m * a.n + t] = NAN;
+	/* a week has a row when any of its metrics is known */
+	for (first = 0; first < a.n; first++)
+	{
+		for (m = 0; m < CHURN_METRICS && isnan(v[m * a.n + first]); m++)
+			;
+		if (m < CHURN_METRICS)
+			break;
+	}
+	if (first == a.n)
+		PG_RETURN_NULL();
+	for (last = a.n - 1; last > first; last--)
+	{
+		for (m = 0; m < CHURN_METRICS && isnan(v[m * a.n + last]); m++)
+			;
+		if (m < CHURN_METRICS)
+			break;
+	}
+	n = last - first + 1;
+	if (n == a.n)
+		PG_RETURN_ARRAYTYPE_P(ChurnSeriesPack(a.w0, a.n, v));
+	{
+		float4	   *w = palloc(sizeof(float4) * CHURN_METRICS * n);
+
+		for (m = 0; m < CHURN_METRICS; m++)
+			memcpy(w + m * n, v + m * a.n + first, sizeof(float4) * n);
+		PG_RETURN_ARRAYTYPE_P(ChurnSeriesPack(a.w0 + first, n, w));
+	}
 }
 
 /*

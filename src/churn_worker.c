@@ -18,9 +18,14 @@
  *	 bankcrm.churn_process_dirty(bankcrm.churn_batch_size), each batch in
  *	 its own transaction, until none are left, then sleeps for
  *	 bankcrm.churn_interval or until its latch is set.  A database without
- *	 the extension is checked again every interval.  Before its first
- *	 batch it evaluates every party once, writing nothing, to fill the
- *	 detector states its batches resume from (churn_monitor.c).
+ *	 the extension is checked again every interval, and so is a Citus
+ *	 worker node: on Citus the monitor of the coordinator does the work.
+ *	 A batch that fails is logged and retried after a pause that doubles
+ *	 with each failure in a row (CHURN_BACKOFF_MAX_MS at most): the
+ *	 monitor never exits on an error, so the launcher never restarts it in
+ *	 a loop.  Before its first batch it evaluates every party once,
+ *	 writing nothing, to fill the detector states its batches resume from
+ *	 (churn_monitor.c).
  *
  * Marks are rows removed in the transaction that evaluates them: a monitor
  * killed mid-batch rolls back and the marks are still there for its
@@ -76,6 +81,9 @@
 #include "churn.h"
 #include "compat.h"
 
+/* the longest pause after failed batches */
+#define CHURN_BACKOFF_MAX_MS (5 * 60 * 1000L)
+
 typedef struct ChurnMonitorSlot
 {
 	Oid			dboid;			/* InvalidOid: free */
@@ -103,6 +111,7 @@ static void churn_xact_callback(XactEvent event, void *arg);
 static void churn_monitor_detach(int code, Datum arg);
 static int	ChurnMonitorBatch(void);
 static void ChurnMonitorWarmUp(void);
+static void ChurnMonitorRecover(MemoryContext cxt, const char *what);
 static bool ChurnExtensionReady(void);
 static void ChurnLauncherReconcile(LaunchedMonitor *launched, int *nlaunched);
 static Oid	ChurnDatabaseOid(const char *name);
@@ -464,6 +473,7 @@ churn_monitor_main(Datum main_arg)
 	MemoryContext loop_ctx;
 	int			i;
 	int			free_slot = -1;
+	int			failures = 0;	/* failed batches in a row */
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
@@ -516,7 +526,7 @@ churn_monitor_main(Datum main_arg)
 			MemoryContextReset(loop_ctx);
 		}
 
-		/* batches until the marks run out */
+		/* batches until the marks run out or one fails */
 		for (;;)
 		{
 			int			n;
@@ -525,6 +535,12 @@ churn_monitor_main(Datum main_arg)
 			n = ChurnMonitorBatch();
 			MemoryContextSwitchTo(TopMemoryContext);
 			MemoryContextReset(loop_ctx);
+			if (n < 0)
+			{
+				failures++;
+				break;
+			}
+			failures = 0;
 			if (n < bankcrm_churn_batch_size)
 				break;
 			CHECK_FOR_INTERRUPTS();
@@ -537,8 +553,35 @@ churn_monitor_main(Datum main_arg)
 				proc_exit(0);
 		}
 
-		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 bankcrm_churn_interval * 1000L, PG_WAIT_EXTENSION);
+		if (failures == 0)
+			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+							 bankcrm_churn_interval * 1000L, PG_WAIT_EXTENSION);
+		else
+		{
+			/*
+			 * after a failed batch, the interval doubled for every failure in
+			 * a row, up to CHURN_BACKOFF_MAX_MS; wake-ups do not cut it short,
+			 * since the marks that failed are still first in the queue
+			 */
+			long		wait_ms = bankcrm_churn_interval * 1000L;
+			int			k;
+			TimestampTz until;
+
+			for (k = 1; k < failures && wait_ms < CHURN_BACKOFF_MAX_MS; k++)
+				wait_ms *= 2;
+			wait_ms = Min(wait_ms, CHURN_BACKOFF_MAX_MS);
+			until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);
+
+			while ((wait_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until)) > 0)
+			{
+				(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
+								 wait_ms, PG_WAIT_EXTENSION);
+				ResetLatch(MyLatch);
+				CHECK_FOR_INTERRUPTS();
+				if (ConfigReloadPending)
+					break;
+			}
+		}
 		ResetLatch(MyLatch);
 	}
 }
@@ -551,9 +594,30 @@ churn_monitor_main(Datum main_arg)
 static bool
 ChurnExtensionReady(void)
 {
+	bool		ready;
+
 	if (IsBinaryUpgrade || creating_extension || RecoveryInProgress())
 		return false;
-	return OidIsValid(get_extension_oid("bankcrm", true));
+	if (!OidIsValid(get_extension_oid("bankcrm", true)))
+		return false;
+
+	/*
+	 * On a Citus cluster the monitor works on the coordinator only: it
+	 * claims and evaluates marks of every shard from there.  A worker node
+	 * has the extension too (Citus propagates it), but its monitor idles.
+	 */
+	if (!OidIsValid(get_extension_oid("citus", true)))
+		return true;
+	SPI_connect();
+	if (SPI_execute("SELECT pg_catalog.citus_is_coordinator()", true, 1) != SPI_OK_SELECT || SPI_processed != 1)
+		elog(ERROR, "citus_is_coordinator() failed");
+	{
+		bool		isnull;
+
+		ready = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) && !isnull;
+	}
+	SPI_finish();
+	return ready;
 }
 
 /*
@@ -568,22 +632,60 @@ static void
 ChurnMonitorWarmUp(void)
 {
 	static const char *what = "bankcrm churn monitor: keeping the detector states";
+	MemoryContext cxt = CurrentMemoryContext;
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	if (ChurnExtensionReady())
+	PG_TRY();
 	{
-		debug_query_string = what;
-		pgstat_report_activity(STATE_RUNNING, what);
-		ChurnMonitorWarm();
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		if (ChurnExtensionReady())
+		{
+			debug_query_string = what;
+			pgstat_report_activity(STATE_RUNNING, what);
+			ChurnMonitorWarm();
+			warmed = true;
+		}
+		PopActiveSnapshot();
+		CommitTransactionCommand();
+	}
+	PG_CATCH();
+	{
+		/* the states are an optimisation: batches fill them as they go */
+		ChurnMonitorRecover(cxt, "keep the detector states");
 		warmed = true;
 	}
-	PopActiveSnapshot();
-	CommitTransactionCommand();
+	PG_END_TRY();
 	debug_query_string = NULL;
 	pgstat_report_stat(true);
 	pgstat_report_activity(STATE_IDLE, NULL);
+}
+
+/*
+ * ChurnMonitorRecover
+ *		After an ERROR in one of the monitor's transactions: abort it, log
+ *		the error as a WARNING and go on.  A monitor that exited instead
+ *		would be restarted by the launcher and meet the same error again,
+ *		once a second; the caller backs off instead (churn_monitor_main).
+ */
+static void
+ChurnMonitorRecover(MemoryContext cxt, const char *what)
+{
+	ErrorData  *edata;
+
+	MemoryContextSwitchTo(cxt);
+	edata = CopyErrorData();
+	FlushErrorState();
+	AbortCurrentTransaction();
+	debug_query_string = NULL;
+	pgstat_report_activity(STATE_IDLE, NULL);
+	MemoryContextSwitchTo(cxt);
+	ereport(WARNING,
+			(errcode(edata->sqlerrcode),
+			 errmsg("churn monitor could not %s: %s", what, edata->message),
+			 edata->detail ? errdetail_internal("%s", edata->detail) : 0,
+			 errhint("The marks stay in bankcrm_churn.churn_dirty; the monitor tries again after a pause.")));
+	FreeErrorData(edata);
 }
 
 /*
@@ -597,30 +699,40 @@ ChurnMonitorBatch(void)
 	static const char *sql = "SELECT bankcrm.churn_process_dirty($1)";
 	Oid			argtypes[1] = {INT4OID};
 	Datum		args[1];
-	int			n = 0;
+	volatile int n = 0;
+	MemoryContext cxt = CurrentMemoryContext;
 
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	if (ChurnExtensionReady())
+	PG_TRY();
 	{
-		bool		isnull;
-		int			ret;
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		SPI_connect();
+		PushActiveSnapshot(GetTransactionSnapshot());
+		if (ChurnExtensionReady())
+		{
+			bool		isnull;
+			int			ret;
 
-		debug_query_string = sql;
-		pgstat_report_activity(STATE_RUNNING, sql);
-		args[0] = Int32GetDatum(bankcrm_churn_batch_size);
-		ret = SPI_execute_with_args(sql, 1, argtypes, args, NULL, false, 1);
-		if (ret != SPI_OK_SELECT || SPI_processed != 1)
-			elog(ERROR, "churn_process_dirty returned %d", ret);
-		n = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
-		if (isnull)
-			n = 0;
+			debug_query_string = sql;
+			pgstat_report_activity(STATE_RUNNING, sql);
+			args[0] = Int32GetDatum(bankcrm_churn_batch_size);
+			ret = SPI_execute_with_args(sql, 1, argtypes, args, NULL, false, 1);
+			if (ret != SPI_OK_SELECT || SPI_processed != 1)
+				elog(ERROR, "churn_process_dirty returned %d", ret);
+			n = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+			if (isnull)
+				n = 0;
+		}
+		SPI_finish();
+		PopActiveSnapshot();
+		CommitTransactionCommand();
 	}
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
+	PG_CATCH();
+	{
+		ChurnMonitorRecover(cxt, "evaluate a batch of churn marks");
+		n = -1;
+	}
+	PG_END_TRY();
 	debug_query_string = NULL;
 	pgstat_report_stat(true);
 	pgstat_report_activity(STATE_IDLE, NULL);

@@ -229,19 +229,37 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION @extschema@.churn_policy_for(text) IS 'The enabled churn policy for a party kind: its own first, else the kind-less one, lowest priority first';
 
+-- Three steps, not one join: the calendar and the policy come from small
+-- (on Citus: reference) tables, read once here, and the series from one
+-- party's row; the evaluation itself reads no table.  A single SQL query
+-- calling churn_calendar() and churn_policy_for() per row would have Citus
+-- read reference tables from inside a shard query, which it refuses.
 CREATE FUNCTION @extschema@.churn_deviation(party_id bigint, week date DEFAULT NULL)
 RETURNS SETOF @extschema@.churn_figures
-LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-	SELECT f.*
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	cal record;
+	ser real[];
+	kind text;
+BEGIN
+	SELECT s.series, p.kind INTO ser, kind
 	  FROM bankcrm_churn.churn_series s
-	  JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) s.party_id,
-	       @extschema@.churn_calendar() cal,
-	       LATERAL @extschema@.churn_evaluate(s.series, @extschema@.churn_policy_for(p.kind), churn_deviation.week,
-	                                          cal.days, cal.prev_days) f
+	  JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) s.party_id
 	 WHERE s.party_id OPERATOR(pg_catalog.=) churn_deviation.party_id
+	   AND p.party_id OPERATOR(pg_catalog.=) churn_deviation.party_id;
+	IF NOT FOUND THEN
+		RETURN;
+	END IF;
+	SELECT c.days, c.prev_days INTO cal FROM @extschema@.churn_calendar() c;
+	RETURN QUERY
+	SELECT f.*
+	  FROM @extschema@.churn_evaluate(ser, @extschema@.churn_policy_for(kind), churn_deviation.week,
+	                                  cal.days, cal.prev_days) f
 	 ORDER BY f.metric;
-END;
+END
+$$;
 COMMENT ON FUNCTION @extschema@.churn_deviation(bigint, date) IS 'A party''s churn figures per metric as of a week (default: its last week with activity) under its policy and the holiday calendar: the rule that fired and the severity';
 
 -- churn_figures(week, value): one metric's figures as an aggregate
@@ -289,54 +307,28 @@ RETURNS void
 AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.churn_wake_monitor() IS 'Wakes the churn monitor of this database when the current transaction commits (no-op unless bankcrm is preloaded)';
 
-CREATE FUNCTION @extschema@.churn_activity_inserted()
-RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-	INSERT INTO bankcrm_churn.churn_series AS s (party_id, series)
-	SELECT n.party_id, @extschema@.churn_series_agg(n.week, n.loan_volume, n.txn_volume, n.txn_count)
-	  FROM new_rows n
-	 GROUP BY n.party_id
-	ON CONFLICT (party_id) DO UPDATE SET series = @extschema@.churn_series_merge(s.series, EXCLUDED.series);
-	INSERT INTO bankcrm_churn.churn_dirty (party_id)
-	SELECT DISTINCT n.party_id FROM new_rows n
-	ON CONFLICT (party_id) DO NOTHING;
-	PERFORM @extschema@.churn_wake_monitor();
-	RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.churn_activity_inserted() IS 'After INSERT on activity_weekly: merges the new weeks into churn_series and marks the parties dirty';
+CREATE FUNCTION @extschema@.churn_series_drop_week(series real[], week date)
+RETURNS real[]
+AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churn_series_drop_week(real[], date) IS 'The series without the given week''s row, trimmed to the weeks left; NULL when none is left, the series itself when week is NULL';
 
-CREATE FUNCTION @extschema@.churn_activity_changed()
+-- Row triggers and a statement trigger without transition tables: they
+-- touch only the rows of churn_series and churn_dirty (tables distributed
+-- like activity_weekly) of the parties of the rows, so they also run on
+-- Citus, on the node that holds the shard (src/churn_trigger.c).  Inserted
+-- rows are remembered by the row trigger and written per party by the
+-- statement trigger.
+CREATE FUNCTION @extschema@.churn_activity_row()
 RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-	ids bigint[];
-BEGIN
-	IF TG_OP OPERATOR(pg_catalog.=) 'UPDATE' THEN
-		SELECT pg_catalog.array_agg(DISTINCT x.party_id) INTO ids
-		  FROM (SELECT o.party_id FROM old_rows o UNION ALL SELECT n.party_id FROM new_rows n) x;
-	ELSE
-		SELECT pg_catalog.array_agg(DISTINCT o.party_id) INTO ids FROM old_rows o;
-	END IF;
-	DELETE FROM bankcrm_churn.churn_series s WHERE s.party_id OPERATOR(pg_catalog.=) ANY (ids);
-	INSERT INTO bankcrm_churn.churn_series (party_id, series)
-	SELECT a.party_id, @extschema@.churn_series_agg(a.week, a.loan_volume, a.txn_volume, a.txn_count)
-	  FROM @extschema@.activity_weekly a
-	 WHERE a.party_id OPERATOR(pg_catalog.=) ANY (ids)
-	 GROUP BY a.party_id;
-	INSERT INTO bankcrm_churn.churn_dirty (party_id)
-	SELECT p.party_id FROM @extschema@.party p WHERE p.party_id OPERATOR(pg_catalog.=) ANY (ids)
-	ON CONFLICT (party_id) DO NOTHING;
-	PERFORM @extschema@.churn_wake_monitor();
-	RETURN NULL;
-END
-$$;
-COMMENT ON FUNCTION @extschema@.churn_activity_changed() IS 'After UPDATE or DELETE on activity_weekly: rebuilds the touched parties'' churn series and marks them dirty';
+AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+CREATE FUNCTION @extschema@.churn_activity_flush()
+RETURNS trigger
+AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp;
+COMMENT ON FUNCTION @extschema@.churn_activity_flush() IS 'After an INSERT statement on activity_weekly: lays the weeks the row trigger remembered over each party''s churn series, one write per party, and marks the parties dirty';
+
+COMMENT ON FUNCTION @extschema@.churn_activity_row() IS 'After INSERT, UPDATE or DELETE of a row of activity_weekly: remembers an inserted row for churn_activity_flush; takes a deleted row''s week out of the party''s churn series, lays an updated row over it, and marks the party dirty';
 
 CREATE FUNCTION @extschema@.churn_activity_truncated()
 RETURNS trigger
@@ -344,28 +336,32 @@ LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+	-- On Citus the trigger also fires on each shard of activity_weekly
+	-- (activity_weekly_<shard id>) on the workers, where a TRUNCATE of the
+	-- distributed tables would be a distributed command run from a shard;
+	-- there it does nothing, and the coordinator, where it fires on
+	-- activity_weekly itself, empties churn_series and churn_dirty
+	-- everywhere in the same transaction.
+	IF TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'activity_weekly' THEN
+		RETURN NULL;
+	END IF;
 	TRUNCATE bankcrm_churn.churn_series, bankcrm_churn.churn_dirty;
 	RETURN NULL;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.churn_activity_truncated() IS 'After TRUNCATE on activity_weekly: empties churn_series and churn_dirty';
 
-CREATE TRIGGER churn_activity_insert AFTER INSERT ON @extschema@.activity_weekly
-	REFERENCING NEW TABLE AS new_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.churn_activity_inserted();
-CREATE TRIGGER churn_activity_update AFTER UPDATE ON @extschema@.activity_weekly
-	REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.churn_activity_changed();
-CREATE TRIGGER churn_activity_delete AFTER DELETE ON @extschema@.activity_weekly
-	REFERENCING OLD TABLE AS old_rows
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.churn_activity_changed();
+CREATE TRIGGER churn_activity_row AFTER INSERT OR UPDATE OR DELETE ON @extschema@.activity_weekly
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.churn_activity_row();
+CREATE TRIGGER churn_activity_flush AFTER INSERT ON @extschema@.activity_weekly
+	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.churn_activity_flush();
 CREATE TRIGGER churn_activity_truncate AFTER TRUNCATE ON @extschema@.activity_weekly
 	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.churn_activity_truncated();
 
 -- churn: alerts, their history and remediation -------------------------------
 
 CREATE TABLE @extschema@.churn_alert (
-	alert_id           bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	alert_id           bigint GENERATED BY DEFAULT AS IDENTITY,
 	party_id           bigint NOT NULL REFERENCES @extschema@.party ON DELETE CASCADE,
 	metric             text NOT NULL CONSTRAINT churn_alert_metric_check CHECK (metric IN ('loan_volume', 'txn_volume', 'txn_count')),
 	policy_id          integer REFERENCES @extschema@.churn_policy ON DELETE SET NULL,
@@ -385,7 +381,10 @@ CREATE TABLE @extschema@.churn_alert (
 	rm_id              integer REFERENCES @extschema@.staff,
 	team_id            integer REFERENCES @extschema@.team,
 	note               text,
-	CONSTRAINT churn_alert_weeks_check CHECK (last_week >= first_week)
+	CONSTRAINT churn_alert_weeks_check CHECK (last_week >= first_week),
+	-- the key includes the distribution column (party_id); alert_id, an
+	-- identity, leads, so that a lookup by alert_id alone uses the index
+	PRIMARY KEY (alert_id, party_id)
 );
 COMMENT ON TABLE @extschema@.churn_alert IS 'Churn early-warning alerts: at most one active (open, acknowledged, in_remediation) per party and metric; lifecycle through the churn_alert process';
 COMMENT ON COLUMN @extschema@.churn_alert.severity IS 'watch, warning or critical; only ever escalated while the alert is active';
@@ -403,8 +402,8 @@ CREATE INDEX churn_alert_active_idx ON @extschema@.churn_alert (branch_id, sever
 	WHERE state IN ('open', 'acknowledged', 'in_remediation');
 
 CREATE TABLE @extschema@.churn_alert_history (
-	history_id  bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-	alert_id    bigint NOT NULL REFERENCES @extschema@.churn_alert ON DELETE CASCADE,
+	history_id  bigint GENERATED BY DEFAULT AS IDENTITY,
+	alert_id    bigint NOT NULL,
 	party_id    bigint NOT NULL REFERENCES @extschema@.party ON DELETE CASCADE,
 	at          timestamptz NOT NULL DEFAULT pg_catalog.now(),
 	event       text NOT NULL,
@@ -412,14 +411,16 @@ CREATE TABLE @extschema@.churn_alert_history (
 	to_state    text NOT NULL,
 	severity    text NOT NULL,
 	actor       name NOT NULL DEFAULT CURRENT_USER,
-	note        text
+	note        text,
+	PRIMARY KEY (history_id, party_id),
+	FOREIGN KEY (alert_id, party_id) REFERENCES @extschema@.churn_alert (alert_id, party_id) ON DELETE CASCADE
 );
 COMMENT ON TABLE @extschema@.churn_alert_history IS 'Every event of every churn alert (raised, escalated, and each state change), written in the same transaction as the change';
 CREATE INDEX churn_alert_history_alert_idx ON @extschema@.churn_alert_history (alert_id);
 
 CREATE TABLE @extschema@.churn_remediation (
-	remediation_id  bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
-	alert_id        bigint NOT NULL REFERENCES @extschema@.churn_alert ON DELETE CASCADE,
+	remediation_id  bigint GENERATED BY DEFAULT AS IDENTITY,
+	alert_id        bigint NOT NULL,
 	party_id        bigint NOT NULL REFERENCES @extschema@.party ON DELETE CASCADE,
 	action          text NOT NULL CONSTRAINT churn_remediation_action_check CHECK (action IN
 	                  ('better_service', 'marketing', 'fee_reduction', 'fee_waiver')),
@@ -428,7 +429,9 @@ CREATE TABLE @extschema@.churn_remediation (
 	outcome         text NOT NULL DEFAULT 'pending' CONSTRAINT churn_remediation_outcome_check CHECK (outcome IN
 	                  ('pending', 'retained', 'partially_retained', 'no_effect', 'lost')),
 	outcome_at      timestamptz,
-	note            text
+	note            text,
+	PRIMARY KEY (remediation_id, party_id),
+	FOREIGN KEY (alert_id, party_id) REFERENCES @extschema@.churn_alert (alert_id, party_id) ON DELETE CASCADE
 );
 COMMENT ON TABLE @extschema@.churn_remediation IS 'What the task force did about a churn alert (better service, marketing, fee reduction or waiver) and what came of it';
 CREATE INDEX churn_remediation_alert_idx ON @extschema@.churn_remediation (alert_id);
@@ -455,6 +458,9 @@ AS $$
 DECLARE
 	a record;
 	target text;
+	-- a value, not now() inside CASE: Citus refuses non-immutable
+	-- functions there
+	ts timestamptz := pg_catalog.now();
 BEGIN
 	SELECT c.alert_id, c.party_id, c.state, c.severity INTO a
 	  FROM @extschema@.churn_alert c
@@ -467,7 +473,7 @@ BEGIN
 	target := @extschema@.fsm_fire('@extschema@.churn_alert'::regclass, a.alert_id, churn_alert_fire.event,
 	                               churn_alert_fire.note);
 	UPDATE @extschema@.churn_alert c
-	   SET closed_at = CASE WHEN target IN ('resolved', 'lost', 'false_alarm') THEN pg_catalog.now() END,
+	   SET closed_at = CASE WHEN target IN ('resolved', 'lost', 'false_alarm') THEN ts END,
 	       note = COALESCE(churn_alert_fire.note, c.note)
 	 WHERE c.alert_id OPERATOR(pg_catalog.=) a.alert_id;
 	INSERT INTO @extschema@.churn_alert_history (alert_id, party_id, event, from_state, to_state, severity, note)
@@ -575,16 +581,22 @@ LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
 #variable_conflict use_column
+DECLARE
+	-- a value, not now() inside CASE: Citus refuses non-immutable
+	-- functions there
+	ts timestamptz := pg_catalog.now();
+	ids bigint[];
 BEGIN
 	IF hits IS NULL THEN
 		RETURN;
 	END IF;
+	ids := ARRAY(SELECT DISTINCT x.party_id FROM pg_catalog.unnest(hits) x);
 
 	-- escalate active alerts whose severity rose; refresh the others
 	RETURN QUERY
 	WITH h AS (SELECT * FROM pg_catalog.unnest(hits)),
 	cur AS (
-		SELECT a.alert_id, a.severity AS old_severity, h.severity AS new_severity, h.rule, h.week,
+		SELECT a.alert_id, a.party_id, a.severity AS old_severity, h.severity AS new_severity, h.rule, h.week,
 		       h.level_drop_pct, h.cusum
 		  FROM @extschema@.churn_alert a
 		  JOIN h ON a.party_id OPERATOR(pg_catalog.=) h.party_id AND a.metric OPERATOR(pg_catalog.=) h.metric
@@ -593,7 +605,7 @@ BEGIN
 	upd AS (
 		UPDATE @extschema@.churn_alert a
 		   SET severity = CASE WHEN c.up THEN c.new_severity ELSE a.severity END,
-		       escalated_at = CASE WHEN c.up THEN pg_catalog.now() ELSE a.escalated_at END,
+		       escalated_at = CASE WHEN c.up THEN ts ELSE a.escalated_at END,
 		       rule = CASE WHEN c.up THEN c.rule ELSE a.rule END,
 		       last_week = GREATEST(a.last_week, c.week),
 		       level_drop_pct = CASE WHEN c.week OPERATOR(pg_catalog.>=) a.last_week THEN c.level_drop_pct ELSE a.level_drop_pct END,
@@ -601,7 +613,7 @@ BEGIN
 		  FROM (SELECT cur.*, @extschema@.churn_severity_rank(cur.new_severity) OPERATOR(pg_catalog.>)
 		                      @extschema@.churn_severity_rank(cur.old_severity) AS up
 		          FROM cur) c
-		 WHERE a.alert_id OPERATOR(pg_catalog.=) c.alert_id
+		 WHERE a.alert_id OPERATOR(pg_catalog.=) c.alert_id AND a.party_id OPERATOR(pg_catalog.=) c.party_id
 		RETURNING a.alert_id, a.party_id, a.metric, a.severity, a.state, c.up
 	), logged AS (
 		INSERT INTO @extschema@.churn_alert_history (alert_id, party_id, event, from_state, to_state, severity)
@@ -620,20 +632,25 @@ BEGIN
 		       p.home_branch_id, bm.staff_id, rm.staff_id, rs.team_id
 		  FROM h
 		  JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) h.party_id
-		  LEFT JOIN LATERAL (
-		        SELECT c.staff_id FROM @extschema@.coverage c
-		         WHERE c.party_id OPERATOR(pg_catalog.=) h.party_id AND c.role OPERATOR(pg_catalog.=) 'primary_rm'
+		  -- each party's covering relationship manager: its latest primary_rm coverage
+		  LEFT JOIN (
+		        SELECT DISTINCT ON (c.party_id) c.party_id, c.staff_id
+		          FROM @extschema@.coverage c
+		         WHERE c.party_id OPERATOR(pg_catalog.=) ANY (ids) AND c.role OPERATOR(pg_catalog.=) 'primary_rm'
 		           AND (c.valid_to IS NULL OR c.valid_to OPERATOR(pg_catalog.>=) CURRENT_DATE)
-		         ORDER BY c.valid_from DESC, c.coverage_id DESC LIMIT 1) rm ON true
+		         ORDER BY c.party_id, c.valid_from DESC, c.coverage_id DESC) rm
+		    ON rm.party_id OPERATOR(pg_catalog.=) p.party_id
 		  LEFT JOIN @extschema@.staff rs ON rs.staff_id OPERATOR(pg_catalog.=) rm.staff_id
-		  LEFT JOIN LATERAL (
-		        SELECT s.staff_id FROM @extschema@.staff s
-		         WHERE s.branch_id OPERATOR(pg_catalog.=) p.home_branch_id AND s.role_kind OPERATOR(pg_catalog.=) 'branch_manager'
-		           AND s.active
-		         ORDER BY s.staff_id LIMIT 1) bm ON true
+		  -- each branch's manager: the lowest staff_id among its active ones
+		  LEFT JOIN (
+		        SELECT s.branch_id, pg_catalog.min(s.staff_id) AS staff_id
+		          FROM @extschema@.staff s
+		         WHERE s.role_kind OPERATOR(pg_catalog.=) 'branch_manager' AND s.active
+		         GROUP BY s.branch_id) bm
+		    ON bm.branch_id OPERATOR(pg_catalog.=) p.home_branch_id
 		 WHERE NOT EXISTS (
 		        SELECT 1 FROM @extschema@.churn_alert c
-		         WHERE c.party_id OPERATOR(pg_catalog.=) h.party_id AND c.metric OPERATOR(pg_catalog.=) h.metric
+		         WHERE c.party_id OPERATOR(pg_catalog.=) p.party_id AND c.metric OPERATOR(pg_catalog.=) h.metric
 		           AND (c.state IN ('open', 'acknowledged', 'in_remediation')
 		                OR (c.state IN ('resolved', 'false_alarm')
 		                    AND c.last_week OPERATOR(pg_catalog.>=) (h.week OPERATOR(pg_catalog.-) 7 * h.snooze_weeks)
@@ -818,5 +835,5 @@ REVOKE ALL ON FUNCTION @extschema@.churn_apply(bigint[], date), @extschema@.chur
 GRANT EXECUTE ON FUNCTION @extschema@.churn_apply(bigint[], date), @extschema@.churn_scan(date),
 	@extschema@.churn_process_dirty(integer), @extschema@.churn_evaluate_hits(bigint[], date),
 	@extschema@.churn_apply_hits(@extschema@.churn_hit[]) TO bankcrm_admin, bankcrm_app;
-REVOKE ALL ON FUNCTION @extschema@.churn_activity_inserted(), @extschema@.churn_activity_changed(),
+REVOKE ALL ON FUNCTION @extschema@.churn_activity_row(), @extschema@.churn_activity_flush(),
 	@extschema@.churn_activity_truncated() FROM PUBLIC;

@@ -5,8 +5,10 @@
 # and proves: the monitor shows in pg_stat_activity; a declining series
 # raises an alert without churn_scan (woken by the insert, not by its
 # interval); NOTIFY bankcrm_churn carries the JSON payload; a monitor killed
-# mid-batch loses no mark and raises no duplicate; bankcrm.churn_monitor =
-# off stops it on reload.  Restores the settings and drops the database.
+# mid-batch loses no mark and raises no duplicate; a batch that fails is
+# logged and retried, the monitor neither exits nor restarts; two callers of
+# churn_process_dirty never take the same mark; bankcrm.churn_monitor = off
+# stops it on reload.  Restores the settings and drops the database.
 use strict;
 use warnings;
 use Test::More;
@@ -65,8 +67,8 @@ INSERT INTO bankcrm.team (team_id, branch_id, name) VALUES (1, 1, 'Corporate 1')
 INSERT INTO bankcrm.staff (staff_id, name, role_kind, branch_id, team_id) VALUES
 	(1, 'Manager Wang', 'branch_manager', 1, NULL), (2, 'RM Li', 'rm', 1, 1);
 INSERT INTO bankcrm.party (party_id, kind, name, region_code, status, home_branch_id)
-	SELECT i, 'corporate', 'Company ' || i, 'CN-BJ', 'active', 1 FROM generate_series(1, 4) i;
-INSERT INTO bankcrm.coverage (party_id, staff_id, role, valid_from) SELECT i, 2, 'primary_rm', '2020-01-01' FROM generate_series(1, 4) i;
+	SELECT i, 'corporate', 'Company ' || i, 'CN-BJ', 'active', 1 FROM generate_series(1, 15) i;
+INSERT INTO bankcrm.coverage (party_id, staff_id, role, valid_from) SELECT i, 2, 'primary_rm', '2020-01-01' FROM generate_series(1, 15) i;
 INSERT INTO bankcrm.churn_policy (name, trailing_weeks, min_history_weeks, confirm_weeks) VALUES ('short', 4, 4, 2);
 });
 
@@ -135,6 +137,21 @@ is(psql($db, "SELECT count(*) || ' ' || count(DISTINCT (party_id, metric)) FROM 
 is(psql($db, "SELECT count(*) FROM bankcrm.churn_alert_history WHERE party_id = 2 AND event = 'raised'"), '1',
 	'its history says raised once');
 
+# a batch that fails: the monitor logs it, keeps the mark, stays the same
+# process, and succeeds once the cause is gone
+my $mon = psql('postgres', "SELECT pid FROM pg_stat_activity WHERE backend_type = 'bankcrm churn monitor' AND datname = '$db'");
+psql($db, 'ALTER TABLE bankcrm.churn_alert ADD CONSTRAINT tap_refuse_5 CHECK (party_id <> 5)');
+psql($db, $series->(5));
+sleep(4);
+is(psql($db, 'SELECT count(*) FROM bankcrm_churn.churn_dirty WHERE party_id = 5'), '1', 'a failing batch keeps its mark');
+is(psql('postgres', "SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE backend_type = 'bankcrm churn monitor' AND datname = '$db'"),
+	$mon, 'the monitor neither exits nor is restarted');
+psql($db, 'ALTER TABLE bankcrm.churn_alert DROP CONSTRAINT tap_refuse_5');
+ok(poll_until($db, 'SELECT count(*) FROM bankcrm.churn_alert WHERE party_id = 5', '1', 60),
+	'once the cause is gone the next try raises the alert');
+is(psql('postgres', "SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE backend_type = 'bankcrm churn monitor' AND datname = '$db'"),
+	$mon, 'still the same monitor');
+
 # SIGHUP: switched off, the monitor stops; on again, it returns
 psql('postgres', 'ALTER SYSTEM SET bankcrm.churn_monitor = off');
 reload();
@@ -142,6 +159,27 @@ ok(poll_until('postgres', $monitor_sql, '0'), 'bankcrm.churn_monitor = off stops
 psql($db, $series->(4));
 sleep(1.5);
 is(psql($db, 'SELECT count(*) FROM bankcrm_churn.churn_dirty WHERE party_id = 4'), '1', 'marks wait while it is off');
+
+# two callers at once: the second skips the marks the first holds
+psql($db, "INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) "
+	  . "SELECT p, '2026-04-06'::date + 7 * i, CASE WHEN i >= 8 THEN 60 ELSE 100 END "
+	  . "FROM generate_series(6, 15) p, generate_series(0, 9) i");
+my $first = fork();
+if ($first == 0)
+{
+	my $out = `psql -X -q -A -t -d $db -c "BEGIN" -c "SELECT bankcrm.churn_process_dirty(3)" -c "SELECT pg_sleep(3)" -c "COMMIT" 2>&1`;
+	exit($out =~ /^3$/m ? 0 : 1);
+}
+ok(poll_until($db, "SELECT count(*) FROM pg_stat_activity WHERE datname = '$db' AND query = 'SELECT pg_sleep(3)'", '1'),
+	'a first caller holds three marks');
+is(psql($db, 'SELECT bankcrm.churn_process_dirty(100)'), '8', 'a second caller takes the other eight');
+waitpid($first, 0);
+is($?, 0, 'the first took three');
+is(psql($db, 'SELECT count(*) FROM bankcrm_churn.churn_dirty'), '0', 'no mark is left');
+is(psql($db, "SELECT count(*) || ' ' || count(DISTINCT party_id) FROM bankcrm.churn_alert_history WHERE party_id BETWEEN 6 AND 15 AND event = 'raised'"),
+	'10 10', 'each party raised once');
+psql($db, 'DELETE FROM bankcrm.activity_weekly WHERE party_id >= 6');
+psql($db, 'DELETE FROM bankcrm_churn.churn_dirty WHERE party_id >= 6');
 psql('postgres', 'ALTER SYSTEM SET bankcrm.churn_monitor = on');
 reload();
 ok(poll_until('postgres', $monitor_sql, '1'), 'on again, it is back');
