@@ -17,6 +17,24 @@ citus_case_split() {	# FILE DIR: one file per case, named after it
 	' "$1"
 }
 
+# citus_monitor DB ON|OFF -h H -p P -U U -d D -h H2 -p P2: the churn monitor
+# serves DB on both servers (the coordinator, then the single node), or not
+citus_monitor() {
+	local db=$1 on=$2 h1=$4 p1=$6 h2=${10} p2=${12} h p
+	for hp in "$h1 $p1" "$h2 $p2"; do
+		read -r h p <<<"$hp"
+		if [ "$on" = 1 ]; then
+			psql -qX -h "$h" -p "$p" -U postgres -d postgres \
+				-c "ALTER SYSTEM SET bankcrm.churn_databases = '$db'" \
+				-c "ALTER SYSTEM SET bankcrm.churn_interval = 1" -c "SELECT pg_reload_conf()" >/dev/null
+		else
+			psql -qX -h "$h" -p "$p" -U postgres -d postgres \
+				-c "ALTER SYSTEM RESET bankcrm.churn_databases" \
+				-c "ALTER SYSTEM RESET bankcrm.churn_interval" -c "SELECT pg_reload_conf()" >/dev/null
+		fi
+	done
+}
+
 citus_compare() {
 	local tmp=$1 dir=$1/citus db=bankcrm_cap single_host=$PGHOST single_port=$PGPORT
 	local coord port script name gap reason
@@ -81,10 +99,18 @@ citus_compare() {
 	for script in test/citus/[0-9]*.sql; do
 		[ -e "$script" ] || continue
 		name=$(basename "$script" .sql)
+		# a script about the churn monitor runs with the monitor serving the
+		# database (on the coordinator of the cluster), the others without it
+		case "$name" in
+		*churn_monitor*) citus_monitor "$db" 1 "${coord[@]}" -h "$single_host" -p "$single_port" ;;
+		esac
 		stdbuf -o0 psql -X -q -P pager=off -v ON_ERROR_STOP=0 -v VERBOSITY=terse \
 			-h "$single_host" -p "$single_port" -U postgres -d "$db" -f "$script" >"$dir/out/$name.single" 2>&1
 		stdbuf -o0 psql -X -q -P pager=off -v ON_ERROR_STOP=0 -v VERBOSITY=terse \
 			"${coord[@]}" -f "$script" >"$dir/out/$name.citus" 2>&1
+		case "$name" in
+		*churn_monitor*) citus_monitor "$db" 0 "${coord[@]}" -h "$single_host" -p "$single_port" ;;
+		esac
 		mkdir -p "$dir/out/$name.single.d" "$dir/out/$name.citus.d"
 		citus_case_split "$dir/out/$name.single" "$dir/out/$name.single.d"
 		citus_case_split "$dir/out/$name.citus" "$dir/out/$name.citus.d"
