@@ -532,7 +532,8 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	m_name text := @extschema@.score_model_resolve(recommend_products_batch.model);
+	m_name text := COALESCE(recommend_products_batch.model,
+	                        (SELECT m.model FROM @extschema@.score_model m WHERE m.is_default));
 BEGIN
 	IF recommend_products_batch.n < 0 THEN
 		RAISE EXCEPTION 'the number of recommendations must not be negative'
@@ -579,12 +580,41 @@ RETURNS TABLE (rank integer, product_id integer, code text, name text, category 
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	m_name text := COALESCE(recommend_products.model,
+	                        (SELECT m.model FROM @extschema@.score_model m WHERE m.is_default));
 BEGIN
+	-- the statement of recommend_products_batch for one party, by equality:
+	-- its plan is kept from call to call (on Citus it is routed to the
+	-- party's shard), where an array parameter is planned again each time
 	RETURN QUERY
-	SELECT r.rank, r.product_id, r.code, r.name, r.category, r.lift, r.support, r.confidence, r.because
-	  FROM @extschema@.recommend_products_batch(ARRAY[recommend_products.party_id],
-	                                            recommend_products.n, recommend_products.model) r
-	 ORDER BY r.rank;
+	SELECT c.rank::integer, pr.product_id, pr.code, pr.name, pr.category,
+	       pg_catalog.round(c.lift::numeric, 2), pg_catalog.round(c.support::numeric, 4),
+	       pg_catalog.round(c.confidence::numeric, 4), ante.code
+	  FROM (SELECT d.product_id, d.antecedent_id, d.lift, d.support, d.confidence,
+	               pg_catalog.row_number() OVER (ORDER BY d.lift DESC, d.support DESC, d.product_id) AS rank
+	          FROM (SELECT DISTINCT ON (pa.product_id)
+	                       pa.product_id, pa.antecedent_id, pa.lift, pa.support, pa.confidence
+	                  FROM @extschema@.party_score ps
+	                  JOIN @extschema@.party p ON p.party_id = ps.party_id
+	                  JOIN @extschema@.product_affinity pa
+	                    ON pa.model = ps.model AND pa.kind = p.kind AND pa.value_tier = ps.value_tier
+	                  JOIN @extschema@.product cp
+	                    ON cp.product_id = pa.product_id AND cp.active AND p.kind = ANY (cp.for_kind)
+	                  LEFT JOIN @extschema@.holding ha
+	                    ON ha.party_id = ps.party_id AND ha.product_id = pa.antecedent_id AND ha.closed_on IS NULL
+	                  LEFT JOIN @extschema@.holding hp
+	                    ON hp.party_id = ps.party_id AND hp.product_id = pa.product_id AND hp.closed_on IS NULL
+	                 WHERE ps.party_id = recommend_products.party_id
+	                   AND ps.model = m_name
+	                   AND (pa.antecedent_id IS NULL OR ha.party_id IS NOT NULL)
+	                   AND hp.party_id IS NULL
+	                 ORDER BY pa.product_id, pa.lift DESC, pa.support DESC, pa.antecedent_id NULLS LAST) d
+	       ) c
+	  JOIN @extschema@.product pr ON pr.product_id = c.product_id
+	  LEFT JOIN @extschema@.product ante ON ante.product_id = c.antecedent_id
+	 ORDER BY c.rank
+	 LIMIT recommend_products.n;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.recommend_products(bigint, integer, text) IS

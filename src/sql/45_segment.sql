@@ -343,13 +343,17 @@ BEGIN
 	-- the difference, from one evaluation of the members' query: who is
 	-- in the target and not a member joins, who is a member and not in the
 	-- target leaves.  It goes to the history first and the members follow
-	-- from it; every statement joins on party_id, so that on Citus each one
-	-- runs inside the co-located shard tasks (doc/segments.md)
+	-- from it.  OFFSET 0 plans the members' query on its own: inside the
+	-- full join the planner would keep the joins of party_features the rule
+	-- does not use.  On Citus that query runs in the shard tasks and the
+	-- full join on the coordinator; the other statements join on party_id
+	-- within each shard (doc/segments.md)
 	EXECUTE format(
 		'INSERT INTO %2$I.segment_history (segment_id, party_id, change, at) '
 		'SELECT $1, COALESCE(t.party_id, m.party_id), '
 		'       CASE WHEN m.party_id IS NULL THEN ''joined'' ELSE ''left'' END, $2 '
-		'  FROM (%1$s) t '
+		'  FROM (%1$s
+ OFFSET 0) t '
 		'  FULL JOIN (SELECT m.party_id FROM %2$I.segment_member m WHERE m.segment_id = $1) m '
 		'    ON m.party_id = t.party_id '
 		' WHERE t.party_id IS NULL OR m.party_id IS NULL',

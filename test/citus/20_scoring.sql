@@ -50,3 +50,12 @@ SELECT r.* FROM (SELECT party_id FROM party_score WHERE model = 'standard' AND v
 \echo '### recommend_products_batch'
 SELECT * FROM recommend_products_batch(ARRAY(SELECT party_id FROM party ORDER BY party_id LIMIT 5), 2)
  ORDER BY 1, 2;
+
+\echo '### recommend_products_batch_tier'
+SELECT count(*), md5(string_agg(r.party_id || ':' || r.rank || ':' || r.code, ',' ORDER BY r.party_id, r.rank))
+  FROM recommend_products_batch((SELECT array_agg(party_id) FROM party_score WHERE model = 'standard' AND value_tier = 'key'), 2) r;
+
+\echo '### recommend_products_lateral'
+SELECT count(*), md5(string_agg(p.party_id || ':' || r.rank || ':' || r.code, ',' ORDER BY p.party_id, r.rank))
+  FROM (SELECT party_id FROM party ORDER BY party_id LIMIT 200) p
+ CROSS JOIN LATERAL recommend_products(p.party_id, 2) r;
