@@ -521,79 +521,127 @@ $fn$;
 COMMENT ON FUNCTION @extschema@.score_history_prune(text, date) IS
 	'Deletes the score_history rows of a model that growth on as_of or later no longer reads (older than each party''s latest row at least growth_window_days old); returns the rows deleted';
 
--- cross-sell recommendations
-CREATE FUNCTION @extschema@.recommend_products(party_id bigint, n integer DEFAULT 3, model text DEFAULT NULL)
-RETURNS TABLE (rank integer, product_id integer, code text, name text, category text, lift numeric,
-	support numeric, confidence numeric, because text)
-LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-WITH me AS (
-	SELECT ps.party_id, p.kind, ps.value_tier, ps.model
-	  FROM @extschema@.party_score ps
-	  JOIN @extschema@.party p ON p.party_id = ps.party_id
-	 WHERE ps.party_id = recommend_products.party_id
-	   AND ps.model = @extschema@.score_model_resolve(recommend_products.model)
-), held AS (
-	SELECT ho.product_id
-	  FROM @extschema@.holding ho
-	 WHERE ho.party_id = recommend_products.party_id AND ho.closed_on IS NULL
-), cand AS (
-	SELECT DISTINCT ON (pa.product_id) pa.product_id, pa.antecedent_id, pa.lift, pa.support, pa.confidence
-	  FROM me
-	  JOIN @extschema@.product_affinity pa
-	    ON pa.model = me.model AND pa.kind = me.kind AND pa.value_tier = me.value_tier
-	  JOIN @extschema@.product pr
-	    ON pr.product_id = pa.product_id AND pr.active AND me.kind = ANY (pr.for_kind)
-	 WHERE (pa.antecedent_id IS NULL OR pa.antecedent_id IN (SELECT held.product_id FROM held))
-	   AND pa.product_id NOT IN (SELECT held.product_id FROM held)
-	 ORDER BY pa.product_id, pa.lift DESC, pa.support DESC, pa.antecedent_id NULLS LAST
-)
-SELECT (pg_catalog.row_number() OVER (ORDER BY cand.lift DESC, cand.support DESC, cand.product_id))::integer,
-       pr.product_id, pr.code, pr.name, pr.category,
-       pg_catalog.round(cand.lift::numeric, 2), pg_catalog.round(cand.support::numeric, 4),
-       pg_catalog.round(cand.confidence::numeric, 4), ante.code
-  FROM cand
-  JOIN @extschema@.product pr ON pr.product_id = cand.product_id
-  LEFT JOIN @extschema@.product ante ON ante.product_id = cand.antecedent_id
- ORDER BY 1
- LIMIT recommend_products.n;
-END;
-COMMENT ON FUNCTION @extschema@.recommend_products(bigint, integer, text) IS
-	'Products a party does not hold, ranked by lift among parties of its kind and value tier, with support, confidence and the product it follows from';
-
+-- cross-sell recommendations: one set-based statement for any number of
+-- parties, joined on party_id throughout (on Citus it runs inside the
+-- co-located shard tasks); PL/pgSQL, as Citus cannot plan the parameters
+-- of a SQL function over distributed tables
 CREATE FUNCTION @extschema@.recommend_products_batch(party_ids bigint[], n integer DEFAULT 3, model text DEFAULT NULL)
 RETURNS TABLE (party_id bigint, rank integer, product_id integer, code text, name text, category text,
 	lift numeric, support numeric, confidence numeric, because text)
-LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
-SELECT u.pid, r.rank, r.product_id, r.code, r.name, r.category, r.lift, r.support, r.confidence, r.because
-  FROM (SELECT DISTINCT x.pid FROM pg_catalog.unnest(recommend_products_batch.party_ids) AS x(pid)) u
- CROSS JOIN LATERAL @extschema@.recommend_products(u.pid, recommend_products_batch.n,
-                                                   recommend_products_batch.model) r
- ORDER BY u.pid, r.rank;
-END;
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	m_name text := COALESCE(recommend_products_batch.model,
+	                        (SELECT m.model FROM @extschema@.score_model m WHERE m.is_default));
+BEGIN
+	IF recommend_products_batch.n < 0 THEN
+		RAISE EXCEPTION 'the number of recommendations must not be negative'
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'Give n >= 0, or NULL for every candidate.';
+	END IF;
+	RETURN QUERY
+	SELECT c.party_id, c.rank::integer, pr.product_id, pr.code, pr.name, pr.category,
+	       pg_catalog.round(c.lift::numeric, 2), pg_catalog.round(c.support::numeric, 4),
+	       pg_catalog.round(c.confidence::numeric, 4), ante.code
+	  FROM (SELECT d.party_id, d.product_id, d.antecedent_id, d.lift, d.support, d.confidence,
+	               pg_catalog.row_number() OVER (PARTITION BY d.party_id
+	                                             ORDER BY d.lift DESC, d.support DESC, d.product_id) AS rank
+	          FROM (SELECT DISTINCT ON (ps.party_id, pa.product_id)
+	                       ps.party_id, pa.product_id, pa.antecedent_id, pa.lift, pa.support, pa.confidence
+	                  FROM @extschema@.party_score ps
+	                  JOIN @extschema@.party p ON p.party_id = ps.party_id
+	                  JOIN @extschema@.product_affinity pa
+	                    ON pa.model = ps.model AND pa.kind = p.kind AND pa.value_tier = ps.value_tier
+	                  JOIN @extschema@.product cp
+	                    ON cp.product_id = pa.product_id AND cp.active AND p.kind = ANY (cp.for_kind)
+	                  LEFT JOIN @extschema@.holding ha
+	                    ON ha.party_id = ps.party_id AND ha.product_id = pa.antecedent_id AND ha.closed_on IS NULL
+	                  LEFT JOIN @extschema@.holding hp
+	                    ON hp.party_id = ps.party_id AND hp.product_id = pa.product_id AND hp.closed_on IS NULL
+	                 WHERE ps.party_id = ANY (recommend_products_batch.party_ids)
+	                   AND ps.model = m_name
+	                   AND (pa.antecedent_id IS NULL OR ha.party_id IS NOT NULL)
+	                   AND hp.party_id IS NULL
+	                 ORDER BY ps.party_id, pa.product_id, pa.lift DESC, pa.support DESC, pa.antecedent_id NULLS LAST) d
+	       ) c
+	  JOIN @extschema@.product pr ON pr.product_id = c.product_id
+	  LEFT JOIN @extschema@.product ante ON ante.product_id = c.antecedent_id
+	 WHERE c.rank <= COALESCE(recommend_products_batch.n, c.rank)
+	 ORDER BY c.party_id, c.rank;
+END
+$$;
 COMMENT ON FUNCTION @extschema@.recommend_products_batch(bigint[], integer, text) IS
 	'recommend_products() for a set of parties, for example ARRAY(SELECT party_id FROM party_score WHERE value_tier = ''key'')';
+
+CREATE FUNCTION @extschema@.recommend_products(party_id bigint, n integer DEFAULT 3, model text DEFAULT NULL)
+RETURNS TABLE (rank integer, product_id integer, code text, name text, category text, lift numeric,
+	support numeric, confidence numeric, because text)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	m_name text := COALESCE(recommend_products.model,
+	                        (SELECT m.model FROM @extschema@.score_model m WHERE m.is_default));
+BEGIN
+	-- the statement of recommend_products_batch for one party, by equality:
+	-- its plan is kept from call to call (on Citus it is routed to the
+	-- party's shard), where an array parameter is planned again each time
+	RETURN QUERY
+	SELECT c.rank::integer, pr.product_id, pr.code, pr.name, pr.category,
+	       pg_catalog.round(c.lift::numeric, 2), pg_catalog.round(c.support::numeric, 4),
+	       pg_catalog.round(c.confidence::numeric, 4), ante.code
+	  FROM (SELECT d.product_id, d.antecedent_id, d.lift, d.support, d.confidence,
+	               pg_catalog.row_number() OVER (ORDER BY d.lift DESC, d.support DESC, d.product_id) AS rank
+	          FROM (SELECT DISTINCT ON (pa.product_id)
+	                       pa.product_id, pa.antecedent_id, pa.lift, pa.support, pa.confidence
+	                  FROM @extschema@.party_score ps
+	                  JOIN @extschema@.party p ON p.party_id = ps.party_id
+	                  JOIN @extschema@.product_affinity pa
+	                    ON pa.model = ps.model AND pa.kind = p.kind AND pa.value_tier = ps.value_tier
+	                  JOIN @extschema@.product cp
+	                    ON cp.product_id = pa.product_id AND cp.active AND p.kind = ANY (cp.for_kind)
+	                  LEFT JOIN @extschema@.holding ha
+	                    ON ha.party_id = ps.party_id AND ha.product_id = pa.antecedent_id AND ha.closed_on IS NULL
+	                  LEFT JOIN @extschema@.holding hp
+	                    ON hp.party_id = ps.party_id AND hp.product_id = pa.product_id AND hp.closed_on IS NULL
+	                 WHERE ps.party_id = recommend_products.party_id
+	                   AND ps.model = m_name
+	                   AND (pa.antecedent_id IS NULL OR ha.party_id IS NOT NULL)
+	                   AND hp.party_id IS NULL
+	                 ORDER BY pa.product_id, pa.lift DESC, pa.support DESC, pa.antecedent_id NULLS LAST) d
+	       ) c
+	  JOIN @extschema@.product pr ON pr.product_id = c.product_id
+	  LEFT JOIN @extschema@.product ante ON ante.product_id = c.antecedent_id
+	 ORDER BY c.rank
+	 LIMIT recommend_products.n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.recommend_products(bigint, integer, text) IS
+	'Products a party does not hold, ranked by lift among parties of its kind and value tier, with support, confidence and the product it follows from';
 
 -- views
 
 -- the value pyramid (key / general / scattered) and the wealth pyramid
 -- (individuals by AUM) of the default model
 CREATE VIEW @extschema@.value_pyramid AS
-WITH s AS (
-	SELECT ps.model, ps.value_tier, ps.wealth_tier, ps.aum, ps.contribution
-	  FROM @extschema@.party_score ps
-	 WHERE ps.model = @extschema@.score_model_resolve(NULL)
-), levels (pyramid, tier, ord) AS (
+WITH levels (pyramid, tier, ord) AS (
 	VALUES ('value', 'key', 1), ('value', 'general', 2), ('value', 'scattered', 3),
 	       ('wealth', 'uhnw', 4), ('wealth', 'hnw', 5), ('wealth', 'affluent', 6), ('wealth', 'mass', 7)
 ), agg AS (
-	SELECT 'value' AS pyramid, s.value_tier AS tier, pg_catalog.count(*) AS parties,
-	       pg_catalog.sum(s.aum) AS aum, pg_catalog.sum(s.contribution) AS contribution
-	  FROM s GROUP BY s.value_tier
+	-- the default model by a join (not a function reading score_model), so
+	-- that on Citus each aggregate runs in the shards and is merged
+	SELECT 'value' AS pyramid, ps.value_tier AS tier, pg_catalog.count(*) AS parties,
+	       pg_catalog.sum(ps.aum) AS aum, pg_catalog.sum(ps.contribution) AS contribution
+	  FROM @extschema@.party_score ps
+	  JOIN @extschema@.score_model m ON m.model = ps.model AND m.is_default
+	 GROUP BY ps.value_tier
 	UNION ALL
-	SELECT 'wealth', s.wealth_tier, pg_catalog.count(*), pg_catalog.sum(s.aum), pg_catalog.sum(s.contribution)
-	  FROM s WHERE s.wealth_tier IS NOT NULL GROUP BY s.wealth_tier
+	SELECT 'wealth', ps.wealth_tier, pg_catalog.count(*), pg_catalog.sum(ps.aum), pg_catalog.sum(ps.contribution)
+	  FROM @extschema@.party_score ps
+	  JOIN @extschema@.score_model m ON m.model = ps.model AND m.is_default
+	 WHERE ps.wealth_tier IS NOT NULL
+	 GROUP BY ps.wealth_tier
 )
 SELECT l.pyramid,
        l.tier,

@@ -336,29 +336,51 @@ BEGIN
 			USING ERRCODE = 'undefined_object',
 			      HINT = 'The segments are listed in bankcrm.segment_sizes.';
 	END IF;
+	-- stamped first: on Citus a reference table is written before, not
+	-- after, the distributed tables that refer to it in one transaction
+	UPDATE @extschema@.segment s SET refreshed_at = stamp WHERE s.segment_id = seg.segment_id;
 
-	RETURN QUERY EXECUTE format(
-		'WITH target AS MATERIALIZED (%s), '
-		'gone AS (DELETE FROM %2$I.segment_member m WHERE m.segment_id = $1 '
-		'           AND NOT EXISTS (SELECT 1 FROM target t WHERE t.party_id = m.party_id) '
-		'         RETURNING m.party_id), '
-		'came AS (INSERT INTO %2$I.segment_member (segment_id, party_id, joined_at) '
-		'         SELECT $1, t.party_id, $2 FROM target t '
-		'          WHERE NOT EXISTS (SELECT 1 FROM %2$I.segment_member m '
-		'                             WHERE m.segment_id = $1 AND m.party_id = t.party_id) '
-		'         RETURNING party_id), '
-		'logged AS (INSERT INTO %2$I.segment_history (segment_id, party_id, change, at) '
-		'           SELECT $1, party_id, ''joined'', $2 FROM came '
-		'           UNION ALL SELECT $1, party_id, ''left'', $2 FROM gone '
-		'           RETURNING change) '
-		'SELECT pg_catalog.count(*) FILTER (WHERE change = ''joined''), '
-		'       pg_catalog.count(*) FILTER (WHERE change = ''left''), '
-		'       (SELECT pg_catalog.count(*) FROM target) '
-		'  FROM logged',
+	-- the difference, from one evaluation of the members' query: who is
+	-- in the target and not a member joins, who is a member and not in the
+	-- target leaves.  It goes to the history first and the members follow
+	-- from it.  OFFSET 0 plans the members' query on its own: inside the
+	-- full join the planner would keep the joins of party_features the rule
+	-- does not use.  On Citus that query runs in the shard tasks and the
+	-- full join on the coordinator; the other statements join on party_id
+	-- within each shard (doc/segments.md)
+	EXECUTE format(
+		'INSERT INTO %2$I.segment_history (segment_id, party_id, change, at) '
+		'SELECT $1, COALESCE(t.party_id, m.party_id), '
+		'       CASE WHEN m.party_id IS NULL THEN ''joined'' ELSE ''left'' END, $2 '
+		'  FROM (%1$s
+ OFFSET 0) t '
+		'  FULL JOIN (SELECT m.party_id FROM %2$I.segment_member m WHERE m.segment_id = $1) m '
+		'    ON m.party_id = t.party_id '
+		' WHERE t.party_id IS NULL OR m.party_id IS NULL',
 		@extschema@.segment_member_query(seg.kind, seg.rule, seg.params), '@extschema@')
 	USING seg.segment_id, stamp;
+	EXECUTE format(
+		'DELETE FROM %1$I.segment_member m USING %1$I.segment_history h '
+		' WHERE m.segment_id = $1 AND h.segment_id = $1 AND h.at = $2 AND h.change = ''left'' '
+		'   AND m.party_id = h.party_id',
+		'@extschema@')
+	USING seg.segment_id, stamp;
+	EXECUTE format(
+		'INSERT INTO %1$I.segment_member (segment_id, party_id, joined_at) '
+		'SELECT $1, h.party_id, $2 FROM %1$I.segment_history h '
+		' WHERE h.segment_id = $1 AND h.at = $2 AND h.change = ''joined''',
+		'@extschema@')
+	USING seg.segment_id, stamp;
 
-	UPDATE @extschema@.segment s SET refreshed_at = stamp WHERE s.segment_id = seg.segment_id;
+	RETURN QUERY EXECUTE format(
+		'SELECT d.joined, d."left", n.total '
+		'  FROM (SELECT pg_catalog.count(*) FILTER (WHERE h.change = ''joined'') AS joined, '
+		'               pg_catalog.count(*) FILTER (WHERE h.change = ''left'') AS "left" '
+		'          FROM %1$I.segment_history h WHERE h.segment_id = $1 AND h.at = $2) d, '
+		'       (SELECT pg_catalog.count(*) AS total '
+		'          FROM %1$I.segment_member m WHERE m.segment_id = $1) n',
+		'@extschema@')
+	USING seg.segment_id, stamp;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.segment_refresh(bigint) IS 'Recomputes the members of a segment over every party (row-level security does not narrow it), records who joined and left in segment_history, and returns the numbers joined, left and now in the segment';
@@ -399,13 +421,20 @@ CREATE VIEW @extschema@.segment_sizes AS
 SELECT s.segment_id,
        s.name,
        s.kind,
-       (SELECT pg_catalog.count(*) FROM @extschema@.segment_member m WHERE m.segment_id = s.segment_id) AS members,
-       (SELECT pg_catalog.count(*) FROM @extschema@.segment_history h
-         WHERE h.segment_id = s.segment_id AND h.at = s.refreshed_at AND h.change = 'joined') AS last_joined,
-       (SELECT pg_catalog.count(*) FROM @extschema@.segment_history h
-         WHERE h.segment_id = s.segment_id AND h.at = s.refreshed_at AND h.change = 'left') AS last_left,
+       COALESCE(mc.members, 0) AS members,
+       COALESCE(hc.last_joined, 0) AS last_joined,
+       COALESCE(hc.last_left, 0) AS last_left,
        s.refreshed_at
-  FROM @extschema@.segment s;
+  FROM @extschema@.segment s
+  LEFT JOIN (SELECT m.segment_id, pg_catalog.count(*) AS members
+               FROM @extschema@.segment_member m
+              GROUP BY m.segment_id) mc ON mc.segment_id = s.segment_id
+  LEFT JOIN (SELECT h.segment_id,
+                    pg_catalog.count(*) FILTER (WHERE h.change = 'joined') AS last_joined,
+                    pg_catalog.count(*) FILTER (WHERE h.change = 'left') AS last_left
+               FROM @extschema@.segment_history h
+               JOIN @extschema@.segment r ON r.segment_id = h.segment_id AND r.refreshed_at = h.at
+              GROUP BY h.segment_id) hc ON hc.segment_id = s.segment_id;
 COMMENT ON VIEW @extschema@.segment_sizes IS 'Number of members of every segment, and how many joined and left at its last refresh';
 COMMENT ON COLUMN @extschema@.segment_sizes.members IS 'Current members';
 COMMENT ON COLUMN @extschema@.segment_sizes.last_joined IS 'Parties that joined at the last refresh';
@@ -454,12 +483,14 @@ BEGIN
 			USING ERRCODE = 'undefined_object',
 			      HINT = 'The segments are listed in bankcrm.segment_sizes.';
 	END IF;
-	RETURN QUERY
-	SELECT r.party_id, r.rank, r.product_id, r.code, r.name, r.category, r.lift, r.support, r.confidence, r.because
-	  FROM @extschema@.recommend_products_batch(
-	         ARRAY(SELECT m.party_id FROM @extschema@.segment_member m
-	                WHERE m.segment_id = segment_recommendations.segment_id),
-	         segment_recommendations.n, segment_recommendations.model) r;
+	-- the members are read first and passed as a value: on Citus a function
+	-- whose argument reads a distributed table would be sent to the shards
+	RETURN QUERY EXECUTE
+		'SELECT r.party_id, r.rank, r.product_id, r.code, r.name, r.category, r.lift, r.support, r.confidence, r.because
+		   FROM @extschema@.recommend_products_batch($1, $2, $3) r'
+	USING ARRAY(SELECT m.party_id FROM @extschema@.segment_member m
+	             WHERE m.segment_id = segment_recommendations.segment_id),
+	      segment_recommendations.n, segment_recommendations.model;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.segment_recommendations(bigint, integer, text) IS

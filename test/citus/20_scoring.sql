@@ -34,6 +34,14 @@ SELECT * FROM pareto(0.5);
 SELECT party_id, industry, annual_turnover, aum, value_tier, primary_rm
   FROM hidden_gold ORDER BY annual_turnover DESC, party_id LIMIT 10;
 
+\echo '### hidden_gold_masked'
+SELECT party_id, name_masked, industry, annual_turnover, aum, value_tier, has_rm
+  FROM hidden_gold_masked ORDER BY annual_turnover DESC, party_id LIMIT 10;
+
+\echo '### party_features_scores'
+SELECT value_tier, wealth_tier, count(*), sum(value_score), sum(contribution)
+  FROM party_features GROUP BY 1, 2 ORDER BY 1, 2;
+
 \echo '### recommend_products'
 SELECT r.* FROM (SELECT party_id FROM party_score WHERE model = 'standard' AND value_tier = 'general'
                   ORDER BY value_score DESC, party_id LIMIT 3) best
@@ -42,3 +50,12 @@ SELECT r.* FROM (SELECT party_id FROM party_score WHERE model = 'standard' AND v
 \echo '### recommend_products_batch'
 SELECT * FROM recommend_products_batch(ARRAY(SELECT party_id FROM party ORDER BY party_id LIMIT 5), 2)
  ORDER BY 1, 2;
+
+\echo '### recommend_products_batch_tier'
+SELECT count(*), md5(string_agg(r.party_id || ':' || r.rank || ':' || r.code, ',' ORDER BY r.party_id, r.rank))
+  FROM recommend_products_batch((SELECT array_agg(party_id) FROM party_score WHERE model = 'standard' AND value_tier = 'key'), 2) r;
+
+\echo '### recommend_products_lateral'
+SELECT count(*), md5(string_agg(p.party_id || ':' || r.rank || ':' || r.code, ',' ORDER BY p.party_id, r.rank))
+  FROM (SELECT party_id FROM party ORDER BY party_id LIMIT 200) p
+ CROSS JOIN LATERAL recommend_products(p.party_id, 2) r;
