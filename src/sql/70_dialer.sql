@@ -231,6 +231,7 @@ DECLARE
 	s   @extschema@.dial_settings;
 	ph  @extschema@.phone := dialer_queue.phone;
 	id  bigint;
+	n   integer;
 BEGIN
 	SELECT * INTO s FROM @extschema@.dial_settings d WHERE d.campaign_id = dialer_queue.campaign_id;
 	IF NOT FOUND THEN
@@ -249,10 +250,13 @@ BEGIN
 				USING ERRCODE = 'no_data_found';
 		END IF;
 	END IF;
+	-- the attempt number first: Citus takes no subquery in an INSERT's VALUES
+	SELECT 1 + pg_catalog.count(*) INTO n
+	  FROM @extschema@.call_attempt a
+	 WHERE dialer_queue.lead_id IS NOT NULL AND a.party_id = dialer_queue.party_id
+	   AND a.lead_id = dialer_queue.lead_id AND a.state = 'done';
 	INSERT INTO @extschema@.call_attempt (campaign_id, lead_id, party_id, phone, pbx_id, mode, due_at, attempt_no)
-	VALUES (s.campaign_id, dialer_queue.lead_id, dialer_queue.party_id, ph, s.pbx_id, 'progressive', dialer_queue.due_at,
-	        1 + (SELECT count(*) FROM @extschema@.call_attempt a
-	              WHERE dialer_queue.lead_id IS NOT NULL AND a.lead_id = dialer_queue.lead_id AND a.state = 'done'))
+	VALUES (s.campaign_id, dialer_queue.lead_id, dialer_queue.party_id, ph, s.pbx_id, 'progressive', dialer_queue.due_at, n)
 	RETURNING attempt_id INTO id;
 	RETURN id;
 END
