@@ -137,6 +137,16 @@ SELECT dialer_finish(array_agg(attempt_id), array_agg('answered'::text), array_a
 SELECT state, outcome, talk_ms FROM call_attempt WHERE lead_id = :cap_lead ORDER BY attempt_id;
 SELECT state FROM lead WHERE lead_id = :cap_lead;
 
+\echo '### dialer_queue_progressive'
+-- a progressive attempt for the next lead, dialed with the campaign's ready agent
+SELECT party_id AS cap_party2 FROM lead WHERE lead_id = :cap_lead + 1 \gset
+SELECT dialer_queue(:cap_campaign, :cap_party2, '2026-11-13 10:00+08', :cap_lead + 1) IS NOT NULL AS queued;
+SELECT mode, state, attempt_no FROM call_attempt WHERE lead_id = :cap_lead + 1;
+SELECT count(*) AS claimed FROM dialer_claim((SELECT pbx_id FROM pbx WHERE name = 'cap'), 5);
+SELECT a.state, a.staff_id = g.staff_id AS agent_on_it, g.state AS agent_state
+  FROM call_attempt a JOIN dialer_agent g ON g.attempt_id = a.attempt_id
+ WHERE a.lead_id = :cap_lead + 1;
+
 \echo '### complaint_fire'
 -- the complaint process on a distributed table: events, history, refusals
 SELECT min(complaint_id) AS cap_complaint FROM complaint WHERE state = 'received' \gset
