@@ -33,6 +33,7 @@
 #include "postgres.h"
 
 #include "catalog/namespace.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -198,15 +199,21 @@ campaign_assign(PG_FUNCTION_ARGS)
 
 	/* the candidates, their capacity left today and their open leads */
 	resetStringInfo(&sql);
+	/*
+	 * The counts are grouped subqueries, not correlated ones, so that Citus
+	 * runs them on the shards and joins their results to the staff.
+	 */
 	appendStringInfo(&sql,
 					 "SELECT s.staff_id, "
-					 " s.daily_capacity::pg_catalog.int8 OPERATOR(pg_catalog.-) "
-					 "  (SELECT pg_catalog.count(*) FROM %s.lead t WHERE t.assigned_to OPERATOR(pg_catalog.=) s.staff_id "
-					 "    AND t.assigned_at OPERATOR(pg_catalog.>=) CURRENT_DATE::pg_catalog.timestamptz), "
-					 " (SELECT pg_catalog.count(*) FROM %s.lead o JOIN %s.process_state ps "
+					 " s.daily_capacity::pg_catalog.int8 OPERATOR(pg_catalog.-) COALESCE(td.n, 0), COALESCE(op.n, 0) "
+					 "FROM %s.staff s "
+					 "LEFT JOIN (SELECT t.assigned_to, pg_catalog.count(*) AS n FROM %s.lead t "
+					 "  WHERE t.assigned_at OPERATOR(pg_catalog.>=) CURRENT_DATE::pg_catalog.timestamptz "
+					 "  GROUP BY t.assigned_to) td ON td.assigned_to OPERATOR(pg_catalog.=) s.staff_id "
+					 "LEFT JOIN (SELECT o.assigned_to, pg_catalog.count(*) AS n FROM %s.lead o JOIN %s.process_state ps "
 					 "    ON ps.process_name OPERATOR(pg_catalog.=) o.process_name AND ps.state OPERATOR(pg_catalog.=) o.state "
-					 "   WHERE o.assigned_to OPERATOR(pg_catalog.=) s.staff_id AND NOT ps.is_terminal) "
-					 "FROM %s.staff s WHERE s.active ",
+					 "  WHERE NOT ps.is_terminal GROUP BY o.assigned_to) op ON op.assigned_to OPERATOR(pg_catalog.=) s.staff_id "
+					 "WHERE s.active ",
 					 quote_identifier(nsp), quote_identifier(nsp), quote_identifier(nsp), quote_identifier(nsp));
 	if (strategy == ASSIGN_PRIMARY_RM)
 		appendStringInfo(&sql,
@@ -298,13 +305,50 @@ campaign_assign(PG_FUNCTION_ARGS)
 		uargs[0] = PointerGetDatum(construct_array(out_leads, nout, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 		uargs[1] = PointerGetDatum(construct_array(out_staff, nout, INT4OID, sizeof(int32), true, TYPALIGN_INT));
 		resetStringInfo(&sql);
-		appendStringInfo(&sql,
-						 "UPDATE %s.lead l SET assigned_to = a.staff_id, assigned_at = pg_catalog.now() "
-						 "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) a(lead_id, staff_id) "
-						 "WHERE l.lead_id OPERATOR(pg_catalog.=) a.lead_id AND l.assigned_to IS NULL",
-						 quote_identifier(nsp));
-		if (SPI_execute_with_args(sql.data, 2, uargtypes, uargs, NULL, false, 0) != SPI_OK_UPDATE)
-			elog(ERROR, "could not assign the leads of campaign " INT64_FORMAT, campaign_id);
+		if (OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+		{
+			/*
+			 * On Citus an UPDATE joins no function: one UPDATE per person,
+			 * over the ids of the leads they get, run on the shards.
+			 */
+			Oid			pargtypes[2] = {INT4OID, INT8ARRAYOID};
+			Datum		pargs[2];
+			Datum	   *mine = palloc(sizeof(Datum) * nout);
+			uint64		done = 0;
+			int			k;
+
+			appendStringInfo(&sql,
+							 "UPDATE %s.lead l SET assigned_to = $1, assigned_at = pg_catalog.now() "
+							 "WHERE l.lead_id OPERATOR(pg_catalog.=) ANY ($2) AND l.assigned_to IS NULL",
+							 quote_identifier(nsp));
+			for (k = 0; k < ncands; k++)
+			{
+				int			nmine = 0;
+				int			j;
+
+				if (cands[k].assigned == 0)
+					continue;
+				for (j = 0; j < nout; j++)
+					if (DatumGetInt32(out_staff[j]) == cands[k].staff_id)
+						mine[nmine++] = out_leads[j];
+				pargs[0] = Int32GetDatum(cands[k].staff_id);
+				pargs[1] = PointerGetDatum(construct_array(mine, nmine, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+				if (SPI_execute_with_args(sql.data, 2, pargtypes, pargs, NULL, false, 0) != SPI_OK_UPDATE)
+					elog(ERROR, "could not assign the leads of campaign " INT64_FORMAT, campaign_id);
+				done += SPI_processed;
+			}
+			SPI_processed = done;
+		}
+		else
+		{
+			appendStringInfo(&sql,
+							 "UPDATE %s.lead l SET assigned_to = a.staff_id, assigned_at = pg_catalog.now() "
+							 "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2)) a(lead_id, staff_id) "
+							 "WHERE l.lead_id OPERATOR(pg_catalog.=) a.lead_id AND l.assigned_to IS NULL",
+							 quote_identifier(nsp));
+			if (SPI_execute_with_args(sql.data, 2, uargtypes, uargs, NULL, false, 0) != SPI_OK_UPDATE)
+				elog(ERROR, "could not assign the leads of campaign " INT64_FORMAT, campaign_id);
+		}
 		if (SPI_processed != nout)
 			ereport(ERROR,
 					(errcode(ERRCODE_T_R_SERIALIZATION_FAILURE),

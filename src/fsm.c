@@ -47,6 +47,7 @@
 #include "utils/acl.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/inval.h"
 #include "utils/lsyscache.h"
@@ -220,6 +221,7 @@ FsmProcessLoad(Oid schema, FsmProcess *p, MemoryContext cxt)
 	uint64		n;
 	Oid			save_userid;
 	int			save_sec;
+	int			nest;
 
 	/*
 	 * The queries are not read-only so that SPI makes the caller's own
@@ -239,6 +241,8 @@ FsmProcessLoad(Oid schema, FsmProcess *p, MemoryContext cxt)
 	FsmWatch(FsmRelid(schema, "process_transition"));
 
 	arg[0] = CStringGetTextDatum(p->name);
+	nest = NewGUCNestLevel();
+	FsmAllowNested();
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 
@@ -265,6 +269,7 @@ FsmProcessLoad(Oid schema, FsmProcess *p, MemoryContext cxt)
 	{
 		SetUserIdAndSecContext(save_userid, save_sec);
 		SPI_finish();
+		AtEOXact_GUC(true, nest);
 		return;
 	}
 	oldcxt = MemoryContextSwitchTo(cxt);
@@ -347,6 +352,23 @@ FsmProcessLoad(Oid schema, FsmProcess *p, MemoryContext cxt)
 	MemoryContextSwitchTo(oldcxt);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	SPI_finish();
+	AtEOXact_GUC(true, nest);
+}
+
+/*
+ * FsmAllowNested
+ *		On a Citus node, let the queries that follow read and write Citus
+ *		tables from inside a shard task (a trigger on a shard reads the
+ *		process definitions and writes the history).  The setting lasts until
+ *		the caller's AtEOXact_GUC(true, nest) after NewGUCNestLevel(); it is
+ *		a no-op where Citus is not loaded.
+ */
+void
+FsmAllowNested(void)
+{
+	if (GetConfigOption("citus.allow_nested_distributed_execution", true, false) != NULL)
+		(void) set_config_option("citus.allow_nested_distributed_execution", "on",
+								 PGC_USERSET, PGC_S_SESSION, GUC_ACTION_SAVE, true, 0, false);
 }
 
 /*

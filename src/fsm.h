@@ -26,7 +26,7 @@
 /*
  * Fire an event on row "id" of the guarded table "relid": lock the row,
  * compute the next state, update the state column and write the history
- * row, all in the caller's transaction.  Returns the new state (palloc'd).
+ * row, all in the caller's transaction and on the caller's node.  Returns the new state (palloc'd).
  * "schema" is the extension's schema; at_set/at give an explicit event time
  * (bankcrm_admin only).
  */
@@ -89,6 +89,7 @@ extern char *FsmQualify(Oid schema, const char *relname);
 
 /* fsm.c: compiled processes */
 extern void FsmProcessLoad(Oid schema, FsmProcess *p, MemoryContext cxt);
+extern void FsmAllowNested(void);
 extern FsmProcess *FsmProcessRequire(Oid schema, const char *name);
 extern int	FsmStateIndex(const FsmProcess *p, const char *state);
 extern bool FsmRoleOk(const FsmTransition *t);

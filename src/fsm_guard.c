@@ -4,23 +4,30 @@
  *	  The process engine: the state-column guard trigger, firing events and
  *	  the process history.
  *
- * Firing an event (FsmFire) is one UPDATE whose SET clause calls fsm_next on
- * the row's current state.  The UPDATE takes the row lock, so concurrent
- * events on the same row serialize: the second waits, then PostgreSQL
- * re-evaluates its SET clause on the version the first committed (READ
- * COMMITTED), or fails with a serialization error (REPEATABLE READ and
- * SERIALIZABLE).  The guard trigger reports the old and new states back
- * (fsm_pending_*); then the event's roles are checked and the history row is
- * inserted, in the caller's transaction.
+ * Firing an event (FsmFire) decides everything on the caller's node: it
+ * locks the row (SELECT ... FOR NO KEY UPDATE, by party_id too on a Citus
+ * table distributed by it, so that the lock is a single-shard query), reads
+ * its state and process, computes the target state from the compiled process
+ * and checks the event's roles, updates the row and inserts the history row,
+ * all in the caller's transaction.  Concurrent events on the same row
+ * serialize on the row lock: the second waits, then reads the state the
+ * first committed (READ COMMITTED), or fails with a serialization error
+ * (REPEATABLE READ and SERIALIZABLE).
  * The history row is written with the rights of the history table's owner
  * (as ri_triggers.c does for referential checks), so callers need no INSERT
  * privilege on fsm_history and cannot forge history.
  *
  * fsm_guard() is the generic BEFORE INSERT OR UPDATE trigger for state
  * columns: an inserted state must belong to the process, an updated state
- * must be the target of a transition from the old state.  A valid direct
- * UPDATE is recorded in fsm_history like a fired event; an UPDATE issued by
- * FsmFire itself is recognised (fsm_pending_*) and not recorded twice.
+ * must be the target of a transition from the old state.  It may run on
+ * another node than the caller (a Citus shard), so nothing is passed back:
+ * FsmFire's UPDATE writes the new state followed by a mark and the event's
+ * time (FSM_FIRE_MARK), which the guard strips before checking the
+ * transition like any other; it leaves the history of a marked update to
+ * FsmFire.  A valid direct UPDATE is recorded in fsm_history by the guard
+ * (once, on the coordinator's copy of a reference table; refused on a
+ * worker's shard of a distributed table, where the history row cannot be
+ * written inside the shard's transaction).
  *
  * The guarded tables (key column, state column, process, the prepared
  * UPDATE) and the prepared history INSERT are cached per backend in the
@@ -41,6 +48,7 @@
 #include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_index.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -52,6 +60,7 @@
 #include "parser/parse_relation.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 #include "utils/hsearch.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -75,8 +84,23 @@ typedef struct FsmEntity
 	char	   *state_col;
 	char	   *process;		/* fixed process, or NULL */
 	char	   *process_col;	/* column naming the process, or NULL */
-	SPIPlanPtr	update_plan;
+	bool		by_party;		/* key (id, party_id): rows addressed with party_id */
+	bool		distributed;	/* a Citus table distributed by party_id */
+	SPIPlanPtr	party_plan;		/* the row's party_id (distributed tables) */
+	SPIPlanPtr	lock_plan;		/* lock the row, read its state and process */
+	SPIPlanPtr	update_plan;	/* write the new state, marked as an event */
 } FsmEntity;
+
+/*
+ * The engine's UPDATE writes the new state followed by this mark and, for an
+ * event with an explicit time, the time in microseconds since 2000-01-01:
+ * the guard trigger, wherever it runs (on a Citus worker, on every replica
+ * of a reference table), strips it, checks the transition like any other
+ * and stamps the row, but leaves the history row to FsmFire.  Nothing is
+ * passed back from the trigger to the caller.
+ */
+#define FSM_FIRE_MARK "\x1f" "bankcrm event"
+
 
 static FsmEntity *fsm_entity_lookup(Oid schema, Relation rel);
 static HeapTuple fsm_stamp(Relation rel, HeapTuple tuple, bool at_set, TimestampTz at);
@@ -84,6 +108,7 @@ static void fsm_entity_prepare_fire(Oid schema, FsmEntity *e, Relation rel);
 static void fsm_write_history(Oid schema, const char *process, Oid relid, int64 id,
 							  const char *event, const char *from, const char *to,
 							  const char *note, bool at_set, TimestampTz at);
+static int32 fsm_citus_placement(Oid logical, bool *reference);
 static char *fsm_next_state_list(const FsmProcess *p, int from);
 
 /* file-level state: the cache of guarded tables, in fsm.c's cache context */
@@ -91,16 +116,6 @@ static MemoryContext fsm_entity_cxt = NULL;
 static HTAB *fsm_entities = NULL;
 static SPIPlanPtr fsm_history_plan = NULL;
 static Oid	fsm_history_owner = InvalidOid;
-
-/* the UPDATE that FsmFire is running, so the guard does not log it twice */
-static Oid	fsm_pending_relid = InvalidOid;
-static int64 fsm_pending_id = 0;
-static bool fsm_pending_at_set = false;
-static TimestampTz fsm_pending_at = 0;
-static bool fsm_pending_seen = false;	/* the guard saw the row */
-static char fsm_pending_process[NAMEDATALEN];
-static char fsm_pending_from[NAMEDATALEN];
-static char fsm_pending_to[NAMEDATALEN];
 
 /*
  * FsmEntityCacheReset
@@ -120,6 +135,10 @@ FsmEntityCacheReset(void)
 		{
 			if (e->update_plan)
 				SPI_freeplan(e->update_plan);
+			if (e->lock_plan)
+				SPI_freeplan(e->lock_plan);
+			if (e->party_plan)
+				SPI_freeplan(e->party_plan);
 		}
 	}
 	if (fsm_history_plan)
@@ -167,6 +186,10 @@ fsm_entity_lookup(Oid schema, Relation rel)
 
 		e->fire_ready = false;
 		e->update_plan = NULL;
+		e->lock_plan = NULL;
+		e->party_plan = NULL;
+		e->by_party = false;
+		e->distributed = false;
 		e->process = NULL;
 		e->process_col = NULL;
 		e->state_col = NULL;
@@ -202,7 +225,10 @@ fsm_entity_lookup(Oid schema, Relation rel)
 					}
 					if (idx->indnkeyatts == 2 &&
 						strcmp(NameStr(TupleDescAttr(RelationGetDescr(rel), ka - 1)->attname), "party_id") == 0)
+					{
+						e->by_party = true;
 						continue;
+					}
 					if (att != 0)
 					{
 						att = 0;
@@ -210,6 +236,8 @@ fsm_entity_lookup(Oid schema, Relation rel)
 					}
 					att = ka;
 				}
+				if (att <= 0)
+					e->by_party = false;
 				if (att > 0)
 				{
 					Form_pg_attribute a = TupleDescAttr(RelationGetDescr(rel), att - 1);
@@ -276,6 +304,32 @@ fsm_stamp(Relation rel, HeapTuple tuple, bool at_set, TimestampTz at)
 }
 
 /*
+ * fsm_logical_relid
+ *		The table the history names for a row of "rel": rel itself, or, when
+ *		rel is a Citus shard ("lead_102008") of a table of the same schema,
+ *		that table.
+ */
+static Oid
+fsm_logical_relid(Relation rel)
+{
+	const char *name = RelationGetRelationName(rel);
+	const char *us = strrchr(name, '_');
+	const char *c;
+	char	   *base;
+	Oid			relid;
+
+	if (us == NULL || us == name || us[1] == '\0' ||
+		!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+		return RelationGetRelid(rel);
+	for (c = us + 1; *c; c++)
+		if (*c < '0' || *c > '9')
+			return RelationGetRelid(rel);
+	base = pnstrdup(name, us - name);
+	relid = get_relname_relid(base, RelationGetNamespace(rel));
+	return OidIsValid(relid) ? relid : RelationGetRelid(rel);
+}
+
+/*
  * fsm_guard_oid
  *		The OID of the SQL function fsm_guard() in the extension's schema.
  */
@@ -285,6 +339,30 @@ fsm_guard_oid(Oid schema)
 	List	   *name = list_make2(makeString(get_namespace_name(schema)), makeString("fsm_guard"));
 
 	return LookupFuncName(name, 0, NULL, false);
+}
+
+/*
+ * fsm_is_distributed
+ *		Is the relation a Citus table distributed by a column (not a
+ *		reference table)?  False where Citus is not installed.
+ */
+static bool
+fsm_is_distributed(Oid relid)
+{
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1];
+	bool		result = false;
+
+	if (!OidIsValid(get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE)))
+		return false;
+	args[0] = ObjectIdGetDatum(relid);
+	if (SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_dist_partition "
+							  "WHERE logicalrelid OPERATOR(pg_catalog.=) $1 "
+							  "AND partmethod OPERATOR(pg_catalog.=) 'h'",
+							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "could not read pg_dist_partition");
+	result = SPI_processed > 0;
+	return result;
 }
 
 /*
@@ -300,7 +378,7 @@ fsm_entity_prepare_fire(Oid schema, FsmEntity *e, Relation rel)
 	Trigger    *found = NULL;
 	int			i;
 	StringInfoData sql;
-	Oid			updargs[2] = {INT8OID, TEXTOID};
+	Oid			updargs[3] = {INT8OID, INT8OID, TEXTOID};
 	AttrNumber	attno;
 	MemoryContext oldcxt;
 
@@ -344,22 +422,45 @@ fsm_entity_prepare_fire(Oid schema, FsmEntity *e, Relation rel)
 		e->process = pstrdup(found->tgargs[0]);
 	MemoryContextSwitchTo(oldcxt);
 
+	/* a Citus table distributed by party_id is addressed by party_id too */
+	e->distributed = e->by_party && fsm_is_distributed(RelationGetRelid(rel));
+
 	/*
-	 * One statement does the work: the row lock, the next state (fsm_next,
-	 * re-evaluated on the newest row version if a concurrent event got there
-	 * first) and the update.  The guard trigger reports the old state back.
+	 * Three statements do the work: the row's party_id (distributed tables
+	 * only: Citus locks rows only in a query that names the shard), the row
+	 * lock with the current state and process, and the update.  The event is
+	 * computed in between, from the compiled process, on this node.
 	 */
 	initStringInfo(&sql);
-	appendStringInfo(&sql, "UPDATE %s SET %s = CAST(%s.fsm_next(%s, %s::pg_catalog.text, $2) AS %s) "
-					 "WHERE %s OPERATOR(pg_catalog.=) $1",
-					 e->qualname, quote_identifier(e->state_col),
-					 quote_identifier(get_namespace_name(schema)),
-					 e->process_col ? psprintf("%s::pg_catalog.text", quote_identifier(e->process_col))
-					 : quote_literal_cstr(e->process),
+	if (e->distributed)
+	{
+		appendStringInfo(&sql, "SELECT party_id FROM %s WHERE %s OPERATOR(pg_catalog.=) $1",
+						 e->qualname, quote_identifier(e->pk_col));
+		e->party_plan = SPI_prepare(sql.data, 1, updargs);
+		if (e->party_plan == NULL)
+			elog(ERROR, "could not prepare \"%s\": %s", sql.data, SPI_result_code_string(SPI_result));
+		SPI_keepplan(e->party_plan);
+		resetStringInfo(&sql);
+	}
+	appendStringInfo(&sql, "SELECT %s::pg_catalog.text, %s FROM %s WHERE %s OPERATOR(pg_catalog.=) $1%s "
+					 "FOR NO KEY UPDATE",
 					 quote_identifier(e->state_col),
+					 e->process_col ? psprintf("%s::pg_catalog.text", quote_identifier(e->process_col))
+					 : "NULL::pg_catalog.text",
+					 e->qualname, quote_identifier(e->pk_col),
+					 e->distributed ? " AND party_id OPERATOR(pg_catalog.=) $2" : "");
+	e->lock_plan = SPI_prepare(sql.data, e->distributed ? 2 : 1, updargs);
+	if (e->lock_plan == NULL)
+		elog(ERROR, "could not prepare \"%s\": %s", sql.data, SPI_result_code_string(SPI_result));
+	SPI_keepplan(e->lock_plan);
+
+	resetStringInfo(&sql);
+	appendStringInfo(&sql, "UPDATE %s SET %s = CAST($3 AS %s) WHERE %s OPERATOR(pg_catalog.=) $1%s",
+					 e->qualname, quote_identifier(e->state_col),
 					 format_type_be_qualified(TupleDescAttr(RelationGetDescr(rel), attno - 1)->atttypid),
-					 quote_identifier(e->pk_col));
-	e->update_plan = SPI_prepare(sql.data, 2, updargs);
+					 quote_identifier(e->pk_col),
+					 e->distributed ? " AND party_id OPERATOR(pg_catalog.=) $2" : "");
+	e->update_plan = SPI_prepare(sql.data, 3, updargs);
 	if (e->update_plan == NULL)
 		elog(ERROR, "could not prepare \"%s\": %s", sql.data, SPI_result_code_string(SPI_result));
 	SPI_keepplan(e->update_plan);
@@ -382,20 +483,22 @@ fsm_write_history(Oid schema, const char *process, Oid relid, int64 id,
 	int			save_sec;
 	char	   *actor = GetUserNameFromId(GetUserId(), false);
 	int			rc;
+	SPIPlanPtr	plan;
 
 	if (fsm_history_plan == NULL)
 	{
 		StringInfoData sql;
-		Oid			argtypes[9] = {TEXTOID, OIDOID, INT8OID, TEXTOID, TEXTOID, TEXTOID,
+		Oid			argtypes[10] = {TEXTOID, OIDOID, INT8OID, TEXTOID, TEXTOID, TEXTOID,
 		NAMEOID, TIMESTAMPTZOID, TEXTOID};
 		Oid			hist = FsmRelid(schema, "fsm_history");
 
+		/* INSERT ... SELECT: Citus takes no subquery in VALUES */
 		initStringInfo(&sql);
 		appendStringInfo(&sql,
 						 "INSERT INTO %s (process_name, entity, entity_id, event, from_state, to_state, "
-						 "staff_id, actor, at, note) VALUES ($1, $2::pg_catalog.regclass, $3, $4, $5, $6, "
+						 "staff_id, actor, at, note) SELECT $1, $2::pg_catalog.regclass, $3, $4, $5, $6, "
 						 "(SELECT s.staff_id FROM %s s WHERE s.db_role OPERATOR(pg_catalog.=) $7 AND s.active), "
-						 "$7, COALESCE($8, pg_catalog.now()), $9)",
+						 "$7, COALESCE($8, pg_catalog.now()), $9",
 						 FsmQualify(schema, "fsm_history"), FsmQualify(schema, "staff"));
 		fsm_history_plan = SPI_prepare(sql.data, 9, argtypes);
 		if (fsm_history_plan == NULL)
@@ -433,37 +536,54 @@ fsm_write_history(Oid schema, const char *process, Oid relid, int64 id,
 		values[8] = CStringGetTextDatum(note);
 	else
 		nulls[8] = 'n';
+	plan = fsm_history_plan;
 
 	GetUserIdAndSecContext(&save_userid, &save_sec);
 	SetUserIdAndSecContext(fsm_history_owner,
 						   save_sec | SECURITY_LOCAL_USERID_CHANGE | SECURITY_NOFORCE_RLS);
-	rc = SPI_execute_plan(fsm_history_plan, values, nulls, false, 0);
+	rc = SPI_execute_plan(plan, values, nulls, false, 0);
 	SetUserIdAndSecContext(save_userid, save_sec);
 	if (rc != SPI_OK_INSERT)
 		elog(ERROR, "could not write the process history: %s", SPI_result_code_string(rc));
 }
 
 /*
- * fsm_strip_statement_context
- *		Drop the context line SPI adds for the engine's own UPDATE, so that an
- *		invalid event reads as the caller's error.
+ * fsm_citus_placement
+ *		For a guard running on a Citus shard of logical table "logical": the
+ *		node's group id (0 on the coordinator), and whether the table is a
+ *		reference table (a copy on every node, the trigger on each).
  */
-static void
-fsm_strip_statement_context(ErrorData *edata)
+static int32
+fsm_citus_placement(Oid logical, bool *reference)
 {
-	const char *prefix = "SQL statement \"UPDATE ";
-	char	   *nl;
+	Oid			argtypes[1] = {OIDOID};
+	Datum		args[1];
+	bool		isnull;
+	int32		group = 0;
 
-	if (edata->context == NULL || strncmp(edata->context, prefix, strlen(prefix)) != 0 ||
-		strstr(edata->context, ".fsm_next(") == NULL)
-		return;
-	nl = strchr(edata->context, '\n');
-	edata->context = nl ? pstrdup(nl + 1) : NULL;
+	args[0] = ObjectIdGetDatum(logical);
+	*reference = false;
+	if (SPI_execute("SELECT groupid FROM pg_catalog.pg_dist_local_group", true, 1) == SPI_OK_SELECT &&
+		SPI_processed > 0)
+		group = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
+	if (SPI_execute_with_args("SELECT 1 FROM pg_catalog.pg_dist_partition "
+							  "WHERE logicalrelid OPERATOR(pg_catalog.=) $1 "
+							  "AND partmethod OPERATOR(pg_catalog.=) 'n'",
+							  1, argtypes, args, NULL, true, 1) == SPI_OK_SELECT)
+		*reference = SPI_processed > 0;
+	return group;
 }
 
 /*
  * FsmFire
  *		Fire "event" on row "id" of the guarded table "relid"; see fsm.h.
+ *
+ * Everything is decided here, on the node the caller is connected to: the
+ * row is locked (FOR NO KEY UPDATE, addressed by party_id on a distributed
+ * table, so that it is a single-shard query), the event's target state and
+ * roles are checked against the compiled process, the row is updated and
+ * the history row inserted.  The guard trigger, which may run on another
+ * node, only sees the marked update and checks it again.
  */
 char *
 FsmFire(Oid schema, Oid relid, int64 id, const char *event, const char *note,
@@ -476,14 +596,16 @@ FsmFire(Oid schema, Oid relid, int64 id, const char *event, const char *note,
 	{
 		Relation	rel;
 		FsmEntity  *e;
-		Datum		values[2];
+		Datum		values[3];
 		FsmProcess *p;
-		int			rc = 0;
-		MemoryContext callcxt;
+		int			rc;
+		char	   *from;
+		char	   *process;
+		const char *to;
+		bool		isnull;
 
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
-		callcxt = CurrentMemoryContext;
 		rel = table_open(relid, AccessShareLock);
 		e = fsm_entity_lookup(schema, rel);
 		if (!e->fire_ready)
@@ -491,29 +613,43 @@ FsmFire(Oid schema, Oid relid, int64 id, const char *event, const char *note,
 		table_close(rel, NoLock);
 
 		values[0] = Int64GetDatum(id);
-		values[1] = CStringGetTextDatum(event);
-		fsm_pending_relid = relid;
-		fsm_pending_id = id;
-		fsm_pending_at_set = at_set;
-		fsm_pending_at = at;
-		fsm_pending_seen = false;
-		PG_TRY();
+		values[1] = Int64GetDatum(0);
+		if (e->distributed)
 		{
-			rc = SPI_execute_plan(e->update_plan, values, NULL, false, 0);
+			rc = SPI_execute_plan(e->party_plan, values, NULL, true, 1);
+			if (rc != SPI_OK_SELECT)
+				elog(ERROR, "could not find row " INT64_FORMAT ": %s", id, SPI_result_code_string(rc));
+			if (SPI_processed > 0)
+				values[1] = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
 		}
-		PG_CATCH();
+		if (!e->distributed || SPI_processed > 0)
 		{
-			/* report the error as the caller's, without the internal statement */
-			ErrorData  *edata;
+			rc = SPI_execute_plan(e->lock_plan, values, NULL, false, 1);
+			if (rc != SPI_OK_SELECT)
+				elog(ERROR, "could not lock row " INT64_FORMAT ": %s", id, SPI_result_code_string(rc));
+		}
+		if (SPI_processed == 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_NO_DATA_FOUND),
+					 errmsg("row %lld of table \"%s\" does not exist", (long long) id, get_rel_name(relid)),
+					 errdetail("It may also be hidden from the current role by row-level security.")));
+		from = SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+		process = e->process_col ? SPI_getvalue(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2)
+			: e->process;
+		if (from == NULL || process == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_NOT_NULL_VIOLATION),
+					 errmsg("row %lld of table \"%s\" has no state or no process",
+							(long long) id, get_rel_name(relid))));
 
-			MemoryContextSwitchTo(callcxt);
-			edata = CopyErrorData();
-			FlushErrorState();
-			fsm_strip_statement_context(edata);
-			ReThrowError(edata);
-		}
-		PG_END_TRY();
-		fsm_pending_relid = InvalidOid;
+		/* the event: valid in this state, and for the current user */
+		p = FsmProcessRequire(schema, process);
+		to = FsmTransitionTarget(schema, p, from, event, "fire");
+
+		/* the time travels with the mark: a worker's clock is not the caller's */
+		values[2] = CStringGetTextDatum(psprintf("%s" FSM_FIRE_MARK "\x1f" INT64_FORMAT, to,
+												 (int64) (at_set ? at : GetCurrentTransactionStartTimestamp())));
+		rc = SPI_execute_plan(e->update_plan, values, NULL, false, 0);
 		if (rc != SPI_OK_UPDATE)
 			elog(ERROR, "could not fire event \"%s\": %s", event, SPI_result_code_string(rc));
 		if (SPI_processed == 0)
@@ -521,20 +657,12 @@ FsmFire(Oid schema, Oid relid, int64 id, const char *event, const char *note,
 					(errcode(ERRCODE_NO_DATA_FOUND),
 					 errmsg("row %lld of table \"%s\" does not exist", (long long) id, get_rel_name(relid)),
 					 errdetail("It may also be hidden from the current role by row-level security.")));
-		if (!fsm_pending_seen)
-			elog(ERROR, "the fsm_guard trigger of table \"%s\" did not run", get_rel_name(relid));
-
-		/* the event's roles: checked now that the state it left is known */
-		p = FsmProcessRequire(schema, fsm_pending_process);
-		FsmTransitionTarget(schema, p, fsm_pending_from, event, "fire");
-		fsm_write_history(schema, p->name, relid, id, event, fsm_pending_from, fsm_pending_to,
-						  note, at_set, at);
+		fsm_write_history(schema, p->name, relid, id, event, from, to, note, at_set, at);
 		SPI_finish();
-		result = pstrdup(fsm_pending_to);
+		result = pstrdup(to);
 	}
 	PG_FINALLY();
 	{
-		fsm_pending_relid = InvalidOid;
 		FsmLeave();
 	}
 	PG_END_TRY();
@@ -631,6 +759,10 @@ fsm_guard(PG_FUNCTION_ARGS)
 	char	   *oldstate = NULL;
 	char	   *process;
 	bool		is_update;
+	char	   *mark;
+	bool		fired = false;
+	bool		fired_at_set = false;
+	TimestampTz fired_at = 0;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -690,31 +822,30 @@ fsm_guard(PG_FUNCTION_ARGS)
 				 errmsg("the state of a row of process \"%s\" must not be null", process),
 				 errtablecol(rel, attno)));
 
-	/* the UPDATE of an event being fired: report the states back to FsmFire */
-	if (is_update && fsm_pending_relid == RelationGetRelid(rel))
+	/* the UPDATE of an event fired by FsmFire: strip the mark, take the time */
+	if (is_update && (mark = strstr(newstate, FSM_FIRE_MARK)) != NULL)
 	{
-		FsmEnter();
-		PG_TRY();
-		{
-			FsmEntity  *e = fsm_entity_lookup(schema, rel);
+		char	   *t = mark + strlen(FSM_FIRE_MARK);
+		Datum		clean;
+		bool		cnull = false;
+		int			col = attno;
 
-			if (fsm_entity_id(e, rel, newtuple) == fsm_pending_id)
-			{
-				strlcpy(fsm_pending_process, process, NAMEDATALEN);
-				strlcpy(fsm_pending_from, oldstate ? oldstate : "", NAMEDATALEN);
-				strlcpy(fsm_pending_to, newstate, NAMEDATALEN);
-				fsm_pending_seen = true;
-				if (oldstate == NULL || strcmp(oldstate, newstate) != 0)
-					newtuple = fsm_stamp(rel, newtuple, fsm_pending_at_set, fsm_pending_at);
-			}
-		}
-		PG_FINALLY();
+		fired = true;
+		if (*t == '\x1f')
 		{
-			FsmLeave();
+			fired_at_set = true;
+			fired_at = (TimestampTz) pg_strtoint64(t + 1);
 		}
-		PG_END_TRY();
-		if (fsm_pending_seen)
-			return PointerGetDatum(newtuple);
+		*mark = '\0';
+		{
+			Form_pg_attribute att = TupleDescAttr(tupdesc, attno - 1);
+			Oid			typinput;
+			Oid			typioparam;
+
+			getTypeInputInfo(att->atttypid, &typinput, &typioparam);
+			clean = OidInputFunctionCall(typinput, newstate, typioparam, att->atttypmod);
+		}
+		newtuple = heap_modify_tuple_by_cols(newtuple, tupdesc, 1, &col, &clean, &cnull);
 	}
 	if (is_update && oldstate != NULL && strcmp(oldstate, newstate) == 0)
 		return PointerGetDatum(newtuple);
@@ -776,17 +907,37 @@ fsm_guard(PG_FUNCTION_ARGS)
 						(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 						 errmsg("permission denied to move from \"%s\" to \"%s\" in process \"%s\"",
 								oldstate, newstate, p->name)));
-			newtuple = fsm_stamp(rel, newtuple, false, 0);
+			newtuple = fsm_stamp(rel, newtuple, fired_at_set, fired_at);
+			if (!fired)
 			{
 				FsmEntity  *e = fsm_entity_lookup(schema, rel);
 				int64		id = fsm_entity_id(e, rel, newtuple);
 
+				int			nest = NewGUCNestLevel();
+
+				Oid			logical = fsm_logical_relid(rel);
+				int32		group = 0;
+				bool		reference = false;
+
+				FsmAllowNested();
 				if (SPI_connect() != SPI_OK_CONNECT)
 					elog(ERROR, "SPI_connect failed");
-				fsm_write_history(schema, p->name, RelationGetRelid(rel), id,
-								  nallowed == 1 ? match->event : NULL, oldstate, newstate,
-								  "direct update", false, 0);
+				/* on a Citus shard: one history row, from the node that owns the row */
+				if (logical != RelationGetRelid(rel))
+					group = fsm_citus_placement(logical, &reference);
+				if (group > 0 && !reference)
+					ereport(ERROR,
+							(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+							 errmsg("a direct update of the state of a row of distributed table \"%s\" cannot be recorded",
+									get_rel_name(logical)),
+							 errdetail("The history row would be written from a Citus worker, inside the shard's own transaction."),
+							 errhint("Fire the event with fsm_fire or lead_fire: they record it on the coordinator.")));
+				if (group == 0)
+					fsm_write_history(schema, p->name, logical, id,
+									  nallowed == 1 ? match->event : NULL, oldstate, newstate,
+									  "direct update", false, 0);
 				SPI_finish();
+				AtEOXact_GUC(true, nest);
 			}
 		}
 	}

@@ -106,9 +106,9 @@ dialer_recover(DialerWorker *w, MemoryContext cxt, const char *what)
 static void
 dialer_write_state(DialerWorker *w, const char *state)
 {
-	Oid			argtypes[6] = {INT4OID, INT4OID, TEXTOID, TIMESTAMPTZOID, TEXTOID, INT4OID};
-	Datum		values[6];
-	char		nulls[6] = {' ', ' ', ' ', ' ', ' ', ' '};
+	Oid			argtypes[7] = {INT4OID, INT4OID, TEXTOID, TIMESTAMPTZOID, TEXTOID, INT4OID, TIMESTAMPTZOID};
+	Datum		values[7];
+	char		nulls[7] = {' ', ' ', ' ', ' ', ' ', ' ', ' '};
 
 	values[0] = Int32GetDatum(w->pbx_id);
 	values[1] = Int32GetDatum(MyProcPid);
@@ -120,14 +120,16 @@ dialer_write_state(DialerWorker *w, const char *state)
 	if (w->last_error[0] == '\0')
 		nulls[4] = 'n';
 	values[5] = Int32GetDatum(w->reconnects);
+	/* the time as a parameter: Citus takes no now() in ON CONFLICT DO UPDATE */
+	values[6] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 	if (SPI_execute_with_args(
 							  "INSERT INTO bankcrm.dialer_state AS s (pbx_id, pid, state, started_at, connected_since, last_error, last_error_at, reconnects, updated_at) "
-							  "VALUES ($1, $2, $3, now(), $4, $5, CASE WHEN $5 IS NOT NULL THEN now() END, $6, now()) "
+							  "VALUES ($1, $2, $3, $7, $4, $5, CASE WHEN $5 IS NOT NULL THEN $7 END, $6, $7) "
 							  "ON CONFLICT (pbx_id) DO UPDATE SET pid = $2, state = $3, connected_since = $4, "
 							  "last_error = COALESCE($5, s.last_error), "
-							  "last_error_at = CASE WHEN $5 IS DISTINCT FROM s.last_error AND $5 IS NOT NULL THEN now() ELSE s.last_error_at END, "
-							  "reconnects = $6, updated_at = now()",
-							  6, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
+							  "last_error_at = CASE WHEN $5 IS DISTINCT FROM s.last_error AND $5 IS NOT NULL THEN $7 ELSE s.last_error_at END, "
+							  "reconnects = $6, updated_at = $7",
+							  7, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write dialer_state");
 }
 

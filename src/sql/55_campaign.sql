@@ -130,15 +130,20 @@ CREATE TRIGGER care_occasion_builtin_replace BEFORE INSERT ON @extschema@.care_o
 -- branch manager its branch's
 CREATE FUNCTION @extschema@.visible_staff_ids()
 RETURNS SETOF integer
-LANGUAGE sql STABLE PARALLEL SAFE
-BEGIN ATOMIC
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+-- PL/pgSQL, not SQL: Citus cannot plan this SQL function on a worker
+AS $$
+BEGIN
+	RETURN QUERY
 	SELECT s.staff_id
 	  FROM @extschema@.staff s
 	  JOIN @extschema@.staff me ON me.db_role = CURRENT_USER AND me.active
 	 WHERE s.staff_id = me.staff_id
 	    OR (me.role_kind = 'team_lead' AND s.team_id = me.team_id)
 	    OR (me.role_kind = 'branch_manager' AND s.branch_id = me.branch_id);
-END;
+END
+$$;
 COMMENT ON FUNCTION @extschema@.visible_staff_ids() IS 'Staff whose leads the current role sees: itself, its team (team leads), its branch (branch managers)';
 
 -- lead generation
@@ -177,10 +182,14 @@ BEGIN
 	  FROM @extschema@.process_state ps
 	 WHERE ps.process_name = c.process_name AND ps.is_initial;
 
+	-- the counts first, then the leads: two plain statements over co-located
+	-- tables, so that on Citus each runs in the shards
 	RETURN QUERY
-	WITH classified AS (
-		SELECT m.party_id,
-		       CASE
+	SELECT r.reason, COALESCE(k.n, 0)::bigint
+	  FROM pg_catalog.unnest(ARRAY['created', 'already_lead', 'closed', 'do_not_contact', 'no_consent',
+	                               'holds_product', 'other_campaign']) WITH ORDINALITY r(reason, ord)
+	  LEFT JOIN (
+		SELECT CASE
 		         WHEN EXISTS (SELECT 1 FROM @extschema@.lead l
 		                       WHERE l.campaign_id = c.campaign_id AND l.party_id = m.party_id) THEN 'already_lead'
 		         WHEN p.status = 'closed' THEN 'closed'
@@ -195,24 +204,33 @@ BEGIN
 		                         AND o.campaign_id <> c.campaign_id
 		                         AND o.state IN ('approved', 'active', 'paused')) THEN 'other_campaign'
 		         ELSE 'created'
-		       END AS reason
+		       END AS reason,
+		       pg_catalog.count(*) AS n
 		  FROM @extschema@.segment_member m
 		  JOIN @extschema@.party p ON p.party_id = m.party_id
 		 WHERE m.segment_id = c.target_segment_id
-	), created AS (
-		INSERT INTO @extschema@.lead (campaign_id, party_id, process_name, state)
-		SELECT c.campaign_id, k.party_id, c.process_name, initial
-		  FROM classified k
-		 WHERE k.reason = 'created'
-		 ORDER BY k.party_id
-		RETURNING 1
-	)
-	SELECT r.reason, pg_catalog.count(k.party_id)
-	  FROM pg_catalog.unnest(ARRAY['created', 'already_lead', 'closed', 'do_not_contact', 'no_consent',
-	                               'holds_product', 'other_campaign']) WITH ORDINALITY r(reason, ord)
-	  LEFT JOIN classified k ON k.reason = r.reason
-	 GROUP BY r.reason, r.ord
+		 GROUP BY 1) k ON k.reason = r.reason
 	 ORDER BY r.ord;
+
+	INSERT INTO @extschema@.lead (campaign_id, party_id, process_name, state)
+	SELECT c.campaign_id, m.party_id, c.process_name, initial
+	  FROM @extschema@.segment_member m
+	  JOIN @extschema@.party p ON p.party_id = m.party_id
+	 WHERE m.segment_id = c.target_segment_id
+	   AND NOT EXISTS (SELECT 1 FROM @extschema@.lead l
+	                    WHERE l.campaign_id = c.campaign_id AND l.party_id = m.party_id)
+	   AND p.status IS DISTINCT FROM 'closed'
+	   AND NOT p.do_not_contact IS TRUE
+	   AND NOT (NOT p.consent_marketing) IS TRUE
+	   AND NOT EXISTS (SELECT 1 FROM @extschema@.holding h
+	                    WHERE h.party_id = m.party_id AND h.product_id = c.product_id
+	                      AND h.closed_on IS NULL)
+	   AND NOT EXISTS (SELECT 1 FROM @extschema@.lead l
+	                     JOIN @extschema@.campaign o ON o.campaign_id = l.campaign_id
+	                    WHERE l.party_id = m.party_id AND o.product_id = c.product_id
+	                      AND o.campaign_id <> c.campaign_id
+	                      AND o.state IN ('approved', 'active', 'paused'))
+	 ORDER BY m.party_id;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.campaign_generate_leads(bigint) IS 'Creates leads from the members of the campaign''s target segment, skipping closed, do-not-contact and no-consent parties, holders of the product and parties in another running campaign for it; idempotent; returns counts per reason';
@@ -234,6 +252,8 @@ DECLARE
 	me record;
 	target record;
 	l record;
+	cur record;
+	pid bigint;
 BEGIN
 	SELECT s.staff_id, s.role_kind, s.team_id, s.branch_id INTO me
 	  FROM @extschema@.staff s WHERE s.db_role = CURRENT_USER AND s.active;
@@ -243,25 +263,27 @@ BEGIN
 		RAISE EXCEPTION 'staff % does not exist or is not active', lead_reassign.staff_id
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
-	SELECT x.lead_id, x.assigned_to, a.team_id, a.branch_id INTO l
+	-- the lead's party first: the lock is then a single-shard query on Citus
+	SELECT x.party_id INTO pid FROM @extschema@.lead x WHERE x.lead_id = lead_reassign.lead_id;
+	SELECT x.lead_id, x.party_id, x.assigned_to INTO l
 	  FROM @extschema@.lead x
-	  LEFT JOIN @extschema@.staff a ON a.staff_id = x.assigned_to
-	 WHERE x.lead_id = lead_reassign.lead_id
+	 WHERE x.party_id = pid AND x.lead_id = lead_reassign.lead_id
 	   FOR NO KEY UPDATE OF x;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'lead % does not exist', lead_reassign.lead_id
 			USING ERRCODE = 'no_data_found',
 			      DETAIL = 'It may also be hidden from the current role by row-level security.';
 	END IF;
+	SELECT a.team_id, a.branch_id INTO cur FROM @extschema@.staff a WHERE a.staff_id = l.assigned_to;
 	IF me.staff_id IS NOT NULL THEN
 		IF me.role_kind = 'team_lead' THEN
-			IF target.team_id IS DISTINCT FROM me.team_id OR (l.assigned_to IS NOT NULL AND l.team_id IS DISTINCT FROM me.team_id) THEN
+			IF target.team_id IS DISTINCT FROM me.team_id OR (l.assigned_to IS NOT NULL AND cur.team_id IS DISTINCT FROM me.team_id) THEN
 				RAISE EXCEPTION 'permission denied to reassign lead % to staff %', l.lead_id, target.staff_id
 					USING ERRCODE = 'insufficient_privilege',
 					      DETAIL = 'A team lead reassigns leads within its own team only.';
 			END IF;
 		ELSIF me.role_kind = 'branch_manager' THEN
-			IF target.branch_id IS DISTINCT FROM me.branch_id OR (l.assigned_to IS NOT NULL AND l.branch_id IS DISTINCT FROM me.branch_id) THEN
+			IF target.branch_id IS DISTINCT FROM me.branch_id OR (l.assigned_to IS NOT NULL AND cur.branch_id IS DISTINCT FROM me.branch_id) THEN
 				RAISE EXCEPTION 'permission denied to reassign lead % to staff %', l.lead_id, target.staff_id
 					USING ERRCODE = 'insufficient_privilege',
 					      DETAIL = 'A branch manager reassigns leads within its own branch only.';
@@ -274,7 +296,7 @@ BEGIN
 	END IF;
 	UPDATE @extschema@.lead x
 	   SET assigned_to = target.staff_id, assigned_at = pg_catalog.now()
-	 WHERE x.lead_id = l.lead_id;
+	 WHERE x.party_id = l.party_id AND x.lead_id = l.lead_id;
 	RETURN l.assigned_to;
 END
 $$;
@@ -325,7 +347,7 @@ BEGIN
 	         WHEN pg_catalog.array_position('{feature,advantage,benefit,evidence,convinced}'::text[], log_contact.fabe_step)
 	              > COALESCE(pg_catalog.array_position('{feature,advantage,benefit,evidence,convinced}'::text[], x.fabe_step), 0)
 	         THEN log_contact.fabe_step ELSE x.fabe_step END
-	 WHERE x.lead_id = l.lead_id;
+	 WHERE x.party_id = l.party_id AND x.lead_id = l.lead_id;
 	INSERT INTO @extschema@.contact (party_id, staff_id, channel, purpose, outcome, fabe_step, campaign_id, lead_id,
 	                                 product_id, occurred_at, duration_s, note, next_follow_up)
 	VALUES (l.party_id, COALESCE(@extschema@.current_staff_id(), l.assigned_to), log_contact.channel, 'sales',
@@ -366,7 +388,7 @@ SELECT 'appointment'::text,
        a.appointment_id,
        COALESCE(a.purpose, a.kind)
   FROM @extschema@.appointment a
-  LEFT JOIN @extschema@.lead l ON l.lead_id = a.lead_id
+  LEFT JOIN @extschema@.lead l ON l.party_id = a.party_id AND l.lead_id = a.lead_id
   LEFT JOIN @extschema@.party p ON p.party_id = a.party_id
  WHERE a.staff_id = @extschema@.current_staff_id()
    AND a.status = 'scheduled'

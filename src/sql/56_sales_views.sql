@@ -9,10 +9,10 @@ WITH moves AS (
 	SELECT l.lead_id, l.campaign_id, l.process_name,
 	       COALESCE(f.from_state, l.state) AS state, l.created_at AS entered_at, 0::bigint AS seq
 	  FROM @extschema@.lead l
-	  LEFT JOIN LATERAL (
-	       SELECT h.from_state FROM @extschema@.fsm_history h
-	        WHERE h.entity = '@extschema@.lead'::regclass AND h.entity_id = l.lead_id
-	        ORDER BY h.history_id LIMIT 1) f ON true
+	  LEFT JOIN (
+	       SELECT DISTINCT ON (h.entity_id) h.entity_id, h.from_state FROM @extschema@.fsm_history h
+	        WHERE h.entity = '@extschema@.lead'::regclass
+	        ORDER BY h.entity_id, h.history_id) f ON f.entity_id = l.lead_id
 	UNION ALL
 	SELECT l.lead_id, l.campaign_id, l.process_name, h.to_state, h.at, h.history_id
 	  FROM @extschema@.fsm_history h
@@ -45,34 +45,45 @@ WITH stays AS (
 	       ps.stage_order = pg_catalog.max(ps.stage_order) OVER (PARTITION BY k.campaign_id) AS last_stage
 	  FROM @extschema@.campaign k
 	  JOIN @extschema@.process_state ps ON ps.process_name = k.process_name AND ps.stage_order IS NOT NULL
+), counted AS (
+	-- grouped, not correlated: on Citus the aggregates run over the shards
+	SELECT st.campaign_id, st.state,
+	       pg_catalog.count(DISTINCT st.lead_id) AS entered,
+	       pg_catalog.count(DISTINCT st.lead_id) FILTER (WHERE f.stage_order > st.stage_order) AS moved_on,
+	       pg_catalog.count(DISTINCT st.lead_id) FILTER (WHERE st.next_outcome = 'lost') AS dropped,
+	       pg_catalog.round((pg_catalog.percentile_cont(0.5) WITHIN GROUP (
+	                 ORDER BY pg_catalog.date_part('epoch', st.left_at - st.entered_at))
+	                 FILTER (WHERE st.left_at IS NOT NULL) / 86400)::numeric, 2) AS median_days
+	  FROM stays st JOIN furthest f ON f.lead_id = st.lead_id
+	 GROUP BY st.campaign_id, st.state
+), now_in AS (
+	SELECT l.campaign_id, l.state, pg_catalog.count(*) AS n
+	  FROM @extschema@.lead l GROUP BY l.campaign_id, l.state
 ), per_stage AS (
 	SELECT g.campaign_id, g.campaign, g.stage, g.stage_order, g.last_stage,
-	       (SELECT pg_catalog.count(DISTINCT st.lead_id) FROM stays st
-	         WHERE st.campaign_id = g.campaign_id AND st.state = g.stage) AS entered,
-	       (SELECT pg_catalog.count(*) FROM @extschema@.lead l
-	         WHERE l.campaign_id = g.campaign_id AND l.state = g.stage) AS now_in_stage,
-	       (SELECT pg_catalog.count(DISTINCT st.lead_id) FROM stays st JOIN furthest f ON f.lead_id = st.lead_id
-	         WHERE st.campaign_id = g.campaign_id AND st.state = g.stage AND f.stage_order > g.stage_order) AS moved_on,
-	       (SELECT pg_catalog.count(DISTINCT st.lead_id) FROM stays st
-	         WHERE st.campaign_id = g.campaign_id AND st.state = g.stage AND st.next_outcome = 'lost') AS dropped,
-	       (SELECT pg_catalog.round((pg_catalog.percentile_cont(0.5) WITHIN GROUP (
-	                 ORDER BY pg_catalog.date_part('epoch', st.left_at - st.entered_at)) / 86400)::numeric, 2)
-	          FROM stays st
-	         WHERE st.campaign_id = g.campaign_id AND st.state = g.stage AND st.left_at IS NOT NULL) AS median_days
+	       COALESCE(c.entered, 0) AS entered,
+	       COALESCE(n.n, 0) AS now_in_stage,
+	       COALESCE(c.moved_on, 0) AS moved_on,
+	       COALESCE(c.dropped, 0) AS dropped,
+	       c.median_days
 	  FROM stages g
+	  LEFT JOIN counted c ON c.campaign_id = g.campaign_id AND c.state = g.stage
+	  LEFT JOIN now_in n ON n.campaign_id = g.campaign_id AND n.state = g.stage
 ), rated AS (
 	SELECT p.*,
 	       CASE WHEN NOT p.last_stage AND p.entered > 0
 	            THEN pg_catalog.round(100.0 * p.moved_on / p.entered, 1) END AS conversion_pct
 	  FROM per_stage p
+), ranked AS (
+	SELECT r.*,
+	       pg_catalog.first_value(r.stage_order) OVER (PARTITION BY r.campaign_id
+	                                                   ORDER BY r.conversion_pct NULLS LAST, r.stage_order) AS worst
+	  FROM rated r
 )
 SELECT r.campaign_id, r.campaign, r.stage_order, r.stage, r.entered, r.now_in_stage, r.moved_on, r.dropped,
        r.conversion_pct, r.median_days,
-       COALESCE(r.conversion_pct IS NOT NULL
-                AND r.stage_order = (SELECT x.stage_order FROM rated x
-                                      WHERE x.campaign_id = r.campaign_id AND x.conversion_pct IS NOT NULL
-                                      ORDER BY x.conversion_pct, x.stage_order LIMIT 1), false) AS bottleneck
-  FROM rated r;
+       COALESCE(r.conversion_pct IS NOT NULL AND r.stage_order = r.worst, false) AS bottleneck
+  FROM ranked r;
 COMMENT ON VIEW @extschema@.funnel IS 'Per campaign and stage of its process: leads that entered, are there now, moved on to a later stage, dropped out; conversion, median days in stage, and the bottleneck (the worst hand-off)';
 COMMENT ON COLUMN @extschema@.funnel.entered IS 'Leads that were ever in the stage';
 COMMENT ON COLUMN @extschema@.funnel.now_in_stage IS 'Leads in the stage now';
@@ -129,31 +140,36 @@ COMMENT ON COLUMN @extschema@.lead_won.annual_contribution IS '12 times their mo
 
 CREATE VIEW @extschema@.campaign_report AS
 SELECT k.campaign_id, k.name AS campaign, k.state, pr.code AS product,
-       (SELECT pg_catalog.count(*) FROM @extschema@.lead l WHERE l.campaign_id = k.campaign_id) AS leads,
-       (SELECT pg_catalog.count(*) FROM @extschema@.lead l WHERE l.campaign_id = k.campaign_id
-           AND l.assigned_to IS NOT NULL) AS assigned,
-       ct.contacts,
-       ct.leads_contacted,
-       w.conversions,
-       CASE WHEN ct.leads_contacted > 0 THEN pg_catalog.round(100.0 * w.conversions / ct.leads_contacted, 1) END
+       COALESCE(ld.leads, 0) AS leads,
+       COALESCE(ld.assigned, 0) AS assigned,
+       COALESCE(ct.contacts, 0) AS contacts,
+       COALESCE(ct.leads_contacted, 0) AS leads_contacted,
+       COALESCE(w.conversions, 0) AS conversions,
+       CASE WHEN ct.leads_contacted > 0 THEN pg_catalog.round(100.0 * COALESCE(w.conversions, 0) / ct.leads_contacted, 1) END
          AS conversion_pct,
-       w.volume AS revenue_won,
-       w.annual_contribution AS contribution_won,
-       (ct.contacts * k.cost_per_contact)::numeric(14, 2) AS cost,
+       COALESCE(w.volume, 0)::numeric(18, 2) AS revenue_won,
+       COALESCE(w.annual_contribution, 0)::numeric(16, 2) AS contribution_won,
+       (COALESCE(ct.contacts, 0) * k.cost_per_contact)::numeric(14, 2) AS cost,
        k.budget,
-       CASE WHEN ct.contacts * k.cost_per_contact > 0
-            THEN pg_catalog.round((w.annual_contribution - ct.contacts * k.cost_per_contact)
+       CASE WHEN COALESCE(ct.contacts, 0) * k.cost_per_contact > 0
+            THEN pg_catalog.round((COALESCE(w.annual_contribution, 0) - ct.contacts * k.cost_per_contact)
                                   / (ct.contacts * k.cost_per_contact), 2) END AS roi
   FROM @extschema@.campaign k
   JOIN @extschema@.product pr ON pr.product_id = k.product_id
-  CROSS JOIN LATERAL (
-       SELECT pg_catalog.count(*) AS contacts, pg_catalog.count(DISTINCT c.lead_id) AS leads_contacted
-         FROM @extschema@.contact c WHERE c.campaign_id = k.campaign_id) ct
-  CROSS JOIN LATERAL (
-       SELECT pg_catalog.count(*) AS conversions,
-              COALESCE(pg_catalog.sum(x.volume), 0)::numeric(18, 2) AS volume,
-              COALESCE(pg_catalog.sum(x.annual_contribution), 0)::numeric(16, 2) AS annual_contribution
-         FROM @extschema@.lead_won x WHERE x.campaign_id = k.campaign_id) w;
+  -- grouped subqueries, not correlated ones: on Citus each runs over the shards
+  LEFT JOIN (
+       SELECT l.campaign_id, pg_catalog.count(*) AS leads,
+              pg_catalog.count(*) FILTER (WHERE l.assigned_to IS NOT NULL) AS assigned
+         FROM @extschema@.lead l GROUP BY l.campaign_id) ld ON ld.campaign_id = k.campaign_id
+  LEFT JOIN (
+       SELECT c.campaign_id, pg_catalog.count(*) AS contacts, pg_catalog.count(DISTINCT c.lead_id) AS leads_contacted
+         FROM @extschema@.contact c WHERE c.campaign_id IS NOT NULL GROUP BY c.campaign_id) ct
+        ON ct.campaign_id = k.campaign_id
+  LEFT JOIN (
+       SELECT x.campaign_id, pg_catalog.count(*) AS conversions,
+              pg_catalog.sum(x.volume) AS volume,
+              pg_catalog.sum(x.annual_contribution) AS annual_contribution
+         FROM @extschema@.lead_won x GROUP BY x.campaign_id) w ON w.campaign_id = k.campaign_id;
 COMMENT ON VIEW @extschema@.campaign_report IS 'Per campaign: leads, contacts, conversions, business volume and contribution won, cost and return on investment';
 COMMENT ON COLUMN @extschema@.campaign_report.contacts IS 'Contacts logged for the campaign';
 COMMENT ON COLUMN @extschema@.campaign_report.leads_contacted IS 'Leads with at least one contact';

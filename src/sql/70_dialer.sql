@@ -195,25 +195,29 @@ COMMENT ON FUNCTION @extschema@.dial_channel(text, @extschema@.phone) IS 'Fills 
 -- the party's local time, looking 15 days ahead; NULL if there is none
 CREATE FUNCTION @extschema@.dial_next_window(campaign_id bigint, party_id bigint, at timestamptz)
 RETURNS timestamptz
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-BEGIN ATOMIC
-	SELECT min(GREATEST((d.day + s.window_start) AT TIME ZONE r.tz, dial_next_window.at))
-	  FROM @extschema@.dial_settings s,
-	       @extschema@.party p
-	  JOIN @extschema@.region r ON r.region_code = p.region_code,
-	       LATERAL (SELECT g::date AS day
-	                  FROM pg_catalog.generate_series((dial_next_window.at AT TIME ZONE r.tz)::date,
-	                                                  (dial_next_window.at AT TIME ZONE r.tz)::date + 14,
-	                                                  interval '1 day') g) d
-	 WHERE s.campaign_id = dial_next_window.campaign_id
-	   AND p.party_id = dial_next_window.party_id
-	   AND pg_catalog.date_part('isodow', d.day)::integer = ANY (s.call_days)
-	   AND (d.day + s.window_end) AT TIME ZONE r.tz > dial_next_window.at
-	   AND NOT (s.skip_holidays AND EXISTS (
-	         SELECT 1 FROM @extschema@.holiday h
-	          WHERE h.day = d.day AND (h.region_code IS NULL OR h.region_code = p.region_code)));
-END;
+AS $$
+BEGIN
+	-- PL/pgSQL, not SQL: Citus plans no parameterized SQL function over a distributed table
+	RETURN (
+		SELECT min(GREATEST((d.day + s.window_start) AT TIME ZONE r.tz, dial_next_window.at))
+		  FROM @extschema@.dial_settings s,
+		       @extschema@.party p
+		  JOIN @extschema@.region r ON r.region_code = p.region_code,
+		       LATERAL (SELECT g::date AS day
+		                  FROM pg_catalog.generate_series((dial_next_window.at AT TIME ZONE r.tz)::date,
+		                                                  (dial_next_window.at AT TIME ZONE r.tz)::date + 14,
+		                                                  interval '1 day') g) d
+		 WHERE s.campaign_id = dial_next_window.campaign_id
+		   AND p.party_id = dial_next_window.party_id
+		   AND pg_catalog.date_part('isodow', d.day)::integer = ANY (s.call_days)
+		   AND (d.day + s.window_end) AT TIME ZONE r.tz > dial_next_window.at
+		   AND NOT (s.skip_holidays AND EXISTS (
+		         SELECT 1 FROM @extschema@.holiday h
+		          WHERE h.day = d.day AND (h.region_code IS NULL OR h.region_code = p.region_code))));
+END
+$$;
 COMMENT ON FUNCTION @extschema@.dial_next_window(bigint, bigint, timestamptz) IS 'First moment at or after the given time inside the campaign''s calling window in the party''s local time (region time zone, call days, holidays); the time itself when the window is open, NULL when nothing opens within 15 days';
 
 -- queue one attempt (progressive campaigns; tests; imports)
@@ -227,6 +231,7 @@ DECLARE
 	s   @extschema@.dial_settings;
 	ph  @extschema@.phone := dialer_queue.phone;
 	id  bigint;
+	n   integer;
 BEGIN
 	SELECT * INTO s FROM @extschema@.dial_settings d WHERE d.campaign_id = dialer_queue.campaign_id;
 	IF NOT FOUND THEN
@@ -245,10 +250,13 @@ BEGIN
 				USING ERRCODE = 'no_data_found';
 		END IF;
 	END IF;
+	-- the attempt number first: Citus takes no subquery in an INSERT's VALUES
+	SELECT 1 + pg_catalog.count(*) INTO n
+	  FROM @extschema@.call_attempt a
+	 WHERE dialer_queue.lead_id IS NOT NULL AND a.party_id = dialer_queue.party_id
+	   AND a.lead_id = dialer_queue.lead_id AND a.state = 'done';
 	INSERT INTO @extschema@.call_attempt (campaign_id, lead_id, party_id, phone, pbx_id, mode, due_at, attempt_no)
-	VALUES (s.campaign_id, dialer_queue.lead_id, dialer_queue.party_id, ph, s.pbx_id, 'progressive', dialer_queue.due_at,
-	        1 + (SELECT count(*) FROM @extschema@.call_attempt a
-	              WHERE dialer_queue.lead_id IS NOT NULL AND a.lead_id = dialer_queue.lead_id AND a.state = 'done'))
+	VALUES (s.campaign_id, dialer_queue.lead_id, dialer_queue.party_id, ph, s.pbx_id, 'progressive', dialer_queue.due_at, n)
 	RETURNING attempt_id INTO id;
 	RETURN id;
 END
@@ -304,6 +312,7 @@ DECLARE
 	agent  integer;
 	ph     @extschema@.phone;
 	id     bigint;
+	n      integer;
 BEGIN
 	SELECT ld.campaign_id, ld.party_id, ld.assigned_to INTO l
 	  FROM @extschema@.lead ld WHERE ld.lead_id = dial.lead_id;
@@ -335,10 +344,13 @@ BEGIN
 	IF ph IS NULL THEN
 		RAISE EXCEPTION 'party % has no phone number to dial', l.party_id USING ERRCODE = 'no_data_found';
 	END IF;
+	-- the attempt number first: Citus takes no subquery in an INSERT's VALUES
+	SELECT 1 + pg_catalog.count(*) INTO n
+	  FROM @extschema@.call_attempt a
+	 WHERE a.party_id = l.party_id AND a.lead_id = dial.lead_id AND a.state = 'done';
 	BEGIN
 		INSERT INTO @extschema@.call_attempt (campaign_id, lead_id, party_id, phone, pbx_id, mode, staff_id, attempt_no)
-		VALUES (l.campaign_id, dial.lead_id, l.party_id, ph, s.pbx_id, 'preview', agent,
-		        1 + (SELECT count(*) FROM @extschema@.call_attempt a WHERE a.lead_id = dial.lead_id AND a.state = 'done'))
+		VALUES (l.campaign_id, dial.lead_id, l.party_id, ph, s.pbx_id, 'preview', agent, n)
 		RETURNING attempt_id INTO id;
 	EXCEPTION WHEN unique_violation THEN
 		RAISE EXCEPTION 'lead % already has a call queued or in progress', dial.lead_id
@@ -357,42 +369,77 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	ids     bigint[];
-	clock   timestamptz;
-	r       record;
+	ids       bigint[] := '{}';
+	parties   bigint[] := '{}';
+	clock     timestamptz;
+	next_at   timestamptz;
+	dialed    timestamptz;
+	r         record;
+	-- the attempts that may be dialed, in due order
+	c_id      bigint[] := '{}';
+	c_campaign bigint[] := '{}';
+	c_party   bigint[] := '{}';
+	c_phone   @extschema@.phone[] := '{}';
+	c_mode    text[] := '{}';
+	c_staff   integer[] := '{}';
+	c_due     timestamptz[] := '{}';
+	-- calls in flight per campaign, ready agents
+	live_c    bigint[];
+	live_n    bigint[];
+	ag_staff  integer[];
+	ag_campaign bigint[];
+	ag_since  timestamptz[];
+	-- what was dialed
+	p_id      bigint[] := '{}';
+	p_party   bigint[] := '{}';
+	p_agent   integer[] := '{}';
 BEGIN
 	IF dialer_claim.budget <= 0 THEN
 		RETURN;
 	END IF;
 	SELECT pg_catalog.now() + p.clock_offset INTO clock FROM @extschema@.pbx p WHERE p.pbx_id = dialer_claim.pbx_id;
-	SELECT pg_catalog.array_agg(c.attempt_id) INTO ids
-	  FROM (SELECT a.attempt_id
-	          FROM @extschema@.call_attempt a
-	          JOIN @extschema@.dial_settings s ON s.campaign_id = a.campaign_id
-	          JOIN @extschema@.campaign k ON k.campaign_id = a.campaign_id
-	         WHERE a.pbx_id = dialer_claim.pbx_id AND a.state = 'queued' AND a.due_at <= pg_catalog.now()
-	           AND s.active AND k.state = 'active'
-	         ORDER BY a.due_at, a.attempt_id
-	         LIMIT dialer_claim.budget * 4
-	           FOR UPDATE OF a SKIP LOCKED) c;
-	IF ids IS NULL THEN
+
+	-- the due attempts, read without locks; then each is claimed by its key
+	-- (party_id first, a single-shard lock on Citus), skipping those that
+	-- another session holds: no attempt is ever claimed twice
+	FOR r IN
+		SELECT a.party_id, a.attempt_id
+		  FROM @extschema@.call_attempt a
+		  JOIN @extschema@.dial_settings s ON s.campaign_id = a.campaign_id
+		  JOIN @extschema@.campaign k ON k.campaign_id = a.campaign_id
+		 WHERE a.pbx_id = dialer_claim.pbx_id AND a.state = 'queued' AND a.due_at <= pg_catalog.now()
+		   AND s.active AND k.state = 'active'
+		 ORDER BY a.due_at, a.attempt_id
+		 LIMIT dialer_claim.budget * 4
+	LOOP
+		PERFORM 1 FROM @extschema@.call_attempt a
+		 WHERE a.party_id = r.party_id AND a.attempt_id = r.attempt_id AND a.state = 'queued'
+		   FOR UPDATE SKIP LOCKED;
+		IF FOUND THEN
+			ids := ids || r.attempt_id;
+			parties := parties || r.party_id;
+		END IF;
+	END LOOP;
+	IF pg_catalog.cardinality(ids) = 0 THEN
 		RETURN;
 	END IF;
 
 	-- do-not-call list, do-not-contact flag, no marketing consent: never dialed
 	FOR r IN
-		UPDATE @extschema@.call_attempt a
-		   SET state = 'blocked',
-		       ended_at = pg_catalog.now(),
-		       detail = CASE WHEN EXISTS (SELECT 1 FROM @extschema@.dnc d WHERE d.phone OPERATOR(@extschema@.=) a.phone) THEN 'number on the do-not-call list'
-		                     WHEN p.do_not_contact THEN 'party asked not to be contacted'
-		                     ELSE 'party has not consented to marketing contact' END
-		  FROM @extschema@.party p
-		 WHERE a.attempt_id = ANY (ids) AND p.party_id = a.party_id
+		SELECT a.attempt_id, a.party_id, a.lead_id,
+		       CASE WHEN EXISTS (SELECT 1 FROM @extschema@.dnc d WHERE d.phone OPERATOR(@extschema@.=) a.phone) THEN 'number on the do-not-call list'
+		            WHEN p.do_not_contact THEN 'party asked not to be contacted'
+		            ELSE 'party has not consented to marketing contact' END AS detail
+		  FROM @extschema@.call_attempt a
+		  JOIN @extschema@.party p ON p.party_id = a.party_id
+		 WHERE a.party_id = ANY (parties) AND a.attempt_id = ANY (ids)
 		   AND (p.do_not_contact OR NOT p.consent_marketing
 		        OR EXISTS (SELECT 1 FROM @extschema@.dnc d WHERE d.phone OPERATOR(@extschema@.=) a.phone))
-		RETURNING a.attempt_id, a.lead_id, a.detail
+		 ORDER BY a.attempt_id
 	LOOP
+		UPDATE @extschema@.call_attempt a
+		   SET state = 'blocked', ended_at = pg_catalog.now(), detail = r.detail
+		 WHERE a.party_id = r.party_id AND a.attempt_id = r.attempt_id;
 		-- the customer asked not to be called: the lead leaves the funnel
 		IF r.lead_id IS NOT NULL AND r.detail <> 'party has not consented to marketing contact' THEN
 			BEGIN
@@ -404,67 +451,109 @@ BEGIN
 	END LOOP;
 
 	-- outside the calling window: wait for it to open (or give up after 15 days)
-	UPDATE @extschema@.call_attempt a
-	   SET due_at = w.next_at + (pg_catalog.now() - clock),
-	       state = CASE WHEN w.next_at IS NULL THEN 'cancelled' ELSE 'queued' END,
-	       detail = CASE WHEN w.next_at IS NULL THEN 'no calling window within 15 days' END
-	  FROM (SELECT b.attempt_id, @extschema@.dial_next_window(b.campaign_id, b.party_id, clock) AS next_at
-	          FROM @extschema@.call_attempt b
-	         WHERE b.attempt_id = ANY (ids) AND b.state = 'queued') w
-	 WHERE a.attempt_id = w.attempt_id AND w.next_at IS DISTINCT FROM clock;
+	FOR r IN
+		SELECT b.attempt_id, b.party_id, b.campaign_id
+		  FROM @extschema@.call_attempt b
+		 WHERE b.party_id = ANY (parties) AND b.attempt_id = ANY (ids) AND b.state = 'queued'
+		 ORDER BY b.attempt_id
+	LOOP
+		next_at := @extschema@.dial_next_window(r.campaign_id, r.party_id, clock);
+		IF next_at IS DISTINCT FROM clock THEN
+			UPDATE @extschema@.call_attempt a
+			   SET due_at = next_at + (pg_catalog.now() - clock),
+			       state = CASE WHEN next_at IS NULL THEN 'cancelled' ELSE 'queued' END,
+			       detail = CASE WHEN next_at IS NULL THEN 'no calling window within 15 days' END
+			 WHERE a.party_id = r.party_id AND a.attempt_id = r.attempt_id;
+		END IF;
+	END LOOP;
 
-	-- what may be dialed now: one call per party, campaign and PBX limits, agents
-	RETURN QUERY
-	WITH cand AS (
-		SELECT a.attempt_id, a.campaign_id, a.party_id, a.phone, a.mode, a.staff_id, a.due_at, s.max_concurrent,
-		       s.mode AS campaign_mode,
-		       pg_catalog.row_number() OVER (PARTITION BY a.party_id ORDER BY a.due_at, a.attempt_id) AS party_rank,
-		       pg_catalog.row_number() OVER (PARTITION BY a.campaign_id, a.mode ORDER BY a.due_at, a.attempt_id) AS campaign_rank
+	-- what may be dialed now: due, and no call of the party in flight
+	FOR r IN
+		SELECT a.attempt_id, a.campaign_id, a.party_id, a.phone, a.mode, a.staff_id, a.due_at
 		  FROM @extschema@.call_attempt a
-		  JOIN @extschema@.dial_settings s ON s.campaign_id = a.campaign_id
-		 WHERE a.attempt_id = ANY (ids) AND a.state = 'queued' AND a.due_at <= pg_catalog.now()
+		 WHERE a.party_id = ANY (parties) AND a.attempt_id = ANY (ids) AND a.state = 'queued'
+		   AND a.due_at <= pg_catalog.now()
 		   AND NOT EXISTS (SELECT 1 FROM @extschema@.call_attempt l WHERE l.party_id = a.party_id AND l.state = 'dialing')
-	), live AS (
-		SELECT l.campaign_id, pg_catalog.count(*) AS n
-		  FROM @extschema@.call_attempt l
-		 WHERE l.state = 'dialing' AND l.campaign_id IN (SELECT cand.campaign_id FROM cand)
-		 GROUP BY l.campaign_id
-	), free_agents AS (
+		 ORDER BY a.due_at, a.attempt_id
+	LOOP
+		c_id := c_id || r.attempt_id;
+		c_campaign := c_campaign || r.campaign_id;
+		c_party := c_party || r.party_id;
+		c_phone := c_phone || r.phone;
+		c_mode := c_mode || r.mode;
+		c_staff := c_staff || r.staff_id;
+		c_due := c_due || r.due_at;
+	END LOOP;
+	IF pg_catalog.cardinality(c_id) = 0 THEN
+		RETURN;
+	END IF;
+	SELECT pg_catalog.array_agg(x.campaign_id), pg_catalog.array_agg(x.n) INTO live_c, live_n
+	  FROM (SELECT l.campaign_id, pg_catalog.count(*) AS n
+	          FROM @extschema@.call_attempt l
+	         WHERE l.state = 'dialing' AND l.campaign_id = ANY (c_campaign)
+	         GROUP BY l.campaign_id) x;
+	FOR r IN
 		SELECT g.staff_id, g.campaign_id, g.since
 		  FROM @extschema@.dialer_agent g
-		 WHERE g.state = 'ready' AND g.campaign_id IN (SELECT cand.campaign_id FROM cand)
+		 WHERE g.state = 'ready' AND g.campaign_id = ANY (c_campaign)
 		   FOR UPDATE SKIP LOCKED
-	), agents AS (
-		SELECT g.staff_id, g.campaign_id, pg_catalog.row_number() OVER (PARTITION BY g.campaign_id ORDER BY g.since, g.staff_id) AS agent_rank
-		  FROM free_agents g
-	), fit AS (
-		SELECT c.*, COALESCE(c.staff_id, ag.staff_id) AS agent_id,
-		       pg_catalog.row_number() OVER (PARTITION BY c.campaign_id ORDER BY c.due_at, c.attempt_id) AS fit_rank
-		  FROM cand c
-		  LEFT JOIN agents ag ON c.mode = 'progressive' AND ag.campaign_id = c.campaign_id AND ag.agent_rank = c.campaign_rank
-		 WHERE c.party_rank = 1
-		   AND CASE c.mode WHEN 'progressive' THEN ag.staff_id IS NOT NULL
-		       ELSE NOT EXISTS (SELECT 1 FROM @extschema@.dialer_agent g WHERE g.staff_id = c.staff_id AND g.state = 'on_call') END
-	), pick AS (
-		SELECT f.*
+	LOOP
+		ag_staff := ag_staff || r.staff_id;
+		ag_campaign := ag_campaign || r.campaign_id;
+		ag_since := ag_since || r.since;
+	END LOOP;
+
+	-- one call per party, campaign and PBX limits, agents
+	FOR r IN
+		WITH cand AS (
+			SELECT c.attempt_id, c.campaign_id, c.party_id, c.phone, c.mode, c.staff_id, c.due_at, s.max_concurrent,
+			       pg_catalog.row_number() OVER (PARTITION BY c.party_id ORDER BY c.due_at, c.attempt_id) AS party_rank,
+			       pg_catalog.row_number() OVER (PARTITION BY c.campaign_id, c.mode ORDER BY c.due_at, c.attempt_id) AS campaign_rank
+			  FROM ROWS FROM (pg_catalog.unnest(c_id), pg_catalog.unnest(c_campaign), pg_catalog.unnest(c_party),
+			                  pg_catalog.unnest(c_phone), pg_catalog.unnest(c_mode), pg_catalog.unnest(c_staff),
+			                  pg_catalog.unnest(c_due))
+			       AS c(attempt_id, campaign_id, party_id, phone, mode, staff_id, due_at)
+			  JOIN @extschema@.dial_settings s ON s.campaign_id = c.campaign_id
+		), live AS (
+			SELECT lv.campaign_id, lv.n
+			  FROM ROWS FROM (pg_catalog.unnest(live_c), pg_catalog.unnest(live_n)) AS lv(campaign_id, n)
+		), agents AS (
+			SELECT g.staff_id, g.campaign_id,
+			       pg_catalog.row_number() OVER (PARTITION BY g.campaign_id ORDER BY g.since, g.staff_id) AS agent_rank
+			  FROM ROWS FROM (pg_catalog.unnest(ag_staff), pg_catalog.unnest(ag_campaign), pg_catalog.unnest(ag_since))
+			       AS g(staff_id, campaign_id, since)
+		), fit AS (
+			SELECT c.*, COALESCE(c.staff_id, ag.staff_id) AS agent_id,
+			       pg_catalog.row_number() OVER (PARTITION BY c.campaign_id ORDER BY c.due_at, c.attempt_id) AS fit_rank
+			  FROM cand c
+			  LEFT JOIN agents ag ON c.mode = 'progressive' AND ag.campaign_id = c.campaign_id AND ag.agent_rank = c.campaign_rank
+			 WHERE c.party_rank = 1
+			   AND CASE c.mode WHEN 'progressive' THEN ag.staff_id IS NOT NULL
+			       ELSE NOT EXISTS (SELECT 1 FROM @extschema@.dialer_agent g WHERE g.staff_id = c.staff_id AND g.state = 'on_call') END
+		)
+		SELECT f.attempt_id, f.party_id, f.agent_id
 		  FROM fit f
 		  LEFT JOIN live lv ON lv.campaign_id = f.campaign_id
 		 WHERE f.fit_rank <= f.max_concurrent - COALESCE(lv.n, 0)
 		 ORDER BY f.due_at, f.attempt_id
 		 LIMIT dialer_claim.budget
-	), agent_busy AS (
-		UPDATE @extschema@.dialer_agent g
-		   SET state = 'on_call', attempt_id = pick.attempt_id, since = pg_catalog.now()
-		  FROM pick
-		 WHERE g.staff_id = pick.agent_id
-		RETURNING g.staff_id
-	), dialing AS (
+	LOOP
+		IF r.agent_id IS NOT NULL THEN
+			UPDATE @extschema@.dialer_agent g
+			   SET state = 'on_call', attempt_id = r.attempt_id, since = pg_catalog.now()
+			 WHERE g.staff_id = r.agent_id;
+		END IF;
+		-- the clock read here: Citus runs no volatile function in an UPDATE
+		dialed := pg_catalog.clock_timestamp();
 		UPDATE @extschema@.call_attempt a
-		   SET state = 'dialing', dialed_at = pg_catalog.clock_timestamp(), staff_id = pick.agent_id
-		  FROM pick
-		 WHERE a.attempt_id = pick.attempt_id
-		RETURNING a.attempt_id, a.phone, a.mode, a.campaign_id, a.staff_id
-	)
+		   SET state = 'dialing', dialed_at = dialed, staff_id = r.agent_id
+		 WHERE a.party_id = r.party_id AND a.attempt_id = r.attempt_id;
+		p_id := p_id || r.attempt_id;
+		p_party := p_party || r.party_id;
+		p_agent := p_agent || r.agent_id;
+	END LOOP;
+
+	RETURN QUERY
 	SELECT d.attempt_id,
 	       CASE d.mode WHEN 'progressive' THEN @extschema@.dial_channel(s.customer_channel, d.phone)
 	                   ELSE pg_catalog.replace(s.agent_endpoint, '{agent}', g.extension) END,
@@ -474,13 +563,16 @@ BEGIN
 	                          CASE WHEN s.customer_channel ~ '\{e164\}' THEN '{e164}' ELSE '{number}' END, d.phone) END,
 	       s.dial_timeout_ms,
 	       s.caller_id
-	  FROM dialing d
+	  FROM ROWS FROM (pg_catalog.unnest(p_id), pg_catalog.unnest(p_agent)) AS x(attempt_id, agent_id)
+	  JOIN ROWS FROM (pg_catalog.unnest(c_id), pg_catalog.unnest(c_campaign), pg_catalog.unnest(c_phone),
+	                  pg_catalog.unnest(c_mode))
+	       AS d(attempt_id, campaign_id, phone, mode) ON d.attempt_id = x.attempt_id
 	  JOIN @extschema@.dial_settings s ON s.campaign_id = d.campaign_id
-	  LEFT JOIN @extschema@.dialer_agent g ON g.staff_id = d.staff_id
+	  LEFT JOIN @extschema@.dialer_agent g ON g.staff_id = x.agent_id
 	 ORDER BY d.attempt_id;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.dialer_claim(integer, integer) IS 'Worker only: takes up to budget due attempts of a PBX (FOR UPDATE SKIP LOCKED), blocks do-not-call and no-consent ones, reschedules those outside the calling window, and marks as dialing and returns those within the party, campaign and agent limits';
+COMMENT ON FUNCTION @extschema@.dialer_claim(integer, integer) IS 'Worker only: takes up to budget due attempts of a PBX (each locked by party_id and attempt_id, SKIP LOCKED), blocks do-not-call and no-consent ones, reschedules those outside the calling window, and marks as dialing and returns those within the party, campaign and agent limits';
 
 -- the worker: record what calls came to, write contacts, fire lead events, schedule retries
 CREATE FUNCTION @extschema@.dialer_finish(attempt_ids bigint[], outcomes text[], reasons integer[],
@@ -491,16 +583,21 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-	r     record;
+	f     record;
+	r     @extschema@.call_attempt;
 	n     integer := 0;
 	cid   bigint;
+	pid   bigint;
 BEGIN
-	FOR r IN
-		WITH f AS (
-			SELECT * FROM unnest(attempt_ids, outcomes, reasons, dial_statuses, causes,
-			                                sent_ats, answered_ats, ended_ats, details)
-			           AS f(attempt_id, outcome, reason, dial_status, cause, sent_at, answered_at, ended_at, detail)
-		)
+	-- attempt by attempt, each addressed by party_id too (a single-shard
+	-- update on Citus); only attempts still dialing are finished
+	FOR f IN
+		SELECT * FROM unnest(attempt_ids, outcomes, reasons, dial_statuses, causes,
+		                     sent_ats, answered_ats, ended_ats, details)
+		           AS f(attempt_id, outcome, reason, dial_status, cause, sent_at, answered_at, ended_at, detail)
+	LOOP
+		SELECT a.party_id INTO pid FROM @extschema@.call_attempt a WHERE a.attempt_id = f.attempt_id;
+		CONTINUE WHEN NOT FOUND;
 		UPDATE @extschema@.call_attempt a
 		   SET state = 'done', outcome = f.outcome, reason = f.reason, dial_status = f.dial_status,
 		       hangup_cause = f.cause, sent_at = f.sent_at, answered_at = f.answered_at, ended_at = f.ended_at,
@@ -509,10 +606,9 @@ BEGIN
 		       talk_ms = CASE WHEN f.answered_at IS NOT NULL
 		                      THEN GREATEST(0, (1000 * pg_catalog.date_part('epoch', f.ended_at - f.answered_at))::integer) END,
 		       detail = f.detail
-		  FROM f
-		 WHERE a.attempt_id = f.attempt_id AND a.state = 'dialing'
-		RETURNING a.*
-	LOOP
+		 WHERE a.party_id = pid AND a.attempt_id = f.attempt_id AND a.state = 'dialing'
+		RETURNING a.* INTO r;
+		CONTINUE WHEN NOT FOUND;
 		n := n + 1;
 		INSERT INTO @extschema@.contact (party_id, staff_id, channel, purpose, outcome, campaign_id, lead_id,
 		                                 occurred_at, duration_s, note)
@@ -522,7 +618,7 @@ BEGIN
 		          || COALESCE(pg_catalog.format(', cause %s', r.hangup_cause), '')
 		          || COALESCE(': ' || r.detail, ''))
 		RETURNING contact_id INTO cid;
-		UPDATE @extschema@.call_attempt SET contact_id = cid WHERE attempt_id = r.attempt_id;
+		UPDATE @extschema@.call_attempt SET contact_id = cid WHERE party_id = r.party_id AND attempt_id = r.attempt_id;
 		UPDATE @extschema@.dialer_agent
 		   SET state = 'ready', attempt_id = NULL, since = pg_catalog.now()
 		 WHERE attempt_id = r.attempt_id;
@@ -605,16 +701,25 @@ SELECT p.pbx_id,
        st.last_error,
        st.last_error_at,
        st.reconnects,
-       (SELECT pg_catalog.count(*) FROM @extschema@.call_attempt a WHERE a.pbx_id = p.pbx_id AND a.state = 'dialing') AS calls_in_flight,
-       (SELECT pg_catalog.count(*) FROM @extschema@.call_attempt a WHERE a.pbx_id = p.pbx_id AND a.state = 'queued'
-           AND a.due_at <= pg_catalog.now()) AS calls_due,
-       (SELECT pg_catalog.count(*) FROM @extschema@.call_attempt a WHERE a.pbx_id = p.pbx_id
-           AND a.dialed_at >= pg_catalog.now() - interval '1 minute') AS originates_last_minute,
-       (SELECT round(100.0 * pg_catalog.count(*) FILTER (WHERE a.outcome = 'answered') / NULLIF(pg_catalog.count(*), 0), 1)
-          FROM @extschema@.call_attempt a WHERE a.pbx_id = p.pbx_id AND a.state = 'done'
-           AND a.ended_at >= pg_catalog.now() - interval '1 hour') AS answer_rate_pct
+       COALESCE(ca.calls_in_flight, 0) AS calls_in_flight,
+       COALESCE(ca.calls_due, 0) AS calls_due,
+       COALESCE(ca.originates_last_minute, 0) AS originates_last_minute,
+       ca.answer_rate_pct
   FROM @extschema@.pbx p
-  LEFT JOIN @extschema@.dialer_state st ON st.pbx_id = p.pbx_id;
+  LEFT JOIN @extschema@.dialer_state st ON st.pbx_id = p.pbx_id
+  -- grouped, not correlated: on Citus the counts run over the shards
+  LEFT JOIN (
+       SELECT a.pbx_id,
+              pg_catalog.count(*) FILTER (WHERE a.state = 'dialing') AS calls_in_flight,
+              pg_catalog.count(*) FILTER (WHERE a.state = 'queued' AND a.due_at <= pg_catalog.now()) AS calls_due,
+              pg_catalog.count(*) FILTER (WHERE a.dialed_at >= pg_catalog.now() - interval '1 minute') AS originates_last_minute,
+              round(100.0 * pg_catalog.count(*) FILTER (WHERE a.state = 'done' AND a.ended_at >= pg_catalog.now() - interval '1 hour'
+                                                          AND a.outcome = 'answered')
+                    / NULLIF(pg_catalog.count(*) FILTER (WHERE a.state = 'done'
+                                                          AND a.ended_at >= pg_catalog.now() - interval '1 hour'), 0), 1)
+                AS answer_rate_pct
+         FROM @extschema@.call_attempt a
+        GROUP BY a.pbx_id) ca ON ca.pbx_id = p.pbx_id;
 COMMENT ON VIEW @extschema@.dialer_status IS 'Per PBX: worker state, connected since, last error, calls in flight and due, originates in the last minute, answer rate of the last hour';
 COMMENT ON COLUMN @extschema@.dialer_status.state IS 'stopped, starting, connecting, login, ready, backoff or exited';
 COMMENT ON COLUMN @extschema@.dialer_status.connected_since IS 'When the current AMI session logged in (NULL when not connected)';

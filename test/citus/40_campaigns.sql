@@ -2,6 +2,9 @@
 -- process engine, and the sales views
 SET search_path = bankcrm, public;
 \pset footer off
+-- one connection a node for multi-shard writes: the stage's nodes allow few prepared transactions
+SET citus.multi_shard_modify_mode TO 'sequential';
+SET citus.max_adaptive_executor_pool_size TO 1;
 
 \echo '### campaign_setup'
 SELECT p.home_branch_id AS cap_branch
@@ -13,7 +16,18 @@ VALUES ('cap: young families', 'rule',
                  AND life_stage IN ('newly_married', 'full_nest_1', 'full_nest_2')$$, :cap_branch),
         'capability script');
 SELECT segment_id AS cap_segment FROM segment WHERE name = 'cap: young families' \gset
+
+\echo '### campaign_segment_refresh'
 SELECT joined, "left", total FROM segment_refresh(:cap_segment);
+
+\echo '### campaign_setup_members'
+-- the segment's members, whatever segment_refresh did: this script tests the campaign
+INSERT INTO segment_member (segment_id, party_id, joined_at)
+SELECT :cap_segment, f.party_id, now() FROM party_features f
+ WHERE f.kind = 'individual' AND f.status = 'active' AND f.home_branch_id = :cap_branch
+   AND f.life_stage IN ('newly_married', 'full_nest_1', 'full_nest_2')
+ON CONFLICT DO NOTHING;
+SELECT count(*) AS members FROM segment_member WHERE segment_id = :cap_segment;
 INSERT INTO campaign (name, product_id, target_segment_id, process_name, starts_on, ends_on, daily_target, budget, cost_per_contact)
 SELECT 'cap: money market', pr.product_id, :cap_segment, 'outbound_sale', '2026-11-09', '2026-12-31', 20, 20000, 3.50
   FROM product pr WHERE pr.code = 'WM_MONEY_MARKET';
@@ -58,26 +72,102 @@ SELECT event, from_state, to_state, note FROM fsm_history
 UPDATE lead SET state = 'won' WHERE lead_id = :cap_lead;
 
 \echo '### funnel'
-SELECT * FROM funnel WHERE campaign_id = :cap_campaign ORDER BY 1, 2, 3;
+-- median_days depends on when the leads were created (now): only whether it is known
+SELECT campaign, stage_order, stage, entered, now_in_stage, moved_on, dropped, conversion_pct,
+       median_days IS NOT NULL AS has_median, bottleneck
+  FROM funnel WHERE campaign_id = :cap_campaign ORDER BY stage_order;
 
 \echo '### rep_activity'
-SELECT * FROM rep_activity WHERE campaign_id = :cap_campaign ORDER BY 1, 2, 3 LIMIT 20;
+SELECT staff_id, process_name, day, stage, activity, daily_target, shortfall, target_met
+  FROM rep_activity WHERE process_name = 'outbound_sale' ORDER BY 1, 2, 3, stage LIMIT 20;
 
 \echo '### campaign_report'
-SELECT * FROM campaign_report WHERE campaign_id = :cap_campaign;
+SELECT campaign, state, product, leads, assigned, contacts, leads_contacted, conversions, conversion_pct,
+       revenue_won, contribution_won, cost, budget, roi
+  FROM campaign_report WHERE campaign_id = :cap_campaign;
 
 \echo '### staff_performance'
 SELECT * FROM staff_performance ORDER BY 1 LIMIT 10;
 
 \echo '### lead_stay'
-SELECT * FROM lead_stay ORDER BY 1, 2 LIMIT 10;
+-- entered_at of a new lead is its creation time (now): left out
+SELECT s.lead_id - :cap_lead AS lead, s.process_name, s.state, s.left_at, s.next_state
+  FROM lead_stay s WHERE s.campaign_id = :cap_campaign ORDER BY s.lead_id, s.entered_at LIMIT 10;
+
+\echo '### my_agenda'
+-- the lead's assignee, through a login role that is a member of bankcrm_rm
+SET client_min_messages TO warning;
+CREATE ROLE cap_agenda LOGIN IN ROLE bankcrm_rm;
+RESET client_min_messages;
+UPDATE staff SET db_role = NULL WHERE db_role = 'cap_agenda';
+UPDATE staff SET db_role = 'cap_agenda' WHERE staff_id = (SELECT assigned_to FROM lead WHERE lead_id = :cap_lead);
+SET ROLE cap_agenda;
+SELECT kind, due_at, lead_id - :cap_lead AS lead, party_name, state, detail FROM my_agenda ORDER BY due_at, lead_id;
+
+\echo '### care_due'
+SELECT party_id, party_name, occasion, occasion_date, days_ahead FROM care_due ORDER BY occasion_date, party_id, occasion;
+RESET ROLE;
+UPDATE staff SET db_role = NULL WHERE db_role = 'cap_agenda';
+
+\echo '### lead_won'
+SELECT count(*) AS won, coalesce(sum(volume), 0) AS volume FROM lead_won;
 
 \echo '### dial'
 INSERT INTO pbx (name, host, port, username, secret) VALUES ('cap', '127.0.0.1', 5038, 'cap', 'cap');
-INSERT INTO dial_settings (campaign_id, pbx_id) SELECT :cap_campaign, pbx_id FROM pbx WHERE name = 'cap';
+-- a calling window open all day, every day, so that the claim below dials
+INSERT INTO dial_settings (campaign_id, pbx_id, window_start, window_end, call_days, skip_holidays)
+SELECT :cap_campaign, pbx_id, '00:00', '23:59:59.999999', '{1,2,3,4,5,6,7}', false FROM pbx WHERE name = 'cap';
+INSERT INTO dialer_agent (staff_id, extension, campaign_id, state)
+SELECT assigned_to, '201', :cap_campaign, 'ready' FROM lead WHERE lead_id = :cap_lead;
 SELECT dial(:cap_lead) IS NOT NULL AS queued;
 SELECT state, mode, attempt_no FROM call_attempt WHERE lead_id = :cap_lead;
 
 \echo '### dialer_status'
 SELECT * FROM dialer_status ORDER BY 1;
 SELECT * FROM dialer_campaign_status ORDER BY 1;
+
+\echo '### dialer_claim_finish'
+SELECT count(*) AS claimed FROM dialer_claim((SELECT pbx_id FROM pbx WHERE name = 'cap'), 5);
+SELECT state FROM call_attempt WHERE lead_id = :cap_lead;
+SELECT dialer_finish(array_agg(attempt_id), array_agg('answered'::text), array_agg(NULL::integer),
+                     array_agg('ANSWER'::text), array_agg(16), array_agg('2026-11-13 10:00+08'::timestamptz),
+                     array_agg('2026-11-13 10:00:05+08'::timestamptz), array_agg('2026-11-13 10:02+08'::timestamptz),
+                     array_agg(NULL::text))
+  FROM call_attempt WHERE lead_id = :cap_lead AND state = 'dialing';
+SELECT state, outcome, talk_ms FROM call_attempt WHERE lead_id = :cap_lead ORDER BY attempt_id;
+SELECT state FROM lead WHERE lead_id = :cap_lead;
+
+\echo '### dialer_queue_progressive'
+-- a progressive attempt for the next lead, dialed with the campaign's ready agent
+SELECT party_id AS cap_party2 FROM lead WHERE lead_id = :cap_lead + 1 \gset
+SELECT dialer_queue(:cap_campaign, :cap_party2, '2026-11-13 10:00+08', :cap_lead + 1) IS NOT NULL AS queued;
+SELECT mode, state, attempt_no FROM call_attempt WHERE lead_id = :cap_lead + 1;
+SELECT count(*) AS claimed FROM dialer_claim((SELECT pbx_id FROM pbx WHERE name = 'cap'), 5);
+SELECT a.state, a.staff_id = g.staff_id AS agent_on_it, g.state AS agent_state
+  FROM call_attempt a JOIN dialer_agent g ON g.attempt_id = a.attempt_id
+ WHERE a.lead_id = :cap_lead + 1;
+
+\echo '### complaint_fire'
+-- the complaint process on a distributed table: events, history, refusals
+SELECT min(complaint_id) AS cap_complaint FROM complaint WHERE state = 'received' \gset
+SELECT fsm_fire('bankcrm.complaint', :cap_complaint, 'assign', 'capability', '2026-11-14 09:00+08');
+SELECT fsm_fire('bankcrm.complaint', :cap_complaint, 'investigate', NULL, '2026-11-14 10:00+08');
+SELECT fsm_fire('bankcrm.complaint', :cap_complaint, 'close');
+SELECT fsm_fire('bankcrm.complaint', 0, 'close');
+SELECT state FROM complaint WHERE complaint_id = :cap_complaint;
+SELECT event, from_state, to_state, at, note FROM fsm_history
+ WHERE entity = 'bankcrm.complaint'::regclass AND entity_id = :cap_complaint ORDER BY history_id;
+UPDATE complaint SET state = 'closed' WHERE complaint_id = :cap_complaint;
+SELECT state FROM complaint WHERE complaint_id = :cap_complaint;
+
+\echo '### campaign_direct_update'
+-- a valid direct update of a reference table's state is recorded once
+UPDATE campaign SET state = 'paused' WHERE campaign_id = :cap_campaign;
+SELECT state FROM campaign WHERE campaign_id = :cap_campaign;
+SELECT event, from_state, to_state, note FROM fsm_history
+ WHERE entity = 'bankcrm.campaign'::regclass AND entity_id = :cap_campaign ORDER BY history_id;
+
+\echo '### lead_direct_update_valid'
+-- a valid direct update of a distributed table's state (recorded on one node)
+UPDATE lead SET state = 'brochure_sent' WHERE lead_id = :cap_lead AND state = 'first_call';
+SELECT state FROM lead WHERE lead_id = :cap_lead;
