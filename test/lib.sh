@@ -130,6 +130,7 @@ citus_start() {
 		echo "max_connections = 200"
 		echo "citus.log_remote_commands = off"
 		echo "wal_level = logical"
+		echo "max_prepared_transactions = 64"
 	} >"$dir/citus.conf"
 	for node in coord w1 w2; do
 		mkdir -p "$dir/$node"

@@ -1,4 +1,4 @@
--- test/citus/churn.sql: churn early warning, the same answers on one node
+-- test/citus/50_churn.sql: churn early warning, the same answers on one node
 -- and on Citus.
 --
 -- Runs against a database where bankcrm is installed (and, on Citus,
@@ -9,7 +9,7 @@
 -- what does not depend on the bank or on the node layout: no generated
 -- ids, no times.
 --
---   psql -X -v ON_ERROR_STOP=1 -f test/citus/churn.sql
+--   psql -X -v ON_ERROR_STOP=1 -f test/citus/50_churn.sql
 \set ON_ERROR_STOP 1
 -- no command tags: their counts would depend on what the database holds
 \set QUIET on
@@ -18,6 +18,7 @@ SET datestyle = ISO;
 SET client_min_messages = warning;
 BEGIN;
 
+\echo '### setup'
 -- a branch, a team, a manager and a relationship manager of our own
 INSERT INTO bankcrm.region (region_code, name, province) VALUES ('XX-CHURN', 'Churn test', 'Churn test')
 ON CONFLICT DO NOTHING;
@@ -52,6 +53,7 @@ VALUES (990000003, '2026-01-19', 500, 100, 4);
 INSERT INTO bankcrm.activity_weekly (party_id, week, loan_volume, txn_volume, txn_count)
 VALUES (990000002, '2026-01-19', 500, 100, 10);
 
+\echo '### series_upkeep'
 -- the series upkeep: the series equal what churn_series_agg builds from the
 -- rows, every party marked
 SELECT s.party_id, array_dims(s.series), bankcrm.churn_series_last_week(s.series),
@@ -59,6 +61,7 @@ SELECT s.party_id, array_dims(s.series), bankcrm.churn_series_last_week(s.series
                      FROM bankcrm.activity_weekly a WHERE a.party_id = s.party_id) AS rebuilt
   FROM bankcrm_churn.churn_series s WHERE s.party_id >= 990000001 ORDER BY 1;
 SELECT party_id FROM bankcrm_churn.churn_dirty WHERE party_id >= 990000001 ORDER BY 1;
+\echo '### series_update_delete'
 -- an update and a delete of a row keep the series in step
 UPDATE bankcrm.activity_weekly SET txn_volume = 30 WHERE party_id = 990000004 AND week = '2026-01-05';
 DELETE FROM bankcrm.activity_weekly WHERE party_id = 990000004 AND week = '2025-03-03';
@@ -67,6 +70,7 @@ SELECT s.party_id, array_dims(s.series),
                      FROM bankcrm.activity_weekly a WHERE a.party_id = s.party_id) AS rebuilt
   FROM bankcrm_churn.churn_series s WHERE s.party_id = 990000004;
 
+\echo '### churn_deviation'
 -- the figures of each party
 SELECT p.party_id, f.metric, f.week, f.value, f.history_weeks, round(f.trailing_mean::numeric, 4) AS trailing_mean,
        round(f.week_pct::numeric, 4) AS week_pct, round(f.reference::numeric, 4) AS reference,
@@ -77,6 +81,7 @@ SELECT p.party_id, f.metric, f.week, f.value, f.history_weeks, round(f.trailing_
 SELECT f.metric, f.week, f.severity
   FROM bankcrm.churn_deviation(990000001, '2025-11-24') f ORDER BY 1;
 
+\echo '### process_dirty'
 -- the monitor's batch: every mark taken (the bank's too), ours evaluated;
 -- the alerts it raised, with their task force
 SELECT count(*) > 0 AS took_marks FROM (SELECT bankcrm.churn_process_dirty(1000000)) x;
@@ -88,10 +93,12 @@ SELECT h.party_id, a.metric, h.event, h.from_state, h.to_state, h.severity
   FROM bankcrm.churn_alert_history h JOIN bankcrm.churn_alert a USING (alert_id, party_id)
  WHERE h.party_id >= 990000001 ORDER BY h.party_id, a.metric;
 
+\echo '### churn_scan'
 -- a scan over every party raises nothing new for ours
 SELECT count(*) >= 0 AS scanned FROM bankcrm.churn_scan();
 SELECT count(*) AS alerts FROM bankcrm.churn_alert WHERE party_id >= 990000001;
 
+\echo '### churn_scan_as_of'
 -- the slide goes on: the next week escalates nothing, it was critical;
 -- the steady party starts to slide and a scan as of a week raises it
 INSERT INTO bankcrm.activity_weekly (party_id, week, loan_volume, txn_volume, txn_count)
@@ -100,6 +107,7 @@ SELECT count(*) >= 0 AS scanned FROM bankcrm.churn_scan('2026-02-16');
 SELECT party_id, metric, state, severity, rule, first_week, last_week
   FROM bankcrm.churn_alert WHERE party_id >= 990000001 ORDER BY party_id, metric;
 
+\echo '### dashboard'
 -- the dashboard, the summary
 SELECT party_id, party_name, party_kind, branch_name, severity, state, metric, rule, first_week, last_week,
        weeks_open, round(level_drop_pct::numeric, 4) AS drop, rm_id, branch_manager_id, team_id, sparkline
@@ -107,11 +115,13 @@ SELECT party_id, party_name, party_kind, branch_name, severity, state, metric, r
 SELECT branch_id, branch_name, severity, state, alerts, parties
   FROM bankcrm.churn_alert_summary WHERE branch_id = 990000001 ORDER BY severity, state;
 
+\echo '### series_deleted'
 -- all rows of a party deleted: its series goes
 DELETE FROM bankcrm.activity_weekly WHERE party_id = 990000003;
 SELECT count(*) AS series FROM bankcrm_churn.churn_series WHERE party_id = 990000003;
 
 
+\echo '### alert_lifecycle'
 -- the lifecycle through churn_alert_fire (history in the order of events:
 -- ids come from different sequence ranges on different Citus nodes), remediation and its outcome
 CREATE TEMP TABLE churn_t_alert AS
@@ -120,8 +130,10 @@ SELECT a.party_id, a.metric, bankcrm.churn_alert_fire(a.alert_id, 'acknowledge',
   FROM churn_t_alert a WHERE a.party_id = 990000001 ORDER BY a.metric;
 SELECT a.party_id, a.metric, bankcrm.churn_remediation_log(a.alert_id, 'fee_waiver', 'Fees waived.', 990000002) > 0 AS logged
   FROM churn_t_alert a WHERE a.party_id = 990000001 AND a.metric = 'txn_volume';
-SELECT bankcrm.churn_remediation_outcome(r.remediation_id, 'retained', 'Stayed.')
-  FROM bankcrm.churn_remediation r WHERE r.party_id = 990000001;
+-- (called with the id, not in the select list of a query over the table: on
+-- Citus such a call is pushed down into the shard, where it cannot write)
+SELECT r.remediation_id AS churn_rid FROM bankcrm.churn_remediation r WHERE r.party_id = 990000001 \gset
+SELECT bankcrm.churn_remediation_outcome(:churn_rid, 'retained', 'Stayed.');
 SELECT a.party_id, a.metric, bankcrm.churn_alert_fire(a.alert_id, 'resolve') AS state
   FROM churn_t_alert a WHERE a.party_id = 990000001 AND a.metric = 'txn_volume';
 SELECT a.party_id, a.metric, bankcrm.churn_alert_fire(a.alert_id, 'dismiss') AS state
@@ -136,6 +148,7 @@ SELECT h.party_id, a.metric, h.event, h.from_state, h.to_state, h.note
           array_position('{raised,escalated,acknowledge,start_remediation,resolve,dismiss}'::text[], h.event);
 SELECT party_id, metric, state FROM bankcrm.churn_dashboard WHERE party_id >= 990000001 ORDER BY party_id, metric;
 
+\echo '### snoozed'
 -- snoozed: the resolved alert does not come back at the same severity
 UPDATE bankcrm.activity_weekly SET txn_volume = 35 WHERE party_id = 990000001 AND week = '2026-01-19';
 SELECT count(*) > 0 AS took_marks FROM (SELECT bankcrm.churn_process_dirty(1000000)) x;

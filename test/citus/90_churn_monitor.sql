@@ -1,4 +1,4 @@
--- test/citus/churn_monitor.sql: the churn monitor raises the alert of a
+-- test/citus/90_churn_monitor.sql: the churn monitor raises the alert of a
 -- declining series on its own, with no call to churn_scan, on one node and
 -- on Citus (where the monitor of the coordinator claims the marks the row
 -- triggers wrote on the workers).
@@ -8,12 +8,13 @@
 -- a party of its own (990000101), waits up to two minutes for its alert,
 -- prints it, and deletes the party again (with its rows, series and alerts).
 --
---   psql -X -v ON_ERROR_STOP=1 -f test/citus/churn_monitor.sql
+--   psql -X -v ON_ERROR_STOP=1 -f test/citus/90_churn_monitor.sql
 \set ON_ERROR_STOP 1
 \set QUIET on
 SET datestyle = ISO;
 SET client_min_messages = warning;
 
+\echo '### monitor_raises_alert'
 INSERT INTO bankcrm.region (region_code, name, province) VALUES ('XX-CHURN', 'Churn test', 'Churn test')
 ON CONFLICT DO NOTHING;
 INSERT INTO bankcrm.party (party_id, kind, name, region_code, status) VALUES

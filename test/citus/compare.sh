@@ -20,7 +20,7 @@ citus_case_split() {	# FILE DIR: one file per case, named after it
 # citus_monitor DB ON|OFF -h H -p P -U U -d D -h H2 -p P2: the churn monitor
 # serves DB on both servers (the coordinator, then the single node), or not
 citus_monitor() {
-	local db=$1 on=$2 h1=$4 p1=$6 h2=${10} p2=${12} h p
+	local db=$1 on=$2 h1=$4 p1=$6 h2=${12} p2=${14} h p
 	for hp in "$h1 $p1" "$h2 $p2"; do
 		read -r h p <<<"$hp"
 		if [ "$on" = 1 ]; then
