@@ -26,6 +26,7 @@ shift
 REPS=${REPS:-3}
 
 tmp=$(mktemp -d /tmp/bankcrm-bench-citus.XXXXXX)
+chmod 755 "$tmp"
 cleanup() { citus_stop "$tmp/citus"; cluster_stop "$tmp/single"; rm -rf "$tmp"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
