@@ -4,10 +4,11 @@
  *	  score_all(): compute every party's scores and store what changed.
  *
  * A run holds the model's advisory lock (one run per model at a time) and
- * SHARE ROW EXCLUSIVE locks on party_score and score_history, taken before
- * its snapshot: readers are never blocked, and the cleanup trigger of a
- * party deleted meanwhile waits for the run and then sees its rows.  The
- * rows are then written as changes:
+ * SHARE ROW EXCLUSIVE locks on party_score and score_history (LOCK TABLE,
+ * which Citus takes on the shards too), taken before its snapshot: readers
+ * are never blocked, and the cleanup trigger of a party deleted meanwhile
+ * waits for the run and then sees its rows.  The rows are then written as
+ * changes:
  *
  *   party_score    a party no longer scored (closed, deleted) loses its row,
  *                  a changed score is updated in place (scored_on = as_of),
@@ -17,12 +18,14 @@
  *                  tolerances from the last row (a rescore of the same day
  *                  updates that day's row with any change).
  *
- * The writes go through the executor's single-row paths (the ones logical
- * replication applies changes with): constraints, indexes and triggers work
- * as for any UPDATE or INSERT, without planning a statement per row.  New
- * rows are stored a batch at a time, as COPY stores them (one heap write
- * and one WAL record per page instead of per row), unless the table has a
- * trigger that runs before each row or a generated column: then row by row.
+ * The model's party_score rows are read through the executor and compared
+ * with the new scores in C; what must change is then written by SQL, a
+ * batch of rows at a time passed as arrays: a DELETE of the parties gone,
+ * an INSERT ... ON CONFLICT DO UPDATE of the changed rows (the key finds
+ * each; only the columns score_all writes are set), a plain INSERT of the
+ * new ones.  So constraints, indexes, triggers, privileges and row-level
+ * security work as for any statement, and the same statements run on a
+ * partitioned party_score or on one that Citus distributes by party_id.
  * party_score is stored with free space on each page (fillfactor), so that
  * the daily update of a changed row stays on its page (a HOT update).
  *
@@ -37,68 +40,31 @@
 
 #include <math.h>
 
-#include "access/table.h"
-#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "commands/trigger.h"
-#include "executor/executor.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "portability/instr_time.h"
-#include "parser/parse_relation.h"
-#include "storage/lmgr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/rel.h"
 #include "utils/snapmgr.h"
 
 #include "compat.h"
 #include "score_run.h"
 
-/* the columns score_all writes, by table */
+/* rows written by one statement */
+#define STORE_BATCH		50000
+
+/* the columns of party_score compared with the new scores, by their place in the query */
 enum
 {
-	PS_PARTY, PS_MODEL, PS_CONTRIBUTION, PS_VALUE_SCORE, PS_VALUE_TIER, PS_WEALTH_TIER,
-	PS_RFM_R, PS_RFM_F, PS_RFM_M, PS_CLV, PS_AUM, PS_COMPUTED_AT, PS_SCORED_ON, PS_RETENTION,
-	PS_GROWTH, PS_POTENTIAL, PS_LAST_ACTIVE, PS_FREQUENCY, PS_PRODUCTS, PS_NCOLS
+	PS_PARTY = 1, PS_CONTRIBUTION, PS_VALUE_SCORE, PS_VALUE_TIER, PS_WEALTH_TIER,
+	PS_RFM_R, PS_RFM_F, PS_RFM_M, PS_CLV, PS_AUM, PS_RETENTION, PS_GROWTH, PS_POTENTIAL,
+	PS_LAST_ACTIVE, PS_FREQUENCY, PS_PRODUCTS, PS_NCOLS = PS_PRODUCTS
 };
-static const char *const ps_columns[PS_NCOLS] = {
-	"party_id", "model", "contribution", "value_score", "value_tier", "wealth_tier",
-	"rfm_r", "rfm_f", "rfm_m", "clv", "aum", "computed_at", "scored_on", "retention",
-	"growth", "potential", "last_active_on", "frequency", "products"
-};
-
-enum
-{
-	SH_PARTY, SH_MODEL, SH_DAY, SH_CONTRIBUTION, SH_VALUE_SCORE, SH_VALUE_TIER, SH_WEALTH_TIER,
-	SH_RFM_R, SH_RFM_F, SH_RFM_M, SH_CLV, SH_AUM, SH_NCOLS
-};
-static const char *const sh_columns[SH_NCOLS] = {
-	"party_id", "model", "scored_on", "contribution", "value_score", "value_tier",
-	"wealth_tier", "rfm_r", "rfm_f", "rfm_m", "clv", "aum"
-};
-
-/* rows inserted by one call of table_multi_insert */
-#define WRITER_BATCH	1000
-
-/* a table being written: the executor state of the single-row paths */
-typedef struct ScoreWriter
-{
-	Relation	rel;
-	EState	   *estate;
-	ResultRelInfo *rri;
-	EPQState	epq;
-	TupleTableSlot *old;		/* a row as scanned or fetched */
-	TupleTableSlot *new;		/* the row to write */
-	AttrNumber	att[PS_NCOLS];	/* attribute numbers of the columns written */
-	bool		batch;			/* inserts are batched (see WriterInsert) */
-	int			nbuf;			/* rows waiting in buf */
-	TupleTableSlot *buf[WRITER_BATCH];
-} ScoreWriter;
 
 /* the values of one party as stored (cents, codes) */
 typedef struct StoredScore
@@ -108,150 +74,37 @@ typedef struct StoredScore
 	int64		aum;
 } StoredScore;
 
-static void
-WriterOpen(ScoreWriter *w, Oid relid, const char *const *columns, int ncols)
+/* what comparing the model's party_score rows with the new scores finds */
+typedef struct ScoreDiff
 {
-	RangeTblEntry *rte;
-	int			i;
+	StoredScore *stored;
+	bool	   *has_row;		/* by party: party_score holds a row */
+	uint32	   *changed;		/* parties whose row must change */
+	uint32		nchanged;
+	int64	   *gone;			/* party_ids whose row must go */
+	uint32		ngone;
+	uint32		maxgone;
+} ScoreDiff;
 
-	memset(w, 0, sizeof(ScoreWriter));
-	w->rel = table_open(relid, RowExclusiveLock);
-	w->estate = CreateExecutorState();
-	rte = makeNode(RangeTblEntry);
-	rte->rtekind = RTE_RELATION;
-	rte->relid = relid;
-	rte->relkind = w->rel->rd_rel->relkind;
-	rte->rellockmode = RowExclusiveLock;
-	BankcrmInitRangeTable(w->estate, rte);
-	w->estate->es_output_cid = GetCurrentCommandId(true);
-	w->rri = makeNode(ResultRelInfo);
-	InitResultRelInfo(w->rri, w->rel, 1, NULL, 0);
-	w->estate->es_opened_result_relations = lappend(w->estate->es_opened_result_relations, w->rri);
-	ExecOpenIndices(w->rri, false);
-	w->batch = !(w->rri->ri_TrigDesc &&
-				 (w->rri->ri_TrigDesc->trig_insert_before_row ||
-				  w->rri->ri_TrigDesc->trig_insert_instead_row)) &&
-		!(w->rel->rd_att->constr && w->rel->rd_att->constr->has_generated_stored);
-	BankcrmEvalPlanQualInit(&w->epq, w->estate);
-	w->old = table_slot_create(w->rel, &w->estate->es_tupleTable);
-	w->new = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(w->rel), &TTSOpsVirtual);
-	for (i = 0; i < ncols; i++)
-	{
-		w->att[i] = attnameAttNum(w->rel, columns[i], false);
-		if (w->att[i] == InvalidAttrNumber)
-			elog(ERROR, "column %s.%s is missing", RelationGetRelationName(w->rel), columns[i]);
-	}
-	AfterTriggerBeginQuery();
-}
-
-/*
- * WriterFlush
- *		Store the batched rows, then their index entries and AFTER ROW
- *		triggers, row by row as the single-row path would.
- */
-static void
-WriterFlush(ScoreWriter *w)
-{
-	int			i;
-
-	if (w->nbuf == 0)
-		return;
-	table_multi_insert(w->rel, w->buf, w->nbuf, w->estate->es_output_cid, 0, NULL);
-	for (i = 0; i < w->nbuf; i++)
-	{
-		List	   *recheck = NIL;
-
-		ResetPerTupleExprContext(w->estate);
-		if (w->rri->ri_NumIndices > 0)
-			recheck = BankcrmInsertIndexTuples(w->rri, w->buf[i], w->estate);
-		ExecARInsertTriggers(w->estate, w->rri, w->buf[i], recheck, NULL);
-		list_free(recheck);
-		ExecClearTuple(w->buf[i]);
-	}
-	w->nbuf = 0;
-}
-
-/*
- * WriterInsert
- *		Insert the row in w->new: checked now, stored with the next batch.
- */
-static void
-WriterInsert(ScoreWriter *w)
-{
-	if (!w->batch)
-	{
-		ExecSimpleRelationInsert(w->rri, w->estate, w->new);
-		return;
-	}
-	if (w->rel->rd_att->constr)
-		ExecConstraints(w->rri, w->new, w->estate);
-	if (w->buf[w->nbuf] == NULL)
-		w->buf[w->nbuf] = table_slot_create(w->rel, &w->estate->es_tupleTable);
-	ExecCopySlot(w->buf[w->nbuf], w->new);
-	if (++w->nbuf == WRITER_BATCH)
-		WriterFlush(w);
-}
-
-static void
-WriterClose(ScoreWriter *w)
-{
-	WriterFlush(w);
-	AfterTriggerEndQuery(w->estate);
-	EvalPlanQualEnd(&w->epq);
-	ExecCloseIndices(w->rri);
-	ExecResetTupleTable(w->estate->es_tupleTable, false);
-	FreeExecutorState(w->estate);
-	table_close(w->rel, NoLock);
-}
-
-/*
- * WriterStart
- *		Begin the next row: from the old row's values (update) or all NULL
- *		(insert), so that columns score_all does not write keep their values.
- */
-static void
-WriterStart(ScoreWriter *w, bool from_old)
-{
-	TupleDesc	desc = RelationGetDescr(w->rel);
-
-	ResetPerTupleExprContext(w->estate);
-	ExecClearTuple(w->new);
-	if (from_old)
-	{
-		slot_getallattrs(w->old);
-		memcpy(w->new->tts_values, w->old->tts_values, sizeof(Datum) * desc->natts);
-		memcpy(w->new->tts_isnull, w->old->tts_isnull, sizeof(bool) * desc->natts);
-	}
-	else
-		memset(w->new->tts_isnull, true, sizeof(bool) * desc->natts);
-}
-
-static inline void
-Set(ScoreWriter *w, int col, Datum d, bool isnull)
-{
-	w->new->tts_values[w->att[col] - 1] = d;
-	w->new->tts_isnull[w->att[col] - 1] = isnull;
-}
-
-/* is the numeric column col of the old row exactly cents/100? */
+/* is the numeric column col exactly cents/100? */
 static bool
-SameCents(ScoreWriter *w, int col, int64 cents)
+SameCents(TupleTableSlot *slot, int col, int64 cents)
 {
 	int128		x;
 
-	if (w->old->tts_isnull[w->att[col] - 1])
+	if (slot->tts_isnull[col - 1])
 		return false;
-	return ScoreNumericScaled(w->old->tts_values[w->att[col] - 1], 2, &x) && x == cents;
+	return ScoreNumericScaled(slot->tts_values[col - 1], 2, &x) && x == cents;
 }
 
 static bool
-SameInt(ScoreWriter *w, int col, int64 x, int width)
+SameInt(TupleTableSlot *slot, int col, int64 x, int width)
 {
 	Datum		d;
 
-	if (w->old->tts_isnull[w->att[col] - 1])
+	if (slot->tts_isnull[col - 1])
 		return false;
-	d = w->old->tts_values[w->att[col] - 1];
+	d = slot->tts_values[col - 1];
 	switch (width)
 	{
 		case 2:
@@ -264,27 +117,27 @@ SameInt(ScoreWriter *w, int col, int64 x, int width)
 }
 
 static bool
-SameFloat(ScoreWriter *w, int col, double x)
+SameFloat(TupleTableSlot *slot, int col, double x)
 {
 	double		y;
 
-	if (w->old->tts_isnull[w->att[col] - 1])
+	if (slot->tts_isnull[col - 1])
 		return false;
-	y = DatumGetFloat8(w->old->tts_values[w->att[col] - 1]);
+	y = DatumGetFloat8(slot->tts_values[col - 1]);
 	return y == x || (isnan(x) && isnan(y));
 }
 
-/* is text column col of the old row the given word (NULL when word is NULL)? */
+/* is text column col the given word (NULL when word is NULL)? */
 static bool
-SameWord(ScoreWriter *w, int col, const char *word)
+SameWord(TupleTableSlot *slot, int col, const char *word)
 {
 	text	   *t;
 
-	if (w->old->tts_isnull[w->att[col] - 1])
+	if (slot->tts_isnull[col - 1])
 		return word == NULL;
 	if (word == NULL)
 		return false;
-	t = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(w->old->tts_values[w->att[col] - 1]));
+	t = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(slot->tts_values[col - 1]));
 	return VARSIZE_ANY_EXHDR(t) == (int) strlen(word) && memcmp(VARDATA_ANY(t), word, strlen(word)) == 0;
 }
 
@@ -294,109 +147,67 @@ WealthName(const ScoreParty *p)
 	return p->wealth_tier >= 0 ? score_wealth_tier_names[p->wealth_tier] : NULL;
 }
 
-/* is date column col of the old row the given day (NULL when NO_DATE)? */
+/* is date column col the given day (NULL when NO_DATE)? */
 static bool
-SameDate(ScoreWriter *w, int col, DateADT day)
+SameDate(TupleTableSlot *slot, int col, DateADT day)
 {
-	if (w->old->tts_isnull[w->att[col] - 1])
+	if (slot->tts_isnull[col - 1])
 		return day == NO_DATE;
-	return day != NO_DATE && DatumGetDateADT(w->old->tts_values[w->att[col] - 1]) == day;
+	return day != NO_DATE && DatumGetDateADT(slot->tts_values[col - 1]) == day;
 }
 
 /*
  * ScoreUnchanged
- *		Does the party_score row in w->old hold exactly the party's new
+ *		Does the party_score row in slot hold exactly the party's new
  *		scores?  Then it keeps its scored_on and computed_at: a row changes
  *		only when what it says does.
  */
 static bool
-ScoreUnchanged(ScoreWriter *w, const ScoreParty *p, const StoredScore *st)
+ScoreUnchanged(TupleTableSlot *slot, const ScoreParty *p, const StoredScore *st)
 {
-	slot_getallattrs(w->old);
-	return SameCents(w, PS_CONTRIBUTION, st->contribution) &&
-		SameInt(w, PS_VALUE_SCORE, p->value_score, 4) &&
-		SameWord(w, PS_VALUE_TIER, score_value_tier_names[p->value_tier]) &&
-		SameWord(w, PS_WEALTH_TIER, WealthName(p)) &&
-		SameInt(w, PS_RFM_R, p->rfm[0], 2) &&
-		SameInt(w, PS_RFM_F, p->rfm[1], 2) &&
-		SameInt(w, PS_RFM_M, p->rfm[2], 2) &&
-		SameCents(w, PS_CLV, st->clv) &&
-		SameCents(w, PS_AUM, st->aum) &&
-		SameFloat(w, PS_RETENTION, p->retention) &&
-		SameFloat(w, PS_GROWTH, p->growth) &&
-		SameFloat(w, PS_POTENTIAL, p->potential) &&
-		SameDate(w, PS_LAST_ACTIVE, p->last_active) &&
-		SameInt(w, PS_FREQUENCY, p->frequency, 8) &&
-		SameInt(w, PS_PRODUCTS, p->products, 4);
+	return SameCents(slot, PS_CONTRIBUTION, st->contribution) &&
+		SameInt(slot, PS_VALUE_SCORE, p->value_score, 4) &&
+		SameWord(slot, PS_VALUE_TIER, score_value_tier_names[p->value_tier]) &&
+		SameWord(slot, PS_WEALTH_TIER, WealthName(p)) &&
+		SameInt(slot, PS_RFM_R, p->rfm[0], 2) &&
+		SameInt(slot, PS_RFM_F, p->rfm[1], 2) &&
+		SameInt(slot, PS_RFM_M, p->rfm[2], 2) &&
+		SameCents(slot, PS_CLV, st->clv) &&
+		SameCents(slot, PS_AUM, st->aum) &&
+		SameFloat(slot, PS_RETENTION, p->retention) &&
+		SameFloat(slot, PS_GROWTH, p->growth) &&
+		SameFloat(slot, PS_POTENTIAL, p->potential) &&
+		SameDate(slot, PS_LAST_ACTIVE, p->last_active) &&
+		SameInt(slot, PS_FREQUENCY, p->frequency, 8) &&
+		SameInt(slot, PS_PRODUCTS, p->products, 4);
 }
 
-/*
- * The columns a history row records, by their place in each table's column
- * list: party_score holds them too, and both are filled by SetRecorded.
- */
-enum
-{
-	REC_CONTRIBUTION, REC_VALUE_SCORE, REC_VALUE_TIER, REC_WEALTH_TIER,
-	REC_RFM_R, REC_RFM_F, REC_RFM_M, REC_CLV, REC_AUM, REC_NCOLS
-};
-static const int ps_recorded[REC_NCOLS] = {
-	PS_CONTRIBUTION, PS_VALUE_SCORE, PS_VALUE_TIER, PS_WEALTH_TIER, PS_RFM_R, PS_RFM_F, PS_RFM_M, PS_CLV, PS_AUM
-};
-static const int sh_recorded[REC_NCOLS] = {
-	SH_CONTRIBUTION, SH_VALUE_SCORE, SH_VALUE_TIER, SH_WEALTH_TIER, SH_RFM_R, SH_RFM_F, SH_RFM_M, SH_CLV, SH_AUM
-};
-
-/* fill the recorded columns (col: their places) of w->new */
+/* one party_score row of the model: keep it, change it, or delete it */
 static void
-SetRecorded(ScoreWriter *w, const int *col, const ScoreParty *p, const StoredScore *st)
+DiffRow(ScoreRun *run, TupleTableSlot *slot, void *arg)
 {
-	const char *wt = WealthName(p);
+	ScoreDiff  *d = (ScoreDiff *) arg;
+	int64		party_id = DatumGetInt64(slot->tts_values[PS_PARTY - 1]);
+	ScoreParty *p = ScoreRunFindParty(run, party_id);
+	uint32		i;
 
-	Set(w, col[REC_CONTRIBUTION], ScoreCentsDatum(st->contribution), false);
-	Set(w, col[REC_VALUE_SCORE], Int32GetDatum(p->value_score), false);
-	Set(w, col[REC_VALUE_TIER], CStringGetTextDatum(score_value_tier_names[p->value_tier]), false);
-	Set(w, col[REC_WEALTH_TIER], wt ? CStringGetTextDatum(wt) : (Datum) 0, wt == NULL);
-	Set(w, col[REC_RFM_R], Int16GetDatum(p->rfm[0]), false);
-	Set(w, col[REC_RFM_F], Int16GetDatum(p->rfm[1]), false);
-	Set(w, col[REC_RFM_M], Int16GetDatum(p->rfm[2]), false);
-	Set(w, col[REC_CLV], ScoreCentsDatum(st->clv), false);
-	Set(w, col[REC_AUM], ScoreCentsDatum(st->aum), false);
-}
-
-/* fill w->new with the party's party_score columns (in per-row memory) */
-static void
-SetScore(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, Datum model,
-		 DateADT as_of, TimestampTz now)
-{
-	MemoryContext old = MemoryContextSwitchTo(GetPerTupleMemoryContext(w->estate));
-
-	Set(w, PS_PARTY, Int64GetDatum(p->party_id), false);
-	Set(w, PS_MODEL, model, false);
-	SetRecorded(w, ps_recorded, p, st);
-	Set(w, PS_COMPUTED_AT, TimestampTzGetDatum(now), false);
-	Set(w, PS_SCORED_ON, DateADTGetDatum(as_of), false);
-	Set(w, PS_RETENTION, Float8GetDatum(p->retention), false);
-	Set(w, PS_GROWTH, Float8GetDatum(p->growth), false);
-	Set(w, PS_POTENTIAL, Float8GetDatum(p->potential), false);
-	Set(w, PS_LAST_ACTIVE, DateADTGetDatum(p->last_active), p->last_active == NO_DATE);
-	Set(w, PS_FREQUENCY, Int64GetDatum(p->frequency), false);
-	Set(w, PS_PRODUCTS, Int32GetDatum(p->products), false);
-	ExecStoreVirtualTuple(w->new);
-	MemoryContextSwitchTo(old);
-}
-
-/* fill w->new with the party's score_history columns (in per-row memory) */
-static void
-SetHistory(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, Datum model, DateADT as_of)
-{
-	MemoryContext old = MemoryContextSwitchTo(GetPerTupleMemoryContext(w->estate));
-
-	Set(w, SH_PARTY, Int64GetDatum(p->party_id), false);
-	Set(w, SH_MODEL, model, false);
-	Set(w, SH_DAY, DateADTGetDatum(as_of), false);
-	SetRecorded(w, sh_recorded, p, st);
-	ExecStoreVirtualTuple(w->new);
-	MemoryContextSwitchTo(old);
+	if (p == NULL)
+	{
+		if (d->ngone == d->maxgone)
+		{
+			d->gone = ScoreGrow(d->gone, sizeof(int64) * d->maxgone, sizeof(int64) * d->maxgone * 2);
+			d->maxgone *= 2;
+		}
+		d->gone[d->ngone++] = party_id;
+		return;
+	}
+	i = p - run->parties;
+	if (d->has_row[i])
+		elog(ERROR, "party_score holds two rows of party %lld under model \"%s\"",
+			 (long long) p->party_id, run->m.name);
+	d->has_row[i] = true;
+	if (!ScoreUnchanged(slot, p, &d->stored[i]))
+		d->changed[d->nchanged++] = i;
 }
 
 /* has an amount in cents moved by more than tolerance times the recorded one? */
@@ -451,6 +262,217 @@ typedef struct ScoreCounts
 	double		store_ms;
 } ScoreCounts;
 
+/* a one-dimensional array of n values */
+static Datum
+ArrayOf(Datum *values, bool *nulls, int n, Oid type)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, type, typlen, typbyval, typalign));
+}
+
+/*
+ * The columns of a written row, in the order of the arrays the statements
+ * take: the recorded ones (party_score and score_history both hold them),
+ * then those of party_score only.
+ */
+enum
+{
+	W_PARTY, W_CONTRIBUTION, W_VALUE_SCORE, W_VALUE_TIER, W_WEALTH_TIER, W_RFM_R, W_RFM_F,
+	W_RFM_M, W_CLV, W_AUM, W_NHISTORY,
+	W_RETENTION = W_NHISTORY, W_GROWTH, W_POTENTIAL, W_LAST_ACTIVE, W_FREQUENCY, W_PRODUCTS,
+	W_NSCORE
+};
+static const Oid w_types[W_NSCORE] = {
+	INT8OID, NUMERICOID, INT4OID, TEXTOID, TEXTOID, INT2OID, INT2OID, INT2OID, NUMERICOID,
+	NUMERICOID, FLOAT8OID, FLOAT8OID, FLOAT8OID, DATEOID, INT8OID, INT4OID
+};
+static const char *const w_names[W_NSCORE] = {
+	"party_id", "contribution", "value_score", "value_tier", "wealth_tier", "rfm_r", "rfm_f",
+	"rfm_m", "clv", "aum", "retention", "growth", "potential", "last_active_on", "frequency",
+	"products"
+};
+
+/* a statement that writes rows of one table from arrays, and its batch */
+typedef struct ScoreWrite
+{
+	char	   *sql;
+	int			ncols;			/* W_NHISTORY or W_NSCORE */
+	int			nfixed;			/* parameters before the arrays */
+	Oid			types[3 + W_NSCORE];
+	Datum		args[3 + W_NSCORE];
+	Datum	   *values[W_NSCORE];
+	bool	   *nulls[W_NSCORE];
+	int			n;
+	int			spi_ok;
+	int64		written;
+	MemoryContext cxt;			/* of a batch's values */
+} ScoreWrite;
+
+/*
+ * WriteInit
+ *		The statement that writes table from arrays of the columns of
+ *		w_names (ncols of them): score_history's rows carry scored_on ($2),
+ *		party_score's computed_at ($2) and scored_on ($3); model is $1.
+ *		With conflict, a row whose key is there updates it (upsert).
+ */
+static void
+WriteInit(ScoreWrite *w, ScoreRun *run, const char *table, int ncols, const char *conflict)
+{
+	StringInfoData q;
+	int			i;
+
+	memset(w, 0, sizeof(ScoreWrite));
+	w->ncols = ncols;
+	w->nfixed = ncols == W_NSCORE ? 3 : 2;
+	w->types[0] = TEXTOID;
+	w->args[0] = CStringGetTextDatum(run->m.name);
+	if (ncols == W_NSCORE)
+	{
+		w->types[1] = TIMESTAMPTZOID;
+		w->args[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+		w->types[2] = DATEOID;
+		w->args[2] = DateADTGetDatum(run->as_of);
+	}
+	else
+	{
+		w->types[1] = DATEOID;
+		w->args[1] = DateADTGetDatum(run->as_of);
+	}
+	for (i = 0; i < ncols; i++)
+	{
+		w->types[w->nfixed + i] = get_array_type(w_types[i]);
+		w->values[i] = palloc(sizeof(Datum) * STORE_BATCH);
+		w->nulls[i] = palloc0(sizeof(bool) * STORE_BATCH);
+	}
+
+	initStringInfo(&q);
+	appendStringInfo(&q, "INSERT INTO %s.%s AS t (model, %s", ScoreNspName(run), table,
+					 ncols == W_NSCORE ? "computed_at, scored_on" : "scored_on");
+	for (i = 0; i < ncols; i++)
+		appendStringInfo(&q, ", %s", w_names[i]);
+	appendStringInfo(&q, ") SELECT $1, $2, %s", ncols == W_NSCORE ? "$3, " : "");
+	for (i = 0; i < ncols; i++)
+		appendStringInfo(&q, "%su.%s", i > 0 ? ", " : "", w_names[i]);
+	appendStringInfoString(&q, " FROM ROWS FROM (");
+	for (i = 0; i < ncols; i++)
+		appendStringInfo(&q, "%spg_catalog.unnest($%d)", i > 0 ? ", " : "", w->nfixed + 1 + i);
+	appendStringInfoString(&q, ") AS u (");
+	for (i = 0; i < ncols; i++)
+		appendStringInfo(&q, "%s%s", i > 0 ? ", " : "", w_names[i]);
+	appendStringInfoChar(&q, ')');
+	if (conflict != NULL)
+	{
+		appendStringInfo(&q, " ON CONFLICT (%s) DO UPDATE SET %s", conflict,
+						 ncols == W_NSCORE ? "computed_at = excluded.computed_at, scored_on = excluded.scored_on"
+						 : "scored_on = excluded.scored_on");
+		for (i = 1; i < ncols; i++)
+			appendStringInfo(&q, ", %s = excluded.%s", w_names[i], w_names[i]);
+	}
+	w->sql = q.data;
+	w->spi_ok = SPI_OK_INSERT;
+	w->cxt = AllocSetContextCreate(CurrentMemoryContext, "bankcrm score batch", ALLOCSET_DEFAULT_SIZES);
+}
+
+/* write the batch */
+static void
+WriteFlush(ScoreWrite *w)
+{
+	MemoryContext old;
+	int			i;
+
+	if (w->n == 0)
+		return;
+	old = MemoryContextSwitchTo(w->cxt);
+	for (i = 0; i < w->ncols; i++)
+		w->args[w->nfixed + i] = ArrayOf(w->values[i], w->nulls[i], w->n, w_types[i]);
+	/* a BEFORE trigger may skip a row: the rows given are counted */
+	if (SPI_execute_with_args(w->sql, w->nfixed + w->ncols, w->types, w->args, NULL, false, 0) != w->spi_ok)
+		elog(ERROR, "could not write the scores");
+	w->written += w->n;
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(w->cxt);
+	w->n = 0;
+}
+
+/* add a party's row to the batch */
+static void
+WriteParty(ScoreWrite *w, const ScoreParty *p, const StoredScore *st)
+{
+	static Datum value_tiers[SCORE_NVALUE_TIERS];
+	static Datum wealth_tiers[SCORE_NWEALTH_TIERS];
+	MemoryContext old;
+	int			k = w->n;
+
+	if (value_tiers[0] == (Datum) 0)
+	{
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		for (k = 0; k < SCORE_NVALUE_TIERS; k++)
+			value_tiers[k] = CStringGetTextDatum(score_value_tier_names[k]);
+		for (k = 0; k < SCORE_NWEALTH_TIERS; k++)
+			wealth_tiers[k] = CStringGetTextDatum(score_wealth_tier_names[k]);
+		MemoryContextSwitchTo(old);
+		k = w->n;
+	}
+	old = MemoryContextSwitchTo(w->cxt);
+	w->values[W_PARTY][k] = Int64GetDatum(p->party_id);
+	w->values[W_CONTRIBUTION][k] = ScoreCentsDatum(st->contribution);
+	w->values[W_VALUE_SCORE][k] = Int32GetDatum(p->value_score);
+	w->values[W_VALUE_TIER][k] = value_tiers[p->value_tier];
+	w->nulls[W_WEALTH_TIER][k] = p->wealth_tier < 0;
+	w->values[W_WEALTH_TIER][k] = p->wealth_tier < 0 ? (Datum) 0 : wealth_tiers[p->wealth_tier];
+	w->values[W_RFM_R][k] = Int16GetDatum(p->rfm[0]);
+	w->values[W_RFM_F][k] = Int16GetDatum(p->rfm[1]);
+	w->values[W_RFM_M][k] = Int16GetDatum(p->rfm[2]);
+	w->values[W_CLV][k] = ScoreCentsDatum(st->clv);
+	w->values[W_AUM][k] = ScoreCentsDatum(st->aum);
+	if (w->ncols == W_NSCORE)
+	{
+		w->values[W_RETENTION][k] = Float8GetDatum(p->retention);
+		w->values[W_GROWTH][k] = Float8GetDatum(p->growth);
+		w->values[W_POTENTIAL][k] = Float8GetDatum(p->potential);
+		w->nulls[W_LAST_ACTIVE][k] = p->last_active == NO_DATE;
+		w->values[W_LAST_ACTIVE][k] = DateADTGetDatum(p->last_active);
+		w->values[W_FREQUENCY][k] = Int64GetDatum(p->frequency);
+		w->values[W_PRODUCTS][k] = Int32GetDatum(p->products);
+	}
+	MemoryContextSwitchTo(old);
+	if (++w->n == STORE_BATCH)
+		WriteFlush(w);
+}
+
+/* delete the model's party_score rows of the parties gone */
+static void
+DeleteGone(ScoreRun *run, ScoreDiff *d)
+{
+	Oid			types[2] = {TEXTOID, INT8ARRAYOID};
+	Datum		args[2];
+	char	   *sql = psprintf("DELETE FROM %s.party_score WHERE model OPERATOR(pg_catalog.=) $1 "
+							   "AND party_id OPERATOR(pg_catalog.=) ANY ($2)", ScoreNspName(run));
+	uint32		i;
+
+	args[0] = CStringGetTextDatum(run->m.name);
+	for (i = 0; i < d->ngone; i += STORE_BATCH)
+	{
+		int			n = Min(d->ngone - i, STORE_BATCH);
+		Datum	   *ids = palloc(sizeof(Datum) * n);
+		int			k;
+
+		for (k = 0; k < n; k++)
+			ids[k] = Int64GetDatum(d->gone[i + k]);
+		args[1] = ArrayOf(ids, NULL, n, INT8OID);
+		if (SPI_execute_with_args(sql, 2, types, args, NULL, false, 0) != SPI_OK_DELETE)
+			elog(ERROR, "could not delete the scores of parties no longer scored");
+		pfree(DatumGetPointer(args[1]));
+		pfree(ids);
+	}
+}
+
 /*
  * StoreScores
  *		Write party_score and score_history as changes (see the file header),
@@ -462,95 +484,74 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 	instr_time	start,
 				mid,
 				end;
-
-	ScoreWriter w;
-	TableScanDesc scan;
-	Datum		model = CStringGetTextDatum(run->m.name);
-	int			mlen = strlen(run->m.name);
-	TimestampTz now = GetCurrentTransactionStartTimestamp();
-	bool	   *has_row = ScoreAlloc(sizeof(bool) * run->nparties);
+	ScoreDiff	d;
+	ScoreWrite	w;
+	char	   *sql;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1] = {CStringGetTextDatum(run->m.name)};
 	uint32		i;
 
-	/* party_score: delete, update or keep the rows there are */
+	/* party_score: which rows to delete, update or keep */
 	INSTR_TIME_SET_CURRENT(start);
-	WriterOpen(&w, ScoreRelid(run, "party_score"), ps_columns, PS_NCOLS);
-	scan = table_beginscan(w.rel, run->snapshot, 0, NULL);
-	while (table_scan_getnextslot(scan, ForwardScanDirection, w.old))
-	{
-		text	   *m;
-		ScoreParty *p;
+	memset(&d, 0, sizeof(d));
+	d.stored = stored;
+	d.has_row = ScoreAlloc(sizeof(bool) * Max(run->nparties, 1));
+	d.changed = ScoreAlloc(sizeof(uint32) * Max(run->nparties, 1));
+	d.maxgone = 1024;
+	d.gone = ScoreAlloc(sizeof(int64) * d.maxgone);
+	sql = psprintf("SELECT party_id, contribution, value_score, value_tier, wealth_tier, rfm_r, rfm_f, rfm_m, "
+				   "clv, aum, retention, growth, potential, last_active_on, frequency, products "
+				   "FROM %s.party_score WHERE model OPERATOR(pg_catalog.=) $1", ScoreNspName(run));
+	ScoreQuery(run, sql, PS_NCOLS, 1, argtypes, args, DiffRow, &d);
 
-		CHECK_FOR_INTERRUPTS();
-		slot_getsomeattrs(w.old, Max(w.att[PS_PARTY], w.att[PS_MODEL]));
-		m = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(w.old->tts_values[w.att[PS_MODEL] - 1]));
-		if (VARSIZE_ANY_EXHDR(m) != mlen || memcmp(VARDATA_ANY(m), run->m.name, mlen) != 0)
-			continue;
-		p = ScoreRunFindParty(run, DatumGetInt64(w.old->tts_values[w.att[PS_PARTY] - 1]));
-		ResetPerTupleExprContext(w.estate);
-		if (p == NULL)
-		{
-			ExecSimpleRelationDelete(w.rri, w.estate, &w.epq, w.old);
-			counts->deleted++;
-			continue;
-		}
-		i = p - run->parties;
-		if (has_row[i])
-			elog(ERROR, "party_score holds two rows of party %lld under model \"%s\"",
-				 (long long) p->party_id, run->m.name);
-		has_row[i] = true;
-		if (ScoreUnchanged(&w, p, &stored[i]))
-			continue;
-		WriterStart(&w, true);
-		SetScore(&w, p, &stored[i], model, run->as_of, now);
-		ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, w.old, w.new);
-		counts->updated++;
-	}
-	table_endscan(scan);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	DeleteGone(run, &d);
+	counts->deleted = d.ngone;
+	WriteInit(&w, run, "party_score", W_NSCORE, "party_id, model");
+	for (i = 0; i < d.nchanged; i++)
+		WriteParty(&w, &run->parties[d.changed[i]], &stored[d.changed[i]]);
+	WriteFlush(&w);
+	counts->updated = w.written;
+	WriteInit(&w, run, "party_score", W_NSCORE, NULL);
 	for (i = 0; i < run->nparties; i++)
 	{
-		if (has_row[i])
+		if (d.has_row[i])
 			continue;
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
-		WriterStart(&w, false);
-		SetScore(&w, &run->parties[i], &stored[i], model, run->as_of, now);
-		WriterInsert(&w);
-		counts->inserted++;
+		WriteParty(&w, &run->parties[i], &stored[i]);
 	}
-	WriterClose(&w);
+	WriteFlush(&w);
+	counts->inserted = w.written;
 	INSTR_TIME_SET_CURRENT(mid);
 
-	/* score_history: a row when the recorded scores change */
-	WriterOpen(&w, ScoreRelid(run, "score_history"), sh_columns, SH_NCOLS);
-	for (i = 0; i < run->nparties; i++)
+	/*
+	 * score_history: a row when the recorded scores change; a rescore of the
+	 * same day updates that day's row
+	 */
 	{
-		ScoreParty *p = &run->parties[i];
+		ScoreWrite	wi;
 
-		if ((i & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
-		if (p->rec.day != NO_DATE &&
-			!HistoryChanged(p, &stored[i], &run->m, p->rec.day == run->as_of))
-			continue;
-		if (p->rec.day == run->as_of)
+		WriteInit(&w, run, "score_history", W_NHISTORY, "party_id, model, scored_on");
+		WriteInit(&wi, run, "score_history", W_NHISTORY, NULL);
+		for (i = 0; i < run->nparties; i++)
 		{
-			/* a rescore of the same day: that day's row takes any change */
-			if (!table_tuple_fetch_row_version(w.rel, &p->rec.tid, run->snapshot, w.old))
-				elog(ERROR, "score_history row of party %lld vanished", (long long) p->party_id);
-			WriterStart(&w, true);
-			SetHistory(&w, p, &stored[i], model, run->as_of);
-			ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, w.old, w.new);
-			counts->h_updated++;
+			ScoreParty *p = &run->parties[i];
+
+			if ((i & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (p->rec.day != NO_DATE &&
+				!HistoryChanged(p, &stored[i], &run->m, p->rec.day == run->as_of))
+				continue;
+			WriteParty(p->rec.day == run->as_of ? &w : &wi, p, &stored[i]);
 		}
-		else
-		{
-			WriterStart(&w, false);
-			SetHistory(&w, p, &stored[i], model, run->as_of);
-			WriterInsert(&w);
-			counts->h_inserted++;
-		}
+		WriteFlush(&w);
+		WriteFlush(&wi);
+		counts->h_updated = w.written;
+		counts->h_inserted = wi.written;
 	}
-	WriterClose(&w);
-	ScoreFree(has_row, sizeof(bool) * run->nparties);
+	SPI_finish();
 	INSTR_TIME_SET_CURRENT(end);
 	INSTR_TIME_SUBTRACT(end, mid);
 	INSTR_TIME_SUBTRACT(mid, start);
@@ -604,11 +605,6 @@ LogRun(ScoreRun *run, const ScoreCounts *c, TimestampTz started)
 	SPI_finish();
 }
 
-/* the tables score_all writes */
-static const char *const write_tables[] = {"party_score", "score_history"};
-static const char *const log_tables[] = {"score_run_log"};
-static const char *const affinity_tables[] = {"product_affinity"};
-
 /*
  * score_all
  *		SQL score_all(model text, as_of date, refresh_affinity boolean)
@@ -639,8 +635,6 @@ score_all(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(runcxt);
 
 	ScoreRunInit(&run, fcinfo);
-	ScoreCheckAccess(&run, write_tables, lengthof(write_tables), ACL_INSERT | ACL_UPDATE | ACL_DELETE);
-	ScoreCheckAccess(&run, log_tables, lengthof(log_tables), ACL_INSERT);
 	ScoreRunModel(&run, PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)));
 
 	/* one run per model at a time; then the snapshot, after the locks */
@@ -655,12 +649,16 @@ score_all(PG_FUNCTION_ARGS)
 								  1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not lock the scoring model");
 	}
+	{
+		char	   *lock = psprintf("LOCK TABLE %s.party_score, %s.score_history IN SHARE ROW EXCLUSIVE MODE",
+									ScoreNspName(&run), ScoreNspName(&run));
+
+		if (SPI_execute(lock, false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "could not lock the scores");
+	}
 	SPI_finish();
-	LockRelationOid(ScoreRelid(&run, "party_score"), ShareRowExclusiveLock);
-	LockRelationOid(ScoreRelid(&run, "score_history"), ShareRowExclusiveLock);
 	CommandCounterIncrement();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	run.snapshot = GetActiveSnapshot();
 
 	INSTR_TIME_SET_CURRENT(start);
 	ScoreRunCompute(&run);
@@ -692,12 +690,12 @@ score_all(PG_FUNCTION_ARGS)
 	{
 		int8	   *tiers = ScoreAlloc(sizeof(int8) * run.nparties);
 
-		ScoreCheckAccess(&run, affinity_tables, lengthof(affinity_tables), ACL_INSERT | ACL_DELETE);
 		for (i = 0; i < run.nparties; i++)
 			tiers[i] = run.parties[i].value_tier;
 		counts.affinity = ScoreAffinityStore(&run, tiers);
 	}
 	LogRun(&run, &counts, started);
+	ScoreRunEnd(&run);
 
 	MemoryContextSwitchTo(old);
 	v[0] = Int64GetDatum(counts.parties);
