@@ -346,26 +346,45 @@ ScoreNspName(ScoreRun *run)
 	return quote_identifier(get_namespace_name(run->nsp));
 }
 
-/* a receiver that hands each row of a query to a function of the run */
+/* the most columns a query hands over */
+#define SCORE_MAX_COLS	20
+
+/*
+ * A receiver that hands each row of a query to a function of the run: the
+ * columns it names, found by name in what the query returns, in the order
+ * named.  The query may return more (SELECT *: a scan whose rows need no
+ * projection), of which only those up to the last one named are deformed.
+ */
 typedef struct ScoreReceiver
 {
 	DestReceiver pub;
 	ScoreRun   *run;
 	ScoreRowFunc fn;
 	void	   *arg;
+	const char *columns;		/* the names, separated by ", " */
 	int			ncols;
+	AttrNumber	att[SCORE_MAX_COLS];
+	AttrNumber	upto;
+	TupleTableSlot *out;		/* the columns named, as the function sees them */
 } ScoreReceiver;
 
 static bool
 ScoreReceive(TupleTableSlot *slot, DestReceiver *self)
 {
 	ScoreReceiver *r = (ScoreReceiver *) self;
+	TupleTableSlot *out = r->out;
 	MemoryContext old;
+	int			i;
 
-	slot_getallattrs(slot);
+	slot_getsomeattrs(slot, r->upto);
+	for (i = 0; i < r->ncols; i++)
+	{
+		out->tts_values[i] = slot->tts_values[r->att[i] - 1];
+		out->tts_isnull[i] = slot->tts_isnull[r->att[i] - 1];
+	}
 	/* what a row allocates (a grown array, a detoasted word) is the run's */
 	old = MemoryContextSwitchTo(r->run->cxt);
-	r->fn(r->run, slot, r->arg);
+	r->fn(r->run, out, r->arg);
 	MemoryContextSwitchTo(old);
 	return true;
 }
@@ -374,9 +393,40 @@ static void
 ScoreReceiveStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
 {
 	ScoreReceiver *r = (ScoreReceiver *) self;
+	const char *p = r->columns;
+	TupleDesc	desc;
+	int			i;
 
-	if (typeinfo->natts != r->ncols)
-		elog(ERROR, "a scoring query returned %d columns instead of %d", typeinfo->natts, r->ncols);
+	r->upto = 0;
+	for (i = 0; i < r->ncols; i++)
+	{
+		const char *end = strchr(p, ',');
+		int			len = end ? end - p : strlen(p);
+		int			j;
+
+		r->att[i] = InvalidAttrNumber;
+		for (j = 0; j < typeinfo->natts; j++)
+		{
+			Form_pg_attribute a = TupleDescAttr(typeinfo, j);
+
+			if (!a->attisdropped && strlen(NameStr(a->attname)) == len &&
+				strncmp(NameStr(a->attname), p, len) == 0)
+			{
+				r->att[i] = j + 1;
+				break;
+			}
+		}
+		if (r->att[i] == InvalidAttrNumber)
+			elog(ERROR, "a scoring query returned no column %.*s", len, p);
+		r->upto = Max(r->upto, r->att[i]);
+		p = end ? end + 1 : p + len;
+		while (*p == ' ')
+			p++;
+	}
+	desc = CreateTemplateTupleDesc(r->ncols);
+	for (i = 0; i < r->ncols; i++)
+		TupleDescCopyEntry(desc, i + 1, typeinfo, r->att[i]);
+	r->out = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
 }
 
 static void
@@ -386,15 +436,15 @@ ScoreReceiveNothing(DestReceiver *self)
 
 /*
  * ScoreQuery
- *		Run a query (ncols columns, nargs parameters) in the active snapshot
- *		and hand every row to fn, as the slot the executor produced: its
- *		columns are slot->tts_values[0 .. ncols - 1].  The query must name
- *		every object with its schema and every operator as
- *		OPERATOR(pg_catalog.x); the run pins search_path besides.
+ *		Run a query (nargs parameters) in the active snapshot and hand the
+ *		columns it names (ncols of them, separated by ", ") of every row to
+ *		fn, as slot->tts_values[0 .. ncols - 1].  The query must name every
+ *		object with its schema and every operator as OPERATOR(pg_catalog.x);
+ *		the run pins search_path besides.
  */
 void
-ScoreQuery(ScoreRun *run, const char *sql, int ncols, int nargs, Oid *argtypes, Datum *args,
-		   ScoreRowFunc fn, void *arg)
+ScoreQuery(ScoreRun *run, const char *sql, const char *columns, int ncols, int nargs,
+		   Oid *argtypes, Datum *args, ScoreRowFunc fn, void *arg)
 {
 	ScoreReceiver recv;
 	SPIExecuteOptions opts;
@@ -402,6 +452,7 @@ ScoreQuery(ScoreRun *run, const char *sql, int ncols, int nargs, Oid *argtypes, 
 	int			ret;
 	int			i;
 
+	Assert(ncols <= SCORE_MAX_COLS);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	memset(&recv, 0, sizeof(recv));
@@ -413,6 +464,7 @@ ScoreQuery(ScoreRun *run, const char *sql, int ncols, int nargs, Oid *argtypes, 
 	recv.run = run;
 	recv.fn = fn;
 	recv.arg = arg;
+	recv.columns = columns;
 	recv.ncols = ncols;
 
 	memset(&opts, 0, sizeof(opts));
@@ -444,28 +496,33 @@ ScoreQuery(ScoreRun *run, const char *sql, int ncols, int nargs, Oid *argtypes, 
 	SPI_finish();
 }
 
-/* read columns (a list of ncols) of a table of the extension's schema */
-static void
-ScoreReadTable(ScoreRun *run, const char *table, const char *columns, int ncols,
+/*
+ * ScoreReadTable
+ *		Hand columns (ncols names) of every row of a table of the
+ *		extension's schema to fn; with model, of the run's model's rows
+ *		only.  The query is SELECT *: a scan of a plain table then gives its
+ *		rows as stored, with no projection, and only the columns up to the
+ *		last one used are deformed.
+ */
+void
+ScoreReadTable(ScoreRun *run, const char *table, bool model, const char *columns, int ncols,
 			   ScoreRowFunc fn, void *arg)
 {
-	char	   *sql = psprintf("SELECT %s FROM %s.%s", columns, ScoreNspName(run), table);
-
-	ScoreQuery(run, sql, ncols, 0, NULL, NULL, fn, arg);
-	pfree(sql);
-}
-
-/* read columns of a table of the extension's schema, of the run's model only */
-static void
-ScoreReadModelRows(ScoreRun *run, const char *table, const char *columns, int ncols,
-				   ScoreRowFunc fn, void *arg)
-{
-	char	   *sql = psprintf("SELECT %s FROM %s.%s WHERE model OPERATOR(pg_catalog.=) $1",
-							   columns, ScoreNspName(run), table);
+	char	   *sql;
 	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1] = {CStringGetTextDatum(run->m.name)};
+	Datum		args[1];
 
-	ScoreQuery(run, sql, ncols, 1, argtypes, args, fn, arg);
+	if (model)
+	{
+		sql = psprintf("SELECT * FROM %s.%s WHERE model OPERATOR(pg_catalog.=) $1", ScoreNspName(run), table);
+		args[0] = CStringGetTextDatum(run->m.name);
+		ScoreQuery(run, sql, columns, ncols, 1, argtypes, args, fn, arg);
+	}
+	else
+	{
+		sql = psprintf("SELECT * FROM %s.%s", ScoreNspName(run), table);
+		ScoreQuery(run, sql, columns, ncols, 0, NULL, NULL, fn, arg);
+	}
 	pfree(sql);
 }
 
@@ -677,7 +734,7 @@ ReadParties(ScoreRun *run)
 	j2date(run->as_of + POSTGRES_EPOCH_JDATE, &pr.y2, &pr.m2, &pr.d2);
 	run->maxparties = (uint32) Min(est * 1.1 + 1024, (double) (MaxAllocHugeSize / sizeof(ScoreParty)));
 	run->parties = ScoreAlloc(sizeof(ScoreParty) * run->maxparties);
-	ScoreReadTable(run, "party",
+	ScoreReadTable(run, "party", false,
 				   "party_id, kind, status, credit_rating, onboarded_on, birth_date, education, "
 				   "occupation, life_stage, product_lifecycle", PA_NCOLS, PartyRow, &pr);
 	IndexParties(run);
@@ -795,7 +852,7 @@ ReadHoldings(ScoreRun *run)
 {
 	run->nwords = Max((run->m.nproducts + 63) / 64, 1);
 	run->held = ScoreAlloc(sizeof(uint64) * run->nwords * Max(run->nparties, 1));
-	ScoreReadTable(run, "holding",
+	ScoreReadTable(run, "holding", false,
 				   "party_id, product_id, balance, rate, fees_ytd, opened_on, closed_on",
 				   HO_NCOLS, HoldingRow, NULL);
 }
@@ -843,7 +900,7 @@ static void
 ReadContacts(ScoreRun *run)
 {
 	run->contacts = ScoreAlloc(sizeof(ScoreContacts) * Max(run->nparties, 1));
-	ScoreReadTable(run, "contact", "party_id, channel, occurred_at", CO_NCOLS, ContactRow, NULL);
+	ScoreReadTable(run, "contact", false, "party_id, channel, occurred_at", CO_NCOLS, ContactRow, NULL);
 }
 
 /* the columns ReadActivity reads */
@@ -888,7 +945,7 @@ ReadActivity(ScoreRun *run)
 	run->activity = ScoreAlloc(sizeof(ScoreActivity) * Max(run->nparties, 1));
 	for (i = 0; i < run->nparties; i++)
 		run->activity[i].last_week = NO_DATE;
-	ScoreReadTable(run, "activity_weekly", "party_id, week, txn_count", AC_NCOLS, ActivityRow, NULL);
+	ScoreReadTable(run, "activity_weekly", false, "party_id, week, txn_count", AC_NCOLS, ActivityRow, NULL);
 }
 
 /* one row of party_retention */
@@ -908,7 +965,7 @@ RetentionRow(ScoreRun *run, TupleTableSlot *slot, void *arg)
 static void
 ReadRetention(ScoreRun *run)
 {
-	ScoreReadTable(run, "party_retention", "party_id, retention", 2, RetentionRow, NULL);
+	ScoreReadTable(run, "party_retention", false, "party_id, retention", 2, RetentionRow, NULL);
 }
 
 /* the tier code of a text column (-1 NULL or unknown) */
@@ -1014,7 +1071,7 @@ ReadHistory(ScoreRun *run)
 
 	hr.old_day = run->as_of - run->m.growth_window_days;
 	hr.young_day = run->as_of - run->m.growth_min_days;
-	ScoreReadModelRows(run, "score_history",
+	ScoreReadTable(run, "score_history", true,
 					   "party_id, scored_on, contribution, value_score, value_tier, wealth_tier, "
 					   "rfm_r, rfm_f, rfm_m, clv, aum", HI_NCOLS, HistoryRow, &hr);
 }
@@ -1051,7 +1108,7 @@ void
 ScoreRunStoredTiers(ScoreRun *run, int8 *tiers)
 {
 	memset(tiers, -1, sizeof(int8) * run->nparties);
-	ScoreReadModelRows(run, "party_score", "party_id, value_tier", 2, StoredTierRow, tiers);
+	ScoreReadTable(run, "party_score", true, "party_id, value_tier", 2, StoredTierRow, tiers);
 }
 
 /*

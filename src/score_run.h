@@ -220,8 +220,10 @@ extern ScoreParty *ScoreRunFindParty(ScoreRun *run, int64 party_id);
 extern int32 ScoreRunFindIndex(ScoreRun *run, int64 party_id);
 extern bool ScoreNumericScaled(Datum d, int scale, int128 *out);
 extern const char *ScoreNspName(ScoreRun *run);
-extern void ScoreQuery(ScoreRun *run, const char *sql, int ncols, int nargs, Oid *argtypes,
-					   Datum *args, ScoreRowFunc fn, void *arg);
+extern void ScoreQuery(ScoreRun *run, const char *sql, const char *columns, int ncols, int nargs,
+					   Oid *argtypes, Datum *args, ScoreRowFunc fn, void *arg);
+extern void ScoreReadTable(ScoreRun *run, const char *table, bool model, const char *columns,
+						   int ncols, ScoreRowFunc fn, void *arg);
 extern int64 ScoreCentsToInt64(int128 x, const char *what);
 extern int64 ScoreDoubleToCents(double x, const char *what);
 extern Datum ScoreCentsDatum(int64 cents);

@@ -40,7 +40,13 @@
 
 #include <math.h>
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/skey.h"
+#include "access/table.h"
 #include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
@@ -48,9 +54,12 @@
 #include "portability/instr_time.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/typcache.h"
 
 #include "compat.h"
 #include "score_run.h"
@@ -63,7 +72,7 @@ enum
 {
 	PS_PARTY = 1, PS_CONTRIBUTION, PS_VALUE_SCORE, PS_VALUE_TIER, PS_WEALTH_TIER,
 	PS_RFM_R, PS_RFM_F, PS_RFM_M, PS_CLV, PS_AUM, PS_RETENTION, PS_GROWTH, PS_POTENTIAL,
-	PS_LAST_ACTIVE, PS_FREQUENCY, PS_PRODUCTS, PS_NCOLS = PS_PRODUCTS
+	PS_LAST_ACTIVE, PS_FREQUENCY, PS_PRODUCTS, PS_TID, PS_NCOLS = PS_PRODUCTS
 };
 
 /* the values of one party as stored (cents, codes) */
@@ -81,10 +90,49 @@ typedef struct ScoreDiff
 	bool	   *has_row;		/* by party: party_score holds a row */
 	uint32	   *changed;		/* parties whose row must change */
 	uint32		nchanged;
+	ItemPointerData *tids;		/* by party: its row's (NULL: not read) */
 	int64	   *gone;			/* party_ids whose row must go */
 	uint32		ngone;
 	uint32		maxgone;
 } ScoreDiff;
+
+/* the columns of party_score DiffRow reads, in the order of PS_* */
+#define PS_COLUMNS "party_id, contribution, value_score, value_tier, wealth_tier, rfm_r, rfm_f, rfm_m, " \
+	"clv, aum, retention, growth, potential, last_active_on, frequency, products"
+
+/*
+ * RowsHere
+ *		Is a table of the extension's schema a plain table whose rows are
+ *		on this node: not partitioned, not distributed by Citus (listed in
+ *		pg_dist_partition)?  Then a row read in the run's snapshot is still
+ *		where it was when the run writes (it holds a SHARE ROW EXCLUSIVE
+ *		lock), and an update can name it by its ctid.
+ */
+static bool
+RowsHere(ScoreRun *run, const char *table)
+{
+	Oid			relid = get_relname_relid(table, run->nsp);
+	Oid			dist;
+	bool		distributed = false;
+
+	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_RELATION)
+		return false;
+	dist = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
+	if (OidIsValid(dist))
+	{
+		Relation	rel = table_open(dist, AccessShareLock);
+		ScanKeyData key;
+		SysScanDesc scan;
+
+		/* logicalrelid is its first column */
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+		scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+		distributed = HeapTupleIsValid(systable_getnext(scan));
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+	}
+	return !distributed;
+}
 
 /* is the numeric column col exactly cents/100? */
 static bool
@@ -206,6 +254,8 @@ DiffRow(ScoreRun *run, TupleTableSlot *slot, void *arg)
 		elog(ERROR, "party_score holds two rows of party %lld under model \"%s\"",
 			 (long long) p->party_id, run->m.name);
 	d->has_row[i] = true;
+	if (d->tids != NULL)
+		d->tids[i] = *(ItemPointer) DatumGetPointer(slot->tts_values[PS_TID - 1]);
 	if (!ScoreUnchanged(slot, p, &d->stored[i]))
 		d->changed[d->nchanged++] = i;
 }
@@ -277,105 +327,124 @@ ArrayOf(Datum *values, bool *nulls, int n, Oid type)
 }
 
 /*
- * The columns of a written row, in the order of the arrays the statements
- * take: the recorded ones (party_score and score_history both hold them),
- * then those of party_score only.
+ * The columns a run writes: the recorded ones (party_score and
+ * score_history both hold them), then those of party_score only.
  */
 enum
 {
-	W_PARTY, W_CONTRIBUTION, W_VALUE_SCORE, W_VALUE_TIER, W_WEALTH_TIER, W_RFM_R, W_RFM_F,
-	W_RFM_M, W_CLV, W_AUM, W_NHISTORY,
-	W_RETENTION = W_NHISTORY, W_GROWTH, W_POTENTIAL, W_LAST_ACTIVE, W_FREQUENCY, W_PRODUCTS,
-	W_NSCORE
-};
-static const Oid w_types[W_NSCORE] = {
-	INT8OID, NUMERICOID, INT4OID, TEXTOID, TEXTOID, INT2OID, INT2OID, INT2OID, NUMERICOID,
-	NUMERICOID, FLOAT8OID, FLOAT8OID, FLOAT8OID, DATEOID, INT8OID, INT4OID
+	W_PARTY, W_MODEL, W_SCORED_ON, W_CONTRIBUTION, W_VALUE_SCORE, W_VALUE_TIER, W_WEALTH_TIER,
+	W_RFM_R, W_RFM_F, W_RFM_M, W_CLV, W_AUM, W_NHISTORY,
+	W_COMPUTED_AT = W_NHISTORY, W_RETENTION, W_GROWTH, W_POTENTIAL, W_LAST_ACTIVE, W_FREQUENCY,
+	W_PRODUCTS, W_NSCORE
 };
 static const char *const w_names[W_NSCORE] = {
-	"party_id", "contribution", "value_score", "value_tier", "wealth_tier", "rfm_r", "rfm_f",
-	"rfm_m", "clv", "aum", "retention", "growth", "potential", "last_active_on", "frequency",
-	"products"
+	"party_id", "model", "scored_on", "contribution", "value_score", "value_tier", "wealth_tier",
+	"rfm_r", "rfm_f", "rfm_m", "clv", "aum", "computed_at", "retention", "growth", "potential",
+	"last_active_on", "frequency", "products"
 };
 
-/* a statement that writes rows of one table from arrays, and its batch */
+/*
+ * A statement that writes rows of one table, and its batch.  The rows are
+ * passed as one array of the table's row type ($3), which the statement
+ * unnests: one set-returning function, whose rows need no conversion to
+ * the columns' types.
+ */
 typedef struct ScoreWrite
 {
 	char	   *sql;
 	int			ncols;			/* W_NHISTORY or W_NSCORE */
-	int			nfixed;			/* parameters before the arrays */
-	Oid			types[3 + W_NSCORE];
-	Datum		args[3 + W_NSCORE];
-	Datum	   *values[W_NSCORE];
-	bool	   *nulls[W_NSCORE];
+	Oid			rowtype;
+	TupleDesc	desc;
+	AttrNumber	att[W_NSCORE];	/* of the columns written */
+	Datum	   *values;			/* a row being formed */
+	bool	   *nulls;
+	Datum	   *rows;			/* the batch */
+	Datum	   *tids;			/* their rows' (updates by row) */
 	int			n;
+	int			batch;			/* rows a statement */
 	int			spi_ok;
 	int64		written;
-	MemoryContext cxt;			/* of a batch's values */
+	Datum		model;
+	Datum		as_of;
+	Datum		now;
+	MemoryContext cxt;			/* of a batch's rows */
 } ScoreWrite;
 
 /*
  * WriteInit
- *		The statement that writes table from arrays of the columns of
- *		w_names (ncols of them): score_history's rows carry scored_on ($2),
- *		party_score's computed_at ($2) and scored_on ($3); model is $1.
- *		With conflict, a row whose key is there updates it (upsert).
+ *		The statement that writes rows of table (party_score: ncols =
+ *		W_NSCORE; score_history: W_NHISTORY), batch rows at a time.  With
+ *		update, each row sets the columns written of the row of its key
+ *		(model $1, scored_on $2 for score_history, party_id); else it is
+ *		inserted.
  */
 static void
-WriteInit(ScoreWrite *w, ScoreRun *run, const char *table, int ncols, const char *conflict)
+WriteInit(ScoreWrite *w, ScoreRun *run, const char *table, int ncols, bool update, bool bytid,
+		  int batch)
 {
 	StringInfoData q;
+	Oid			relid = get_relname_relid(table, run->nsp);
+	TupleDesc	rowdesc;
 	int			i;
 
+	if (!OidIsValid(relid))
+		elog(ERROR, "table %s.%s is missing", get_namespace_name(run->nsp), table);
 	memset(w, 0, sizeof(ScoreWrite));
+	w->batch = Max(batch, 1);
 	w->ncols = ncols;
-	w->nfixed = ncols == W_NSCORE ? 3 : 2;
-	w->types[0] = TEXTOID;
-	w->args[0] = CStringGetTextDatum(run->m.name);
-	if (ncols == W_NSCORE)
+	w->rowtype = get_rel_type_id(relid);
+	rowdesc = lookup_rowtype_tupdesc(w->rowtype, -1);
+	w->desc = CreateTupleDescCopy(rowdesc);
+	ReleaseTupleDesc(rowdesc);
+	w->desc->tdtypeid = w->rowtype;
+	w->desc->tdtypmod = -1;
+	for (i = 0; i < ncols; i++)
 	{
-		w->types[1] = TIMESTAMPTZOID;
-		w->args[1] = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
-		w->types[2] = DATEOID;
-		w->args[2] = DateADTGetDatum(run->as_of);
+		int			j;
+
+		w->att[i] = InvalidAttrNumber;
+		for (j = 0; j < w->desc->natts; j++)
+			if (!TupleDescAttr(w->desc, j)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(w->desc, j)->attname), w_names[i]) == 0)
+				w->att[i] = j + 1;
+		if (w->att[i] == InvalidAttrNumber)
+			elog(ERROR, "column %s.%s is missing", table, w_names[i]);
+	}
+	w->values = palloc(sizeof(Datum) * w->desc->natts);
+	w->nulls = palloc(sizeof(bool) * w->desc->natts);
+	w->rows = palloc_extended(sizeof(Datum) * w->batch, MCXT_ALLOC_HUGE);
+	if (bytid)
+		w->tids = palloc_extended(sizeof(Datum) * w->batch, MCXT_ALLOC_HUGE);
+	w->model = CStringGetTextDatum(run->m.name);
+	w->as_of = DateADTGetDatum(run->as_of);
+	w->now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+
+	initStringInfo(&q);
+	if (update)
+	{
+		appendStringInfo(&q, "UPDATE %s.%s AS t SET ", ScoreNspName(run), table);
+		for (i = W_SCORED_ON; i < ncols; i++)
+			appendStringInfo(&q, "%s%s = u.%s", i > W_SCORED_ON ? ", " : "", w_names[i], w_names[i]);
+		if (bytid)
+			appendStringInfoString(&q, " FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u"
+								   " WHERE t.ctid OPERATOR(pg_catalog.=) u.unnest AND");
+		else
+			appendStringInfoString(&q, " FROM pg_catalog.unnest($3) AS u WHERE");
+		appendStringInfo(&q, " t.model OPERATOR(pg_catalog.=) $1%s AND t.party_id OPERATOR(pg_catalog.=) u.party_id",
+						 ncols == W_NSCORE ? "" : " AND t.scored_on OPERATOR(pg_catalog.=) $2");
 	}
 	else
 	{
-		w->types[1] = DATEOID;
-		w->args[1] = DateADTGetDatum(run->as_of);
-	}
-	for (i = 0; i < ncols; i++)
-	{
-		w->types[w->nfixed + i] = get_array_type(w_types[i]);
-		w->values[i] = palloc(sizeof(Datum) * STORE_BATCH);
-		w->nulls[i] = palloc0(sizeof(bool) * STORE_BATCH);
-	}
-
-	initStringInfo(&q);
-	appendStringInfo(&q, "INSERT INTO %s.%s AS t (model, %s", ScoreNspName(run), table,
-					 ncols == W_NSCORE ? "computed_at, scored_on" : "scored_on");
-	for (i = 0; i < ncols; i++)
-		appendStringInfo(&q, ", %s", w_names[i]);
-	appendStringInfo(&q, ") SELECT $1, $2, %s", ncols == W_NSCORE ? "$3, " : "");
-	for (i = 0; i < ncols; i++)
-		appendStringInfo(&q, "%su.%s", i > 0 ? ", " : "", w_names[i]);
-	appendStringInfoString(&q, " FROM ROWS FROM (");
-	for (i = 0; i < ncols; i++)
-		appendStringInfo(&q, "%spg_catalog.unnest($%d)", i > 0 ? ", " : "", w->nfixed + 1 + i);
-	appendStringInfoString(&q, ") AS u (");
-	for (i = 0; i < ncols; i++)
-		appendStringInfo(&q, "%s%s", i > 0 ? ", " : "", w_names[i]);
-	appendStringInfoChar(&q, ')');
-	if (conflict != NULL)
-	{
-		appendStringInfo(&q, " ON CONFLICT (%s) DO UPDATE SET %s", conflict,
-						 ncols == W_NSCORE ? "computed_at = excluded.computed_at, scored_on = excluded.scored_on"
-						 : "scored_on = excluded.scored_on");
-		for (i = 1; i < ncols; i++)
-			appendStringInfo(&q, ", %s = excluded.%s", w_names[i], w_names[i]);
+		appendStringInfo(&q, "INSERT INTO %s.%s (", ScoreNspName(run), table);
+		for (i = 0; i < ncols; i++)
+			appendStringInfo(&q, "%s%s", i > 0 ? ", " : "", w_names[i]);
+		appendStringInfoString(&q, ") SELECT ");
+		for (i = 0; i < ncols; i++)
+			appendStringInfo(&q, "%su.%s", i > 0 ? ", " : "", w_names[i]);
+		appendStringInfoString(&q, " FROM pg_catalog.unnest($3) AS u");
 	}
 	w->sql = q.data;
-	w->spi_ok = SPI_OK_INSERT;
+	w->spi_ok = update ? SPI_OK_UPDATE : SPI_OK_INSERT;
 	w->cxt = AllocSetContextCreate(CurrentMemoryContext, "bankcrm score batch", ALLOCSET_DEFAULT_SIZES);
 }
 
@@ -384,65 +453,104 @@ static void
 WriteFlush(ScoreWrite *w)
 {
 	MemoryContext old;
-	int			i;
+	Oid			types[4];
+	Datum		args[4];
+	int			nest = -1;
 
 	if (w->n == 0)
 		return;
 	old = MemoryContextSwitchTo(w->cxt);
-	for (i = 0; i < w->ncols; i++)
-		w->args[w->nfixed + i] = ArrayOf(w->values[i], w->nulls[i], w->n, w_types[i]);
+	types[0] = TEXTOID;
+	args[0] = w->model;
+	types[1] = DATEOID;
+	args[1] = w->as_of;
+	types[2] = get_array_type(w->rowtype);
+	args[2] = PointerGetDatum(construct_array(w->rows, w->n, w->rowtype, -1, false, TYPALIGN_DOUBLE));
+	if (w->tids != NULL)
+	{
+		types[3] = TIDARRAYOID;
+		args[3] = PointerGetDatum(construct_array(w->tids, w->n, TIDOID, sizeof(ItemPointerData), false,
+												  TYPALIGN_SHORT));
+		/*
+		 * each row by its tid: not a join that reads every row of the table
+		 * (and no JIT for the cost that disabling the joins adds)
+		 */
+		nest = NewGUCNestLevel();
+		(void) set_config_option("enable_hashjoin", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	}
 	/* a BEFORE trigger may skip a row: the rows given are counted */
-	if (SPI_execute_with_args(w->sql, w->nfixed + w->ncols, w->types, w->args, NULL, false, 0) != w->spi_ok)
+	if (SPI_execute_with_args(w->sql, w->tids != NULL ? 4 : 3, types, args, NULL, false, 0) != w->spi_ok)
 		elog(ERROR, "could not write the scores");
+	if (nest >= 0)
+		AtEOXact_GUC(true, nest);
 	w->written += w->n;
 	MemoryContextSwitchTo(old);
 	MemoryContextReset(w->cxt);
 	w->n = 0;
 }
 
+static inline void
+WSet(ScoreWrite *w, int col, Datum d, bool isnull)
+{
+	w->values[w->att[col] - 1] = d;
+	w->nulls[w->att[col] - 1] = isnull;
+}
+
 /* add a party's row to the batch */
 static void
-WriteParty(ScoreWrite *w, const ScoreParty *p, const StoredScore *st)
+WriteParty(ScoreWrite *w, const ScoreParty *p, const StoredScore *st, ItemPointer tid)
 {
 	static Datum value_tiers[SCORE_NVALUE_TIERS];
 	static Datum wealth_tiers[SCORE_NWEALTH_TIERS];
 	MemoryContext old;
-	int			k = w->n;
+	HeapTuple	tup;
 
 	if (value_tiers[0] == (Datum) 0)
 	{
+		int			k;
+
 		old = MemoryContextSwitchTo(TopMemoryContext);
 		for (k = 0; k < SCORE_NVALUE_TIERS; k++)
 			value_tiers[k] = CStringGetTextDatum(score_value_tier_names[k]);
 		for (k = 0; k < SCORE_NWEALTH_TIERS; k++)
 			wealth_tiers[k] = CStringGetTextDatum(score_wealth_tier_names[k]);
 		MemoryContextSwitchTo(old);
-		k = w->n;
 	}
 	old = MemoryContextSwitchTo(w->cxt);
-	w->values[W_PARTY][k] = Int64GetDatum(p->party_id);
-	w->values[W_CONTRIBUTION][k] = ScoreCentsDatum(st->contribution);
-	w->values[W_VALUE_SCORE][k] = Int32GetDatum(p->value_score);
-	w->values[W_VALUE_TIER][k] = value_tiers[p->value_tier];
-	w->nulls[W_WEALTH_TIER][k] = p->wealth_tier < 0;
-	w->values[W_WEALTH_TIER][k] = p->wealth_tier < 0 ? (Datum) 0 : wealth_tiers[p->wealth_tier];
-	w->values[W_RFM_R][k] = Int16GetDatum(p->rfm[0]);
-	w->values[W_RFM_F][k] = Int16GetDatum(p->rfm[1]);
-	w->values[W_RFM_M][k] = Int16GetDatum(p->rfm[2]);
-	w->values[W_CLV][k] = ScoreCentsDatum(st->clv);
-	w->values[W_AUM][k] = ScoreCentsDatum(st->aum);
+	memset(w->nulls, true, sizeof(bool) * w->desc->natts);
+	WSet(w, W_PARTY, Int64GetDatum(p->party_id), false);
+	WSet(w, W_MODEL, w->model, false);
+	WSet(w, W_SCORED_ON, w->as_of, false);
+	WSet(w, W_CONTRIBUTION, ScoreCentsDatum(st->contribution), false);
+	WSet(w, W_VALUE_SCORE, Int32GetDatum(p->value_score), false);
+	WSet(w, W_VALUE_TIER, value_tiers[p->value_tier], false);
+	WSet(w, W_WEALTH_TIER, p->wealth_tier < 0 ? (Datum) 0 : wealth_tiers[p->wealth_tier], p->wealth_tier < 0);
+	WSet(w, W_RFM_R, Int16GetDatum(p->rfm[0]), false);
+	WSet(w, W_RFM_F, Int16GetDatum(p->rfm[1]), false);
+	WSet(w, W_RFM_M, Int16GetDatum(p->rfm[2]), false);
+	WSet(w, W_CLV, ScoreCentsDatum(st->clv), false);
+	WSet(w, W_AUM, ScoreCentsDatum(st->aum), false);
 	if (w->ncols == W_NSCORE)
 	{
-		w->values[W_RETENTION][k] = Float8GetDatum(p->retention);
-		w->values[W_GROWTH][k] = Float8GetDatum(p->growth);
-		w->values[W_POTENTIAL][k] = Float8GetDatum(p->potential);
-		w->nulls[W_LAST_ACTIVE][k] = p->last_active == NO_DATE;
-		w->values[W_LAST_ACTIVE][k] = DateADTGetDatum(p->last_active);
-		w->values[W_FREQUENCY][k] = Int64GetDatum(p->frequency);
-		w->values[W_PRODUCTS][k] = Int32GetDatum(p->products);
+		WSet(w, W_COMPUTED_AT, w->now, false);
+		WSet(w, W_RETENTION, Float8GetDatum(p->retention), false);
+		WSet(w, W_GROWTH, Float8GetDatum(p->growth), false);
+		WSet(w, W_POTENTIAL, Float8GetDatum(p->potential), false);
+		WSet(w, W_LAST_ACTIVE, DateADTGetDatum(p->last_active), p->last_active == NO_DATE);
+		WSet(w, W_FREQUENCY, Int64GetDatum(p->frequency), false);
+		WSet(w, W_PRODUCTS, Int32GetDatum(p->products), false);
 	}
+	tup = heap_form_tuple(w->desc, w->values, w->nulls);
+	w->rows[w->n] = HeapTupleGetDatum(tup);
+	if (w->tids != NULL)
+		w->tids[w->n] = PointerGetDatum(tid);
 	MemoryContextSwitchTo(old);
-	if (++w->n == STORE_BATCH)
+	if (++w->n == w->batch)
 		WriteFlush(w);
 }
 
@@ -486,9 +594,7 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 				end;
 	ScoreDiff	d;
 	ScoreWrite	w;
-	char	   *sql;
-	Oid			argtypes[1] = {TEXTOID};
-	Datum		args[1] = {CStringGetTextDatum(run->m.name)};
+	bool		bytid;
 	uint32		i;
 
 	/* party_score: which rows to delete, update or keep */
@@ -499,28 +605,39 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 	d.changed = ScoreAlloc(sizeof(uint32) * Max(run->nparties, 1));
 	d.maxgone = 1024;
 	d.gone = ScoreAlloc(sizeof(int64) * d.maxgone);
-	sql = psprintf("SELECT party_id, contribution, value_score, value_tier, wealth_tier, rfm_r, rfm_f, rfm_m, "
-				   "clv, aum, retention, growth, potential, last_active_on, frequency, products "
-				   "FROM %s.party_score WHERE model OPERATOR(pg_catalog.=) $1", ScoreNspName(run));
-	ScoreQuery(run, sql, PS_NCOLS, 1, argtypes, args, DiffRow, &d);
+	bytid = RowsHere(run, "party_score");
+	if (bytid)
+	{
+		char	   *sql = psprintf("SELECT *, ctid FROM %s.party_score WHERE model OPERATOR(pg_catalog.=) $1",
+								   ScoreNspName(run));
+		Oid			argtypes[1] = {TEXTOID};
+		Datum		args[1] = {CStringGetTextDatum(run->m.name)};
+
+		d.tids = ScoreAlloc(sizeof(ItemPointerData) * Max(run->nparties, 1));
+		ScoreQuery(run, sql, PS_COLUMNS ", ctid", PS_NCOLS + 1, 1, argtypes, args, DiffRow, &d);
+	}
+	else
+		ScoreReadTable(run, "party_score", true, PS_COLUMNS, PS_NCOLS, DiffRow, &d);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	DeleteGone(run, &d);
 	counts->deleted = d.ngone;
-	WriteInit(&w, run, "party_score", W_NSCORE, "party_id, model");
+	/* by key, a statement joins every row of the table: all in one */
+	WriteInit(&w, run, "party_score", W_NSCORE, true, bytid, bytid ? STORE_BATCH : d.nchanged);
 	for (i = 0; i < d.nchanged; i++)
-		WriteParty(&w, &run->parties[d.changed[i]], &stored[d.changed[i]]);
+		WriteParty(&w, &run->parties[d.changed[i]], &stored[d.changed[i]],
+				   bytid ? &d.tids[d.changed[i]] : NULL);
 	WriteFlush(&w);
 	counts->updated = w.written;
-	WriteInit(&w, run, "party_score", W_NSCORE, NULL);
+	WriteInit(&w, run, "party_score", W_NSCORE, false, false, STORE_BATCH);
 	for (i = 0; i < run->nparties; i++)
 	{
 		if (d.has_row[i])
 			continue;
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
-		WriteParty(&w, &run->parties[i], &stored[i]);
+		WriteParty(&w, &run->parties[i], &stored[i], NULL);
 	}
 	WriteFlush(&w);
 	counts->inserted = w.written;
@@ -533,8 +650,8 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 	{
 		ScoreWrite	wi;
 
-		WriteInit(&w, run, "score_history", W_NHISTORY, "party_id, model, scored_on");
-		WriteInit(&wi, run, "score_history", W_NHISTORY, NULL);
+		WriteInit(&w, run, "score_history", W_NHISTORY, true, false, STORE_BATCH);
+		WriteInit(&wi, run, "score_history", W_NHISTORY, false, false, STORE_BATCH);
 		for (i = 0; i < run->nparties; i++)
 		{
 			ScoreParty *p = &run->parties[i];
@@ -544,7 +661,7 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 			if (p->rec.day != NO_DATE &&
 				!HistoryChanged(p, &stored[i], &run->m, p->rec.day == run->as_of))
 				continue;
-			WriteParty(p->rec.day == run->as_of ? &w : &wi, p, &stored[i]);
+			WriteParty(p->rec.day == run->as_of ? &w : &wi, p, &stored[i], NULL);
 		}
 		WriteFlush(&w);
 		WriteFlush(&wi);
