@@ -382,6 +382,8 @@ ScoreReceive(TupleTableSlot *slot, DestReceiver *self)
 		out->tts_values[i] = slot->tts_values[r->att[i] - 1];
 		out->tts_isnull[i] = slot->tts_isnull[r->att[i] - 1];
 	}
+	/* a row as stored in a table, not projected, carries its ctid */
+	out->tts_tid = slot->tts_tid;
 	/* what a row allocates (a grown array, a detoasted word) is the run's */
 	old = MemoryContextSwitchTo(r->run->cxt);
 	r->fn(r->run, out, r->arg);

@@ -4,8 +4,8 @@
  *	  score_all(): compute every party's scores and store what changed.
  *
  * A run holds the model's advisory lock (one run per model at a time) and
- * SHARE ROW EXCLUSIVE locks on party_score and score_history (LOCK TABLE,
- * which Citus takes on the shards too), taken before its snapshot: readers
+ * SHARE ROW EXCLUSIVE locks on party_score and score_history (LOCK TABLE),
+ * taken before its snapshot: readers
  * are never blocked, and the cleanup trigger of a party deleted meanwhile
  * waits for the run and then sees its rows.  The rows are then written as
  * changes:
@@ -20,12 +20,16 @@
  *
  * The model's party_score rows are read through the executor and compared
  * with the new scores in C; what must change is then written by SQL, a
- * batch of rows at a time passed as arrays: a DELETE of the parties gone,
- * an INSERT ... ON CONFLICT DO UPDATE of the changed rows (the key finds
- * each; only the columns score_all writes are set), a plain INSERT of the
- * new ones.  So constraints, indexes, triggers, privileges and row-level
+ * batch of rows at a time passed as one array of the table's row type: a
+ * DELETE of the parties gone, an UPDATE ... FROM unnest() of the changed
+ * rows (only the columns score_all writes are set), an INSERT of the new
+ * ones.  So constraints, indexes, triggers, privileges and row-level
  * security work as for any statement, and the same statements run on a
  * partitioned party_score or on one that Citus distributes by party_id.
+ * When party_score is a plain table on this node, a changed row is updated
+ * by the ctid it was read with (the run's lock keeps it there): a nested
+ * loop of TID scans instead of a join that reads the whole table; otherwise
+ * by its key, all changed rows in one statement.
  * party_score is stored with free space on each page (fillfactor), so that
  * the daily update of a changed row stays on its page (a HOT update).
  *
@@ -72,7 +76,7 @@ enum
 {
 	PS_PARTY = 1, PS_CONTRIBUTION, PS_VALUE_SCORE, PS_VALUE_TIER, PS_WEALTH_TIER,
 	PS_RFM_R, PS_RFM_F, PS_RFM_M, PS_CLV, PS_AUM, PS_RETENTION, PS_GROWTH, PS_POTENTIAL,
-	PS_LAST_ACTIVE, PS_FREQUENCY, PS_PRODUCTS, PS_TID, PS_NCOLS = PS_PRODUCTS
+	PS_LAST_ACTIVE, PS_FREQUENCY, PS_PRODUCTS, PS_NCOLS = PS_PRODUCTS
 };
 
 /* the values of one party as stored (cents, codes) */
@@ -91,6 +95,7 @@ typedef struct ScoreDiff
 	uint32	   *changed;		/* parties whose row must change */
 	uint32		nchanged;
 	ItemPointerData *tids;		/* by party: its row's (NULL: not read) */
+	bool		tids_valid;		/* every row read came with its ctid */
 	int64	   *gone;			/* party_ids whose row must go */
 	uint32		ngone;
 	uint32		maxgone;
@@ -255,7 +260,10 @@ DiffRow(ScoreRun *run, TupleTableSlot *slot, void *arg)
 			 (long long) p->party_id, run->m.name);
 	d->has_row[i] = true;
 	if (d->tids != NULL)
-		d->tids[i] = *(ItemPointer) DatumGetPointer(slot->tts_values[PS_TID - 1]);
+	{
+		d->tids[i] = slot->tts_tid;
+		d->tids_valid = d->tids_valid && ItemPointerIsValid(&slot->tts_tid);
+	}
 	if (!ScoreUnchanged(slot, p, &d->stored[i]))
 		d->changed[d->nchanged++] = i;
 }
@@ -608,16 +616,12 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 	bytid = RowsHere(run, "party_score");
 	if (bytid)
 	{
-		char	   *sql = psprintf("SELECT *, ctid FROM %s.party_score WHERE model OPERATOR(pg_catalog.=) $1",
-								   ScoreNspName(run));
-		Oid			argtypes[1] = {TEXTOID};
-		Datum		args[1] = {CStringGetTextDatum(run->m.name)};
-
 		d.tids = ScoreAlloc(sizeof(ItemPointerData) * Max(run->nparties, 1));
-		ScoreQuery(run, sql, PS_COLUMNS ", ctid", PS_NCOLS + 1, 1, argtypes, args, DiffRow, &d);
+		d.tids_valid = true;
 	}
-	else
-		ScoreReadTable(run, "party_score", true, PS_COLUMNS, PS_NCOLS, DiffRow, &d);
+	ScoreReadTable(run, "party_score", true, PS_COLUMNS, PS_NCOLS, DiffRow, &d);
+	/* rows that came projected carry no ctid: then by key */
+	bytid = bytid && d.tids_valid;
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
