@@ -27,8 +27,10 @@
  *
  * Money is summed exactly: numeric balances are read as scaled integers
  * (cents, rates in millionths, transfer prices in 1e-10) and summed in
- * 128 bits, so the sums do not depend on the order of the rows; only the
- * final ratios are taken in double precision.
+ * 128 bits, annualised fees in 128-bit fixed point, so the sums do not
+ * depend on the order of the rows (which a partitioned or distributed table
+ * returns in another order); only the final ratios are taken in double
+ * precision.
  *
  * The tables are read through the executor: each is one schema-qualified
  * SELECT, run through SPI in the caller's snapshot with search_path pinned
