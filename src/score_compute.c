@@ -48,6 +48,7 @@ ScoreComputeParties(ScoreRun *run)
 					dep_rate = 0.0,
 					dep_ftp = 0.0;
 		double		aum;
+		double		fees;
 		double		ret;
 		DateADT		last;
 		bool		has_ref = true;
@@ -70,8 +71,9 @@ ScoreComputeParties(ScoreRun *run)
 			dep_rate = Int128ToDouble(p->dep_int) / (double) p->dep_bal / 1e6;
 			dep_ftp = Int128ToDouble(p->dep_ftp) / (double) p->dep_bal / 1e10;
 		}
+		fees = ScoreFeesDouble(p->fees);
 		p->contribution = ScoreContribution(loan_bal, loan_rate, loan_ftp, dep_bal, dep_rate, dep_ftp,
-											p->fees, (double) c->cost / 1e6, p->notch, m->pd, m->lgd);
+											fees, (double) c->cost / 1e6, p->notch, m->pd, m->lgd);
 
 		if (p->ref_old_day != NO_DATE)
 			ref = p->ref_old;

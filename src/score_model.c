@@ -99,14 +99,14 @@ LoadModel(ScoreRun *run, const char *model, MemoryContext runcxt)
 	appendStringInfo(&q,
 					 "SELECT sm.model, sm.pd, sm.lgd, %s.notch(sm.unrated_rating), sm.fee_min_days, "
 					 "sm.value_weights, sm.value_scales, sm.potential, sm.growth_floor, "
-					 "sm.growth_window_days, sm.growth_min_days, sm.value_tier_basis = 'value_score', "
+					 "sm.growth_window_days, sm.growth_min_days, sm.value_tier_basis OPERATOR(pg_catalog.=) 'value_score', "
 					 "sm.key_min, sm.general_min, sm.affluent_min, sm.hnw_min, sm.uhnw_min, "
 					 "sm.retention_default, sm.discount_rate, sm.clv_years, sm.time_zone, "
-					 "(($2 - 365)::timestamp AT TIME ZONE sm.time_zone), "
-					 "(($2 + 1)::timestamp AT TIME ZONE sm.time_zone), "
+					 "(($2 OPERATOR(pg_catalog.-) 365)::timestamp AT TIME ZONE sm.time_zone), "
+					 "(($2 OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE sm.time_zone), "
 					 "pg_catalog.make_date(pg_catalog.date_part('year', $2)::integer, 1, 1), "
 					 "sm.affinity_min_parties, sm.history_tolerance, sm.history_score_tolerance, sm.version "
-					 "FROM %s.score_model sm WHERE sm.model = COALESCE($1, "
+					 "FROM %s.score_model sm WHERE sm.model OPERATOR(pg_catalog.=) COALESCE($1, "
 					 "(SELECT d.model FROM %s.score_model d WHERE d.is_default))",
 					 nspname, nspname, nspname);
 	args[0] = model ? CStringGetTextDatum(model) : (Datum) 0;
@@ -178,9 +178,9 @@ LoadModel(ScoreRun *run, const char *model, MemoryContext runcxt)
 	/* products: transfer price (to 10 decimals) and side of the balance sheet */
 	resetStringInfo(&q);
 	appendStringInfo(&q,
-					 "SELECT pr.product_id, pg_catalog.round((sm.ftp ->> pr.category)::numeric * 1e%d)::int8, "
-					 "pr.category = ANY (sm.asset_categories), pr.category = ANY (sm.aum_categories) "
-					 "FROM %s.product pr, %s.score_model sm WHERE sm.model = $1 ORDER BY pr.product_id",
+					 "SELECT pr.product_id, pg_catalog.round((sm.ftp OPERATOR(pg_catalog.->>) pr.category)::numeric OPERATOR(pg_catalog.*) 1e%d)::int8, "
+					 "pr.category OPERATOR(pg_catalog.=) ANY (sm.asset_categories), pr.category OPERATOR(pg_catalog.=) ANY (sm.aum_categories) "
+					 "FROM %s.product pr, %s.score_model sm WHERE sm.model OPERATOR(pg_catalog.=) $1 ORDER BY pr.product_id",
 					 SCALE_FTP, nspname, nspname);
 	args[0] = CStringGetTextDatum(m->name);
 	if (SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
@@ -205,8 +205,8 @@ LoadModel(ScoreRun *run, const char *model, MemoryContext runcxt)
 	/* channel costs, to 6 decimals; a channel not listed costs nothing */
 	resetStringInfo(&q);
 	appendStringInfo(&q,
-					 "SELECT e.key, pg_catalog.round(e.value::numeric * 1e%d)::int8 "
-					 "FROM %s.score_model sm, pg_catalog.jsonb_each_text(sm.channel_cost) e WHERE sm.model = $1",
+					 "SELECT e.key, pg_catalog.round(e.value::numeric OPERATOR(pg_catalog.*) 1e%d)::int8 "
+					 "FROM %s.score_model sm, pg_catalog.jsonb_each_text(sm.channel_cost) e WHERE sm.model OPERATOR(pg_catalog.=) $1",
 					 SCALE_COST, nspname);
 	if (SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the channel costs");
@@ -224,12 +224,12 @@ LoadModel(ScoreRun *run, const char *model, MemoryContext runcxt)
 	/* the retention table: kind -> value tier -> yearly retention */
 	resetStringInfo(&q);
 	appendStringInfo(&q,
-					 "SELECT k.i, t.i, CASE WHEN pg_catalog.jsonb_typeof(sm.retention -> k.w) = 'object' "
-					 "THEN (sm.retention -> k.w ->> t.w)::float8 END "
+					 "SELECT k.i, t.i, CASE WHEN pg_catalog.jsonb_typeof(sm.retention OPERATOR(pg_catalog.->) k.w) OPERATOR(pg_catalog.=) 'object' "
+					 "THEN (sm.retention OPERATOR(pg_catalog.->) k.w OPERATOR(pg_catalog.->>) t.w)::float8 END "
 					 "FROM %s.score_model sm, "
 					 "pg_catalog.unnest('{individual,corporate,financial_institution,government}'::text[]) WITH ORDINALITY k(w, i), "
 					 "pg_catalog.unnest('{key,general,scattered}'::text[]) WITH ORDINALITY t(w, i) "
-					 "WHERE sm.model = $1",
+					 "WHERE sm.model OPERATOR(pg_catalog.=) $1",
 					 nspname);
 	if (SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the retention table");

@@ -27,13 +27,21 @@
  *
  * Money is summed exactly: numeric balances are read as scaled integers
  * (cents, rates in millionths, transfer prices in 1e-10) and summed in
- * 128 bits, so the sums do not depend on the order of the rows; only the
- * final ratios are taken in double precision.
+ * 128 bits, annualised fees in 128-bit fixed point, so the sums do not
+ * depend on the order of the rows (which a partitioned or distributed table
+ * returns in another order); only the final ratios are taken in double
+ * precision.
  *
- * The tables are read directly, with the privileges of the caller checked
- * first.  Row-level security cannot be applied row by row here, so a caller
- * whose view of these tables is filtered by it must have the privileges of
- * bankcrm_admin or bankcrm_app, whose policies show every row.
+ * The tables are read through the executor: each is one schema-qualified
+ * SELECT, run through SPI in the caller's snapshot with search_path pinned
+ * to pg_catalog, pg_temp, whose rows go straight into a DestReceiver that
+ * folds them into the run (nothing is materialised).  So the planner finds
+ * the rows wherever they are: in a plain table, in the partitions of a
+ * partitioned one, or on the workers of a Citus cluster (which pull them to
+ * the node that runs the scoring: the bank-wide figures, the RFM cut-offs,
+ * are taken over all the rows read, as on one node).  The caller's
+ * privileges and row-level security apply as to any query: a role that sees
+ * some parties only scores those, among themselves.
  *
  * Copyright (c) 2026, bankcrm developers
  *
@@ -47,22 +55,14 @@
 #include <math.h>
 #include <sys/mman.h>
 
-#include "access/genam.h"
-#include "access/heapam.h"
-#include "access/skey.h"
-#include "access/table.h"
-#include "access/tableam.h"
 #include "access/xact.h"
 #include "catalog/namespace.h"
-#include "catalog/pg_namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
-#include "commands/trigger.h"
 #include "executor/executor.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "parser/parse_relation.h"
-#include "storage/lmgr.h"
 #include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
@@ -72,9 +72,10 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/numeric.h"
+#include "utils/guc.h"
 #include "utils/rel.h"
-#include "utils/rls.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 
 #include "compat.h"
@@ -338,144 +339,218 @@ ScoreDoubleToCents(double x, const char *what)
 }
 
 /*
- * ScoreRelid
- *		The OID of a table of the extension's schema.
+ * ScoreNspName
+ *		The extension's schema, quoted for a query.
  */
-Oid
-ScoreRelid(ScoreRun *run, const char *name)
+const char *
+ScoreNspName(ScoreRun *run)
 {
-	Oid			relid = get_relname_relid(name, run->nsp);
-
-	if (!OidIsValid(relid))
-		elog(ERROR, "table %s.%s is missing", get_namespace_name(run->nsp), name);
-	return relid;
+	return quote_identifier(get_namespace_name(run->nsp));
 }
 
-/*
- * CheckStorage
- *		The engine reads and writes a table's heap on this node: the table
- *		must be a plain table whose rows are here, not a partitioned table
- *		(the rows are in its partitions) nor a table that Citus distributes
- *		(the coordinator's table is an empty shell).  Anything else would
- *		score from an empty table without a word.
- */
-static void
-CheckStorage(Oid relid, const char *table)
-{
-	Oid			dist;
-
-	if (get_rel_relkind(relid) != RELKIND_RELATION)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("the scoring engine cannot read %s: it is not a plain table", table),
-				 errdetail("The engine scans the heap of each table it reads; a partitioned table keeps its rows in its partitions."),
-				 errhint("Keep bankcrm's tables unpartitioned to use score_all and score_preview.")));
-	/* Citus lists the tables it distributes in pg_dist_partition (logicalrelid first) */
-	dist = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
-	if (OidIsValid(dist))
-	{
-		Relation	rel = table_open(dist, AccessShareLock);
-		ScanKeyData key;
-		SysScanDesc scan;
-		bool		distributed;
-
-		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
-		scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
-		distributed = HeapTupleIsValid(systable_getnext(scan));
-		systable_endscan(scan);
-		table_close(rel, AccessShareLock);
-		if (distributed)
-			ereport(ERROR,
-					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-					 errmsg("the scoring engine cannot read %s: Citus distributes it", table),
-					 errdetail("The engine reads the rows stored on the node it runs on, and a coordinator stores none of a distributed table."),
-					 errhint("Score on a single node; distributed scoring is not supported yet.")));
-	}
-}
+/* the most columns a query hands over */
+#define SCORE_MAX_COLS	20
 
 /*
- * ScoreCheckAccess
- *		The caller must have the privileges `mode` on every table, and see
- *		all of its rows: when row-level security filters the caller's view,
- *		the caller must have the privileges of a role whose policies show
- *		every row (bankcrm_admin, bankcrm_app).
+ * A receiver that hands each row of a query to a function of the run: the
+ * columns it names, found by name in what the query returns, in the order
+ * named.  The query may return more (SELECT *: a scan whose rows need no
+ * projection), of which only those up to the last one named are deformed.
  */
-void
-ScoreCheckAccess(ScoreRun *run, const char *const *tables, int n, AclMode mode)
+typedef struct ScoreReceiver
 {
-	Oid			user = GetUserId();
-	Oid			admin = get_role_oid("bankcrm_admin", true);
-	Oid			app = get_role_oid("bankcrm_app", true);
+	DestReceiver pub;
+	ScoreRun   *run;
+	ScoreRowFunc fn;
+	void	   *arg;
+	const char *columns;		/* the names, separated by ", " */
+	int			ncols;
+	AttrNumber	att[SCORE_MAX_COLS];
+	AttrNumber	upto;
+	TupleTableSlot *out;		/* the columns named, as the function sees them */
+} ScoreReceiver;
+
+static bool
+ScoreReceive(TupleTableSlot *slot, DestReceiver *self)
+{
+	ScoreReceiver *r = (ScoreReceiver *) self;
+	TupleTableSlot *out = r->out;
+	MemoryContext old;
 	int			i;
 
-	for (i = 0; i < n; i++)
+	slot_getsomeattrs(slot, r->upto);
+	for (i = 0; i < r->ncols; i++)
 	{
-		Oid			relid = ScoreRelid(run, tables[i]);
-
-		CheckStorage(relid, tables[i]);
-		if (pg_class_aclcheck(relid, user, mode) != ACLCHECK_OK)
-			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_TABLE, tables[i]);
-		if (check_enable_rls(relid, InvalidOid, true) == RLS_ENABLED &&
-			!(OidIsValid(admin) && has_privs_of_role(user, admin)) &&
-			!(OidIsValid(app) && has_privs_of_role(user, app)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("scoring reads every row of %s, and row-level security filters what role \"%s\" sees",
-							tables[i], GetUserNameFromId(user, false)),
-					 errhint("Score as a member of bankcrm_admin or bankcrm_app, or as a role that bypasses row-level security.")));
+		out->tts_values[i] = slot->tts_values[r->att[i] - 1];
+		out->tts_isnull[i] = slot->tts_isnull[r->att[i] - 1];
 	}
-}
-
-/* a sequential scan of one input table in the run's snapshot */
-typedef struct ScoreScan
-{
-	Relation	rel;
-	TupleTableSlot *slot;
-	TableScanDesc scan;
-	AttrNumber	upto;			/* deform the columns up to this one */
-} ScoreScan;
-
-static ScoreScan
-ScanStart(ScoreRun *run, const char *table)
-{
-	ScoreScan	s;
-
-	s.rel = table_open(ScoreRelid(run, table), AccessShareLock);
-	s.slot = table_slot_create(s.rel, NULL);
-	s.scan = table_beginscan(s.rel, run->snapshot, 0, NULL);
-	s.upto = 0;
-	return s;
-}
-
-/* the attribute number of a column the scan reads, by name */
-static AttrNumber
-ScanCol(ScoreScan *s, const char *name)
-{
-	AttrNumber	att = attnameAttNum(s->rel, name, false);
-
-	if (att == InvalidAttrNumber)
-		elog(ERROR, "column %s.%s is missing", RelationGetRelationName(s->rel), name);
-	s->upto = Max(s->upto, att);
-	return att;
-}
-
-/* the next row, its columns up to the last one asked for deformed */
-static bool
-ScanNext(ScoreScan *s)
-{
-	CHECK_FOR_INTERRUPTS();
-	if (!table_scan_getnextslot(s->scan, ForwardScanDirection, s->slot))
-		return false;
-	slot_getsomeattrs(s->slot, s->upto);
+	/* a row as stored in a table, not projected, carries its ctid */
+	out->tts_tid = slot->tts_tid;
+	/* what a row allocates (a grown array, a detoasted word) is the run's */
+	old = MemoryContextSwitchTo(r->run->cxt);
+	r->fn(r->run, out, r->arg);
+	MemoryContextSwitchTo(old);
 	return true;
 }
 
 static void
-ScanEnd(ScoreScan *s)
+ScoreReceiveStartup(DestReceiver *self, int operation, TupleDesc typeinfo)
 {
-	table_endscan(s->scan);
-	ExecDropSingleTupleTableSlot(s->slot);
-	table_close(s->rel, AccessShareLock);
+	ScoreReceiver *r = (ScoreReceiver *) self;
+	const char *p = r->columns;
+	TupleDesc	desc;
+	int			i;
+
+	r->upto = 0;
+	for (i = 0; i < r->ncols; i++)
+	{
+		const char *end = strchr(p, ',');
+		int			len = end ? end - p : strlen(p);
+		int			j;
+
+		r->att[i] = InvalidAttrNumber;
+		for (j = 0; j < typeinfo->natts; j++)
+		{
+			Form_pg_attribute a = TupleDescAttr(typeinfo, j);
+
+			if (!a->attisdropped && strlen(NameStr(a->attname)) == len &&
+				strncmp(NameStr(a->attname), p, len) == 0)
+			{
+				r->att[i] = j + 1;
+				break;
+			}
+		}
+		if (r->att[i] == InvalidAttrNumber)
+			elog(ERROR, "a scoring query returned no column %.*s", len, p);
+		r->upto = Max(r->upto, r->att[i]);
+		p = end ? end + 1 : p + len;
+		while (*p == ' ')
+			p++;
+	}
+	desc = CreateTemplateTupleDesc(r->ncols);
+	for (i = 0; i < r->ncols; i++)
+		TupleDescCopyEntry(desc, i + 1, typeinfo, r->att[i]);
+	r->out = MakeSingleTupleTableSlot(desc, &TTSOpsVirtual);
+}
+
+static void
+ScoreReceiveNothing(DestReceiver *self)
+{
+}
+
+/*
+ * ScoreQuery
+ *		Run a query (nargs parameters) in the active snapshot and hand the
+ *		columns it names (ncols of them, separated by ", ") of every row to
+ *		fn, as slot->tts_values[0 .. ncols - 1].  The query must name every
+ *		object with its schema and every operator as OPERATOR(pg_catalog.x);
+ *		the run pins search_path besides.
+ */
+void
+ScoreQuery(ScoreRun *run, const char *sql, const char *columns, int ncols, int nargs,
+		   Oid *argtypes, Datum *args, ScoreRowFunc fn, void *arg)
+{
+	ScoreReceiver recv;
+	SPIExecuteOptions opts;
+	SPIPlanPtr	plan;
+	int			ret;
+	int			i;
+
+	Assert(ncols <= SCORE_MAX_COLS);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	memset(&recv, 0, sizeof(recv));
+	recv.pub.receiveSlot = ScoreReceive;
+	recv.pub.rStartup = ScoreReceiveStartup;
+	recv.pub.rShutdown = ScoreReceiveNothing;
+	recv.pub.rDestroy = ScoreReceiveNothing;
+	recv.pub.mydest = DestNone;
+	recv.run = run;
+	recv.fn = fn;
+	recv.arg = arg;
+	recv.columns = columns;
+	recv.ncols = ncols;
+
+	memset(&opts, 0, sizeof(opts));
+	if (nargs > 0)
+	{
+		opts.params = makeParamList(nargs);
+		for (i = 0; i < nargs; i++)
+		{
+			opts.params->params[i].value = args[i];
+			opts.params->params[i].isnull = false;
+			opts.params->params[i].pflags = PARAM_FLAG_CONST;
+			opts.params->params[i].ptype = argtypes[i];
+		}
+	}
+	/* the run's snapshot: every table is read as of the same moment */
+	opts.read_only = true;
+	opts.dest = (DestReceiver *) &recv;
+	/*
+	 * No parallel plan: every row comes to this process's receiver anyway,
+	 * and a Gather would only add a copy of each.
+	 */
+	plan = SPI_prepare_cursor(sql, nargs, argtypes, 0);
+	if (plan == NULL)
+		elog(ERROR, "SPI_prepare_cursor failed: %s", SPI_result_code_string(SPI_result));
+	/* with a receiver of its own, SPI reports a SELECT as SPI_OK_UTILITY */
+	ret = SPI_execute_plan_extended(plan, &opts);
+	if (ret != SPI_OK_SELECT && ret != SPI_OK_UTILITY)
+		elog(ERROR, "a scoring query returned %d", ret);
+	SPI_finish();
+}
+
+/*
+ * ScoreReadTable
+ *		Hand columns (ncols names) of every row of a table of the
+ *		extension's schema to fn; with model, of the run's model's rows
+ *		only.  The query is SELECT *: a scan of a plain table then gives its
+ *		rows as stored, with no projection, and only the columns up to the
+ *		last one used are deformed.
+ */
+void
+ScoreReadTable(ScoreRun *run, const char *table, bool model, const char *columns, int ncols,
+			   ScoreRowFunc fn, void *arg)
+{
+	char	   *sql;
+	Oid			argtypes[1] = {TEXTOID};
+	Datum		args[1];
+
+	if (model)
+	{
+		sql = psprintf("SELECT * FROM %s.%s WHERE model OPERATOR(pg_catalog.=) $1", ScoreNspName(run), table);
+		args[0] = CStringGetTextDatum(run->m.name);
+		ScoreQuery(run, sql, columns, ncols, 1, argtypes, args, fn, arg);
+	}
+	else
+	{
+		sql = psprintf("SELECT * FROM %s.%s", ScoreNspName(run), table);
+		ScoreQuery(run, sql, columns, ncols, 0, NULL, NULL, fn, arg);
+	}
+	pfree(sql);
+}
+
+/*
+ * ScoreRunPinPath
+ *		Pin search_path to pg_catalog, pg_temp until ScoreRunEnd: nothing a
+ *		caller plants in another schema can be called by the run's queries.
+ */
+static void
+ScoreRunPinPath(ScoreRun *run)
+{
+	run->guc_nest = NewGUCNestLevel();
+	(void) set_config_option("search_path", "pg_catalog, pg_temp", PGC_USERSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+}
+
+/*
+ * ScoreRunEnd
+ *		Restore what ScoreRunInit changed (search_path).
+ */
+void
+ScoreRunEnd(ScoreRun *run)
+{
+	AtEOXact_GUC(true, run->guc_nest);
 }
 
 /* the run's index of a party, -1 when the party is not scored */
@@ -555,6 +630,101 @@ SlotWord(TupleTableSlot *slot, AttrNumber att, const char *const *vocab, int n)
 	return ScoreVocabIndex(VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t), vocab, n);
 }
 
+/* the columns ReadParties reads, by their place in its query */
+enum
+{
+	PA_ID = 1, PA_KIND, PA_STATUS, PA_RATING, PA_ONBOARDED, PA_BIRTH, PA_EDUCATION,
+	PA_OCCUPATION, PA_LIFE_STAGE, PA_LIFECYCLE, PA_NCOLS = PA_LIFECYCLE
+};
+
+/* the scoring day as a calendar date, for the ages */
+typedef struct PartyRead
+{
+	int			y2,
+				m2,
+				d2;
+} PartyRead;
+
+/* one row of party: a ScoreParty unless the party is closed */
+static void
+PartyRow(ScoreRun *run, TupleTableSlot *slot, void *arg)
+{
+	PartyRead  *pr = (PartyRead *) arg;
+	Datum	   *v = slot->tts_values;
+	bool	   *isnull = slot->tts_isnull;
+	ScoreParty *p;
+	text	   *st;
+
+	st = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(v[PA_STATUS - 1]));
+	if (VARSIZE_ANY_EXHDR(st) == 6 && memcmp(VARDATA_ANY(st), "closed", 6) == 0)
+		return;
+	if (run->nparties == run->maxparties)
+	{
+		run->parties = ScoreGrow(run->parties, sizeof(ScoreParty) * run->maxparties,
+								 sizeof(ScoreParty) * run->maxparties * 2);
+		run->maxparties = run->maxparties * 2;
+	}
+	p = &run->parties[run->nparties];
+	memset(p, 0, sizeof(ScoreParty));
+	p->party_id = DatumGetInt64(v[PA_ID - 1]);
+	run->nparties++;
+	{
+		text	   *k = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(v[PA_KIND - 1]));
+
+		p->kind = ScoreKindCode(VARDATA_ANY(k), VARSIZE_ANY_EXHDR(k));
+	}
+	p->notch = isnull[PA_RATING - 1] ? run->m.unrated_notch
+		: CreditRatingNotch(DatumGetInt16(v[PA_RATING - 1]));
+	if (p->notch < 1)
+		elog(ERROR, "invalid credit rating of party %lld", (long long) p->party_id);
+	p->tenure_days = 0;
+	if (!isnull[PA_ONBOARDED - 1])
+		p->tenure_days = Max(run->as_of - DatumGetDateADT(v[PA_ONBOARDED - 1]), 0);
+	p->age = SCORE_AGE_UNKNOWN;
+	if (!isnull[PA_BIRTH - 1])
+	{
+		DateADT		birth = DatumGetDateADT(v[PA_BIRTH - 1]);
+
+		if (!DATE_NOT_FINITE(birth) && birth <= run->as_of)
+		{
+			int			y1,
+						m1,
+						d1;
+
+			j2date(birth + POSTGRES_EPOCH_JDATE, &y1, &m1, &d1);
+			p->age = pr->y2 - y1 - ((pr->m2 < m1 || (pr->m2 == m1 && pr->d2 < d1)) ? 1 : 0);
+		}
+	}
+	p->education = SlotWord(slot, PA_EDUCATION, score_education_values, N_EDUCATION);
+	p->occupation = SlotWord(slot, PA_OCCUPATION, score_occupation_values, N_OCCUPATION);
+	p->life_stage = SlotWord(slot, PA_LIFE_STAGE, score_life_stage_values, N_LIFE_STAGE);
+	p->lifecycle = SlotWord(slot, PA_LIFECYCLE, score_lifecycle_values, N_LIFECYCLE);
+	p->last_opened = NO_DATE;
+	p->own_retention = get_float8_nan();
+	p->ref_old_day = NO_DATE;
+	p->ref_young_day = NO_DATE;
+	p->rec.day = NO_DATE;
+}
+
+/* the planner's estimate of a table's rows (0 when it has none) */
+static double
+EstimateRows(ScoreRun *run, const char *table)
+{
+	Oid			relid = get_relname_relid(table, run->nsp);
+	HeapTuple	tup;
+	double		est = 0;
+
+	if (!OidIsValid(relid))
+		return 0;
+	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (HeapTupleIsValid(tup))
+	{
+		est = ((Form_pg_class) GETSTRUCT(tup))->reltuples;
+		ReleaseSysCache(tup);
+	}
+	return est;
+}
+
 /*
  * ReadParties
  *		One ScoreParty per party that is not closed.
@@ -562,82 +732,15 @@ SlotWord(TupleTableSlot *slot, AttrNumber att, const char *const *vocab, int n)
 static void
 ReadParties(ScoreRun *run)
 {
-	ScoreScan	s = ScanStart(run, "party");
-	AttrNumber	a_id = ScanCol(&s, "party_id"),
-				a_kind = ScanCol(&s, "kind"),
-				a_status = ScanCol(&s, "status"),
-				a_rating = ScanCol(&s, "credit_rating"),
-				a_onb = ScanCol(&s, "onboarded_on"),
-				a_birth = ScanCol(&s, "birth_date"),
-				a_edu = ScanCol(&s, "education"),
-				a_occ = ScanCol(&s, "occupation"),
-				a_life = ScanCol(&s, "life_stage"),
-				a_lc = ScanCol(&s, "product_lifecycle");
-	int			y2,
-				m2,
-				d2;
-	double		est = Max(s.rel->rd_rel->reltuples, 1024.0);
+	PartyRead	pr;
+	double		est = Max(EstimateRows(run, "party"), 1024.0);
 
-	j2date(run->as_of + POSTGRES_EPOCH_JDATE, &y2, &m2, &d2);
+	j2date(run->as_of + POSTGRES_EPOCH_JDATE, &pr.y2, &pr.m2, &pr.d2);
 	run->maxparties = (uint32) Min(est * 1.1 + 1024, (double) (MaxAllocHugeSize / sizeof(ScoreParty)));
 	run->parties = ScoreAlloc(sizeof(ScoreParty) * run->maxparties);
-
-	while (ScanNext(&s))
-	{
-		ScoreParty *p;
-		text	   *st;
-
-		st = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(s.slot->tts_values[a_status - 1]));
-		if (VARSIZE_ANY_EXHDR(st) == 6 && memcmp(VARDATA_ANY(st), "closed", 6) == 0)
-			continue;
-		if (run->nparties == run->maxparties)
-		{
-			run->parties = ScoreGrow(run->parties, sizeof(ScoreParty) * run->maxparties,
-									 sizeof(ScoreParty) * run->maxparties * 2);
-			run->maxparties = run->maxparties * 2;
-		}
-		p = &run->parties[run->nparties];
-		memset(p, 0, sizeof(ScoreParty));
-		p->party_id = DatumGetInt64(s.slot->tts_values[a_id - 1]);
-		run->nparties++;
-		{
-			text	   *k = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(s.slot->tts_values[a_kind - 1]));
-
-			p->kind = ScoreKindCode(VARDATA_ANY(k), VARSIZE_ANY_EXHDR(k));
-		}
-		p->notch = s.slot->tts_isnull[a_rating - 1] ? run->m.unrated_notch
-			: CreditRatingNotch(DatumGetInt16(s.slot->tts_values[a_rating - 1]));
-		if (p->notch < 1)
-			elog(ERROR, "invalid credit rating of party %lld", (long long) p->party_id);
-		p->tenure_days = 0;
-		if (!s.slot->tts_isnull[a_onb - 1])
-			p->tenure_days = Max(run->as_of - DatumGetDateADT(s.slot->tts_values[a_onb - 1]), 0);
-		p->age = SCORE_AGE_UNKNOWN;
-		if (!s.slot->tts_isnull[a_birth - 1])
-		{
-			DateADT		birth = DatumGetDateADT(s.slot->tts_values[a_birth - 1]);
-
-			if (!DATE_NOT_FINITE(birth) && birth <= run->as_of)
-			{
-				int			y1,
-							m1,
-							d1;
-
-				j2date(birth + POSTGRES_EPOCH_JDATE, &y1, &m1, &d1);
-				p->age = y2 - y1 - ((m2 < m1 || (m2 == m1 && d2 < d1)) ? 1 : 0);
-			}
-		}
-		p->education = SlotWord(s.slot, a_edu, score_education_values, N_EDUCATION);
-		p->occupation = SlotWord(s.slot, a_occ, score_occupation_values, N_OCCUPATION);
-		p->life_stage = SlotWord(s.slot, a_life, score_life_stage_values, N_LIFE_STAGE);
-		p->lifecycle = SlotWord(s.slot, a_lc, score_lifecycle_values, N_LIFECYCLE);
-		p->last_opened = NO_DATE;
-		p->own_retention = get_float8_nan();
-		p->ref_old_day = NO_DATE;
-		p->ref_young_day = NO_DATE;
-		p->rec.day = NO_DATE;
-	}
-	ScanEnd(&s);
+	ScoreReadTable(run, "party", false,
+				   "party_id, kind, status, credit_rating, onboarded_on, birth_date, education, "
+				   "occupation, life_stage, product_lifecycle", PA_NCOLS, PartyRow, &pr);
 	IndexParties(run);
 }
 
@@ -678,6 +781,71 @@ AddCents(int64 *sum, int128 cents, const ScoreParty *p)
 	*sum = (int64) x;
 }
 
+/* the columns ReadHoldings reads */
+enum
+{
+	HO_PARTY = 1, HO_PRODUCT, HO_BALANCE, HO_RATE, HO_FEES, HO_OPENED, HO_CLOSED,
+	HO_NCOLS = HO_CLOSED
+};
+
+/* one row of holding */
+static void
+HoldingRow(ScoreRun *run, TupleTableSlot *slot, void *arg)
+{
+	Datum	   *v = slot->tts_values;
+	ScoreModel *m = &run->m;
+	ScoreParty *p;
+	const ScoreProduct *pr;
+	DateADT		opened;
+	int128		bal;
+	int128		fees;
+
+	opened = DatumGetDateADT(v[HO_OPENED - 1]);
+	if (opened > run->as_of)
+		return;
+	if (!slot->tts_isnull[HO_CLOSED - 1] && DatumGetDateADT(v[HO_CLOSED - 1]) <= run->as_of)
+		return;
+	p = ScoreRunFindParty(run, DatumGetInt64(v[HO_PARTY - 1]));
+	if (p == NULL)
+		return;
+	pr = FindProduct(m, DatumGetInt32(v[HO_PRODUCT - 1]));
+	if (pr == NULL)
+		return;
+	bal = ColumnScaled(v[HO_BALANCE - 1], SCALE_MONEY, "holding", "balance");
+	if (pr->priced)
+	{
+		int128		rate = ColumnScaled(v[HO_RATE - 1], SCALE_RATE, "holding", "rate");
+
+		if (pr->is_asset)
+		{
+			AddCents(&p->loan_bal, bal, p);
+			p->loan_int += bal * rate;
+			p->loan_ftp += bal * pr->ftp;
+		}
+		else
+		{
+			AddCents(&p->dep_bal, bal, p);
+			p->dep_int += bal * rate;
+			p->dep_ftp += bal * pr->ftp;
+		}
+	}
+	if (pr->is_aum)
+		AddCents(&p->aum, bal, p);
+	/* fees so far this year, annualised over the days since January 1 or the opening */
+	fees = ColumnScaled(v[HO_FEES - 1], SCALE_MONEY, "holding", "fees_ytd");
+	if (fees != 0)
+		p->fees += ScoreFeesFixed(Int128ToDouble(fees * 365) /
+								  (100.0 * (double) Max(run->as_of - Max(opened, m->jan1), m->fee_min_days)));
+	p->products++;
+	if (opened > p->last_opened)
+		p->last_opened = opened;
+	{
+		int			bit = pr - m->products;
+
+		run->held[(Size) (p - run->parties) * run->nwords + bit / 64] |= UINT64CONST(1) << (bit % 64);
+	}
+}
+
 /*
  * ReadHoldings
  *		The holdings open on as_of: opened on or before it, not closed on or
@@ -686,72 +854,45 @@ AddCents(int64 *sum, int128 cents, const ScoreParty *p)
 static void
 ReadHoldings(ScoreRun *run)
 {
-	ScoreScan	s = ScanStart(run, "holding");
-	AttrNumber	a_party = ScanCol(&s, "party_id"),
-				a_prod = ScanCol(&s, "product_id"),
-				a_bal = ScanCol(&s, "balance"),
-				a_rate = ScanCol(&s, "rate"),
-				a_fees = ScanCol(&s, "fees_ytd"),
-				a_open = ScanCol(&s, "opened_on"),
-				a_close = ScanCol(&s, "closed_on");
-	ScoreModel *m = &run->m;
-
-	run->nwords = Max((m->nproducts + 63) / 64, 1);
+	run->nwords = Max((run->m.nproducts + 63) / 64, 1);
 	run->held = ScoreAlloc(sizeof(uint64) * run->nwords * Max(run->nparties, 1));
-	while (ScanNext(&s))
+	ScoreReadTable(run, "holding", false,
+				   "party_id, product_id, balance, rate, fees_ytd, opened_on, closed_on",
+				   HO_NCOLS, HoldingRow, NULL);
+}
+
+/* the columns ReadContacts reads */
+enum
+{
+	CO_PARTY = 1, CO_CHANNEL, CO_AT, CO_NCOLS = CO_AT
+};
+
+/* one row of contact */
+static void
+ContactRow(ScoreRun *run, TupleTableSlot *slot, void *arg)
+{
+	ScoreContacts *c;
+	int32		idx;
+	TimestampTz at;
+
+	at = DatumGetTimestampTz(slot->tts_values[CO_AT - 1]);
+	if (at >= run->m.day_end)
+		return;
+	idx = ScoreRunFindIndex(run, DatumGetInt64(slot->tts_values[CO_PARTY - 1]));
+	if (idx < 0)
+		return;
+	c = &run->contacts[idx];
+	if (!c->has_contact || at > c->last_contact)
+		c->last_contact = at;
+	c->has_contact = true;
+	if (at >= run->m.year_start)
 	{
-		ScoreParty *p;
-		const ScoreProduct *pr;
-		DateADT		opened;
-		int128		bal;
-		int128		fees;
+		int			ch = SlotWord(slot, CO_CHANNEL, score_channel_names, SCORE_NCHANNELS);
 
-		opened = DatumGetDateADT(s.slot->tts_values[a_open - 1]);
-		if (opened > run->as_of)
-			continue;
-		if (!s.slot->tts_isnull[a_close - 1] && DatumGetDateADT(s.slot->tts_values[a_close - 1]) <= run->as_of)
-			continue;
-		p = ScoreRunFindParty(run, DatumGetInt64(s.slot->tts_values[a_party - 1]));
-		if (p == NULL)
-			continue;
-		pr = FindProduct(m, DatumGetInt32(s.slot->tts_values[a_prod - 1]));
-		if (pr == NULL)
-			continue;
-		bal = ColumnScaled(s.slot->tts_values[a_bal - 1], SCALE_MONEY, "holding", "balance");
-		if (pr->priced)
-		{
-			int128		rate = ColumnScaled(s.slot->tts_values[a_rate - 1], SCALE_RATE, "holding", "rate");
-
-			if (pr->is_asset)
-			{
-				AddCents(&p->loan_bal, bal, p);
-				p->loan_int += bal * rate;
-				p->loan_ftp += bal * pr->ftp;
-			}
-			else
-			{
-				AddCents(&p->dep_bal, bal, p);
-				p->dep_int += bal * rate;
-				p->dep_ftp += bal * pr->ftp;
-			}
-		}
-		if (pr->is_aum)
-			AddCents(&p->aum, bal, p);
-		/* fees so far this year, annualised over the days since January 1 or the opening */
-		fees = ColumnScaled(s.slot->tts_values[a_fees - 1], SCALE_MONEY, "holding", "fees_ytd");
-		if (fees != 0)
-			p->fees += Int128ToDouble(fees * 365) /
-				(100.0 * (double) Max(run->as_of - Max(opened, m->jan1), m->fee_min_days));
-		p->products++;
-		if (opened > p->last_opened)
-			p->last_opened = opened;
-		{
-			int			bit = pr - m->products;
-
-			run->held[(Size) (p - run->parties) * run->nwords + bit / 64] |= UINT64CONST(1) << (bit % 64);
-		}
+		c->contacts++;
+		if (ch >= 0)
+			c->cost += run->m.channel_cost[ch];
 	}
-	ScanEnd(&s);
 }
 
 /*
@@ -762,38 +903,37 @@ ReadHoldings(ScoreRun *run)
 static void
 ReadContacts(ScoreRun *run)
 {
-	ScoreScan	s = ScanStart(run, "contact");
-	AttrNumber	a_party = ScanCol(&s, "party_id"),
-				a_channel = ScanCol(&s, "channel"),
-				a_at = ScanCol(&s, "occurred_at");
-
 	run->contacts = ScoreAlloc(sizeof(ScoreContacts) * Max(run->nparties, 1));
-	while (ScanNext(&s))
-	{
-		ScoreContacts *c;
-		int32		idx;
-		TimestampTz at;
+	ScoreReadTable(run, "contact", false, "party_id, channel, occurred_at", CO_NCOLS, ContactRow, NULL);
+}
 
-		at = DatumGetTimestampTz(s.slot->tts_values[a_at - 1]);
-		if (at >= run->m.day_end)
-			continue;
-		idx = ScoreRunFindIndex(run, DatumGetInt64(s.slot->tts_values[a_party - 1]));
-		if (idx < 0)
-			continue;
-		c = &run->contacts[idx];
-		if (!c->has_contact || at > c->last_contact)
-			c->last_contact = at;
-		c->has_contact = true;
-		if (at >= run->m.year_start)
-		{
-			int			ch = SlotWord(s.slot, a_channel, score_channel_names, SCORE_NCHANNELS);
+/* the columns ReadActivity reads */
+enum
+{
+	AC_PARTY = 1, AC_WEEK, AC_COUNT, AC_NCOLS = AC_COUNT
+};
 
-			c->contacts++;
-			if (ch >= 0)
-				c->cost += run->m.channel_cost[ch];
-		}
-	}
-	ScanEnd(&s);
+/* one row of activity_weekly */
+static void
+ActivityRow(ScoreRun *run, TupleTableSlot *slot, void *arg)
+{
+	ScoreActivity *a;
+	int32		idx;
+	DateADT		week;
+	int32		n;
+
+	week = DatumGetDateADT(slot->tts_values[AC_WEEK - 1]);
+	if (week > run->as_of)
+		return;
+	idx = ScoreRunFindIndex(run, DatumGetInt64(slot->tts_values[AC_PARTY - 1]));
+	if (idx < 0)
+		return;
+	a = &run->activity[idx];
+	n = DatumGetInt32(slot->tts_values[AC_COUNT - 1]);
+	if (week > run->as_of - 364)
+		a->txns += n;
+	if (n > 0 && week > a->last_week)
+		a->last_week = week;
 }
 
 /*
@@ -804,36 +944,22 @@ ReadContacts(ScoreRun *run)
 static void
 ReadActivity(ScoreRun *run)
 {
-	ScoreScan	s = ScanStart(run, "activity_weekly");
-	AttrNumber	a_party = ScanCol(&s, "party_id"),
-				a_week = ScanCol(&s, "week"),
-				a_count = ScanCol(&s, "txn_count");
 	uint32		i;
 
 	run->activity = ScoreAlloc(sizeof(ScoreActivity) * Max(run->nparties, 1));
 	for (i = 0; i < run->nparties; i++)
 		run->activity[i].last_week = NO_DATE;
-	while (ScanNext(&s))
-	{
-		ScoreActivity *a;
-		int32		idx;
-		DateADT		week;
-		int32		n;
+	ScoreReadTable(run, "activity_weekly", false, "party_id, week, txn_count", AC_NCOLS, ActivityRow, NULL);
+}
 
-		week = DatumGetDateADT(s.slot->tts_values[a_week - 1]);
-		if (week > run->as_of)
-			continue;
-		idx = ScoreRunFindIndex(run, DatumGetInt64(s.slot->tts_values[a_party - 1]));
-		if (idx < 0)
-			continue;
-		a = &run->activity[idx];
-		n = DatumGetInt32(s.slot->tts_values[a_count - 1]);
-		if (week > run->as_of - 364)
-			a->txns += n;
-		if (n > 0 && week > a->last_week)
-			a->last_week = week;
-	}
-	ScanEnd(&s);
+/* one row of party_retention */
+static void
+RetentionRow(ScoreRun *run, TupleTableSlot *slot, void *arg)
+{
+	ScoreParty *p = ScoreRunFindParty(run, DatumGetInt64(slot->tts_values[0]));
+
+	if (p != NULL && !slot->tts_isnull[1])
+		p->own_retention = DatumGetFloat8(slot->tts_values[1]);
 }
 
 /*
@@ -843,19 +969,7 @@ ReadActivity(ScoreRun *run)
 static void
 ReadRetention(ScoreRun *run)
 {
-	ScoreScan	s = ScanStart(run, "party_retention");
-	AttrNumber	a_party = ScanCol(&s, "party_id"),
-				a_ret = ScanCol(&s, "retention");
-
-	while (ScanNext(&s))
-	{
-		ScoreParty *p;
-
-		p = ScoreRunFindParty(run, DatumGetInt64(s.slot->tts_values[a_party - 1]));
-		if (p != NULL && !s.slot->tts_isnull[a_ret - 1])
-			p->own_retention = DatumGetFloat8(s.slot->tts_values[a_ret - 1]);
-	}
-	ScanEnd(&s);
+	ScoreReadTable(run, "party_retention", false, "party_id, retention", 2, RetentionRow, NULL);
 }
 
 /* the tier code of a text column (-1 NULL or unknown) */
@@ -877,6 +991,72 @@ SlotCents(TupleTableSlot *slot, AttrNumber att, const char *column, bool *isnull
 	return ScoreCentsToInt64(ColumnScaled(slot->tts_values[att - 1], SCALE_MONEY, "score_history", column), column);
 }
 
+/* the columns ReadHistory reads */
+enum
+{
+	HI_PARTY = 1, HI_DAY, HI_CONTRIBUTION, HI_VALUE_SCORE, HI_VALUE_TIER, HI_WEALTH_TIER,
+	HI_RFM_R, HI_RFM_F, HI_RFM_M, HI_CLV, HI_AUM, HI_NCOLS = HI_AUM
+};
+
+/* the days that bound the growth reference */
+typedef struct HistoryRead
+{
+	DateADT		old_day;
+	DateADT		young_day;
+} HistoryRead;
+
+/* one row of the model's score_history */
+static void
+HistoryRow(ScoreRun *run, TupleTableSlot *slot, void *arg)
+{
+	HistoryRead *hr = (HistoryRead *) arg;
+	Datum	   *v = slot->tts_values;
+	bool	   *n = slot->tts_isnull;
+	ScoreParty *p;
+	DateADT		day;
+	bool		isnull = false;
+
+	day = DatumGetDateADT(v[HI_DAY - 1]);
+	if (day > run->as_of)
+		return;
+	p = ScoreRunFindParty(run, DatumGetInt64(v[HI_PARTY - 1]));
+	if (p == NULL)
+		return;
+
+	if (day <= hr->young_day && !n[HI_CONTRIBUTION - 1])
+	{
+		int64		c = SlotCents(slot, HI_CONTRIBUTION, "contribution", &isnull);
+
+		if (day <= hr->old_day && (p->ref_old_day == NO_DATE || day > p->ref_old_day))
+		{
+			p->ref_old_day = day;
+			p->ref_old = c;
+		}
+		if (p->ref_young_day == NO_DATE || day < p->ref_young_day)
+		{
+			p->ref_young_day = day;
+			p->ref_young = c;
+		}
+	}
+	if (p->rec.day == NO_DATE || day > p->rec.day)
+	{
+		ScoreRecorded *r = &p->rec;
+
+		isnull = false;
+		r->day = day;
+		r->contribution = SlotCents(slot, HI_CONTRIBUTION, "contribution", &isnull);
+		r->clv = SlotCents(slot, HI_CLV, "clv", &isnull);
+		r->aum = SlotCents(slot, HI_AUM, "aum", &isnull);
+		r->value_score = n[HI_VALUE_SCORE - 1] ? -1 : DatumGetInt32(v[HI_VALUE_SCORE - 1]);
+		r->value_tier = SlotTier(slot, HI_VALUE_TIER, score_value_tier_names, SCORE_NVALUE_TIERS);
+		r->wealth_tier = SlotTier(slot, HI_WEALTH_TIER, score_wealth_tier_names, SCORE_NWEALTH_TIERS);
+		r->rfm[0] = n[HI_RFM_R - 1] ? -1 : DatumGetInt16(v[HI_RFM_R - 1]);
+		r->rfm[1] = n[HI_RFM_F - 1] ? -1 : DatumGetInt16(v[HI_RFM_F - 1]);
+		r->rfm[2] = n[HI_RFM_M - 1] ? -1 : DatumGetInt16(v[HI_RFM_M - 1]);
+		r->nulls = isnull || n[HI_VALUE_SCORE - 1] || n[HI_VALUE_TIER - 1];
+	}
+}
+
 /*
  * ReadHistory
  *		From the model's score_history: each party's growth reference and its
@@ -891,75 +1071,13 @@ SlotCents(TupleTableSlot *slot, AttrNumber att, const char *column, bool *isnull
 static void
 ReadHistory(ScoreRun *run)
 {
-	ScoreScan	s = ScanStart(run, "score_history");
-	AttrNumber	a_party = ScanCol(&s, "party_id"),
-				a_model = ScanCol(&s, "model"),
-				a_day = ScanCol(&s, "scored_on"),
-				a_contrib = ScanCol(&s, "contribution"),
-				a_vs = ScanCol(&s, "value_score"),
-				a_vt = ScanCol(&s, "value_tier"),
-				a_wt = ScanCol(&s, "wealth_tier"),
-				a_r = ScanCol(&s, "rfm_r"),
-				a_f = ScanCol(&s, "rfm_f"),
-				a_m = ScanCol(&s, "rfm_m"),
-				a_clv = ScanCol(&s, "clv"),
-				a_aum = ScanCol(&s, "aum");
-	DateADT		old_day = run->as_of - run->m.growth_window_days;
-	DateADT		young_day = run->as_of - run->m.growth_min_days;
-	int			mlen = strlen(run->m.name);
+	HistoryRead hr;
 
-	while (ScanNext(&s))
-	{
-		ScoreParty *p;
-		text	   *model;
-		DateADT		day;
-		bool		isnull = false;
-
-		model = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(s.slot->tts_values[a_model - 1]));
-		if (VARSIZE_ANY_EXHDR(model) != mlen || memcmp(VARDATA_ANY(model), run->m.name, mlen) != 0)
-			continue;
-		day = DatumGetDateADT(s.slot->tts_values[a_day - 1]);
-		if (day > run->as_of)
-			continue;
-		p = ScoreRunFindParty(run, DatumGetInt64(s.slot->tts_values[a_party - 1]));
-		if (p == NULL)
-			continue;
-
-		if (day <= young_day && !s.slot->tts_isnull[a_contrib - 1])
-		{
-			int64		c = SlotCents(s.slot, a_contrib, "contribution", &isnull);
-
-			if (day <= old_day && (p->ref_old_day == NO_DATE || day > p->ref_old_day))
-			{
-				p->ref_old_day = day;
-				p->ref_old = c;
-			}
-			if (p->ref_young_day == NO_DATE || day < p->ref_young_day)
-			{
-				p->ref_young_day = day;
-				p->ref_young = c;
-			}
-		}
-		if (p->rec.day == NO_DATE || day > p->rec.day)
-		{
-			ScoreRecorded *r = &p->rec;
-
-			isnull = false;
-			r->day = day;
-			r->tid = s.slot->tts_tid;
-			r->contribution = SlotCents(s.slot, a_contrib, "contribution", &isnull);
-			r->clv = SlotCents(s.slot, a_clv, "clv", &isnull);
-			r->aum = SlotCents(s.slot, a_aum, "aum", &isnull);
-			r->value_score = s.slot->tts_isnull[a_vs - 1] ? -1 : DatumGetInt32(s.slot->tts_values[a_vs - 1]);
-			r->value_tier = SlotTier(s.slot, a_vt, score_value_tier_names, SCORE_NVALUE_TIERS);
-			r->wealth_tier = SlotTier(s.slot, a_wt, score_wealth_tier_names, SCORE_NWEALTH_TIERS);
-			r->rfm[0] = s.slot->tts_isnull[a_r - 1] ? -1 : DatumGetInt16(s.slot->tts_values[a_r - 1]);
-			r->rfm[1] = s.slot->tts_isnull[a_f - 1] ? -1 : DatumGetInt16(s.slot->tts_values[a_f - 1]);
-			r->rfm[2] = s.slot->tts_isnull[a_m - 1] ? -1 : DatumGetInt16(s.slot->tts_values[a_m - 1]);
-			r->nulls = isnull || s.slot->tts_isnull[a_vs - 1] || s.slot->tts_isnull[a_vt - 1];
-		}
-	}
-	ScanEnd(&s);
+	hr.old_day = run->as_of - run->m.growth_window_days;
+	hr.young_day = run->as_of - run->m.growth_min_days;
+	ScoreReadTable(run, "score_history", true,
+					   "party_id, scored_on, contribution, value_score, value_tier, wealth_tier, "
+					   "rfm_r, rfm_f, rfm_m, clv, aum", HI_NCOLS, HistoryRow, &hr);
 }
 
 /*
@@ -974,6 +1092,17 @@ ScoreRunHoldings(ScoreRun *run)
 	ReadHoldings(run);
 }
 
+/* one row of the model's party_score: its value tier */
+static void
+StoredTierRow(ScoreRun *run, TupleTableSlot *slot, void *arg)
+{
+	int8	   *tiers = (int8 *) arg;
+	ScoreParty *p = ScoreRunFindParty(run, DatumGetInt64(slot->tts_values[0]));
+
+	if (p != NULL)
+		tiers[p - run->parties] = SlotTier(slot, 2, score_value_tier_names, SCORE_NVALUE_TIERS);
+}
+
 /*
  * ScoreRunStoredTiers
  *		tiers[i] = the value tier party_score holds for party i under the
@@ -982,25 +1111,8 @@ ScoreRunHoldings(ScoreRun *run)
 void
 ScoreRunStoredTiers(ScoreRun *run, int8 *tiers)
 {
-	ScoreScan	s = ScanStart(run, "party_score");
-	AttrNumber	a_party = ScanCol(&s, "party_id"),
-				a_model = ScanCol(&s, "model"),
-				a_tier = ScanCol(&s, "value_tier");
-	int			mlen = strlen(run->m.name);
-
 	memset(tiers, -1, sizeof(int8) * run->nparties);
-	while (ScanNext(&s))
-	{
-		text	   *model = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(s.slot->tts_values[a_model - 1]));
-		ScoreParty *p;
-
-		if (VARSIZE_ANY_EXHDR(model) != mlen || memcmp(VARDATA_ANY(model), run->m.name, mlen) != 0)
-			continue;
-		p = ScoreRunFindParty(run, DatumGetInt64(s.slot->tts_values[a_party - 1]));
-		if (p != NULL)
-			tiers[p - run->parties] = SlotTier(s.slot, a_tier, score_value_tier_names, SCORE_NVALUE_TIERS);
-	}
-	ScanEnd(&s);
+	ScoreReadTable(run, "party_score", true, "party_id, value_tier", 2, StoredTierRow, tiers);
 }
 
 /*
@@ -1020,13 +1132,12 @@ ScoreRunCompute(ScoreRun *run)
 	ScoreComputeQuintiles(run);
 }
 
-/* the tables a run reads */
-static const char *const read_tables[] = {
-	"score_model", "product", "party", "holding", "contact", "activity_weekly",
-	"party_retention", "score_history"
-};
-
-/* set up a run in the extension's schema; as_of must not be NULL */
+/*
+ * ScoreRunInit
+ *		Set up a run in the extension's schema, its arrays in the current
+ *		memory context; as_of must not be NULL.  search_path stays pinned
+ *		until ScoreRunEnd.
+ */
 void
 ScoreRunInit(ScoreRun *run, FunctionCallInfo fcinfo)
 {
@@ -1040,8 +1151,9 @@ ScoreRunInit(ScoreRun *run, FunctionCallInfo fcinfo)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("as_of must be a finite date")));
-	ScoreCheckAccess(run, read_tables, lengthof(read_tables), ACL_SELECT);
 	run->as_of = PG_GETARG_DATEADT(1);
+	run->cxt = CurrentMemoryContext;
+	ScoreRunPinPath(run);
 }
 
 /* numeric of cents */
@@ -1075,8 +1187,8 @@ score_preview(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(runcxt);
 	ScoreRunInit(&run, fcinfo);
 	ScoreRunModel(&run, PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)));
-	run.snapshot = GetActiveSnapshot();
 	ScoreRunCompute(&run);
+	ScoreRunEnd(&run);
 
 	model_d = CStringGetTextDatum(run.m.name);
 	for (k = 0; k < SCORE_NVALUE_TIERS; k++)

@@ -14,11 +14,11 @@
 #ifndef BANKCRM_SCORE_RUN_H
 #define BANKCRM_SCORE_RUN_H
 
+#include <math.h>
+
 #include "fmgr.h"
-#include "storage/itemptr.h"
-#include "utils/acl.h"
+#include "executor/tuptable.h"
 #include "utils/date.h"
-#include "utils/snapshot.h"
 #include "utils/timestamp.h"
 
 #include "score.h"
@@ -90,7 +90,6 @@ typedef struct ScoreRecorded
 	int64		aum;
 	int32		value_score;
 	DateADT		day;			/* NO_DATE: none */
-	ItemPointerData tid;
 	int8		value_tier;		/* -1: NULL */
 	int8		wealth_tier;
 	int8		rfm[3];
@@ -135,6 +134,7 @@ typedef struct ScoreParty
 			int128		loan_ftp;
 			int128		dep_int;
 			int128		dep_ftp;
+			int128		fees;		/* annualised, in 2^-64 yuan (ScoreFeesFixed) */
 		};
 		struct
 		{
@@ -153,7 +153,6 @@ typedef struct ScoreParty
 	int64		loan_bal;		/* cents */
 	int64		dep_bal;
 	int64		aum;
-	double		fees;
 	/* party_retention */
 	double		own_retention;	/* NaN: none */
 	/* score_history */
@@ -199,12 +198,17 @@ typedef struct ScoreRun
 	int32	   *dense;			/* index by party_id - min_id (-1: none) */
 	int64		min_id;
 	uint64		ndense;
-	Snapshot	snapshot;
+	MemoryContext cxt;			/* of the run's arrays */
+	int			guc_nest;		/* of the pinned search_path */
 } ScoreRun;
+
+/* a function of ScoreQuery that takes one row */
+typedef void (*ScoreRowFunc) (ScoreRun *run, TupleTableSlot *slot, void *arg);
 
 
 /* score_run.c */
 extern void ScoreRunInit(ScoreRun *run, FunctionCallInfo fcinfo);
+extern void ScoreRunEnd(ScoreRun *run);
 extern void ScoreRunModel(ScoreRun *run, const char *model);
 extern void ScoreRunCompute(ScoreRun *run);
 extern void ScoreRunHoldings(ScoreRun *run);
@@ -215,8 +219,11 @@ extern void *ScoreGrow(void *p, Size size, Size new_size);
 extern ScoreParty *ScoreRunFindParty(ScoreRun *run, int64 party_id);
 extern int32 ScoreRunFindIndex(ScoreRun *run, int64 party_id);
 extern bool ScoreNumericScaled(Datum d, int scale, int128 *out);
-extern Oid	ScoreRelid(ScoreRun *run, const char *name);
-extern void ScoreCheckAccess(ScoreRun *run, const char *const *tables, int n, AclMode mode);
+extern const char *ScoreNspName(ScoreRun *run);
+extern void ScoreQuery(ScoreRun *run, const char *sql, const char *columns, int ncols, int nargs,
+					   Oid *argtypes, Datum *args, ScoreRowFunc fn, void *arg);
+extern void ScoreReadTable(ScoreRun *run, const char *table, bool model, const char *columns,
+						   int ncols, ScoreRowFunc fn, void *arg);
 extern int64 ScoreCentsToInt64(int128 x, const char *what);
 extern int64 ScoreDoubleToCents(double x, const char *what);
 extern Datum ScoreCentsDatum(int64 cents);
@@ -230,6 +237,28 @@ static inline double
 Int128ToDouble(int128 x)
 {
 	return (double) x;
+}
+
+/*
+ * Fees are summed in fixed point, 2^-64 of a yuan in 128 bits, so that the
+ * sum of a party's holdings does not depend on the order of the rows (a
+ * partitioned or distributed table returns them in another order than a
+ * plain one); a double sum would differ in its last bit.  Each holding's
+ * annualised fee is a double whose bits all lie above 2^-64 (it is at least
+ * a cent over 365/fee_min_days years), so the sum is exact, and its double
+ * is the correctly rounded sum: for one or two holdings, exactly the double
+ * sum.
+ */
+static inline int128
+ScoreFeesFixed(double fee)
+{
+	return (int128) ldexp(fee, 64);
+}
+
+static inline double
+ScoreFeesDouble(int128 fees)
+{
+	return ldexp(Int128ToDouble(fees), -64);
 }
 
 /* score_affinity.c */

@@ -4,10 +4,11 @@
  *	  score_all(): compute every party's scores and store what changed.
  *
  * A run holds the model's advisory lock (one run per model at a time) and
- * SHARE ROW EXCLUSIVE locks on party_score and score_history, taken before
- * its snapshot: readers are never blocked, and the cleanup trigger of a
- * party deleted meanwhile waits for the run and then sees its rows.  The
- * rows are then written as changes:
+ * SHARE ROW EXCLUSIVE locks on party_score and score_history (LOCK TABLE),
+ * taken before its snapshot: readers
+ * are never blocked, and the cleanup trigger of a party deleted meanwhile
+ * waits for the run and then sees its rows.  The rows are then written as
+ * changes:
  *
  *   party_score    a party no longer scored (closed, deleted) loses its row,
  *                  a changed score is updated in place (scored_on = as_of),
@@ -17,12 +18,18 @@
  *                  tolerances from the last row (a rescore of the same day
  *                  updates that day's row with any change).
  *
- * The writes go through the executor's single-row paths (the ones logical
- * replication applies changes with): constraints, indexes and triggers work
- * as for any UPDATE or INSERT, without planning a statement per row.  New
- * rows are stored a batch at a time, as COPY stores them (one heap write
- * and one WAL record per page instead of per row), unless the table has a
- * trigger that runs before each row or a generated column: then row by row.
+ * The model's party_score rows are read through the executor and compared
+ * with the new scores in C; what must change is then written by SQL, a
+ * batch of rows at a time passed as one array of the table's row type: a
+ * DELETE of the parties gone, an UPDATE ... FROM unnest() of the changed
+ * rows (only the columns score_all writes are set), an INSERT of the new
+ * ones.  So constraints, indexes, triggers, privileges and row-level
+ * security work as for any statement, and the same statements run on a
+ * partitioned party_score or on one that Citus distributes by party_id.
+ * When party_score is a plain table on this node, a changed row is updated
+ * by the ctid it was read with (the run's lock keeps it there): a nested
+ * loop of TID scans instead of a join that reads the whole table; otherwise
+ * by its key, all changed rows in one statement.
  * party_score is stored with free space on each page (fillfactor), so that
  * the daily update of a changed row stays on its page (a HOT update).
  *
@@ -37,68 +44,40 @@
 
 #include <math.h>
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/skey.h"
 #include "access/table.h"
-#include "access/tableam.h"
 #include "access/xact.h"
+#include "catalog/pg_class.h"
+#include "catalog/pg_namespace.h"
 #include "catalog/pg_type.h"
-#include "commands/trigger.h"
-#include "executor/executor.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
-#include "nodes/makefuncs.h"
 #include "portability/instr_time.h"
-#include "parser/parse_relation.h"
-#include "storage/lmgr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/rel.h"
 #include "utils/snapmgr.h"
+#include "utils/typcache.h"
 
 #include "compat.h"
 #include "score_run.h"
 
-/* the columns score_all writes, by table */
+/* rows written by one statement */
+#define STORE_BATCH		50000
+
+/* the columns of party_score compared with the new scores, by their place in the query */
 enum
 {
-	PS_PARTY, PS_MODEL, PS_CONTRIBUTION, PS_VALUE_SCORE, PS_VALUE_TIER, PS_WEALTH_TIER,
-	PS_RFM_R, PS_RFM_F, PS_RFM_M, PS_CLV, PS_AUM, PS_COMPUTED_AT, PS_SCORED_ON, PS_RETENTION,
-	PS_GROWTH, PS_POTENTIAL, PS_LAST_ACTIVE, PS_FREQUENCY, PS_PRODUCTS, PS_NCOLS
+	PS_PARTY = 1, PS_CONTRIBUTION, PS_VALUE_SCORE, PS_VALUE_TIER, PS_WEALTH_TIER,
+	PS_RFM_R, PS_RFM_F, PS_RFM_M, PS_CLV, PS_AUM, PS_RETENTION, PS_GROWTH, PS_POTENTIAL,
+	PS_LAST_ACTIVE, PS_FREQUENCY, PS_PRODUCTS, PS_NCOLS = PS_PRODUCTS
 };
-static const char *const ps_columns[PS_NCOLS] = {
-	"party_id", "model", "contribution", "value_score", "value_tier", "wealth_tier",
-	"rfm_r", "rfm_f", "rfm_m", "clv", "aum", "computed_at", "scored_on", "retention",
-	"growth", "potential", "last_active_on", "frequency", "products"
-};
-
-enum
-{
-	SH_PARTY, SH_MODEL, SH_DAY, SH_CONTRIBUTION, SH_VALUE_SCORE, SH_VALUE_TIER, SH_WEALTH_TIER,
-	SH_RFM_R, SH_RFM_F, SH_RFM_M, SH_CLV, SH_AUM, SH_NCOLS
-};
-static const char *const sh_columns[SH_NCOLS] = {
-	"party_id", "model", "scored_on", "contribution", "value_score", "value_tier",
-	"wealth_tier", "rfm_r", "rfm_f", "rfm_m", "clv", "aum"
-};
-
-/* rows inserted by one call of table_multi_insert */
-#define WRITER_BATCH	1000
-
-/* a table being written: the executor state of the single-row paths */
-typedef struct ScoreWriter
-{
-	Relation	rel;
-	EState	   *estate;
-	ResultRelInfo *rri;
-	EPQState	epq;
-	TupleTableSlot *old;		/* a row as scanned or fetched */
-	TupleTableSlot *new;		/* the row to write */
-	AttrNumber	att[PS_NCOLS];	/* attribute numbers of the columns written */
-	bool		batch;			/* inserts are batched (see WriterInsert) */
-	int			nbuf;			/* rows waiting in buf */
-	TupleTableSlot *buf[WRITER_BATCH];
-} ScoreWriter;
 
 /* the values of one party as stored (cents, codes) */
 typedef struct StoredScore
@@ -108,150 +87,77 @@ typedef struct StoredScore
 	int64		aum;
 } StoredScore;
 
-static void
-WriterOpen(ScoreWriter *w, Oid relid, const char *const *columns, int ncols)
+/* what comparing the model's party_score rows with the new scores finds */
+typedef struct ScoreDiff
 {
-	RangeTblEntry *rte;
-	int			i;
+	StoredScore *stored;
+	bool	   *has_row;		/* by party: party_score holds a row */
+	uint32	   *changed;		/* parties whose row must change */
+	uint32		nchanged;
+	ItemPointerData *tids;		/* by party: its row's (NULL: not read) */
+	bool		tids_valid;		/* every row read came with its ctid */
+	int64	   *gone;			/* party_ids whose row must go */
+	uint32		ngone;
+	uint32		maxgone;
+} ScoreDiff;
 
-	memset(w, 0, sizeof(ScoreWriter));
-	w->rel = table_open(relid, RowExclusiveLock);
-	w->estate = CreateExecutorState();
-	rte = makeNode(RangeTblEntry);
-	rte->rtekind = RTE_RELATION;
-	rte->relid = relid;
-	rte->relkind = w->rel->rd_rel->relkind;
-	rte->rellockmode = RowExclusiveLock;
-	BankcrmInitRangeTable(w->estate, rte);
-	w->estate->es_output_cid = GetCurrentCommandId(true);
-	w->rri = makeNode(ResultRelInfo);
-	InitResultRelInfo(w->rri, w->rel, 1, NULL, 0);
-	w->estate->es_opened_result_relations = lappend(w->estate->es_opened_result_relations, w->rri);
-	ExecOpenIndices(w->rri, false);
-	w->batch = !(w->rri->ri_TrigDesc &&
-				 (w->rri->ri_TrigDesc->trig_insert_before_row ||
-				  w->rri->ri_TrigDesc->trig_insert_instead_row)) &&
-		!(w->rel->rd_att->constr && w->rel->rd_att->constr->has_generated_stored);
-	BankcrmEvalPlanQualInit(&w->epq, w->estate);
-	w->old = table_slot_create(w->rel, &w->estate->es_tupleTable);
-	w->new = ExecInitExtraTupleSlot(w->estate, RelationGetDescr(w->rel), &TTSOpsVirtual);
-	for (i = 0; i < ncols; i++)
-	{
-		w->att[i] = attnameAttNum(w->rel, columns[i], false);
-		if (w->att[i] == InvalidAttrNumber)
-			elog(ERROR, "column %s.%s is missing", RelationGetRelationName(w->rel), columns[i]);
-	}
-	AfterTriggerBeginQuery();
-}
+/* the columns of party_score DiffRow reads, in the order of PS_* */
+#define PS_COLUMNS "party_id, contribution, value_score, value_tier, wealth_tier, rfm_r, rfm_f, rfm_m, " \
+	"clv, aum, retention, growth, potential, last_active_on, frequency, products"
 
 /*
- * WriterFlush
- *		Store the batched rows, then their index entries and AFTER ROW
- *		triggers, row by row as the single-row path would.
+ * RowsHere
+ *		Is a table of the extension's schema a plain table whose rows are
+ *		on this node: not partitioned, not distributed by Citus (listed in
+ *		pg_dist_partition)?  Then a row read in the run's snapshot is still
+ *		where it was when the run writes (it holds a SHARE ROW EXCLUSIVE
+ *		lock), and an update can name it by its ctid.
  */
-static void
-WriterFlush(ScoreWriter *w)
-{
-	int			i;
-
-	if (w->nbuf == 0)
-		return;
-	table_multi_insert(w->rel, w->buf, w->nbuf, w->estate->es_output_cid, 0, NULL);
-	for (i = 0; i < w->nbuf; i++)
-	{
-		List	   *recheck = NIL;
-
-		ResetPerTupleExprContext(w->estate);
-		if (w->rri->ri_NumIndices > 0)
-			recheck = BankcrmInsertIndexTuples(w->rri, w->buf[i], w->estate);
-		ExecARInsertTriggers(w->estate, w->rri, w->buf[i], recheck, NULL);
-		list_free(recheck);
-		ExecClearTuple(w->buf[i]);
-	}
-	w->nbuf = 0;
-}
-
-/*
- * WriterInsert
- *		Insert the row in w->new: checked now, stored with the next batch.
- */
-static void
-WriterInsert(ScoreWriter *w)
-{
-	if (!w->batch)
-	{
-		ExecSimpleRelationInsert(w->rri, w->estate, w->new);
-		return;
-	}
-	if (w->rel->rd_att->constr)
-		ExecConstraints(w->rri, w->new, w->estate);
-	if (w->buf[w->nbuf] == NULL)
-		w->buf[w->nbuf] = table_slot_create(w->rel, &w->estate->es_tupleTable);
-	ExecCopySlot(w->buf[w->nbuf], w->new);
-	if (++w->nbuf == WRITER_BATCH)
-		WriterFlush(w);
-}
-
-static void
-WriterClose(ScoreWriter *w)
-{
-	WriterFlush(w);
-	AfterTriggerEndQuery(w->estate);
-	EvalPlanQualEnd(&w->epq);
-	ExecCloseIndices(w->rri);
-	ExecResetTupleTable(w->estate->es_tupleTable, false);
-	FreeExecutorState(w->estate);
-	table_close(w->rel, NoLock);
-}
-
-/*
- * WriterStart
- *		Begin the next row: from the old row's values (update) or all NULL
- *		(insert), so that columns score_all does not write keep their values.
- */
-static void
-WriterStart(ScoreWriter *w, bool from_old)
-{
-	TupleDesc	desc = RelationGetDescr(w->rel);
-
-	ResetPerTupleExprContext(w->estate);
-	ExecClearTuple(w->new);
-	if (from_old)
-	{
-		slot_getallattrs(w->old);
-		memcpy(w->new->tts_values, w->old->tts_values, sizeof(Datum) * desc->natts);
-		memcpy(w->new->tts_isnull, w->old->tts_isnull, sizeof(bool) * desc->natts);
-	}
-	else
-		memset(w->new->tts_isnull, true, sizeof(bool) * desc->natts);
-}
-
-static inline void
-Set(ScoreWriter *w, int col, Datum d, bool isnull)
-{
-	w->new->tts_values[w->att[col] - 1] = d;
-	w->new->tts_isnull[w->att[col] - 1] = isnull;
-}
-
-/* is the numeric column col of the old row exactly cents/100? */
 static bool
-SameCents(ScoreWriter *w, int col, int64 cents)
+RowsHere(ScoreRun *run, const char *table)
+{
+	Oid			relid = get_relname_relid(table, run->nsp);
+	Oid			dist;
+	bool		distributed = false;
+
+	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_RELATION)
+		return false;
+	dist = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
+	if (OidIsValid(dist))
+	{
+		Relation	rel = table_open(dist, AccessShareLock);
+		ScanKeyData key;
+		SysScanDesc scan;
+
+		/* logicalrelid is its first column */
+		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
+		scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
+		distributed = HeapTupleIsValid(systable_getnext(scan));
+		systable_endscan(scan);
+		table_close(rel, AccessShareLock);
+	}
+	return !distributed;
+}
+
+/* is the numeric column col exactly cents/100? */
+static bool
+SameCents(TupleTableSlot *slot, int col, int64 cents)
 {
 	int128		x;
 
-	if (w->old->tts_isnull[w->att[col] - 1])
+	if (slot->tts_isnull[col - 1])
 		return false;
-	return ScoreNumericScaled(w->old->tts_values[w->att[col] - 1], 2, &x) && x == cents;
+	return ScoreNumericScaled(slot->tts_values[col - 1], 2, &x) && x == cents;
 }
 
 static bool
-SameInt(ScoreWriter *w, int col, int64 x, int width)
+SameInt(TupleTableSlot *slot, int col, int64 x, int width)
 {
 	Datum		d;
 
-	if (w->old->tts_isnull[w->att[col] - 1])
+	if (slot->tts_isnull[col - 1])
 		return false;
-	d = w->old->tts_values[w->att[col] - 1];
+	d = slot->tts_values[col - 1];
 	switch (width)
 	{
 		case 2:
@@ -264,27 +170,27 @@ SameInt(ScoreWriter *w, int col, int64 x, int width)
 }
 
 static bool
-SameFloat(ScoreWriter *w, int col, double x)
+SameFloat(TupleTableSlot *slot, int col, double x)
 {
 	double		y;
 
-	if (w->old->tts_isnull[w->att[col] - 1])
+	if (slot->tts_isnull[col - 1])
 		return false;
-	y = DatumGetFloat8(w->old->tts_values[w->att[col] - 1]);
+	y = DatumGetFloat8(slot->tts_values[col - 1]);
 	return y == x || (isnan(x) && isnan(y));
 }
 
-/* is text column col of the old row the given word (NULL when word is NULL)? */
+/* is text column col the given word (NULL when word is NULL)? */
 static bool
-SameWord(ScoreWriter *w, int col, const char *word)
+SameWord(TupleTableSlot *slot, int col, const char *word)
 {
 	text	   *t;
 
-	if (w->old->tts_isnull[w->att[col] - 1])
+	if (slot->tts_isnull[col - 1])
 		return word == NULL;
 	if (word == NULL)
 		return false;
-	t = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(w->old->tts_values[w->att[col] - 1]));
+	t = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(slot->tts_values[col - 1]));
 	return VARSIZE_ANY_EXHDR(t) == (int) strlen(word) && memcmp(VARDATA_ANY(t), word, strlen(word)) == 0;
 }
 
@@ -294,109 +200,72 @@ WealthName(const ScoreParty *p)
 	return p->wealth_tier >= 0 ? score_wealth_tier_names[p->wealth_tier] : NULL;
 }
 
-/* is date column col of the old row the given day (NULL when NO_DATE)? */
+/* is date column col the given day (NULL when NO_DATE)? */
 static bool
-SameDate(ScoreWriter *w, int col, DateADT day)
+SameDate(TupleTableSlot *slot, int col, DateADT day)
 {
-	if (w->old->tts_isnull[w->att[col] - 1])
+	if (slot->tts_isnull[col - 1])
 		return day == NO_DATE;
-	return day != NO_DATE && DatumGetDateADT(w->old->tts_values[w->att[col] - 1]) == day;
+	return day != NO_DATE && DatumGetDateADT(slot->tts_values[col - 1]) == day;
 }
 
 /*
  * ScoreUnchanged
- *		Does the party_score row in w->old hold exactly the party's new
+ *		Does the party_score row in slot hold exactly the party's new
  *		scores?  Then it keeps its scored_on and computed_at: a row changes
  *		only when what it says does.
  */
 static bool
-ScoreUnchanged(ScoreWriter *w, const ScoreParty *p, const StoredScore *st)
+ScoreUnchanged(TupleTableSlot *slot, const ScoreParty *p, const StoredScore *st)
 {
-	slot_getallattrs(w->old);
-	return SameCents(w, PS_CONTRIBUTION, st->contribution) &&
-		SameInt(w, PS_VALUE_SCORE, p->value_score, 4) &&
-		SameWord(w, PS_VALUE_TIER, score_value_tier_names[p->value_tier]) &&
-		SameWord(w, PS_WEALTH_TIER, WealthName(p)) &&
-		SameInt(w, PS_RFM_R, p->rfm[0], 2) &&
-		SameInt(w, PS_RFM_F, p->rfm[1], 2) &&
-		SameInt(w, PS_RFM_M, p->rfm[2], 2) &&
-		SameCents(w, PS_CLV, st->clv) &&
-		SameCents(w, PS_AUM, st->aum) &&
-		SameFloat(w, PS_RETENTION, p->retention) &&
-		SameFloat(w, PS_GROWTH, p->growth) &&
-		SameFloat(w, PS_POTENTIAL, p->potential) &&
-		SameDate(w, PS_LAST_ACTIVE, p->last_active) &&
-		SameInt(w, PS_FREQUENCY, p->frequency, 8) &&
-		SameInt(w, PS_PRODUCTS, p->products, 4);
+	return SameCents(slot, PS_CONTRIBUTION, st->contribution) &&
+		SameInt(slot, PS_VALUE_SCORE, p->value_score, 4) &&
+		SameWord(slot, PS_VALUE_TIER, score_value_tier_names[p->value_tier]) &&
+		SameWord(slot, PS_WEALTH_TIER, WealthName(p)) &&
+		SameInt(slot, PS_RFM_R, p->rfm[0], 2) &&
+		SameInt(slot, PS_RFM_F, p->rfm[1], 2) &&
+		SameInt(slot, PS_RFM_M, p->rfm[2], 2) &&
+		SameCents(slot, PS_CLV, st->clv) &&
+		SameCents(slot, PS_AUM, st->aum) &&
+		SameFloat(slot, PS_RETENTION, p->retention) &&
+		SameFloat(slot, PS_GROWTH, p->growth) &&
+		SameFloat(slot, PS_POTENTIAL, p->potential) &&
+		SameDate(slot, PS_LAST_ACTIVE, p->last_active) &&
+		SameInt(slot, PS_FREQUENCY, p->frequency, 8) &&
+		SameInt(slot, PS_PRODUCTS, p->products, 4);
 }
 
-/*
- * The columns a history row records, by their place in each table's column
- * list: party_score holds them too, and both are filled by SetRecorded.
- */
-enum
-{
-	REC_CONTRIBUTION, REC_VALUE_SCORE, REC_VALUE_TIER, REC_WEALTH_TIER,
-	REC_RFM_R, REC_RFM_F, REC_RFM_M, REC_CLV, REC_AUM, REC_NCOLS
-};
-static const int ps_recorded[REC_NCOLS] = {
-	PS_CONTRIBUTION, PS_VALUE_SCORE, PS_VALUE_TIER, PS_WEALTH_TIER, PS_RFM_R, PS_RFM_F, PS_RFM_M, PS_CLV, PS_AUM
-};
-static const int sh_recorded[REC_NCOLS] = {
-	SH_CONTRIBUTION, SH_VALUE_SCORE, SH_VALUE_TIER, SH_WEALTH_TIER, SH_RFM_R, SH_RFM_F, SH_RFM_M, SH_CLV, SH_AUM
-};
-
-/* fill the recorded columns (col: their places) of w->new */
+/* one party_score row of the model: keep it, change it, or delete it */
 static void
-SetRecorded(ScoreWriter *w, const int *col, const ScoreParty *p, const StoredScore *st)
+DiffRow(ScoreRun *run, TupleTableSlot *slot, void *arg)
 {
-	const char *wt = WealthName(p);
+	ScoreDiff  *d = (ScoreDiff *) arg;
+	int64		party_id = DatumGetInt64(slot->tts_values[PS_PARTY - 1]);
+	ScoreParty *p = ScoreRunFindParty(run, party_id);
+	uint32		i;
 
-	Set(w, col[REC_CONTRIBUTION], ScoreCentsDatum(st->contribution), false);
-	Set(w, col[REC_VALUE_SCORE], Int32GetDatum(p->value_score), false);
-	Set(w, col[REC_VALUE_TIER], CStringGetTextDatum(score_value_tier_names[p->value_tier]), false);
-	Set(w, col[REC_WEALTH_TIER], wt ? CStringGetTextDatum(wt) : (Datum) 0, wt == NULL);
-	Set(w, col[REC_RFM_R], Int16GetDatum(p->rfm[0]), false);
-	Set(w, col[REC_RFM_F], Int16GetDatum(p->rfm[1]), false);
-	Set(w, col[REC_RFM_M], Int16GetDatum(p->rfm[2]), false);
-	Set(w, col[REC_CLV], ScoreCentsDatum(st->clv), false);
-	Set(w, col[REC_AUM], ScoreCentsDatum(st->aum), false);
-}
-
-/* fill w->new with the party's party_score columns (in per-row memory) */
-static void
-SetScore(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, Datum model,
-		 DateADT as_of, TimestampTz now)
-{
-	MemoryContext old = MemoryContextSwitchTo(GetPerTupleMemoryContext(w->estate));
-
-	Set(w, PS_PARTY, Int64GetDatum(p->party_id), false);
-	Set(w, PS_MODEL, model, false);
-	SetRecorded(w, ps_recorded, p, st);
-	Set(w, PS_COMPUTED_AT, TimestampTzGetDatum(now), false);
-	Set(w, PS_SCORED_ON, DateADTGetDatum(as_of), false);
-	Set(w, PS_RETENTION, Float8GetDatum(p->retention), false);
-	Set(w, PS_GROWTH, Float8GetDatum(p->growth), false);
-	Set(w, PS_POTENTIAL, Float8GetDatum(p->potential), false);
-	Set(w, PS_LAST_ACTIVE, DateADTGetDatum(p->last_active), p->last_active == NO_DATE);
-	Set(w, PS_FREQUENCY, Int64GetDatum(p->frequency), false);
-	Set(w, PS_PRODUCTS, Int32GetDatum(p->products), false);
-	ExecStoreVirtualTuple(w->new);
-	MemoryContextSwitchTo(old);
-}
-
-/* fill w->new with the party's score_history columns (in per-row memory) */
-static void
-SetHistory(ScoreWriter *w, const ScoreParty *p, const StoredScore *st, Datum model, DateADT as_of)
-{
-	MemoryContext old = MemoryContextSwitchTo(GetPerTupleMemoryContext(w->estate));
-
-	Set(w, SH_PARTY, Int64GetDatum(p->party_id), false);
-	Set(w, SH_MODEL, model, false);
-	Set(w, SH_DAY, DateADTGetDatum(as_of), false);
-	SetRecorded(w, sh_recorded, p, st);
-	ExecStoreVirtualTuple(w->new);
-	MemoryContextSwitchTo(old);
+	if (p == NULL)
+	{
+		if (d->ngone == d->maxgone)
+		{
+			d->gone = ScoreGrow(d->gone, sizeof(int64) * d->maxgone, sizeof(int64) * d->maxgone * 2);
+			d->maxgone *= 2;
+		}
+		d->gone[d->ngone++] = party_id;
+		return;
+	}
+	i = p - run->parties;
+	if (d->has_row[i])
+		elog(ERROR, "party_score holds two rows of party %lld under model \"%s\"",
+			 (long long) p->party_id, run->m.name);
+	d->has_row[i] = true;
+	if (d->tids != NULL)
+	{
+		d->tids[i] = slot->tts_tid;
+		d->tids_valid = d->tids_valid && ItemPointerIsValid(&slot->tts_tid);
+	}
+	if (!ScoreUnchanged(slot, p, &d->stored[i]))
+		d->changed[d->nchanged++] = i;
 }
 
 /* has an amount in cents moved by more than tolerance times the recorded one? */
@@ -451,6 +320,275 @@ typedef struct ScoreCounts
 	double		store_ms;
 } ScoreCounts;
 
+/* a one-dimensional array of n values */
+static Datum
+ArrayOf(Datum *values, bool *nulls, int n, Oid type)
+{
+	int16		typlen;
+	bool		typbyval;
+	char		typalign;
+	int			dims[1] = {n};
+	int			lbs[1] = {1};
+
+	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
+	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, type, typlen, typbyval, typalign));
+}
+
+/*
+ * The columns a run writes: the recorded ones (party_score and
+ * score_history both hold them), then those of party_score only.
+ */
+enum
+{
+	W_PARTY, W_MODEL, W_SCORED_ON, W_CONTRIBUTION, W_VALUE_SCORE, W_VALUE_TIER, W_WEALTH_TIER,
+	W_RFM_R, W_RFM_F, W_RFM_M, W_CLV, W_AUM, W_NHISTORY,
+	W_COMPUTED_AT = W_NHISTORY, W_RETENTION, W_GROWTH, W_POTENTIAL, W_LAST_ACTIVE, W_FREQUENCY,
+	W_PRODUCTS, W_NSCORE
+};
+static const char *const w_names[W_NSCORE] = {
+	"party_id", "model", "scored_on", "contribution", "value_score", "value_tier", "wealth_tier",
+	"rfm_r", "rfm_f", "rfm_m", "clv", "aum", "computed_at", "retention", "growth", "potential",
+	"last_active_on", "frequency", "products"
+};
+
+/*
+ * A statement that writes rows of one table, and its batch.  The rows are
+ * passed as one array of the table's row type ($3), which the statement
+ * unnests: one set-returning function, whose rows need no conversion to
+ * the columns' types.
+ */
+typedef struct ScoreWrite
+{
+	char	   *sql;
+	int			ncols;			/* W_NHISTORY or W_NSCORE */
+	Oid			rowtype;
+	TupleDesc	desc;
+	AttrNumber	att[W_NSCORE];	/* of the columns written */
+	Datum	   *values;			/* a row being formed */
+	bool	   *nulls;
+	Datum	   *rows;			/* the batch */
+	Datum	   *tids;			/* their rows' (updates by row) */
+	int			n;
+	int			batch;			/* rows a statement */
+	int			spi_ok;
+	int64		written;
+	Datum		model;
+	Datum		as_of;
+	Datum		now;
+	MemoryContext cxt;			/* of a batch's rows */
+} ScoreWrite;
+
+/*
+ * WriteInit
+ *		The statement that writes rows of table (party_score: ncols =
+ *		W_NSCORE; score_history: W_NHISTORY), batch rows at a time.  With
+ *		update, each row sets the columns written of the row of its key
+ *		(model $1, scored_on $2 for score_history, party_id); else it is
+ *		inserted.
+ */
+static void
+WriteInit(ScoreWrite *w, ScoreRun *run, const char *table, int ncols, bool update, bool bytid,
+		  int batch)
+{
+	StringInfoData q;
+	Oid			relid = get_relname_relid(table, run->nsp);
+	TupleDesc	rowdesc;
+	int			i;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "table %s.%s is missing", get_namespace_name(run->nsp), table);
+	memset(w, 0, sizeof(ScoreWrite));
+	w->batch = Max(batch, 1);
+	w->ncols = ncols;
+	w->rowtype = get_rel_type_id(relid);
+	rowdesc = lookup_rowtype_tupdesc(w->rowtype, -1);
+	w->desc = CreateTupleDescCopy(rowdesc);
+	ReleaseTupleDesc(rowdesc);
+	w->desc->tdtypeid = w->rowtype;
+	w->desc->tdtypmod = -1;
+	for (i = 0; i < ncols; i++)
+	{
+		int			j;
+
+		w->att[i] = InvalidAttrNumber;
+		for (j = 0; j < w->desc->natts; j++)
+			if (!TupleDescAttr(w->desc, j)->attisdropped &&
+				strcmp(NameStr(TupleDescAttr(w->desc, j)->attname), w_names[i]) == 0)
+				w->att[i] = j + 1;
+		if (w->att[i] == InvalidAttrNumber)
+			elog(ERROR, "column %s.%s is missing", table, w_names[i]);
+	}
+	w->values = palloc(sizeof(Datum) * w->desc->natts);
+	w->nulls = palloc(sizeof(bool) * w->desc->natts);
+	w->rows = palloc_extended(sizeof(Datum) * w->batch, MCXT_ALLOC_HUGE);
+	if (bytid)
+		w->tids = palloc_extended(sizeof(Datum) * w->batch, MCXT_ALLOC_HUGE);
+	w->model = CStringGetTextDatum(run->m.name);
+	w->as_of = DateADTGetDatum(run->as_of);
+	w->now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
+
+	initStringInfo(&q);
+	if (update)
+	{
+		appendStringInfo(&q, "UPDATE %s.%s AS t SET ", ScoreNspName(run), table);
+		for (i = W_SCORED_ON; i < ncols; i++)
+			appendStringInfo(&q, "%s%s = u.%s", i > W_SCORED_ON ? ", " : "", w_names[i], w_names[i]);
+		if (bytid)
+			appendStringInfoString(&q, " FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4)) AS u"
+								   " WHERE t.ctid OPERATOR(pg_catalog.=) u.unnest AND");
+		else
+			appendStringInfoString(&q, " FROM pg_catalog.unnest($3) AS u WHERE");
+		appendStringInfo(&q, " t.model OPERATOR(pg_catalog.=) $1%s AND t.party_id OPERATOR(pg_catalog.=) u.party_id",
+						 ncols == W_NSCORE ? "" : " AND t.scored_on OPERATOR(pg_catalog.=) $2");
+	}
+	else
+	{
+		appendStringInfo(&q, "INSERT INTO %s.%s (", ScoreNspName(run), table);
+		for (i = 0; i < ncols; i++)
+			appendStringInfo(&q, "%s%s", i > 0 ? ", " : "", w_names[i]);
+		appendStringInfoString(&q, ") SELECT ");
+		for (i = 0; i < ncols; i++)
+			appendStringInfo(&q, "%su.%s", i > 0 ? ", " : "", w_names[i]);
+		appendStringInfoString(&q, " FROM pg_catalog.unnest($3) AS u");
+	}
+	w->sql = q.data;
+	w->spi_ok = update ? SPI_OK_UPDATE : SPI_OK_INSERT;
+	w->cxt = AllocSetContextCreate(CurrentMemoryContext, "bankcrm score batch", ALLOCSET_DEFAULT_SIZES);
+}
+
+/* write the batch */
+static void
+WriteFlush(ScoreWrite *w)
+{
+	MemoryContext old;
+	Oid			types[4];
+	Datum		args[4];
+	int			nest = -1;
+
+	if (w->n == 0)
+		return;
+	old = MemoryContextSwitchTo(w->cxt);
+	types[0] = TEXTOID;
+	args[0] = w->model;
+	types[1] = DATEOID;
+	args[1] = w->as_of;
+	types[2] = get_array_type(w->rowtype);
+	args[2] = PointerGetDatum(construct_array(w->rows, w->n, w->rowtype, -1, false, TYPALIGN_DOUBLE));
+	if (w->tids != NULL)
+	{
+		types[3] = TIDARRAYOID;
+		args[3] = PointerGetDatum(construct_array(w->tids, w->n, TIDOID, sizeof(ItemPointerData), false,
+												  TYPALIGN_SHORT));
+		/*
+		 * each row by its tid: not a join that reads every row of the table
+		 * (and no JIT for the cost that disabling the joins adds)
+		 */
+		nest = NewGUCNestLevel();
+		(void) set_config_option("enable_hashjoin", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("enable_mergejoin", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+		(void) set_config_option("jit", "off", PGC_USERSET, PGC_S_SESSION,
+								 GUC_ACTION_SAVE, true, 0, false);
+	}
+	/* a BEFORE trigger may skip a row: the rows given are counted */
+	if (SPI_execute_with_args(w->sql, w->tids != NULL ? 4 : 3, types, args, NULL, false, 0) != w->spi_ok)
+		elog(ERROR, "could not write the scores");
+	if (nest >= 0)
+		AtEOXact_GUC(true, nest);
+	w->written += w->n;
+	MemoryContextSwitchTo(old);
+	MemoryContextReset(w->cxt);
+	w->n = 0;
+}
+
+static inline void
+WSet(ScoreWrite *w, int col, Datum d, bool isnull)
+{
+	w->values[w->att[col] - 1] = d;
+	w->nulls[w->att[col] - 1] = isnull;
+}
+
+/* add a party's row to the batch */
+static void
+WriteParty(ScoreWrite *w, const ScoreParty *p, const StoredScore *st, ItemPointer tid)
+{
+	static Datum value_tiers[SCORE_NVALUE_TIERS];
+	static Datum wealth_tiers[SCORE_NWEALTH_TIERS];
+	MemoryContext old;
+	HeapTuple	tup;
+
+	if (value_tiers[0] == (Datum) 0)
+	{
+		int			k;
+
+		old = MemoryContextSwitchTo(TopMemoryContext);
+		for (k = 0; k < SCORE_NVALUE_TIERS; k++)
+			value_tiers[k] = CStringGetTextDatum(score_value_tier_names[k]);
+		for (k = 0; k < SCORE_NWEALTH_TIERS; k++)
+			wealth_tiers[k] = CStringGetTextDatum(score_wealth_tier_names[k]);
+		MemoryContextSwitchTo(old);
+	}
+	old = MemoryContextSwitchTo(w->cxt);
+	memset(w->nulls, true, sizeof(bool) * w->desc->natts);
+	WSet(w, W_PARTY, Int64GetDatum(p->party_id), false);
+	WSet(w, W_MODEL, w->model, false);
+	WSet(w, W_SCORED_ON, w->as_of, false);
+	WSet(w, W_CONTRIBUTION, ScoreCentsDatum(st->contribution), false);
+	WSet(w, W_VALUE_SCORE, Int32GetDatum(p->value_score), false);
+	WSet(w, W_VALUE_TIER, value_tiers[p->value_tier], false);
+	WSet(w, W_WEALTH_TIER, p->wealth_tier < 0 ? (Datum) 0 : wealth_tiers[p->wealth_tier], p->wealth_tier < 0);
+	WSet(w, W_RFM_R, Int16GetDatum(p->rfm[0]), false);
+	WSet(w, W_RFM_F, Int16GetDatum(p->rfm[1]), false);
+	WSet(w, W_RFM_M, Int16GetDatum(p->rfm[2]), false);
+	WSet(w, W_CLV, ScoreCentsDatum(st->clv), false);
+	WSet(w, W_AUM, ScoreCentsDatum(st->aum), false);
+	if (w->ncols == W_NSCORE)
+	{
+		WSet(w, W_COMPUTED_AT, w->now, false);
+		WSet(w, W_RETENTION, Float8GetDatum(p->retention), false);
+		WSet(w, W_GROWTH, Float8GetDatum(p->growth), false);
+		WSet(w, W_POTENTIAL, Float8GetDatum(p->potential), false);
+		WSet(w, W_LAST_ACTIVE, DateADTGetDatum(p->last_active), p->last_active == NO_DATE);
+		WSet(w, W_FREQUENCY, Int64GetDatum(p->frequency), false);
+		WSet(w, W_PRODUCTS, Int32GetDatum(p->products), false);
+	}
+	tup = heap_form_tuple(w->desc, w->values, w->nulls);
+	w->rows[w->n] = HeapTupleGetDatum(tup);
+	if (w->tids != NULL)
+		w->tids[w->n] = PointerGetDatum(tid);
+	MemoryContextSwitchTo(old);
+	if (++w->n == w->batch)
+		WriteFlush(w);
+}
+
+/* delete the model's party_score rows of the parties gone */
+static void
+DeleteGone(ScoreRun *run, ScoreDiff *d)
+{
+	Oid			types[2] = {TEXTOID, INT8ARRAYOID};
+	Datum		args[2];
+	char	   *sql = psprintf("DELETE FROM %s.party_score WHERE model OPERATOR(pg_catalog.=) $1 "
+							   "AND party_id OPERATOR(pg_catalog.=) ANY ($2)", ScoreNspName(run));
+	uint32		i;
+
+	args[0] = CStringGetTextDatum(run->m.name);
+	for (i = 0; i < d->ngone; i += STORE_BATCH)
+	{
+		int			n = Min(d->ngone - i, STORE_BATCH);
+		Datum	   *ids = palloc(sizeof(Datum) * n);
+		int			k;
+
+		for (k = 0; k < n; k++)
+			ids[k] = Int64GetDatum(d->gone[i + k]);
+		args[1] = ArrayOf(ids, NULL, n, INT8OID);
+		if (SPI_execute_with_args(sql, 2, types, args, NULL, false, 0) != SPI_OK_DELETE)
+			elog(ERROR, "could not delete the scores of parties no longer scored");
+		pfree(DatumGetPointer(args[1]));
+		pfree(ids);
+	}
+}
+
 /*
  * StoreScores
  *		Write party_score and score_history as changes (see the file header),
@@ -462,95 +600,79 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 	instr_time	start,
 				mid,
 				end;
-
-	ScoreWriter w;
-	TableScanDesc scan;
-	Datum		model = CStringGetTextDatum(run->m.name);
-	int			mlen = strlen(run->m.name);
-	TimestampTz now = GetCurrentTransactionStartTimestamp();
-	bool	   *has_row = ScoreAlloc(sizeof(bool) * run->nparties);
+	ScoreDiff	d;
+	ScoreWrite	w;
+	bool		bytid;
 	uint32		i;
 
-	/* party_score: delete, update or keep the rows there are */
+	/* party_score: which rows to delete, update or keep */
 	INSTR_TIME_SET_CURRENT(start);
-	WriterOpen(&w, ScoreRelid(run, "party_score"), ps_columns, PS_NCOLS);
-	scan = table_beginscan(w.rel, run->snapshot, 0, NULL);
-	while (table_scan_getnextslot(scan, ForwardScanDirection, w.old))
+	memset(&d, 0, sizeof(d));
+	d.stored = stored;
+	d.has_row = ScoreAlloc(sizeof(bool) * Max(run->nparties, 1));
+	d.changed = ScoreAlloc(sizeof(uint32) * Max(run->nparties, 1));
+	d.maxgone = 1024;
+	d.gone = ScoreAlloc(sizeof(int64) * d.maxgone);
+	bytid = RowsHere(run, "party_score");
+	if (bytid)
 	{
-		text	   *m;
-		ScoreParty *p;
-
-		CHECK_FOR_INTERRUPTS();
-		slot_getsomeattrs(w.old, Max(w.att[PS_PARTY], w.att[PS_MODEL]));
-		m = (text *) pg_detoast_datum_packed((struct varlena *) DatumGetPointer(w.old->tts_values[w.att[PS_MODEL] - 1]));
-		if (VARSIZE_ANY_EXHDR(m) != mlen || memcmp(VARDATA_ANY(m), run->m.name, mlen) != 0)
-			continue;
-		p = ScoreRunFindParty(run, DatumGetInt64(w.old->tts_values[w.att[PS_PARTY] - 1]));
-		ResetPerTupleExprContext(w.estate);
-		if (p == NULL)
-		{
-			ExecSimpleRelationDelete(w.rri, w.estate, &w.epq, w.old);
-			counts->deleted++;
-			continue;
-		}
-		i = p - run->parties;
-		if (has_row[i])
-			elog(ERROR, "party_score holds two rows of party %lld under model \"%s\"",
-				 (long long) p->party_id, run->m.name);
-		has_row[i] = true;
-		if (ScoreUnchanged(&w, p, &stored[i]))
-			continue;
-		WriterStart(&w, true);
-		SetScore(&w, p, &stored[i], model, run->as_of, now);
-		ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, w.old, w.new);
-		counts->updated++;
+		d.tids = ScoreAlloc(sizeof(ItemPointerData) * Max(run->nparties, 1));
+		d.tids_valid = true;
 	}
-	table_endscan(scan);
+	ScoreReadTable(run, "party_score", true, PS_COLUMNS, PS_NCOLS, DiffRow, &d);
+	/* rows that came projected carry no ctid: then by key */
+	bytid = bytid && d.tids_valid;
+
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	DeleteGone(run, &d);
+	counts->deleted = d.ngone;
+	/* by key, a statement joins every row of the table: all in one */
+	WriteInit(&w, run, "party_score", W_NSCORE, true, bytid, bytid ? STORE_BATCH : d.nchanged);
+	for (i = 0; i < d.nchanged; i++)
+		WriteParty(&w, &run->parties[d.changed[i]], &stored[d.changed[i]],
+				   bytid ? &d.tids[d.changed[i]] : NULL);
+	WriteFlush(&w);
+	counts->updated = w.written;
+	WriteInit(&w, run, "party_score", W_NSCORE, false, false, STORE_BATCH);
 	for (i = 0; i < run->nparties; i++)
 	{
-		if (has_row[i])
+		if (d.has_row[i])
 			continue;
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
-		WriterStart(&w, false);
-		SetScore(&w, &run->parties[i], &stored[i], model, run->as_of, now);
-		WriterInsert(&w);
-		counts->inserted++;
+		WriteParty(&w, &run->parties[i], &stored[i], NULL);
 	}
-	WriterClose(&w);
+	WriteFlush(&w);
+	counts->inserted = w.written;
 	INSTR_TIME_SET_CURRENT(mid);
 
-	/* score_history: a row when the recorded scores change */
-	WriterOpen(&w, ScoreRelid(run, "score_history"), sh_columns, SH_NCOLS);
-	for (i = 0; i < run->nparties; i++)
+	/*
+	 * score_history: a row when the recorded scores change; a rescore of the
+	 * same day updates that day's row
+	 */
 	{
-		ScoreParty *p = &run->parties[i];
+		ScoreWrite	wi;
 
-		if ((i & 0xFFFF) == 0)
-			CHECK_FOR_INTERRUPTS();
-		if (p->rec.day != NO_DATE &&
-			!HistoryChanged(p, &stored[i], &run->m, p->rec.day == run->as_of))
-			continue;
-		if (p->rec.day == run->as_of)
+		WriteInit(&w, run, "score_history", W_NHISTORY, true, false, STORE_BATCH);
+		WriteInit(&wi, run, "score_history", W_NHISTORY, false, false, STORE_BATCH);
+		for (i = 0; i < run->nparties; i++)
 		{
-			/* a rescore of the same day: that day's row takes any change */
-			if (!table_tuple_fetch_row_version(w.rel, &p->rec.tid, run->snapshot, w.old))
-				elog(ERROR, "score_history row of party %lld vanished", (long long) p->party_id);
-			WriterStart(&w, true);
-			SetHistory(&w, p, &stored[i], model, run->as_of);
-			ExecSimpleRelationUpdate(w.rri, w.estate, &w.epq, w.old, w.new);
-			counts->h_updated++;
+			ScoreParty *p = &run->parties[i];
+
+			if ((i & 0xFFFF) == 0)
+				CHECK_FOR_INTERRUPTS();
+			if (p->rec.day != NO_DATE &&
+				!HistoryChanged(p, &stored[i], &run->m, p->rec.day == run->as_of))
+				continue;
+			WriteParty(p->rec.day == run->as_of ? &w : &wi, p, &stored[i], NULL);
 		}
-		else
-		{
-			WriterStart(&w, false);
-			SetHistory(&w, p, &stored[i], model, run->as_of);
-			WriterInsert(&w);
-			counts->h_inserted++;
-		}
+		WriteFlush(&w);
+		WriteFlush(&wi);
+		counts->h_updated = w.written;
+		counts->h_inserted = wi.written;
 	}
-	WriterClose(&w);
-	ScoreFree(has_row, sizeof(bool) * run->nparties);
+	SPI_finish();
 	INSTR_TIME_SET_CURRENT(end);
 	INSTR_TIME_SUBTRACT(end, mid);
 	INSTR_TIME_SUBTRACT(mid, start);
@@ -604,11 +726,6 @@ LogRun(ScoreRun *run, const ScoreCounts *c, TimestampTz started)
 	SPI_finish();
 }
 
-/* the tables score_all writes */
-static const char *const write_tables[] = {"party_score", "score_history"};
-static const char *const log_tables[] = {"score_run_log"};
-static const char *const affinity_tables[] = {"product_affinity"};
-
 /*
  * score_all
  *		SQL score_all(model text, as_of date, refresh_affinity boolean)
@@ -639,8 +756,6 @@ score_all(PG_FUNCTION_ARGS)
 	old = MemoryContextSwitchTo(runcxt);
 
 	ScoreRunInit(&run, fcinfo);
-	ScoreCheckAccess(&run, write_tables, lengthof(write_tables), ACL_INSERT | ACL_UPDATE | ACL_DELETE);
-	ScoreCheckAccess(&run, log_tables, lengthof(log_tables), ACL_INSERT);
 	ScoreRunModel(&run, PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)));
 
 	/* one run per model at a time; then the snapshot, after the locks */
@@ -655,12 +770,16 @@ score_all(PG_FUNCTION_ARGS)
 								  1, argtypes, args, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not lock the scoring model");
 	}
+	{
+		char	   *lock = psprintf("LOCK TABLE %s.party_score, %s.score_history IN SHARE ROW EXCLUSIVE MODE",
+									ScoreNspName(&run), ScoreNspName(&run));
+
+		if (SPI_execute(lock, false, 0) != SPI_OK_UTILITY)
+			elog(ERROR, "could not lock the scores");
+	}
 	SPI_finish();
-	LockRelationOid(ScoreRelid(&run, "party_score"), ShareRowExclusiveLock);
-	LockRelationOid(ScoreRelid(&run, "score_history"), ShareRowExclusiveLock);
 	CommandCounterIncrement();
 	PushActiveSnapshot(GetTransactionSnapshot());
-	run.snapshot = GetActiveSnapshot();
 
 	INSTR_TIME_SET_CURRENT(start);
 	ScoreRunCompute(&run);
@@ -692,12 +811,12 @@ score_all(PG_FUNCTION_ARGS)
 	{
 		int8	   *tiers = ScoreAlloc(sizeof(int8) * run.nparties);
 
-		ScoreCheckAccess(&run, affinity_tables, lengthof(affinity_tables), ACL_INSERT | ACL_DELETE);
 		for (i = 0; i < run.nparties; i++)
 			tiers[i] = run.parties[i].value_tier;
 		counts.affinity = ScoreAffinityStore(&run, tiers);
 	}
 	LogRun(&run, &counts, started);
+	ScoreRunEnd(&run);
 
 	MemoryContextSwitchTo(old);
 	v[0] = Int64GetDatum(counts.parties);
