@@ -289,22 +289,25 @@ COMMENT ON COLUMN @extschema@.score_run_log.affinity_rows IS 'product_affinity r
 COMMENT ON COLUMN @extschema@.score_run_log.read_ms IS 'Milliseconds reading the bank and computing the scores';
 COMMENT ON COLUMN @extschema@.score_run_log.store_ms IS 'Milliseconds writing party_score and score_history';
 
--- what the foreign keys would do: a party's scores go with the party
+-- what the foreign keys would do: a party's scores go with the party.  A
+-- row trigger, not a statement trigger with a transition table (Citus runs
+-- none): on Citus it runs on the party's shard and deletes the rows of the
+-- same party, in the co-located shards of the same node
 CREATE FUNCTION @extschema@.score_party_deleted()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET citus.allow_nested_distributed_execution = on
 AS $$
 BEGIN
-	DELETE FROM @extschema@.party_score s USING deleted_parties d WHERE s.party_id = d.party_id;
-	DELETE FROM @extschema@.score_history s USING deleted_parties d WHERE s.party_id = d.party_id;
+	DELETE FROM @extschema@.party_score s WHERE s.party_id = OLD.party_id;
+	DELETE FROM @extschema@.score_history s WHERE s.party_id = OLD.party_id;
 	RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.score_party_deleted() IS 'Trigger: deletes the scores and score history of deleted parties';
+COMMENT ON FUNCTION @extschema@.score_party_deleted() IS 'Trigger: deletes the scores and score history of a deleted party';
 CREATE TRIGGER party_scores_delete AFTER DELETE ON @extschema@.party
-	REFERENCING OLD TABLE AS deleted_parties
-	FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.score_party_deleted();
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.score_party_deleted();
 
 -- a renamed model renames its scores; a model that has scores stays
 CREATE FUNCTION @extschema@.score_model_scores_trigger()

@@ -59,3 +59,16 @@ SELECT count(*), md5(string_agg(r.party_id || ':' || r.rank || ':' || r.code, ',
 SELECT count(*), md5(string_agg(p.party_id || ':' || r.rank || ':' || r.code, ',' ORDER BY p.party_id, r.rank))
   FROM (SELECT party_id FROM party ORDER BY party_id LIMIT 200) p
  CROSS JOIN LATERAL recommend_products(p.party_id, 2) r;
+
+\echo '### party_deleted_takes_its_scores'
+-- a scored party with no contact, lead or call (those keep a party)
+SELECT ps.party_id AS gone_party FROM party_score ps
+ WHERE NOT EXISTS (SELECT 1 FROM contact c WHERE c.party_id = ps.party_id)
+   AND NOT EXISTS (SELECT 1 FROM lead l WHERE l.party_id = ps.party_id)
+   AND NOT EXISTS (SELECT 1 FROM call_attempt a WHERE a.party_id = ps.party_id)
+ ORDER BY ps.party_id LIMIT 1 \gset
+SELECT count(*) AS scores_before FROM party_score WHERE party_id = :gone_party;
+DELETE FROM party WHERE party_id = :gone_party;
+SELECT (SELECT count(*) FROM party_score WHERE party_id = :gone_party) AS scores,
+       (SELECT count(*) FROM score_history WHERE party_id = :gone_party) AS history,
+       (SELECT count(*) FROM holding WHERE party_id = :gone_party) AS holdings;
