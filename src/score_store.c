@@ -29,7 +29,7 @@
  * When party_score is a plain table on this node, a changed row is updated
  * by the ctid it was read with (the run's lock keeps it there): a nested
  * loop of TID scans instead of a join that reads the whole table; otherwise
- * by its key, all changed rows in one statement.
+ * by its key, STORE_BATCH_BY_KEY changed rows a statement.
  * party_score is stored with free space on each page (fillfactor), so that
  * the daily update of a changed row stays on its page (a HOT update).
  *
@@ -70,6 +70,15 @@
 
 /* rows written by one statement */
 #define STORE_BATCH		50000
+
+/*
+ * changed rows updated by key in one statement: a statement joins the whole
+ * table, so few of them; but on Citus the batch travels to every shard
+ * with the statement, so not all at once (all of a new day's changed rows
+ * of a million parties in one UPDATE took more than 19 GB on the
+ * coordinator)
+ */
+#define STORE_BATCH_BY_KEY	10000
 
 /* the columns of party_score compared with the new scores, by their place in the query */
 enum
@@ -627,8 +636,8 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 		elog(ERROR, "SPI_connect failed");
 	DeleteGone(run, &d);
 	counts->deleted = d.ngone;
-	/* by key, a statement joins every row of the table: all in one */
-	WriteInit(&w, run, "party_score", W_NSCORE, true, bytid, bytid ? STORE_BATCH : d.nchanged);
+	/* by key, a statement joins every row of the table: large batches */
+	WriteInit(&w, run, "party_score", W_NSCORE, true, bytid, bytid ? STORE_BATCH : STORE_BATCH_BY_KEY);
 	for (i = 0; i < d.nchanged; i++)
 		WriteParty(&w, &run->parties[d.changed[i]], &stored[d.changed[i]],
 				   bytid ? &d.tids[d.changed[i]] : NULL);
