@@ -71,6 +71,18 @@ SELECT count(*) AS rm_one_after_a_new_coverage FROM party WHERE party_id > 91000
 SELECT party_visible(9100000100) AS new_party, party_visible(9100000011) AS colleagues, party_visible(-1) AS none;
 ROLLBACK;
 
+-- a coverage rolled back with its savepoint is forgotten
+BEGIN;
+SAVEPOINT before_coverage;
+INSERT INTO coverage (party_id, staff_id, role) VALUES (9100000100, 910001, 'team_member');
+SET LOCAL ROLE prd_rm;
+SELECT count(*) AS with_the_coverage FROM party WHERE party_id > 9100000000;
+RESET ROLE;
+ROLLBACK TO SAVEPOINT before_coverage;
+SET LOCAL ROLE prd_rm;
+SELECT count(*) AS after_the_rollback FROM party WHERE party_id > 9100000000;
+ROLLBACK;
+
 -- the predicates are STRICT: NULL in, NULL out
 SELECT party_visible(NULL), staff_visible(NULL), team_lead_campaign(NULL), history_visible(NULL, 1);
 -- a history row about a table that is neither a lead nor a complaint is not shown

@@ -14,9 +14,10 @@
  * first time it is called for a role in a transaction and command; later
  * calls are a binary search.  So a policy costs one query per statement
  * and a lookup per row, as the hashed subplan of "party_id IN (SELECT ...)"
- * did.  The sets are dropped at the end of the transaction, when the role
- * changes, and when the command counter moves (so a transaction sees its
- * own changes of coverage at its next statement).
+ * did.  The sets are dropped at the end of the transaction, when a
+ * subtransaction is rolled back, when the role changes, and when the
+ * command counter moves (so a transaction sees its own changes of coverage
+ * at its next statement).
  *
  * On Citus a policy runs inside a shard task, on the worker that holds the
  * shard.  There, the parties a role sees are computed from the shards of
@@ -143,6 +144,15 @@ rls_xact_callback(XactEvent event, void *arg)
 		default:
 			break;
 	}
+}
+
+/* a subtransaction rolled back may have seen rows that are gone */
+static void
+rls_subxact_callback(SubXactEvent event, SubTransactionId mySubid,
+					 SubTransactionId parentSubid, void *arg)
+{
+	if (event == SUBXACT_EVENT_ABORT_SUB)
+		cache.valid = false;
 }
 
 static int
@@ -483,6 +493,7 @@ RlsCacheCheck(void)
 	if (!callback_registered)
 	{
 		RegisterXactCallback(rls_xact_callback, NULL);
+		RegisterSubXactCallback(rls_subxact_callback, NULL);
 		callback_registered = true;
 	}
 	if (cache.cxt == NULL)
