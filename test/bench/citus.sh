@@ -53,9 +53,9 @@ SQL
 # run_case PSQL-ARGS... : prints "case median_ms" lines for the three cases
 run_cases() {
 	{
+		echo '\set QUIET on'
 		timing_sql
 		cat <<SQL
-\\set QUIET on
 SET client_min_messages = warning;
 INSERT INTO bankcrm.segment (name, kind, rule) VALUES ('bench: affluent individuals', 'rule',
   \$\$kind = 'individual' AND status = 'active' AND wealth_tier IN ('affluent', 'hnw', 'uhnw')\$\$)
