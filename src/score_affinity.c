@@ -118,19 +118,6 @@ AddRow(AffinityRows *r, int g, int32 ante, int32 prod, int64 gn, int64 an, int64
 	r->n++;
 }
 
-static Datum
-ArrayOf(Datum *values, bool *nulls, int n, Oid type)
-{
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	int			dims[1] = {n};
-	int			lbs[1] = {1};
-
-	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
-	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, type, typlen, typbyval, typalign));
-}
-
 /*
  * ScoreAffinityStore
  *		Replace the model's product_affinity rows with the rules counted
@@ -250,17 +237,17 @@ ScoreAffinityStore(ScoreRun *run, const int8 *tiers)
 		q = psprintf("DELETE FROM %s.product_affinity WHERE model OPERATOR(pg_catalog.=) $1", nspname);
 		if (SPI_execute_with_args(q, 1, types, args, NULL, false, 0) != SPI_OK_DELETE)
 			elog(ERROR, "could not delete the product_affinity rows of model \"%s\"", m->name);
-		args[2] = ArrayOf(rows.kind, NULL, rows.n, TEXTOID);
-		args[3] = ArrayOf(rows.tier, NULL, rows.n, TEXTOID);
-		args[4] = ArrayOf(rows.ante, rows.ante_null, rows.n, INT4OID);
-		args[5] = ArrayOf(rows.prod, NULL, rows.n, INT4OID);
-		args[6] = ArrayOf(rows.group_n, NULL, rows.n, INT8OID);
-		args[7] = ArrayOf(rows.ante_n, NULL, rows.n, INT8OID);
-		args[8] = ArrayOf(rows.prod_n, NULL, rows.n, INT8OID);
-		args[9] = ArrayOf(rows.pair_n, NULL, rows.n, INT8OID);
-		args[10] = ArrayOf(rows.support, NULL, rows.n, FLOAT8OID);
-		args[11] = ArrayOf(rows.confidence, NULL, rows.n, FLOAT8OID);
-		args[12] = ArrayOf(rows.lift, NULL, rows.n, FLOAT8OID);
+		args[2] = ScoreArrayOf(rows.kind, NULL, rows.n, TEXTOID);
+		args[3] = ScoreArrayOf(rows.tier, NULL, rows.n, TEXTOID);
+		args[4] = ScoreArrayOf(rows.ante, rows.ante_null, rows.n, INT4OID);
+		args[5] = ScoreArrayOf(rows.prod, NULL, rows.n, INT4OID);
+		args[6] = ScoreArrayOf(rows.group_n, NULL, rows.n, INT8OID);
+		args[7] = ScoreArrayOf(rows.ante_n, NULL, rows.n, INT8OID);
+		args[8] = ScoreArrayOf(rows.prod_n, NULL, rows.n, INT8OID);
+		args[9] = ScoreArrayOf(rows.pair_n, NULL, rows.n, INT8OID);
+		args[10] = ScoreArrayOf(rows.support, NULL, rows.n, FLOAT8OID);
+		args[11] = ScoreArrayOf(rows.confidence, NULL, rows.n, FLOAT8OID);
+		args[12] = ScoreArrayOf(rows.lift, NULL, rows.n, FLOAT8OID);
 		q = psprintf("INSERT INTO %s.product_affinity (model, kind, value_tier, antecedent_id, product_id, "
 					 "group_parties, antecedent_parties, product_parties, pair_parties, support, confidence, lift, as_of) "
 					 "SELECT $1, r.*, $2 FROM ROWS FROM (pg_catalog.unnest($3), pg_catalog.unnest($4), "

@@ -228,6 +228,9 @@ extern int64 ScoreCentsToInt64(int128 x, const char *what);
 extern int64 ScoreDoubleToCents(double x, const char *what);
 extern Datum ScoreCentsDatum(int64 cents);
 
+/* score_store.c */
+extern Datum ScoreArrayOf(Datum *values, bool *nulls, int n, Oid type);
+
 /* score_compute.c */
 extern void ScoreComputeParties(ScoreRun *run);
 extern void ScoreComputeQuintiles(ScoreRun *run);

@@ -329,9 +329,9 @@ typedef struct ScoreCounts
 	double		store_ms;
 } ScoreCounts;
 
-/* a one-dimensional array of n values */
-static Datum
-ArrayOf(Datum *values, bool *nulls, int n, Oid type)
+/* a one-dimensional array of n values (score_affinity.c writes with it too) */
+Datum
+ScoreArrayOf(Datum *values, bool *nulls, int n, Oid type)
 {
 	int16		typlen;
 	bool		typbyval;
@@ -590,7 +590,7 @@ DeleteGone(ScoreRun *run, ScoreDiff *d)
 
 		for (k = 0; k < n; k++)
 			ids[k] = Int64GetDatum(d->gone[i + k]);
-		args[1] = ArrayOf(ids, NULL, n, INT8OID);
+		args[1] = ScoreArrayOf(ids, NULL, n, INT8OID);
 		if (SPI_execute_with_args(sql, 2, types, args, NULL, false, 0) != SPI_OK_DELETE)
 			elog(ERROR, "could not delete the scores of parties no longer scored");
 		pfree(DatumGetPointer(args[1]));
