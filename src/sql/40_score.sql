@@ -309,24 +309,46 @@ COMMENT ON FUNCTION @extschema@.score_party_deleted() IS 'Trigger: deletes the s
 CREATE TRIGGER party_scores_delete AFTER DELETE ON @extschema@.party
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.score_party_deleted();
 
--- a renamed model renames its scores; a model that has scores stays
+-- a renamed model renames its scores; a model that has scores stays.
+-- On Citus score_model is a reference table whose trigger fires on its copy
+-- on every node, inside the statement's distributed transaction; each copy
+-- renames (or looks for) the scores in the shards of its own node, where a
+-- query over the distributed tables could not run.
 CREATE FUNCTION @extschema@.score_model_scores_trigger()
 RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	rels regclass[];
+	r regclass;
+	found boolean;
 BEGIN
-	IF TG_OP = 'UPDATE' THEN
-		UPDATE @extschema@.party_score s SET model = NEW.model WHERE s.model = OLD.model;
-		UPDATE @extschema@.score_history s SET model = NEW.model WHERE s.model = OLD.model;
-		RETURN NEW;
+	IF TG_RELID OPERATOR(pg_catalog.=) '@extschema@.score_model'::regclass THEN
+		rels := ARRAY['@extschema@.party_score'::regclass, '@extschema@.score_history'::regclass];
+	ELSE
+		SELECT pg_catalog.array_agg(s) INTO rels
+		  FROM @extschema@.local_shards('@extschema@.party_score') s;
+		SELECT rels OPERATOR(pg_catalog.||) pg_catalog.array_agg(s) INTO rels
+		  FROM @extschema@.local_shards('@extschema@.score_history') s;
 	END IF;
-	IF EXISTS (SELECT FROM @extschema@.party_score s WHERE s.model = OLD.model)
-	   OR EXISTS (SELECT FROM @extschema@.score_history s WHERE s.model = OLD.model) THEN
-		RAISE EXCEPTION 'score model "%" still has scores', OLD.model
-			USING ERRCODE = 'foreign_key_violation',
-			      DETAIL = 'party_score or score_history holds rows of the model.',
-			      HINT = 'Delete the model''s rows of party_score and score_history first.';
+	FOREACH r IN ARRAY COALESCE(rels, '{}') LOOP
+		IF TG_OP = 'UPDATE' THEN
+			EXECUTE pg_catalog.format('UPDATE %s s SET model = $1 WHERE s.model OPERATOR(pg_catalog.=) $2', r)
+				USING NEW.model, OLD.model;
+		ELSE
+			EXECUTE pg_catalog.format('SELECT EXISTS (SELECT FROM %s s WHERE s.model OPERATOR(pg_catalog.=) $1)', r)
+				INTO found USING OLD.model;
+			IF found THEN
+				RAISE EXCEPTION 'score model "%" still has scores', OLD.model
+					USING ERRCODE = 'foreign_key_violation',
+					      DETAIL = 'party_score or score_history holds rows of the model.',
+					      HINT = 'Delete the model''s rows of party_score and score_history first.';
+			END IF;
+		END IF;
+	END LOOP;
+	IF TG_OP = 'UPDATE' THEN
+		RETURN NEW;
 	END IF;
 	RETURN OLD;
 END

@@ -74,6 +74,33 @@ AS $$
 $$;
 COMMENT ON FUNCTION @extschema@.distribution_plan() IS 'How distribute() lays out each table on Citus: reference (a copy on every node) or distributed by party_id co-located with party, in the order it is done';
 
+-- the shards of a distributed table that this node holds (none where Citus
+-- is absent or the table is not distributed): what a trigger on a copy of a
+-- reference table can reach from inside its shard task
+CREATE FUNCTION @extschema@.local_shards(logical regclass)
+RETURNS SETOF regclass
+LANGUAGE plpgsql STABLE STRICT
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF pg_catalog.to_regclass('pg_catalog.pg_dist_shard') IS NULL THEN
+		RETURN;
+	END IF;
+	RETURN QUERY EXECUTE
+		'SELECT r FROM (SELECT pg_catalog.to_regclass(pg_catalog.format(''%I.%I'', n.nspname,
+		                         c.relname OPERATOR(pg_catalog.||) ''_'' OPERATOR(pg_catalog.||) s.shardid)) r
+		                  FROM pg_catalog.pg_dist_shard s
+		                  JOIN pg_catalog.pg_class c ON c.oid OPERATOR(pg_catalog.=) s.logicalrelid
+		                  JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) c.relnamespace
+		                 WHERE s.logicalrelid OPERATOR(pg_catalog.=) $1
+		                 ORDER BY s.shardid) l
+		  WHERE r IS NOT NULL'
+		USING logical;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.local_shards(regclass) IS 'Internal: the shards of a Citus distributed table held by this node, in shard order; none without Citus';
+REVOKE ALL ON FUNCTION @extschema@.local_shards(regclass) FROM PUBLIC;
+
 CREATE FUNCTION @extschema@.distribute(
 	OUT table_name regclass,
 	OUT kind text,

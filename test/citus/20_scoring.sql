@@ -72,3 +72,14 @@ DELETE FROM party WHERE party_id = :gone_party;
 SELECT (SELECT count(*) FROM party_score WHERE party_id = :gone_party) AS scores,
        (SELECT count(*) FROM score_history WHERE party_id = :gone_party) AS history,
        (SELECT count(*) FROM holding WHERE party_id = :gone_party) AS holdings;
+
+\echo '### score_model_rename'
+-- the trigger on score_model renames the scores on every node's shards
+UPDATE score_model SET model = 'renamed' WHERE model = 'standard';
+SELECT model, count(*) FROM party_score GROUP BY 1 ORDER BY 1;
+SELECT model, count(*) FROM score_history GROUP BY 1 ORDER BY 1;
+
+\echo '### score_model_delete_with_scores'
+DELETE FROM score_model WHERE model = 'renamed';
+UPDATE score_model SET model = 'standard' WHERE model = 'renamed';
+SELECT model, count(*) FROM party_score GROUP BY 1 ORDER BY 1;
