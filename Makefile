@@ -21,6 +21,7 @@ OBJS = \
 	src/score_run.o \
 	src/score_compute.o \
 	src/score_store.o \
+	src/score_direct.o \
 	src/score_affinity.o \
 	src/segment.o \
 	src/fsm.o \

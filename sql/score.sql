@@ -256,6 +256,15 @@ SELECT parties FROM score_all('audited', '2026-11-16', false);
 SELECT tbl, model, array_agg(party_id ORDER BY party_id) AS parties FROM score_audit GROUP BY tbl, model ORDER BY tbl;
 SELECT (SELECT array_agg(party_id ORDER BY party_id) FROM party_score WHERE model = 'audited') AS scored,
        (SELECT array_agg(party_id ORDER BY party_id) FROM score_history WHERE model = 'audited') AS recorded;
+-- a new day updates changed rows in place: a trigger on the columns it
+-- writes sees each update (and none where nothing changed)
+CREATE TRIGGER audit_update AFTER UPDATE OF scored_on ON party_score FOR EACH ROW
+	WHEN (OLD.scored_on IS DISTINCT FROM NEW.scored_on) EXECUTE FUNCTION score_audit_row();
+TRUNCATE score_audit;
+SELECT parties FROM score_all('audited', '2027-03-16', false);
+SELECT tbl, model, count(*) AS rows FROM score_audit GROUP BY tbl, model ORDER BY tbl;
+SELECT (SELECT count(*) FROM party_score WHERE model = 'audited' AND scored_on = '2027-03-16') AS updated;
+DROP TRIGGER audit_update ON party_score;
 DROP TRIGGER audit_row ON party_score;
 DROP TRIGGER audit_row ON score_history;
 DROP TRIGGER skip_one ON score_history;

@@ -231,6 +231,14 @@ extern Datum ScoreCentsDatum(int64 cents);
 /* score_store.c */
 extern Datum ScoreArrayOf(Datum *values, bool *nulls, int n, Oid type);
 
+/* score_direct.c */
+typedef struct ScoreDirect ScoreDirect;
+extern ScoreDirect *ScoreDirectBegin(Oid relid, CmdType cmd, const AttrNumber *atts, int ncols);
+extern void ScoreDirectUpdate(ScoreDirect *d, ItemPointer tid, const AttrNumber *atts, int ncols,
+							  const Datum *values, const bool *nulls);
+extern void ScoreDirectInsert(ScoreDirect *d, const Datum *values, const bool *nulls);
+extern void ScoreDirectEnd(ScoreDirect *d);
+
 /* score_compute.c */
 extern void ScoreComputeParties(ScoreRun *run);
 extern void ScoreComputeQuintiles(ScoreRun *run);

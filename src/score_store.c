@@ -19,17 +19,29 @@
  *                  updates that day's row with any change).
  *
  * The model's party_score rows are read through the executor and compared
- * with the new scores in C; what must change is then written by SQL, a
- * batch of rows at a time passed as one array of the table's row type: a
- * DELETE of the parties gone, an UPDATE ... FROM unnest() of the changed
- * rows (only the columns score_all writes are set), an INSERT of the new
- * ones.  So constraints, indexes, triggers, privileges and row-level
- * security work as for any statement, and the same statements run on a
- * partitioned party_score or on one that Citus distributes by party_id.
- * When party_score is a plain table on this node, a changed row is updated
- * by the ctid it was read with (the run's lock keeps it there): a nested
- * loop of TID scans instead of a join that reads the whole table; otherwise
- * by its key, STORE_BATCH_BY_KEY changed rows a statement.
+ * with the new scores in C; only what must change is written, by one of
+ * three routes, chosen by where the table's rows are:
+ *
+ *   a plain table here   a changed row is updated by the ctid it was read
+ *                        with (the run's lock keeps it there) and a new row
+ *                        inserted, row by row through the executor's
+ *                        single-row entry points (score_direct.c), when
+ *                        the caller holds the table-wide privilege and
+ *                        row-level security does not apply to it; else as
+ *                        below, the update by ctid (a nested loop of TID
+ *                        scans);
+ *   partitioned here     SQL, a batch of rows at a time passed as one array
+ *                        of the table's row type: an UPDATE ... FROM
+ *                        unnest() by key (only the columns score_all writes
+ *                        are set), an INSERT ... SELECT of the new rows;
+ *   distributed (Citus)  the same, but a changed row is written by an
+ *                        INSERT ... ON CONFLICT DO UPDATE, which sends each
+ *                        row to its own shard (an UPDATE by key would send
+ *                        the whole batch to every shard).
+ *
+ * Parties gone lose their rows by a DELETE.  Constraints, indexes, row
+ * triggers, privileges and row-level security apply on every route as for
+ * a statement.
  * party_score is stored with free space on each page (fillfactor), so that
  * the daily update of a changed row stays on its page (a HOT update).
  *
@@ -71,15 +83,6 @@
 /* rows written by one statement */
 #define STORE_BATCH		50000
 
-/*
- * changed rows updated by key in one statement: a statement joins the whole
- * table, so few of them; but on Citus the batch travels to every shard
- * with the statement, so not all at once (all of a new day's changed rows
- * of a million parties in one UPDATE took more than 19 GB on the
- * coordinator)
- */
-#define STORE_BATCH_BY_KEY	10000
-
 /* the columns of party_score compared with the new scores, by their place in the query */
 enum
 {
@@ -114,25 +117,30 @@ typedef struct ScoreDiff
 #define PS_COLUMNS "party_id, contribution, value_score, value_tier, wealth_tier, rfm_r, rfm_f, rfm_m, " \
 	"clv, aum, retention, growth, potential, last_active_on, frequency, products"
 
+/* where a table's rows are, for writing them */
+typedef enum TablePlace
+{
+	PLACE_HERE,					/* a plain table on this node */
+	PLACE_PARTITIONED,			/* a partitioned table on this node */
+	PLACE_CITUS					/* distributed by Citus (listed in pg_dist_partition) */
+} TablePlace;
+
 /*
- * RowsHere
- *		Is a table of the extension's schema a plain table whose rows are
- *		on this node: not partitioned, not distributed by Citus (listed in
- *		pg_dist_partition)?  Then a row read in the run's snapshot is still
- *		where it was when the run writes (it holds a SHARE ROW EXCLUSIVE
- *		lock), and an update can name it by its ctid.
+ * TablePlaceOf
+ *		Where the rows of a table of the extension's schema are.  A row of a
+ *		plain table read in the run's snapshot is still where it was when the
+ *		run writes (it holds a SHARE ROW EXCLUSIVE lock): an update can name
+ *		it by its ctid.
  */
-static bool
-RowsHere(ScoreRun *run, const char *table)
+static TablePlace
+TablePlaceOf(ScoreRun *run, const char *table)
 {
 	Oid			relid = get_relname_relid(table, run->nsp);
 	Oid			dist;
 	bool		distributed = false;
 
-	if (!OidIsValid(relid) || get_rel_relkind(relid) != RELKIND_RELATION)
-		return false;
 	dist = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
-	if (OidIsValid(dist))
+	if (OidIsValid(relid) && OidIsValid(dist))
 	{
 		Relation	rel = table_open(dist, AccessShareLock);
 		ScanKeyData key;
@@ -145,7 +153,9 @@ RowsHere(ScoreRun *run, const char *table)
 		systable_endscan(scan);
 		table_close(rel, AccessShareLock);
 	}
-	return !distributed;
+	if (distributed)
+		return PLACE_CITUS;
+	return get_rel_relkind(relid) == RELKIND_RELATION ? PLACE_HERE : PLACE_PARTITIONED;
 }
 
 /* is the numeric column col exactly cents/100? */
@@ -385,6 +395,7 @@ typedef struct ScoreWrite
 	Datum		as_of;
 	Datum		now;
 	MemoryContext cxt;			/* of a batch's rows */
+	ScoreDirect *direct;		/* row by row, not by SQL (score_direct.c) */
 } ScoreWrite;
 
 /*
@@ -397,7 +408,7 @@ typedef struct ScoreWrite
  */
 static void
 WriteInit(ScoreWrite *w, ScoreRun *run, const char *table, int ncols, bool update, bool bytid,
-		  int batch)
+		  int batch, TablePlace place)
 {
 	StringInfoData q;
 	Oid			relid = get_relname_relid(table, run->nsp);
@@ -437,7 +448,27 @@ WriteInit(ScoreWrite *w, ScoreRun *run, const char *table, int ncols, bool updat
 	w->now = TimestampTzGetDatum(GetCurrentTransactionStartTimestamp());
 
 	initStringInfo(&q);
-	if (update)
+	if (update && place == PLACE_CITUS)
+	{
+		/*
+		 * an update by key of a distributed table would send the whole batch
+		 * to every shard: an upsert sends each row to its own shard (the row
+		 * exists: the run read it)
+		 */
+		appendStringInfo(&q, "INSERT INTO %s.%s AS t (", ScoreNspName(run), table);
+		for (i = 0; i < ncols; i++)
+			appendStringInfo(&q, "%s%s", i > 0 ? ", " : "", w_names[i]);
+		appendStringInfoString(&q, ") SELECT ");
+		for (i = 0; i < ncols; i++)
+			appendStringInfo(&q, "%su.%s", i > 0 ? ", " : "", w_names[i]);
+		appendStringInfo(&q, " FROM pg_catalog.unnest($3) AS u"
+						 " ON CONFLICT (party_id, model%s) DO UPDATE SET ",
+						 ncols == W_NSCORE ? "" : ", scored_on");
+		for (i = W_SCORED_ON; i < ncols; i++)
+			appendStringInfo(&q, "%s%s = EXCLUDED.%s", i > W_SCORED_ON ? ", " : "", w_names[i], w_names[i]);
+		w->spi_ok = SPI_OK_INSERT;
+	}
+	else if (update)
 	{
 		appendStringInfo(&q, "UPDATE %s.%s AS t SET ", ScoreNspName(run), table);
 		for (i = W_SCORED_ON; i < ncols; i++)
@@ -449,6 +480,7 @@ WriteInit(ScoreWrite *w, ScoreRun *run, const char *table, int ncols, bool updat
 			appendStringInfoString(&q, " FROM pg_catalog.unnest($3) AS u WHERE");
 		appendStringInfo(&q, " t.model OPERATOR(pg_catalog.=) $1%s AND t.party_id OPERATOR(pg_catalog.=) u.party_id",
 						 ncols == W_NSCORE ? "" : " AND t.scored_on OPERATOR(pg_catalog.=) $2");
+		w->spi_ok = SPI_OK_UPDATE;
 	}
 	else
 	{
@@ -459,10 +491,13 @@ WriteInit(ScoreWrite *w, ScoreRun *run, const char *table, int ncols, bool updat
 		for (i = 0; i < ncols; i++)
 			appendStringInfo(&q, "%su.%s", i > 0 ? ", " : "", w_names[i]);
 		appendStringInfoString(&q, " FROM pg_catalog.unnest($3) AS u");
+		w->spi_ok = SPI_OK_INSERT;
 	}
 	w->sql = q.data;
-	w->spi_ok = update ? SPI_OK_UPDATE : SPI_OK_INSERT;
 	w->cxt = AllocSetContextCreate(CurrentMemoryContext, "bankcrm score batch", ALLOCSET_DEFAULT_SIZES);
+	/* a plain table here: row by row when no statement is needed (an update by its ctid) */
+	if (place == PLACE_HERE && (bytid || !update))
+		w->direct = ScoreDirectBegin(relid, update ? CMD_UPDATE : CMD_INSERT, w->att, ncols);
 }
 
 /* write the batch */
@@ -562,6 +597,17 @@ WriteParty(ScoreWrite *w, const ScoreParty *p, const StoredScore *st, ItemPointe
 		WSet(w, W_FREQUENCY, Int64GetDatum(p->frequency), false);
 		WSet(w, W_PRODUCTS, Int32GetDatum(p->products), false);
 	}
+	if (w->direct != NULL)
+	{
+		if (tid != NULL)
+			ScoreDirectUpdate(w->direct, tid, w->att, w->ncols, w->values, w->nulls);
+		else
+			ScoreDirectInsert(w->direct, w->values, w->nulls);
+		MemoryContextSwitchTo(old);
+		MemoryContextReset(w->cxt);
+		w->written++;
+		return;
+	}
 	tup = heap_form_tuple(w->desc, w->values, w->nulls);
 	w->rows[w->n] = HeapTupleGetDatum(tup);
 	if (w->tids != NULL)
@@ -569,6 +615,15 @@ WriteParty(ScoreWrite *w, const ScoreParty *p, const StoredScore *st, ItemPointe
 	MemoryContextSwitchTo(old);
 	if (++w->n == w->batch)
 		WriteFlush(w);
+}
+
+/* write what is left and end the writer */
+static void
+WriteDone(ScoreWrite *w)
+{
+	WriteFlush(w);
+	ScoreDirectEnd(w->direct);
+	w->direct = NULL;
 }
 
 /* delete the model's party_score rows of the parties gone */
@@ -611,6 +666,7 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 				end;
 	ScoreDiff	d;
 	ScoreWrite	w;
+	TablePlace	place;
 	bool		bytid;
 	uint32		i;
 
@@ -622,7 +678,8 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 	d.changed = ScoreAlloc(sizeof(uint32) * Max(run->nparties, 1));
 	d.maxgone = 1024;
 	d.gone = ScoreAlloc(sizeof(int64) * d.maxgone);
-	bytid = RowsHere(run, "party_score");
+	place = TablePlaceOf(run, "party_score");
+	bytid = place == PLACE_HERE;
 	if (bytid)
 	{
 		d.tids = ScoreAlloc(sizeof(ItemPointerData) * Max(run->nparties, 1));
@@ -636,14 +693,13 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 		elog(ERROR, "SPI_connect failed");
 	DeleteGone(run, &d);
 	counts->deleted = d.ngone;
-	/* by key, a statement joins every row of the table: large batches */
-	WriteInit(&w, run, "party_score", W_NSCORE, true, bytid, bytid ? STORE_BATCH : STORE_BATCH_BY_KEY);
+	WriteInit(&w, run, "party_score", W_NSCORE, true, bytid, STORE_BATCH, place);
 	for (i = 0; i < d.nchanged; i++)
 		WriteParty(&w, &run->parties[d.changed[i]], &stored[d.changed[i]],
 				   bytid ? &d.tids[d.changed[i]] : NULL);
-	WriteFlush(&w);
+	WriteDone(&w);
 	counts->updated = w.written;
-	WriteInit(&w, run, "party_score", W_NSCORE, false, false, STORE_BATCH);
+	WriteInit(&w, run, "party_score", W_NSCORE, false, false, STORE_BATCH, place);
 	for (i = 0; i < run->nparties; i++)
 	{
 		if (d.has_row[i])
@@ -652,7 +708,7 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 			CHECK_FOR_INTERRUPTS();
 		WriteParty(&w, &run->parties[i], &stored[i], NULL);
 	}
-	WriteFlush(&w);
+	WriteDone(&w);
 	counts->inserted = w.written;
 	INSTR_TIME_SET_CURRENT(mid);
 
@@ -663,8 +719,8 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 	{
 		ScoreWrite	wi;
 
-		WriteInit(&w, run, "score_history", W_NHISTORY, true, false, STORE_BATCH);
-		WriteInit(&wi, run, "score_history", W_NHISTORY, false, false, STORE_BATCH);
+		WriteInit(&w, run, "score_history", W_NHISTORY, true, false, STORE_BATCH, TablePlaceOf(run, "score_history"));
+		WriteInit(&wi, run, "score_history", W_NHISTORY, false, false, STORE_BATCH, TablePlaceOf(run, "score_history"));
 		for (i = 0; i < run->nparties; i++)
 		{
 			ScoreParty *p = &run->parties[i];
@@ -676,8 +732,8 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 				continue;
 			WriteParty(p->rec.day == run->as_of ? &w : &wi, p, &stored[i], NULL);
 		}
-		WriteFlush(&w);
-		WriteFlush(&wi);
+		WriteDone(&w);
+		WriteDone(&wi);
 		counts->h_updated = w.written;
 		counts->h_inserted = wi.written;
 	}

@@ -27,8 +27,10 @@
 --      the model's tolerances); and, as references, the engine's computing
 --      alone (score_preview), the same scoring in SQL
 --      (test/reference/score_preview.sql) and a bare UPDATE of every
---      party_score row.  Each of the
---      :reps rounds runs the eight statements, each a transaction of its
+--      party_score row; and the new day's run of an administrator subject
+--      to row-level security, whose writes go through SQL statements
+--      instead of row by row.  Each of the
+--      :reps rounds runs the nine statements, each a transaction of its
 --      own, in an order of its own; a statement's ratio is to the INSERTs of
 --      its round, the median over the rounds reported with the range;
 --   3. recommend_products() for one party after the refresh: median and
@@ -225,7 +227,7 @@ DECLARE
 	                        'the same scoring in SQL (reference)', 'score_all, same day',
 	                        'score_all + affinity, same day', 'score_all, new day',
 	                        'UPDATE of every party_score row', 'score_all, first run',
-	                        'INSERT INTO a bare heap'];
+	                        'INSERT INTO a bare heap', 'score_all, new day, by SQL statements'];
 	today	date := (SELECT day.d FROM bench_score.day);
 	t0		timestamptz;
 	n		bigint;
@@ -236,7 +238,7 @@ BEGIN
 	ELSIF c = 9 THEN
 		TRUNCATE bench_score.bare;
 		COMMIT;
-	ELSIF c = 6 THEN
+	ELSIF c IN (6, 10) THEN
 		today := today + 1;
 		UPDATE bench_score.day SET d = today;
 		COMMIT;
@@ -260,6 +262,11 @@ BEGIN
 		PERFORM * FROM bankcrm.score_all('standard', today, false);
 	ELSIF c = 5 THEN
 		PERFORM * FROM bankcrm.score_all('standard', today, true);
+	ELSIF c = 10 THEN
+		-- an administrator subject to row-level security: the writes go
+		-- through SQL statements instead of row by row (doc/scoring.md)
+		SET LOCAL ROLE bench_score_admin;
+		PERFORM * FROM bankcrm.score_all('standard', today, false);
 	ELSE
 		UPDATE bankcrm.party_score SET computed_at = computed_at + interval '1 microsecond';
 	END IF;
@@ -273,18 +280,20 @@ $bench$;
 -- statement starts after a VACUUM of the two tables score_all writes, and
 -- autovacuum stays off them meanwhile (a run waits up to deadlock_timeout,
 -- 1 s, for an autovacuum of party_score before it cancels it).  The first
--- run inserts every row (timed once); then each round runs the eight
+-- run inserts every row (timed once); then each round runs the nine
 -- statements in an order of its own (by a hash of round and statement), so
 -- that no statement always follows the same one (the SQL reference, for
 -- one, leaves the caches cold for whatever comes next).
 ALTER TABLE party_score SET (autovacuum_enabled = off);
 ALTER TABLE score_history SET (autovacuum_enabled = off);
 SET max_parallel_workers_per_gather = 2;
+DROP ROLE IF EXISTS bench_score_admin;
+CREATE ROLE bench_score_admin IN ROLE bankcrm_admin;
 SELECT 'VACUUM bankcrm.party_score, bankcrm.score_history', format('CALL bench_score.timed(%s, %s)', c, rep)
   FROM (SELECT 8 AS c, 1 AS rep, '' AS k
         UNION ALL
         SELECT c, rep, md5(format('%s/%s', rep, c))
-          FROM generate_series(1, :reps) rep, unnest(ARRAY[1, 2, 3, 4, 5, 6, 7, 9]) c) s
+          FROM generate_series(1, :reps) rep, unnest(ARRAY[1, 2, 3, 4, 5, 6, 7, 9, 10]) c) s
  ORDER BY rep, k \gexec
 
 \echo
@@ -313,7 +322,8 @@ SELECT what AS "statement", count(*) AS runs,
  GROUP BY what
  ORDER BY array_position(ARRAY['INSERT INTO t SELECT', 'INSERT INTO a bare heap', 'score_preview (engine, computing only)',
                                'the same scoring in SQL (reference)', 'score_all, first run', 'score_all, same day',
-                               'score_all + affinity, same day', 'score_all, new day', 'UPDATE of every party_score row'], what);
+                               'score_all + affinity, same day', 'score_all, new day', 'score_all, new day, by SQL statements',
+                               'UPDATE of every party_score row'], what);
 ALTER TABLE party_score RESET (autovacuum_enabled);
 ALTER TABLE score_history RESET (autovacuum_enabled);
 SELECT scored_on, count(*) AS history_rows FROM score_history GROUP BY 1 ORDER BY 1;
@@ -355,6 +365,7 @@ SELECT CASE pass WHEN 1 THEN 'after the scoring runs' ELSE 'again, cached' END A
 
 DROP SCHEMA bench_score CASCADE;
 DROP SCHEMA score_reference CASCADE;
+DROP ROLE bench_score_admin;
 -- (TRUNCATE ... CASCADE: deleting a million parties row by row would run
 -- every foreign key's cascade once per party)
 TRUNCATE party_score, score_history, product_affinity;
