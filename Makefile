@@ -7,7 +7,7 @@
 #   make demo-stop  stop it
 
 EXTENSION  = bankcrm
-EXTVERSION = 0.1.0
+EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big = bankcrm
 OBJS = \
@@ -42,9 +42,13 @@ OBJS = \
 	src/dialer/dialer_db.o \
 	src/dialer/launcher.o
 
-# the install script is assembled from its parts, in name order
+# the install script is assembled from its parts, in name order; the
+# install scripts of earlier releases are kept as released (src/sql/releases)
+# with the update scripts that lead from each to the next (src/sql/updates):
+# doc/releasing.md
 SQL_PARTS  = $(sort $(wildcard src/sql/*.sql))
-DATA       = $(wildcard src/sql/updates/*--*--*.sql)
+RELEASES   = $(filter-out src/sql/releases/$(EXTENSION)--$(EXTVERSION).sql,$(wildcard src/sql/releases/$(EXTENSION)--*.sql))
+DATA       = $(wildcard src/sql/updates/*--*--*.sql) $(RELEASES)
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 
 TESTS        = $(sort $(wildcard sql/*.sql))
@@ -68,7 +72,14 @@ $(OBJS) $(OBJS:.o=.bc): $(HEADERS)
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@
 
-.PHONY: test demo demo-stop bench
+.PHONY: test demo demo-stop bench release
+
+# freeze the install script of default_version as released (doc/releasing.md)
+release: $(EXTENSION)--$(EXTVERSION).sql
+	@test ! -e src/sql/releases/$(EXTENSION)--$(EXTVERSION).sql || \
+		{ echo "release $(EXTVERSION) exists already: raise default_version first"; exit 1; }
+	mkdir -p src/sql/releases
+	cp $(EXTENSION)--$(EXTVERSION).sql src/sql/releases/
 
 test:
 	test/run
