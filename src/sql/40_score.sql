@@ -550,6 +550,10 @@ COMMENT ON FUNCTION @extschema@.score_history_prune(text, date) IS
 -- parties, joined on party_id throughout (on Citus it runs inside the
 -- co-located shard tasks); PL/pgSQL, as Citus cannot plan the parameters
 -- of a SQL function over distributed tables
+-- The candidates of a party: the rules of its kind and value tier whose
+-- antecedent it holds, and those that need none (a join on the antecedent
+-- instead of a test of every rule of the tier against the holdings); of
+-- each product it does not hold, the rule of highest lift.
 CREATE FUNCTION @extschema@.recommend_products_batch(party_ids bigint[], n integer DEFAULT 3, model text DEFAULT NULL)
 RETURNS TABLE (party_id bigint, rank integer, product_id integer, code text, name text, category text,
 	lift numeric, support numeric, confidence numeric, because text)
@@ -565,35 +569,47 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 			      HINT = 'Give n >= 0, or NULL for every candidate.';
 	END IF;
-	RETURN QUERY
+	-- dynamic, so that the array is planned as the constant it is: a hashed
+	-- lookup, not a search through the array for every row read
+	RETURN QUERY EXECUTE $q$
 	SELECT c.party_id, c.rank::integer, pr.product_id, pr.code, pr.name, pr.category,
 	       pg_catalog.round(c.lift::numeric, 2), pg_catalog.round(c.support::numeric, 4),
 	       pg_catalog.round(c.confidence::numeric, 4), ante.code
 	  FROM (SELECT d.party_id, d.product_id, d.antecedent_id, d.lift, d.support, d.confidence,
 	               pg_catalog.row_number() OVER (PARTITION BY d.party_id
 	                                             ORDER BY d.lift DESC, d.support DESC, d.product_id) AS rank
-	          FROM (SELECT DISTINCT ON (ps.party_id, pa.product_id)
-	                       ps.party_id, pa.product_id, pa.antecedent_id, pa.lift, pa.support, pa.confidence
-	                  FROM @extschema@.party_score ps
-	                  JOIN @extschema@.party p ON p.party_id = ps.party_id
-	                  JOIN @extschema@.product_affinity pa
-	                    ON pa.model = ps.model AND pa.kind = p.kind AND pa.value_tier = ps.value_tier
+	          FROM (SELECT DISTINCT ON (cand.party_id, cand.product_id)
+	                       cand.party_id, cand.product_id, cand.antecedent_id, cand.lift, cand.support, cand.confidence
+	                  FROM (SELECT ps.party_id, p.kind, pa.product_id, pa.antecedent_id, pa.lift, pa.support, pa.confidence
+	                          FROM @extschema@.party_score ps
+	                          JOIN @extschema@.party p ON p.party_id = ps.party_id
+	                          JOIN @extschema@.holding ha ON ha.party_id = ps.party_id AND ha.closed_on IS NULL
+	                          JOIN @extschema@.product_affinity pa
+	                            ON pa.model = ps.model AND pa.kind = p.kind AND pa.value_tier = ps.value_tier
+	                           AND pa.antecedent_id = ha.product_id
+	                         WHERE ps.party_id = ANY ($1) AND p.party_id = ANY ($1) AND ha.party_id = ANY ($1)
+	                           AND ps.model = $2
+	                        UNION ALL
+	                        SELECT ps.party_id, p.kind, pa.product_id, pa.antecedent_id, pa.lift, pa.support, pa.confidence
+	                          FROM @extschema@.party_score ps
+	                          JOIN @extschema@.party p ON p.party_id = ps.party_id
+	                          JOIN @extschema@.product_affinity pa
+	                            ON pa.model = ps.model AND pa.kind = p.kind AND pa.value_tier = ps.value_tier
+	                           AND pa.antecedent_id IS NULL
+	                         WHERE ps.party_id = ANY ($1) AND p.party_id = ANY ($1) AND ps.model = $2) cand
 	                  JOIN @extschema@.product cp
-	                    ON cp.product_id = pa.product_id AND cp.active AND p.kind = ANY (cp.for_kind)
-	                  LEFT JOIN @extschema@.holding ha
-	                    ON ha.party_id = ps.party_id AND ha.product_id = pa.antecedent_id AND ha.closed_on IS NULL
-	                  LEFT JOIN @extschema@.holding hp
-	                    ON hp.party_id = ps.party_id AND hp.product_id = pa.product_id AND hp.closed_on IS NULL
-	                 WHERE ps.party_id = ANY (recommend_products_batch.party_ids)
-	                   AND ps.model = m_name
-	                   AND (pa.antecedent_id IS NULL OR ha.party_id IS NOT NULL)
-	                   AND hp.party_id IS NULL
-	                 ORDER BY ps.party_id, pa.product_id, pa.lift DESC, pa.support DESC, pa.antecedent_id NULLS LAST) d
+	                    ON cp.product_id = cand.product_id AND cp.active AND cand.kind = ANY (cp.for_kind)
+	                 WHERE NOT EXISTS (SELECT FROM @extschema@.holding hp
+	                                    WHERE hp.party_id = cand.party_id AND hp.product_id = cand.product_id
+	                                      AND hp.closed_on IS NULL)
+	                 ORDER BY cand.party_id, cand.product_id, cand.lift DESC, cand.support DESC,
+	                          cand.antecedent_id NULLS LAST) d
 	       ) c
 	  JOIN @extschema@.product pr ON pr.product_id = c.product_id
 	  LEFT JOIN @extschema@.product ante ON ante.product_id = c.antecedent_id
-	 WHERE c.rank <= COALESCE(recommend_products_batch.n, c.rank)
-	 ORDER BY c.party_id, c.rank;
+	 WHERE c.rank <= COALESCE($3, c.rank)
+	 ORDER BY c.party_id, c.rank
+	$q$ USING recommend_products_batch.party_ids, m_name, recommend_products_batch.n;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.recommend_products_batch(bigint[], integer, text) IS
@@ -618,23 +634,32 @@ BEGIN
 	       pg_catalog.round(c.confidence::numeric, 4), ante.code
 	  FROM (SELECT d.product_id, d.antecedent_id, d.lift, d.support, d.confidence,
 	               pg_catalog.row_number() OVER (ORDER BY d.lift DESC, d.support DESC, d.product_id) AS rank
-	          FROM (SELECT DISTINCT ON (pa.product_id)
-	                       pa.product_id, pa.antecedent_id, pa.lift, pa.support, pa.confidence
-	                  FROM @extschema@.party_score ps
-	                  JOIN @extschema@.party p ON p.party_id = ps.party_id
-	                  JOIN @extschema@.product_affinity pa
-	                    ON pa.model = ps.model AND pa.kind = p.kind AND pa.value_tier = ps.value_tier
+	          FROM (SELECT DISTINCT ON (cand.product_id)
+	                       cand.product_id, cand.antecedent_id, cand.lift, cand.support, cand.confidence
+	                  FROM (SELECT p.kind, pa.product_id, pa.antecedent_id, pa.lift, pa.support, pa.confidence
+	                          FROM @extschema@.party_score ps
+	                          JOIN @extschema@.party p ON p.party_id = ps.party_id
+	                          JOIN @extschema@.holding ha ON ha.party_id = ps.party_id AND ha.closed_on IS NULL
+	                          JOIN @extschema@.product_affinity pa
+	                            ON pa.model = ps.model AND pa.kind = p.kind AND pa.value_tier = ps.value_tier
+	                           AND pa.antecedent_id = ha.product_id
+	                         WHERE ps.party_id = recommend_products.party_id AND p.party_id = recommend_products.party_id
+	                           AND ha.party_id = recommend_products.party_id AND ps.model = m_name
+	                        UNION ALL
+	                        SELECT p.kind, pa.product_id, pa.antecedent_id, pa.lift, pa.support, pa.confidence
+	                          FROM @extschema@.party_score ps
+	                          JOIN @extschema@.party p ON p.party_id = ps.party_id
+	                          JOIN @extschema@.product_affinity pa
+	                            ON pa.model = ps.model AND pa.kind = p.kind AND pa.value_tier = ps.value_tier
+	                           AND pa.antecedent_id IS NULL
+	                         WHERE ps.party_id = recommend_products.party_id AND p.party_id = recommend_products.party_id
+	                           AND ps.model = m_name) cand
 	                  JOIN @extschema@.product cp
-	                    ON cp.product_id = pa.product_id AND cp.active AND p.kind = ANY (cp.for_kind)
-	                  LEFT JOIN @extschema@.holding ha
-	                    ON ha.party_id = ps.party_id AND ha.product_id = pa.antecedent_id AND ha.closed_on IS NULL
-	                  LEFT JOIN @extschema@.holding hp
-	                    ON hp.party_id = ps.party_id AND hp.product_id = pa.product_id AND hp.closed_on IS NULL
-	                 WHERE ps.party_id = recommend_products.party_id
-	                   AND ps.model = m_name
-	                   AND (pa.antecedent_id IS NULL OR ha.party_id IS NOT NULL)
-	                   AND hp.party_id IS NULL
-	                 ORDER BY pa.product_id, pa.lift DESC, pa.support DESC, pa.antecedent_id NULLS LAST) d
+	                    ON cp.product_id = cand.product_id AND cp.active AND cand.kind = ANY (cp.for_kind)
+	                 WHERE NOT EXISTS (SELECT FROM @extschema@.holding hp
+	                                    WHERE hp.party_id = recommend_products.party_id
+	                                      AND hp.product_id = cand.product_id AND hp.closed_on IS NULL)
+	                 ORDER BY cand.product_id, cand.lift DESC, cand.support DESC, cand.antecedent_id NULLS LAST) d
 	       ) c
 	  JOIN @extschema@.product pr ON pr.product_id = c.product_id
 	  LEFT JOIN @extschema@.product ante ON ante.product_id = c.antecedent_id

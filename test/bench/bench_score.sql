@@ -35,7 +35,10 @@
 --      its round, the median over the rounds reported with the range;
 --   3. recommend_products() for one party after the refresh: median and
 --      99th percentile over 500 random parties, right after the scoring
---      runs and again with the same parties cached.
+--      runs and again with the same parties cached; and
+--      recommend_products_batch() against the single form called for each
+--      of the same parties (the key customers, 20 000 random parties), time
+--      per party.
 -- JIT is off; parallel query is off for (1) (single-process work compared)
 -- and on (2 workers) for (2), as score_all would run in production.
 -- Everything lives in schema bench_score, dropped at the end; the bankcrm
@@ -362,6 +365,53 @@ SELECT CASE pass WHEN 1 THEN 'after the scoring runs' ELSE 'again, cached' END A
        round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms)::numeric, 3) AS median_ms,
        round(percentile_cont(0.99) WITHIN GROUP (ORDER BY ms)::numeric, 3) AS p99_ms
   FROM rec_timing GROUP BY pass ORDER BY pass;
+
+-- The batch form against the single form for the same parties, time per
+-- party: the key customers (the set a campaign asks for), then 20 000
+-- random parties; each form twice, alternating, the second run of each
+-- reported (both cached).
+CREATE TEMP TABLE batch_timing (what text, parties int, rows bigint, ms float8);
+DO $bench$
+DECLARE
+	ids		bigint[];
+	t0		timestamptz;
+	n		bigint;
+	rep		int;
+	label	text;
+BEGIN
+	FOREACH label IN ARRAY ARRAY['key customers', '20 000 random parties'] LOOP
+		IF label = 'key customers' THEN
+			ids := ARRAY(SELECT party_id FROM bankcrm.party_score WHERE model = 'standard' AND value_tier = 'key');
+		ELSE
+			PERFORM setseed(0.2029);
+			ids := ARRAY(SELECT DISTINCT (random() * 999999)::bigint + 1 FROM generate_series(1, 20000));
+		END IF;
+		FOR rep IN 1 .. 2 LOOP
+			t0 := clock_timestamp();
+			SELECT count(*) INTO n FROM bankcrm.recommend_products_batch(ids, 5);
+			IF rep = 2 THEN
+				INSERT INTO batch_timing VALUES (label || ': recommend_products_batch(ids, 5)', cardinality(ids), n,
+				                                 extract(epoch FROM clock_timestamp() - t0) * 1000);
+			END IF;
+			t0 := clock_timestamp();
+			SELECT count(*) INTO n FROM unnest(ids) p CROSS JOIN LATERAL bankcrm.recommend_products(p, 5);
+			IF rep = 2 THEN
+				INSERT INTO batch_timing VALUES (label || ': recommend_products(id, 5) for each', cardinality(ids), n,
+				                                 extract(epoch FROM clock_timestamp() - t0) * 1000);
+			END IF;
+		END LOOP;
+	END LOOP;
+END
+$bench$;
+
+\echo
+\echo 'recommend_products_batch against recommend_products for each party, same parties (ms per party, ratio to the single form)'
+SELECT b.what, b.parties, b.rows, round(b.ms::numeric, 0) AS total_ms,
+       round((b.ms / b.parties)::numeric, 3) AS ms_per_party,
+       round((b.ms / s.ms)::numeric, 2) AS "ratio to the single form"
+  FROM batch_timing b
+  JOIN batch_timing s ON s.what = split_part(b.what, ':', 1) || ': recommend_products(id, 5) for each'
+ ORDER BY b.what;
 
 DROP SCHEMA bench_score CASCADE;
 DROP SCHEMA score_reference CASCADE;
