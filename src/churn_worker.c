@@ -479,6 +479,8 @@ churn_monitor_main(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	/* nothing planted in public (or anywhere else) is ever called as superuser */
+	BankcrmPinSearchPath();
 	pgstat_report_appname("bankcrm churn monitor");
 
 	/* publish our latch for this database */

@@ -187,7 +187,7 @@ dialer_load_pbx(DialerWorker *w, DialerPbx *pbx)
 	Datum		values[1] = {Int32GetDatum(w->pbx_id)};
 	bool		found = false;
 
-	if (SPI_execute_with_args("SELECT name, host, port, username, secret, max_channels, max_cps FROM bankcrm.pbx WHERE pbx_id = $1",
+	if (SPI_execute_with_args("SELECT name, host, port, username, secret, max_channels, max_cps FROM bankcrm.pbx WHERE pbx_id OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the pbx row");
 	if (SPI_processed == 1)
@@ -217,9 +217,10 @@ dialer_load_inflight(DialerWorker *w)
 	Datum		values[2] = {Int32GetDatum(w->pbx_id), Int32GetDatum(bankcrm_dialer_call_timeout)};
 	uint64		i;
 
-	if (SPI_execute_with_args("SELECT a.attempt_id, a.dialed_at + make_interval(secs => (s.dial_timeout_ms / 1000.0) + $2) "
-							  "FROM bankcrm.call_attempt a JOIN bankcrm.dial_settings s USING (campaign_id) "
-							  "WHERE a.pbx_id = $1 AND a.state = 'dialing'",
+	if (SPI_execute_with_args("SELECT a.attempt_id, a.dialed_at OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => "
+							  "(s.dial_timeout_ms::pg_catalog.numeric OPERATOR(pg_catalog./) 1000.0) OPERATOR(pg_catalog.+) $2::pg_catalog.numeric) "
+							  "FROM bankcrm.call_attempt a JOIN bankcrm.dial_settings s ON s.campaign_id OPERATOR(pg_catalog.=) a.campaign_id "
+							  "WHERE a.pbx_id OPERATOR(pg_catalog.=) $1 AND a.state OPERATOR(pg_catalog.=) 'dialing'",
 							  2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the attempts in flight");
 	for (i = 0; i < SPI_processed; i++)
@@ -470,7 +471,7 @@ DialerTakeOver(DialerWorker *w, bool *have_pbx)
 		Datum		values[2] = {Int32GetDatum(DIALER_LOCK_KEY), Int32GetDatum(w->pbx_id)};
 		bool		isnull;
 
-		if (SPI_execute_with_args("SELECT pg_try_advisory_lock($1, $2)", 2, argtypes, values, NULL, false, 1) == SPI_OK_SELECT &&
+		if (SPI_execute_with_args("SELECT pg_catalog.pg_try_advisory_lock($1, $2)", 2, argtypes, values, NULL, false, 1) == SPI_OK_SELECT &&
 			SPI_processed == 1)
 			locked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		if (locked)

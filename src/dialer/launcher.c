@@ -199,7 +199,7 @@ dialer_launch(PG_FUNCTION_ARGS)
 	int			running;
 
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT 1 FROM bankcrm.pbx WHERE pbx_id = $1", 1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+	if (SPI_execute_with_args("SELECT 1 FROM bankcrm.pbx WHERE pbx_id OPERATOR(pg_catalog.=) $1", 1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the PBX");
 	if (SPI_processed == 0)
 		ereport(ERROR,
@@ -251,6 +251,7 @@ DialerLauncherMain(Datum main_arg)
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(bankcrm_database, NULL, 0);
+	BankcrmPinSearchPath();
 	pgstat_report_appname("bankcrm dialer launcher");
 	dboid = MyDatabaseId;
 
@@ -260,7 +261,7 @@ DialerLauncherMain(Datum main_arg)
 	{
 		SPI_connect();
 		PushActiveSnapshot(GetTransactionSnapshot());
-		if (SPI_execute("SELECT pbx_id FROM bankcrm.pbx WHERE autostart ORDER BY pbx_id", true, 0) == SPI_OK_SELECT)
+		if (SPI_execute("SELECT pbx_id FROM bankcrm.pbx WHERE autostart ORDER BY pbx_id USING OPERATOR(pg_catalog.<)", true, 0) == SPI_OK_SELECT)
 		{
 			n = (int) SPI_processed;
 			ids = MemoryContextAlloc(TopMemoryContext, sizeof(int) * (n + 1));

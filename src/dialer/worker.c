@@ -64,6 +64,7 @@
 #include "utils/timestamp.h"
 
 #include "ami.h"
+#include "bankcrm.h"
 #include "compat.h"
 #include "pacing.h"
 #include "worker.h"
@@ -633,6 +634,8 @@ DialerWorkerMain(Datum main_arg)
 
 	BackgroundWorkerInitializeConnectionByOid(w->dboid, InvalidOid, 0);
 	dialer_wait_event = BankcrmWaitEventNew("BankcrmDialer");
+	/* nothing planted in public (or anywhere else) is ever called as superuser */
+	BankcrmPinSearchPath();
 	/* a "dialing" commit must survive a crash, whatever the server default */
 	SetConfigOption("synchronous_commit", "on", PGC_SUSET, PGC_S_OVERRIDE);
 	{
