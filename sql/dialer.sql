@@ -126,6 +126,30 @@ SELECT campaign_id, mode, active, queued, in_flight, done, answered, no_answer_o
 SELECT dialer_pid(1), dialer_stop(1);
 SELECT dialer_launch(42);
 
+-- what must not be dialed: a closed lead, a party that is not the campaign's
+-- lead, a party that does not exist; each with its own SQLSTATE
+CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	st text;
+	msg text;
+	hint text;
+BEGIN
+	EXECUTE q;
+	RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
+	RETURN st || ' ' || msg || ' (' || hint || ')';
+END $$;
+SELECT lead_id, state FROM lead WHERE lead_id = 906;
+SELECT q, pg_temp.try(q) FROM (VALUES
+	('SELECT bankcrm.dial(906)'),
+	('SELECT bankcrm.dialer_queue(901, 906, now(), 906)'),
+	('SELECT bankcrm.dialer_queue(901, 906)'),
+	('SELECT bankcrm.dialer_queue(902, 901)'),
+	('SELECT bankcrm.dialer_queue(901, 901, now(), 902)'),
+	('SELECT bankcrm.dialer_queue(901, 10000000)')) v(q);
+SELECT count(*) AS queued_for_closed_or_strangers FROM call_attempt WHERE lead_id = 906 AND state = 'queued' OR party_id = 10000000;
+
 -- privileges: the secret is for bankcrm_admin only
 SELECT r, has_table_privilege(r, 'bankcrm.pbx', 'SELECT') AS pbx,
        has_table_privilege(r, 'bankcrm.dialer_status', 'SELECT') AS status,

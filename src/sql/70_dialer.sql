@@ -220,7 +220,26 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.dial_next_window(bigint, bigint, timestamptz) IS 'First moment at or after the given time inside the campaign''s calling window in the party''s local time (region time zone, call days, holidays); the time itself when the window is open, NULL when nothing opens within 15 days';
 
--- queue one attempt (progressive campaigns; tests; imports)
+-- a lead in a final state of its process (won, lost, do_not_call) is never dialed
+CREATE FUNCTION @extschema@.dial_check_lead_open(lead_id bigint, process_name text, state text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM @extschema@.process_transition t
+	                WHERE t.process_name = dial_check_lead_open.process_name
+	                  AND t.from_state = dial_check_lead_open.state) THEN
+		RAISE EXCEPTION 'lead % is closed: its state "%" is final', dial_check_lead_open.lead_id, dial_check_lead_open.state
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+			      DETAIL = 'A lead that was won, lost or asked not to be called is not dialed again.',
+			      HINT = 'Open a lead for the party in another campaign to call it again.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.dial_check_lead_open(bigint, text, text) IS 'Raises 55000 when the lead''s state is final in its process (no transition leaves it); dial() and dialer_queue() call it';
+
+-- queue one attempt for a lead (progressive campaigns; tests; imports)
 CREATE FUNCTION @extschema@.dialer_queue(campaign_id bigint, party_id bigint,
 		due_at timestamptz DEFAULT pg_catalog.now(), lead_id bigint DEFAULT NULL, phone @extschema@.phone DEFAULT NULL)
 RETURNS bigint
@@ -230,6 +249,7 @@ AS $$
 DECLARE
 	s   @extschema@.dial_settings;
 	ph  @extschema@.phone := dialer_queue.phone;
+	ld  record;
 	id  bigint;
 	n   integer;
 BEGIN
@@ -239,6 +259,28 @@ BEGIN
 			USING ERRCODE = 'undefined_object',
 			      HINT = 'Insert a row into dial_settings for the campaign first.';
 	END IF;
+	-- only a party that exists, only as a lead of this campaign, only while the lead is open
+	IF NOT EXISTS (SELECT 1 FROM @extschema@.party p WHERE p.party_id = dialer_queue.party_id) THEN
+		RAISE EXCEPTION 'party % does not exist', dialer_queue.party_id
+			USING ERRCODE = 'foreign_key_violation',
+			      HINT = 'Calls are queued for parties of bankcrm.party only.';
+	END IF;
+	SELECT l.lead_id, l.state, l.process_name INTO ld
+	  FROM @extschema@.lead l
+	 WHERE l.party_id = dialer_queue.party_id AND l.campaign_id = dialer_queue.campaign_id
+	   AND (dialer_queue.lead_id IS NULL OR l.lead_id = dialer_queue.lead_id);
+	IF NOT FOUND THEN
+		IF dialer_queue.lead_id IS NULL THEN
+			RAISE EXCEPTION 'party % is not a lead of campaign %', dialer_queue.party_id, dialer_queue.campaign_id
+				USING ERRCODE = 'invalid_parameter_value',
+				      HINT = 'Generate the campaign''s leads (campaign_generate_leads) or insert the lead first.';
+		END IF;
+		RAISE EXCEPTION 'lead % is not the lead of party % in campaign %', dialer_queue.lead_id,
+			dialer_queue.party_id, dialer_queue.campaign_id
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'Pass the lead_id of the party in this campaign, or NULL to use it.';
+	END IF;
+	PERFORM @extschema@.dial_check_lead_open(ld.lead_id, ld.process_name, ld.state);
 	IF ph IS NULL THEN
 		SELECT pp.phone INTO ph
 		  FROM @extschema@.party_phone pp
@@ -253,15 +295,14 @@ BEGIN
 	-- the attempt number first: Citus takes no subquery in an INSERT's VALUES
 	SELECT 1 + pg_catalog.count(*) INTO n
 	  FROM @extschema@.call_attempt a
-	 WHERE dialer_queue.lead_id IS NOT NULL AND a.party_id = dialer_queue.party_id
-	   AND a.lead_id = dialer_queue.lead_id AND a.state = 'done';
+	 WHERE a.party_id = dialer_queue.party_id AND a.lead_id = ld.lead_id AND a.state = 'done';
 	INSERT INTO @extschema@.call_attempt (campaign_id, lead_id, party_id, phone, pbx_id, mode, due_at, attempt_no)
-	VALUES (s.campaign_id, dialer_queue.lead_id, dialer_queue.party_id, ph, s.pbx_id, 'progressive', dialer_queue.due_at, n)
+	VALUES (s.campaign_id, ld.lead_id, dialer_queue.party_id, ph, s.pbx_id, 'progressive', dialer_queue.due_at, n)
 	RETURNING attempt_id INTO id;
 	RETURN id;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.dialer_queue(bigint, bigint, timestamptz, bigint, @extschema@.phone) IS 'Queues a progressive call attempt to a party (its primary phone unless one is given), due at the given time; returns the attempt id';
+COMMENT ON FUNCTION @extschema@.dialer_queue(bigint, bigint, timestamptz, bigint, @extschema@.phone) IS 'Queues a progressive call attempt to a party that is an open lead of the campaign (its primary phone unless one is given), due at the given time; returns the attempt id; refuses a party that does not exist (23503), is not a lead of the campaign (22023) or whose lead is closed (55000)';
 
 -- progressive campaigns: an attempt for every lead waiting for a call
 CREATE FUNCTION @extschema@.dialer_enqueue(campaign_id bigint, due_at timestamptz DEFAULT pg_catalog.now())
@@ -314,11 +355,12 @@ DECLARE
 	id     bigint;
 	n      integer;
 BEGIN
-	SELECT ld.campaign_id, ld.party_id, ld.assigned_to INTO l
+	SELECT ld.campaign_id, ld.party_id, ld.assigned_to, ld.process_name, ld.state INTO l
 	  FROM @extschema@.lead ld WHERE ld.lead_id = dial.lead_id;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'lead % does not exist', dial.lead_id USING ERRCODE = 'no_data_found';
 	END IF;
+	PERFORM @extschema@.dial_check_lead_open(dial.lead_id, l.process_name, l.state);
 	agent := COALESCE(@extschema@.current_staff_id(), l.assigned_to);
 	IF @extschema@.current_staff_id() IS NOT NULL AND l.assigned_to IS DISTINCT FROM agent THEN
 		RAISE EXCEPTION 'lead % is not assigned to you', dial.lead_id
