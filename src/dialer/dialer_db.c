@@ -102,7 +102,11 @@ dialer_recover(DialerWorker *w, MemoryContext cxt, const char *what)
 	FreeErrorData(edata);
 }
 
-/* write dialer_state; caller is inside dialer_begin */
+/*
+ * write dialer_state; caller is inside dialer_begin.  last_error is the
+ * worker's own: set by every failure, cleared by a successful login, so a
+ * connected dialer never shows a stale error.
+ */
 static void
 dialer_write_state(DialerWorker *w, const char *state)
 {
@@ -126,8 +130,8 @@ dialer_write_state(DialerWorker *w, const char *state)
 							  "INSERT INTO bankcrm.dialer_state AS s (pbx_id, pid, state, started_at, connected_since, last_error, last_error_at, reconnects, updated_at) "
 							  "VALUES ($1, $2, $3, $7, $4, $5, CASE WHEN $5 IS NOT NULL THEN $7 END, $6, $7) "
 							  "ON CONFLICT (pbx_id) DO UPDATE SET pid = $2, state = $3, connected_since = $4, "
-							  "last_error = COALESCE($5, s.last_error), "
-							  "last_error_at = CASE WHEN $5 IS DISTINCT FROM s.last_error AND $5 IS NOT NULL THEN $7 ELSE s.last_error_at END, "
+							  "last_error = $5, "
+							  "last_error_at = CASE WHEN $5 IS NULL THEN NULL WHEN $5 IS DISTINCT FROM s.last_error THEN $7 ELSE s.last_error_at END, "
 							  "reconnects = $6, updated_at = $7",
 							  7, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write dialer_state");
