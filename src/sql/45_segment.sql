@@ -511,6 +511,9 @@ GRANT ALL ON @extschema@.party_features, @extschema@.segment, @extschema@.segmen
 GRANT ALL ON SEQUENCE @extschema@.segment_segment_id_seq TO bankcrm_admin;
 GRANT USAGE ON SEQUENCE @extschema@.segment_segment_id_seq TO bankcrm_manager, bankcrm_app;
 
+-- a preview lists parties: for the roles that read party_features
+REVOKE ALL ON FUNCTION @extschema@.segment_preview(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.segment_preview(text) TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
 REVOKE ALL ON FUNCTION @extschema@.segment_refresh(bigint), @extschema@.segment_refresh_all(),
 	@extschema@.segment_overlap(bigint, bigint), @extschema@.segment_recommendations(bigint, integer, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.segment_refresh(bigint), @extschema@.segment_refresh_all()

@@ -721,12 +721,19 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION @extschema@.dialer_pid(integer) IS 'Process id of the dialer worker serving a PBX in this database, NULL if none runs';
 
+-- SECURITY DEFINER: the worker runs as the bootstrap superuser, and only a
+-- superuser may signal it; the function signals nothing but a process that
+-- is a dialer worker of this database holding the PBX's lock
 CREATE FUNCTION @extschema@.dialer_stop(pbx_id integer)
 RETURNS boolean
-LANGUAGE sql VOLATILE STRICT
+LANGUAGE sql VOLATILE STRICT SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
-	SELECT COALESCE(pg_catalog.pg_terminate_backend(@extschema@.dialer_pid(dialer_stop.pbx_id), 10000), false);
+	SELECT COALESCE((SELECT pg_catalog.pg_terminate_backend(a.pid, 10000)
+	                   FROM pg_catalog.pg_stat_activity a
+	                  WHERE a.pid OPERATOR(pg_catalog.=) @extschema@.dialer_pid(dialer_stop.pbx_id)
+	                    AND a.backend_type OPERATOR(pg_catalog.=) 'bankcrm dialer'
+	                    AND a.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), false);
 END;
 COMMENT ON FUNCTION @extschema@.dialer_stop(integer) IS 'Stops the dialer worker of a PBX (it finishes its current step, records its state and exits without restart); waits up to 10 s; false if none ran';
 
@@ -800,7 +807,10 @@ GRANT ALL ON @extschema@.pbx, @extschema@.dial_settings, @extschema@.dial_retry_
 	@extschema@.dnc, @extschema@.holiday, @extschema@.call_attempt, @extschema@.dialer_state TO bankcrm_admin;
 GRANT SELECT ON @extschema@.dial_settings, @extschema@.dial_retry_rule, @extschema@.dialer_agent, @extschema@.holiday,
 	@extschema@.dialer_status, @extschema@.dialer_campaign_status TO bankcrm_manager, bankcrm_app, bankcrm_admin;
-GRANT SELECT ON @extschema@.dial_settings, @extschema@.dialer_agent TO bankcrm_rm;
+GRANT SELECT ON @extschema@.dial_settings, @extschema@.dialer_agent, @extschema@.holiday TO bankcrm_rm;
+GRANT UPDATE (state, ended_at, detail) ON @extschema@.call_attempt TO bankcrm_app;
+REVOKE ALL ON FUNCTION @extschema@.dial_next_window(bigint, bigint, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.dial_next_window(bigint, bigint, timestamptz) TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT SELECT ON @extschema@.call_attempt TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT INSERT ON @extschema@.call_attempt TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT USAGE ON SEQUENCE @extschema@.call_attempt_attempt_id_seq TO bankcrm_manager, bankcrm_rm, bankcrm_app;
@@ -815,9 +825,12 @@ REVOKE ALL ON FUNCTION @extschema@.dialer_stop(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.dialer_queue(bigint, bigint, timestamptz, bigint, @extschema@.phone) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.dialer_cancel(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.dialer_enqueue(bigint, timestamptz) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.dialer_enqueue(bigint, timestamptz) TO bankcrm_admin, bankcrm_manager, bankcrm_app;
+-- progressive attempts are queued and cancelled by the applications and the
+-- administrator (an attempt carries no staff member, so a manager's row-level
+-- security, which records calls as the manager, would refuse it)
+GRANT EXECUTE ON FUNCTION @extschema@.dialer_enqueue(bigint, timestamptz) TO bankcrm_admin, bankcrm_app;
 REVOKE ALL ON FUNCTION @extschema@.dial(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.dialer_launch(integer), @extschema@.dialer_stop(integer) TO bankcrm_admin;
 GRANT EXECUTE ON FUNCTION @extschema@.dialer_queue(bigint, bigint, timestamptz, bigint, @extschema@.phone),
-	@extschema@.dialer_cancel(bigint) TO bankcrm_admin, bankcrm_manager, bankcrm_app;
+	@extschema@.dialer_cancel(bigint) TO bankcrm_admin, bankcrm_app;
 GRANT EXECUTE ON FUNCTION @extschema@.dial(bigint) TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;

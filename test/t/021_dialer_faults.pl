@@ -112,7 +112,10 @@ is( psql(
 	'0', 'every finished attempt has its contact row');
 is(psql($db, q{SELECT count(*) FROM bankcrm.contact WHERE party_id > 50}), '200', 'and exactly one');
 
-is(psql($db, 'SELECT bankcrm.dialer_stop(1)'), 't', 'dialer_stop');
+# dialer_stop as bankcrm_admin, the role it is granted to (the worker runs as superuser)
+is(psql($db, 'SET ROLE bankcrm_admin; SELECT bankcrm.dialer_stop(1)'), 't', 'dialer_stop as bankcrm_admin');
+ok(poll_until($db, q{SELECT bankcrm.dialer_pid(1) IS NULL}, 't', 10), 'the worker is gone');
+is(psql($db, 'SET ROLE bankcrm_admin; SELECT bankcrm.dialer_stop(1)'), 'f', 'and a second stop finds none');
 stop_sim($sim);
 $sim = undef;
 drop_db($db) unless $ENV{DIALER_KEEP};
