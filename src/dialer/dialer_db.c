@@ -222,7 +222,8 @@ dialer_load_inflight(DialerWorker *w)
 	uint64		i;
 
 	if (SPI_execute_with_args("SELECT a.attempt_id, a.dialed_at OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => "
-							  "(s.dial_timeout_ms::pg_catalog.numeric OPERATOR(pg_catalog./) 1000.0) OPERATOR(pg_catalog.+) $2::pg_catalog.numeric) "
+							  "(s.dial_timeout_ms::pg_catalog.numeric OPERATOR(pg_catalog./) 1000.0) OPERATOR(pg_catalog.+) $2::pg_catalog.numeric), "
+							  "a.sent_at "
 							  "FROM bankcrm.call_attempt a JOIN bankcrm.dial_settings s ON s.campaign_id OPERATOR(pg_catalog.=) a.campaign_id "
 							  "WHERE a.pbx_id OPERATOR(pg_catalog.=) $1 AND a.state OPERATOR(pg_catalog.=) 'dialing'",
 							  2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
@@ -232,6 +233,7 @@ dialer_load_inflight(DialerWorker *w)
 		bool		isnull;
 		int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
 		TimestampTz deadline = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		Datum		sent = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3, &isnull);
 		bool		found;
 		DialerCall *c = hash_search(w->calls, &id, HASH_ENTER, &found);
 
@@ -242,6 +244,8 @@ dialer_load_inflight(DialerWorker *w)
 			c->cause = -1;
 			c->deadline = deadline;
 			c->reconcile = true;
+			/* recorded by the worker that sent it (DialerRecordSent) */
+			c->sent_at = isnull ? 0 : DatumGetTimestampTz(sent);
 		}
 	}
 	if (SPI_processed > 0)
@@ -294,7 +298,7 @@ DialerFlush(DialerWorker *w)
 			DialerDone *d = &w->done[i];
 
 			ids[i] = Int64GetDatum(d->attempt_id);
-			outs[i] = CStringGetTextDatum(AmiOutcomeName(d->outcome));
+			outs[i] = CStringGetTextDatum(d->not_placed ? "not_placed" : AmiOutcomeName(d->outcome));
 			reasons[i] = Int32GetDatum(d->reason);
 			nreason[i] = d->reason < 0;
 			statuses[i] = CStringGetTextDatum(d->dial_status);
@@ -325,6 +329,11 @@ DialerFlush(DialerWorker *w)
 		dialer_commit(w);
 		memmove(&w->done[0], &w->done[n], sizeof(DialerDone) * (w->ndone - n));
 		w->ndone -= n;
+		if (w->done_full && w->ndone < DIALER_DONE_MAX / 2)
+		{
+			w->done_full = false;
+			ereport(LOG, (errmsg("dialer for PBX %d wrote the outcomes it held; it takes calls again", w->pbx_id)));
+		}
 	}
 	PG_CATCH();
 	{
@@ -404,6 +413,45 @@ DialerClaimAttempts(DialerWorker *w, int budget, DialerClaim *cl)
 		cl->n = 0;
 		/* do not repeat a failing query ten times a second */
 		w->next_poll = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000);
+	}
+	PG_END_TRY();
+}
+
+/*
+ * DialerRecordSent
+ *		Record when the Originates of just-claimed attempts were written, in
+ *		a short transaction of its own: a worker that dies before their
+ *		outcomes are written leaves its successor the moment each call
+ *		started, so ring and talk times are still known.  On an error the
+ *		moment stays in memory and is written with the outcome.
+ */
+void
+DialerRecordSent(DialerWorker *w, const int64 *ids, int n, TimestampTz sent_at)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		Datum	   *d = palloc(sizeof(Datum) * n);
+		Oid			argtypes[2] = {INT8ARRAYOID, TIMESTAMPTZOID};
+		Datum		values[2];
+		int			i;
+
+		for (i = 0; i < n; i++)
+			d[i] = Int64GetDatum(ids[i]);
+		dialer_begin("bankcrm dialer: record sent");
+		values[0] = PointerGetDatum(construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		values[1] = TimestampTzGetDatum(sent_at);
+		if (SPI_execute_with_args("UPDATE bankcrm.call_attempt SET sent_at = $2 "
+								  "WHERE attempt_id OPERATOR(pg_catalog.=) ANY ($1) "
+								  "AND state OPERATOR(pg_catalog.=) 'dialing' AND sent_at IS NULL",
+								  2, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not record when the Originates were sent");
+		dialer_commit(w);
+	}
+	PG_CATCH();
+	{
+		dialer_recover(w, cxt, "record when its Originates were sent");
 	}
 	PG_END_TRY();
 }
