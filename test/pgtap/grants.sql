@@ -107,6 +107,7 @@ INSERT INTO gr_call VALUES
 	('bankcrm.dialer_cancel(bigint)', format('bankcrm.dialer_cancel(%s)', :gr_attempt)),
 	('bankcrm.dialer_launch(integer)', $$bankcrm.dialer_launch(990001) > 0$$),
 	('bankcrm.dialer_pid(integer)', $$bankcrm.dialer_pid(990001)$$),
+	('bankcrm.lead_event_replay(bigint)', $$bankcrm.lead_event_replay()$$),
 	('bankcrm.dialer_stop(integer)', $$bankcrm.dialer_stop(990001)$$),
 	('bankcrm.visible_party_ids(name)', $$count(*) FROM bankcrm.visible_party_ids(current_user)$$),
 	('bankcrm.distribution_plan()', $$count(*) FROM bankcrm.distribution_plan()$$);
