@@ -34,6 +34,9 @@ extern int	bankcrm_churn_interval;
 extern int	bankcrm_churn_batch_size;
 extern char *bankcrm_churn_databases;
 
+/* the oid of a database by name, InvalidOid if none; callable without a database (churn_worker.c) */
+extern Oid	BankcrmDatabaseOid(const char *name);
+
 /* dialer (src/dialer/worker.c) */
 extern void DialerDefineGucs(void);
 extern void DialerRegisterLauncher(void);

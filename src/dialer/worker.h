@@ -165,6 +165,7 @@ extern bool bankcrm_dialer_autostart;
 /* background worker entry points, named in bgw_function_name */
 PGDLLEXPORT void DialerWorkerMain(Datum main_arg) pg_attribute_noreturn();
 PGDLLEXPORT void DialerLauncherMain(Datum main_arg) pg_attribute_noreturn();
+PGDLLEXPORT void DialerAutostartMain(Datum main_arg) pg_attribute_noreturn();
 
 /* attempts in flight (calls.c) */
 extern void DialerChannelId(const DialerWorker *w, int64 attempt_id, char leg, char *buf, size_t len);
