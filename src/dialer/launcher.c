@@ -45,6 +45,7 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "bankcrm.h"
 #include "compat.h"
@@ -244,6 +245,9 @@ dialer_launch(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32((int32) pid);
 }
 
+/* how long the autostart worker waits for the extension in bankcrm.database */
+#define DIALER_AUTOSTART_WAIT_MS	(10 * 60 * 1000)
+
 /* SIGTERM while a launcher waits */
 static volatile sig_atomic_t launcher_sigterm = false;
 
@@ -334,7 +338,7 @@ DialerLauncherMain(Datum main_arg)
  *		Connected to bankcrm.database: once the extension is there, start
  *		the workers of the PBXs marked autostart, log one line and exit.
  *		Until then look again with backoff (the extension is created after
- *		the database).
+ *		the database), for DIALER_AUTOSTART_WAIT_MS at most.
  */
 void
 DialerAutostartMain(Datum main_arg)
@@ -346,6 +350,8 @@ DialerAutostartMain(Datum main_arg)
 	uint32		wait_event;
 	int			failures = 0;
 	bool		ready = false;
+	char	   *dbname;
+	TimestampTz started = GetCurrentTimestamp();
 
 	pqsignal(SIGTERM, dialer_launcher_sigterm);
 	BackgroundWorkerUnblockSignals();
@@ -355,6 +361,10 @@ DialerAutostartMain(Datum main_arg)
 	pgstat_report_appname("bankcrm dialer launcher");
 	wait_event = BankcrmWaitEventNew("BankcrmDialerLauncher");
 
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	dbname = MemoryContextStrdup(TopMemoryContext, get_database_name(dboid));
+	CommitTransactionCommand();
 	while (!launcher_sigterm)
 	{
 		SetCurrentStatementStartTimestamp();
@@ -381,10 +391,18 @@ DialerAutostartMain(Datum main_arg)
 		CommitTransactionCommand();
 		if (ready)
 			break;
+		if (TimestampDifferenceExceeds(started, GetCurrentTimestamp(), DIALER_AUTOSTART_WAIT_MS))
+		{
+			ereport(LOG,
+					(errmsg("bankcrm dialer launcher: extension bankcrm is not installed in database \"%s\"; no dialer starts with the server",
+							dbname),
+					 errhint("Start them with bankcrm.dialer_launch(pbx_id) once the extension is installed.")));
+			proc_exit(0);
+		}
 		if (failures++ == 0)
 			ereport(LOG,
 					(errmsg("bankcrm dialer launcher: extension bankcrm is not installed in database \"%s\" yet; waiting for it",
-							get_database_name(dboid))));
+							dbname)));
 		if (!dialer_launcher_wait(failures, wait_event))
 			proc_exit(0);
 	}
@@ -401,6 +419,6 @@ DialerAutostartMain(Datum main_arg)
 					 errmsg("could not register the dialer background worker for PBX %d", ids[i]),
 					 errhint("You may need to increase max_worker_processes.")));
 	}
-	ereport(LOG, (errmsg("bankcrm dialer launcher started %d dialer workers in database \"%s\"", n, bankcrm_database)));
+	ereport(LOG, (errmsg("bankcrm dialer launcher started %d dialer workers in database \"%s\"", n, dbname)));
 	proc_exit(0);
 }
