@@ -73,6 +73,7 @@ INSERT INTO gr_call VALUES
 	('bankcrm.segment_preview(text)', $$count(*) FROM bankcrm.segment_preview('aum >= 0')$$),
 	('bankcrm.segment_refresh(bigint)', $$count(*) FROM bankcrm.segment_refresh(990001)$$),
 	('bankcrm.segment_refresh_all()', $$count(*) FROM bankcrm.segment_refresh_all()$$),
+	('bankcrm.segment_counts()', $$count(*) FROM bankcrm.segment_counts()$$),
 	('bankcrm.segment_overlap(bigint,bigint)', $$count(*) FROM bankcrm.segment_overlap(990001, 990002)$$),
 	('bankcrm.segment_recommendations(bigint,integer,text)', $$count(*) FROM bankcrm.segment_recommendations(990001, 3, NULL)$$),
 	('bankcrm.fsm_next(text,text,text)', $$bankcrm.fsm_next('outbound_sale', 'review_customer', 'customer_reviewed')$$),
