@@ -126,6 +126,58 @@ SELECT campaign_id, mode, active, queued, in_flight, done, answered, no_answer_o
 SELECT dialer_pid(1), dialer_stop(1);
 SELECT dialer_launch(42);
 
+-- a refused Originate (the PBX shutting down) placed no call: the attempt is
+-- queued again and its agent freed; no contact, no lead event
+SELECT attempt_id AS refused, lead_id AS refused_lead FROM call_attempt WHERE state = 'dialing' ORDER BY attempt_id LIMIT 1 \gset
+SELECT dialer_finish(ARRAY[:refused]::bigint[], ARRAY['not_placed'], ARRAY[NULL::integer], ARRAY[NULL::text], ARRAY[NULL::integer],
+                     ARRAY[now()], ARRAY[NULL::timestamptz], ARRAY[now()], ARRAY['the PBX refused the Originate: Asterisk is shutting down']);
+SELECT state, outcome, dialed_at, sent_at, staff_id, contact_id, due_at <= now() AS due, detail FROM call_attempt WHERE attempt_id = :refused;
+SELECT count(*) AS contacts FROM contact WHERE note LIKE 'call attempt ' || :refused || '%';
+SELECT count(*) AS agents_on_it FROM dialer_agent WHERE attempt_id = :refused;
+
+-- a lead event that fails is kept where an operator sees it, and replayed
+SELECT attempt_id FROM dialer_claim(1, 10) WHERE attempt_id = :refused;
+CREATE FUNCTION pg_temp.refuse_lead() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	RAISE EXCEPTION 'lead % is being migrated', OLD.lead_id USING ERRCODE = 'lock_not_available';
+END $$;
+CREATE TRIGGER refuse_lead BEFORE UPDATE ON lead FOR EACH ROW WHEN (OLD.lead_id = :refused_lead) EXECUTE FUNCTION pg_temp.refuse_lead();
+SELECT state AS lead_state_before FROM lead WHERE lead_id = :refused_lead;
+SELECT dialer_finish(ARRAY[:refused]::bigint[], ARRAY['answered'], ARRAY[4], ARRAY['ANSWER'], ARRAY[16],
+                     ARRAY[now()], ARRAY[now()], ARRAY[now() + interval '30 seconds'], ARRAY[NULL::text]);
+SELECT state, outcome, contact_id IS NOT NULL AS has_contact FROM call_attempt WHERE attempt_id = :refused;
+SELECT lead_id, event, note, sqlstate, error, tries, replayed_at IS NULL AS pending FROM lead_event_failure;
+DROP TRIGGER refuse_lead ON lead;
+SELECT lead_event_replay();
+SELECT event, from_state, to_state, note FROM fsm_history
+ WHERE entity = 'bankcrm.lead'::regclass AND entity_id = :refused_lead AND note = 'call attempt ' || :refused;
+SELECT lead_id, event, tries, replayed_at IS NOT NULL AS replayed FROM lead_event_failure;
+SELECT lead_event_replay();
+
+-- what must not be dialed: a closed lead, a party that is not the campaign's
+-- lead, a party that does not exist; each with its own SQLSTATE
+CREATE FUNCTION pg_temp.try(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+	st text;
+	msg text;
+	hint text;
+BEGIN
+	EXECUTE q;
+	RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
+	RETURN st || ' ' || msg || ' (' || hint || ')';
+END $$;
+SELECT lead_id, state FROM lead WHERE lead_id = 906;
+SELECT q, pg_temp.try(q) FROM (VALUES
+	('SELECT bankcrm.dial(906)'),
+	('SELECT bankcrm.dialer_queue(901, 906, now(), 906)'),
+	('SELECT bankcrm.dialer_queue(901, 906)'),
+	('SELECT bankcrm.dialer_queue(902, 901)'),
+	('SELECT bankcrm.dialer_queue(901, 901, now(), 902)'),
+	('SELECT bankcrm.dialer_queue(901, 10000000)')) v(q);
+SELECT count(*) AS queued_for_closed_or_strangers FROM call_attempt WHERE lead_id = 906 AND state = 'queued' OR party_id = 10000000;
+
 -- privileges: the secret is for bankcrm_admin only
 SELECT r, has_table_privilege(r, 'bankcrm.pbx', 'SELECT') AS pbx,
        has_table_privilege(r, 'bankcrm.dialer_status', 'SELECT') AS status,

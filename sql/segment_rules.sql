@@ -101,6 +101,26 @@ SELECT n, rule, pg_temp.try_rule(rule) AS verdict FROM (VALUES
 	(70, $r$credit_rating >= 'AAAA'$r$),
 	(71, $r$aum + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 + 1 > 0$r$)
 ) AS corpus (n, rule) ORDER BY n;
+-- hostile rules: the clock and the session, by every way a rule can reach them
+SELECT n, rule, pg_temp.try_rule(rule) AS verdict FROM (VALUES
+	(72, $r$onboarded_on < 'today'::date$r$),
+	(73, $r$onboarded_on < 'now'::date$r$),
+	(74, $r$onboarded_on < 'TODAY'$r$),
+	(75, $r$onboarded_on >= date 'yesterday'$r$),
+	(76, $r$onboarded_on IN ('tomorrow', '2026-01-01')$r$),
+	(77, $r$onboarded_on = ANY ('{today}'::date[])$r$),
+	(78, $r$onboarded_on < 'today'::text::date$r$),
+	(79, $r$onboarded_on < ('now'::timestamptz)::date$r$),
+	(80, $r$onboarded_on < timestamp 'now'$r$),
+	(81, $r$onboarded_on < CURRENT_TIMESTAMP$r$),
+	(82, $r$onboarded_on < LOCALTIMESTAMP$r$),
+	(83, $r$region_code = SESSION_USER$r$),
+	(84, $r$region_code = current_schema$r$),
+	(85, $r$region_code = CURRENT_ROLE$r$),
+	(86, $r$region_code = current_catalog$r$),
+	(87, $r$onboarded_on < make_date(2026, 1, 1) AND region_code <> 'now'$r$),
+	(88, $r$onboarded_on < '2026-01-01'::date AND industry = 'today'$r$)
+) AS corpus (n, rule) ORDER BY n;
 SELECT pg_temp.try_rule(pg_catalog.repeat('age = 1 OR ', 400) || 'true') AS too_many_elements;
 SELECT pg_temp.try_rule(pg_catalog.repeat('age = 1 OR ', 800) || 'true') AS too_long;
 

@@ -13,6 +13,17 @@
 #ifndef BANKCRM_H
 #define BANKCRM_H
 
+/*
+ * The search_path of every background worker's session (and of any SQL the
+ * C code runs on its own): nothing a user can create is ever resolved.
+ * pg_temp last, so that no temporary object shadows a catalog one either.
+ * Set with PGC_S_SESSION, not PGC_S_OVERRIDE, so that the SET clauses of
+ * the extension's functions still apply inside them.
+ */
+#define BANKCRM_SAFE_SEARCH_PATH "pg_catalog, pg_temp"
+#define BankcrmPinSearchPath() \
+	SetConfigOption("search_path", BANKCRM_SAFE_SEARCH_PATH, PGC_SUSET, PGC_S_SESSION)
+
 /* GUC variables, defined in bankcrm.c */
 extern int	bankcrm_default_country_code;
 extern char *bankcrm_database;
@@ -22,6 +33,9 @@ extern bool bankcrm_churn_monitor;
 extern int	bankcrm_churn_interval;
 extern int	bankcrm_churn_batch_size;
 extern char *bankcrm_churn_databases;
+
+/* the oid of a database by name, InvalidOid if none; callable without a database (churn_worker.c) */
+extern Oid	BankcrmDatabaseOid(const char *name);
 
 /* dialer (src/dialer/worker.c) */
 extern void DialerDefineGucs(void);

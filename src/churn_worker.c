@@ -58,7 +58,9 @@
 #include "access/xact.h"
 #include "catalog/pg_database.h"
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
 #include "commands/extension.h"
+#include "common/pg_prng.h"
 #include "executor/spi.h"
 #include "miscadmin.h"
 #include "pgstat.h"
@@ -80,6 +82,7 @@
 #include "bankcrm.h"
 #include "churn.h"
 #include "compat.h"
+#include "dialer/pacing.h"
 
 /* the longest pause after failed batches */
 #define CHURN_BACKOFF_MAX_MS (5 * 60 * 1000L)
@@ -109,12 +112,12 @@ static void churn_shmem_request(void);
 static void churn_shmem_startup(void);
 static void churn_xact_callback(XactEvent event, void *arg);
 static void churn_monitor_detach(int code, Datum arg);
+static void churn_launcher_exit(int code, Datum arg);
 static int	ChurnMonitorBatch(void);
 static void ChurnMonitorWarmUp(void);
 static void ChurnMonitorRecover(MemoryContext cxt, const char *what);
 static bool ChurnExtensionReady(void);
 static void ChurnLauncherReconcile(LaunchedMonitor *launched, int *nlaunched);
-static Oid	ChurnDatabaseOid(const char *name);
 
 static shmem_request_hook_type prev_shmem_request_hook = NULL;
 static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
@@ -122,6 +125,9 @@ static ChurnShared *churn_shared = NULL;
 static bool wake_at_commit = false;
 static bool xact_callback_registered = false;
 static bool warmed = false;		/* the monitor's detector states are filled */
+static uint32 churn_wait_event = PG_WAIT_EXTENSION;	/* this process's wait event */
+static int	churn_failures = 0;	/* the monitor's failed batches in a row */
+static char *churn_serving = NULL;	/* the monitor's database, for its last log line */
 
 /*
  * ChurnWorkerShmemRequest
@@ -258,6 +264,9 @@ churn_launcher_main(Datum main_arg)
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 	pgstat_report_appname("bankcrm churn launcher");
+	churn_wait_event = BankcrmWaitEventNew("BankcrmChurnLauncher");
+	before_shmem_exit(churn_launcher_exit, (Datum) 0);
+	ereport(LOG, (errmsg("bankcrm churn launcher started")));
 
 	loop_ctx = AllocSetContextCreate(TopMemoryContext, "bankcrm churn launcher loop", ALLOCSET_DEFAULT_SIZES);
 	for (;;)
@@ -274,13 +283,19 @@ churn_launcher_main(Datum main_arg)
 		MemoryContextReset(loop_ctx);
 
 		(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-						 1000L, PG_WAIT_EXTENSION);
+						 1000L, churn_wait_event);
 		ResetLatch(MyLatch);
 	}
 }
 
+static void
+churn_launcher_exit(int code, Datum arg)
+{
+	ereport(LOG, (errmsg("bankcrm churn launcher stopped")));
+}
+
 /*
- * ChurnDatabaseOid
+ * BankcrmDatabaseOid
  *		The oid of the database of that name, InvalidOid if none, by a heap
  *		scan of pg_database.
  *
@@ -290,8 +305,8 @@ churn_launcher_main(Datum main_arg)
  * removes; get_database_oid's index scan then fails.  The autovacuum
  * launcher reads pg_database by heap scan for the same reason.
  */
-static Oid
-ChurnDatabaseOid(const char *name)
+Oid
+BankcrmDatabaseOid(const char *name)
 {
 	Relation	rel = table_open(DatabaseRelationId, AccessShareLock);
 	TableScanDesc scan = table_beginscan_catalog(rel, 0, NULL);
@@ -346,7 +361,7 @@ ChurnLauncherReconcile(LaunchedMonitor *launched, int *nlaunched)
 			foreach(lc, list)
 			{
 				char	   *name = (char *) lfirst(lc);
-				Oid			oid = ChurnDatabaseOid(name);
+				Oid			oid = BankcrmDatabaseOid(name);
 				bool		dup = false;
 
 				if (!OidIsValid(oid))
@@ -453,6 +468,8 @@ churn_monitor_detach(int code, Datum arg)
 {
 	int			i;
 
+	if (churn_serving != NULL)
+		ereport(LOG, (errmsg("churn monitor stopped serving database \"%s\"", churn_serving)));
 	if (churn_shared == NULL)
 		return;
 	SpinLockAcquire(&churn_shared->mutex);
@@ -473,18 +490,25 @@ churn_monitor_main(Datum main_arg)
 	MemoryContext loop_ctx;
 	int			i;
 	int			free_slot = -1;
-	int			failures = 0;	/* failed batches in a row */
 
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, die);
 	BackgroundWorkerUnblockSignals();
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	/* nothing planted in public (or anywhere else) is ever called as superuser */
+	BankcrmPinSearchPath();
 	pgstat_report_appname("bankcrm churn monitor");
+	churn_wait_event = BankcrmWaitEventNew("BankcrmChurnMonitor");
+	SetCurrentStatementStartTimestamp();
+	StartTransactionCommand();
+	churn_serving = MemoryContextStrdup(TopMemoryContext, get_database_name(dboid));
+	CommitTransactionCommand();
+	before_shmem_exit(churn_monitor_detach, (Datum) 0);
+	ereport(LOG, (errmsg("churn monitor started serving database \"%s\"", churn_serving)));
 
 	/* publish our latch for this database */
 	if (churn_shared != NULL)
 	{
-		before_shmem_exit(churn_monitor_detach, (Datum) 0);
 		SpinLockAcquire(&churn_shared->mutex);
 		for (i = 0; i < CHURN_MAX_DATABASES; i++)
 		{
@@ -537,10 +561,13 @@ churn_monitor_main(Datum main_arg)
 			MemoryContextReset(loop_ctx);
 			if (n < 0)
 			{
-				failures++;
+				churn_failures++;
 				break;
 			}
-			failures = 0;
+			if (churn_failures > 0)
+				ereport(LOG,
+						(errmsg("churn monitor: batches succeed again after %d failed tries", churn_failures)));
+			churn_failures = 0;
 			if (n < bankcrm_churn_batch_size)
 				break;
 			CHECK_FOR_INTERRUPTS();
@@ -553,29 +580,28 @@ churn_monitor_main(Datum main_arg)
 				proc_exit(0);
 		}
 
-		if (failures == 0)
+		if (churn_failures == 0)
 			(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-							 bankcrm_churn_interval * 1000L, PG_WAIT_EXTENSION);
+							 bankcrm_churn_interval * 1000L, churn_wait_event);
 		else
 		{
 			/*
-			 * after a failed batch, the interval doubled for every failure in
-			 * a row, up to CHURN_BACKOFF_MAX_MS; wake-ups do not cut it short,
-			 * since the marks that failed are still first in the queue
+			 * after a failed batch: the interval doubled for every failure in
+			 * a row, up to CHURN_BACKOFF_MAX_MS, with jitter (pacing.c, as the
+			 * dialer backs off), so that monitors failing together do not
+			 * retry together; wake-ups do not cut it short, since the marks
+			 * that failed are still first in the queue.  The detector states
+			 * are kept: they are a function of the data, not of the batch.
 			 */
-			long		wait_ms = bankcrm_churn_interval * 1000L;
-			int			k;
-			TimestampTz until;
-
-			for (k = 1; k < failures && wait_ms < CHURN_BACKOFF_MAX_MS; k++)
-				wait_ms *= 2;
-			wait_ms = Min(wait_ms, CHURN_BACKOFF_MAX_MS);
-			until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);
+			long		wait_ms = (long) PacingBackoffMs(churn_failures, bankcrm_churn_interval * 1000L,
+														 Max(CHURN_BACKOFF_MAX_MS, bankcrm_churn_interval * 1000L),
+														 pg_prng_uint32(&pg_global_prng_state));
+			TimestampTz until = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), wait_ms);
 
 			while ((wait_ms = TimestampDifferenceMilliseconds(GetCurrentTimestamp(), until)) > 0)
 			{
 				(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH,
-								 wait_ms, PG_WAIT_EXTENSION);
+								 wait_ms, churn_wait_event);
 				ResetLatch(MyLatch);
 				CHECK_FOR_INTERRUPTS();
 				if (ConfigReloadPending)
@@ -680,11 +706,12 @@ ChurnMonitorRecover(MemoryContext cxt, const char *what)
 	debug_query_string = NULL;
 	pgstat_report_activity(STATE_IDLE, NULL);
 	MemoryContextSwitchTo(cxt);
-	ereport(WARNING,
+	/* once per run of failures: the first one at WARNING, the repeats at DEBUG1 */
+	ereport(churn_failures == 0 ? WARNING : DEBUG1,
 			(errcode(edata->sqlerrcode),
 			 errmsg("churn monitor could not %s: %s", what, edata->message),
 			 edata->detail ? errdetail_internal("%s", edata->detail) : 0,
-			 errhint("The marks stay in bankcrm_churn.churn_dirty; the monitor tries again after a pause.")));
+			 errhint("The marks stay in bankcrm_churn.churn_dirty; the monitor tries again after a pause that grows with each failure, and logs again when a batch succeeds.")));
 	FreeErrorData(edata);
 }
 

@@ -116,6 +116,7 @@ static void check_function_oid(RuleCheck *rc, Oid funcid, CoercionForm format, i
 static void check_operator_oid(RuleCheck *rc, Oid opno, int location);
 static bool name_in_list(const char *name, const char *const *list);
 static char *word_at(RuleCheck *rc, int location);
+static void check_clock_literal(RuleCheck *rc, Const *con);
 
 /* functions of pg_catalog a rule may call (each must also be immutable) */
 static const char *const allowed_catalog_functions[] = {
@@ -730,6 +731,73 @@ check_operator_oid(RuleCheck *rc, Oid opno, int location)
 }
 
 /*
+ * check_clock_literal
+ *		A date or time literal that the type's input function resolves
+ *		against the clock ('now', 'today', 'tomorrow', 'yesterday') is folded
+ *		into a constant when the rule is analysed, so the rule would mean a
+ *		different thing every day.  Refuse it: the literal is read back from
+ *		the rule text at the constant's position (the analyser keeps the
+ *		literal's own position when it coerces it).
+ */
+static void
+check_clock_literal(RuleCheck *rc, Const *con)
+{
+	static const char *const clock_words[] = {"now", "today", "tomorrow", "yesterday", NULL};
+	StringInfoData lit;
+	const char *p;
+	int			i;
+
+	switch (con->consttype)
+	{
+		case DATEOID:
+		case TIMEOID:
+		case TIMETZOID:
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+		case DATEARRAYOID:
+		case TIMEARRAYOID:
+		case TIMETZARRAYOID:
+		case TIMESTAMPARRAYOID:
+		case TIMESTAMPTZARRAYOID:
+			break;
+		default:
+			return;
+	}
+	if (con->location < 0 || con->location >= (int) strlen(rc->rule) || rc->rule[con->location] != '\'')
+		return;
+	/* the literal's text, '' read as ', lower-cased */
+	initStringInfo(&lit);
+	for (p = rc->rule + con->location + 1; *p; p++)
+	{
+		if (*p == '\'')
+		{
+			if (p[1] != '\'')
+				break;
+			p++;
+		}
+		appendStringInfoChar(&lit, pg_ascii_tolower((unsigned char) *p));
+	}
+	/* any of the words, as a word of its own ("today", "now", "{today}", "yesterday 10:00") */
+	for (i = 0; clock_words[i]; i++)
+	{
+		size_t		len = strlen(clock_words[i]);
+
+		for (p = strstr(lit.data, clock_words[i]); p; p = strstr(p + 1, clock_words[i]))
+		{
+			bool		start = p == lit.data || !isalpha((unsigned char) p[-1]);
+			bool		end = !isalpha((unsigned char) p[len]);
+
+			if (start && end)
+				REFUSE(rc, ERRCODE_INSUFFICIENT_PRIVILEGE, con->location,
+					   "Use the age, tenure_years and days_since_last_contact features, or a fixed date such as '2026-01-01'.",
+					   "date and time literals that depend on the clock are not allowed in a segment rule: '%s'",
+					   clock_words[i]);
+		}
+	}
+	pfree(lit.data);
+}
+
+/*
  * analyzed_walker
  *		Admit only the analysed node types a rule may produce and check every
  *		function and operator by OID.
@@ -755,6 +823,8 @@ analyzed_walker(Node *node, void *context)
 				return false;
 			}
 		case T_Const:
+			check_clock_literal(rc, (Const *) node);
+			return false;
 		case T_CaseTestExpr:
 			return false;
 		case T_FuncExpr:

@@ -132,26 +132,32 @@ dialer_int(const char *s, int dflt)
  */
 
 /*
- * DialerFinishCall
+ * dialer_done_push
  *		Move a call from the table to the batch that dialer_finish() will
- *		write (DialerFlush).  When the database has not taken outcomes for a
- *		long time the batch is full and the oldest outcome is dropped, with a
- *		WARNING.
+ *		write (DialerFlush).  Nothing is ever dropped: the batch grows while
+ *		the database does not take it, and once it holds DIALER_DONE_MAX
+ *		outcomes the worker takes no new calls (done_full), so it grows by
+ *		the calls in flight at most.
  */
-void
-DialerFinishCall(DialerWorker *w, DialerCall *c, AmiOutcome outcome, const char *detail)
+static void
+dialer_done_push(DialerWorker *w, DialerCall *c, AmiOutcome outcome, const char *detail,
+				 bool not_placed, TimestampTz ended_at)
 {
 	DialerDone *d;
 	bool		found;
 
-	if (w->ndone >= DIALER_FINISH_BATCH * 4)
+	if (w->ndone >= w->done_cap)
 	{
-		/* the database has been failing for a long time: keep the newest */
+		w->done_cap *= 2;
+		w->done = repalloc(w->done, sizeof(DialerDone) * w->done_cap);
+	}
+	if (w->ndone + 1 >= DIALER_DONE_MAX && !w->done_full)
+	{
+		w->done_full = true;
 		ereport(WARNING,
-				(errmsg("dialer for PBX %d dropped the outcome of attempt " INT64_FORMAT, w->pbx_id, w->done[0].attempt_id),
-				 errdetail("The outcomes could not be written for too long.")));
-		memmove(&w->done[0], &w->done[1], sizeof(DialerDone) * (w->ndone - 1));
-		w->ndone--;
+				(errmsg("dialer for PBX %d holds %d outcomes the database has not taken; it takes no new calls until they are written",
+						w->pbx_id, w->ndone + 1),
+				 errhint("The outcomes are kept and written as soon as bankcrm.dialer_finish() succeeds again.")));
 	}
 	d = &w->done[w->ndone++];
 	memset(d, 0, sizeof(*d));
@@ -162,10 +168,51 @@ DialerFinishCall(DialerWorker *w, DialerCall *c, AmiOutcome outcome, const char 
 	strlcpy(d->dial_status, c->dial_status, sizeof(d->dial_status));
 	d->sent_at = c->sent_at;
 	d->answered_at = c->answered_at;
-	d->ended_at = GetCurrentTimestamp();
+	d->ended_at = ended_at;
+	d->not_placed = not_placed;
 	if (detail)
 		strlcpy(d->detail, detail, sizeof(d->detail));
 	hash_search(w->calls, &c->attempt_id, HASH_REMOVE, &found);
+}
+
+/*
+ * DialerFinishCall
+ *		The call is over: its outcome goes to the batch to be written.
+ */
+void
+DialerFinishCall(DialerWorker *w, DialerCall *c, AmiOutcome outcome, const char *detail)
+{
+	dialer_done_push(w, c, outcome, detail, false, GetCurrentTimestamp());
+}
+
+/*
+ * DialerRequeueCall
+ *		The PBX refused the Originate, so the call was never placed: the
+ *		attempt goes back to the queue (dialer_finish with outcome
+ *		"not_placed"), with no contact row, no lead event and no retry
+ *		counted.
+ */
+void
+DialerRequeueCall(DialerWorker *w, DialerCall *c, const char *detail)
+{
+	dialer_done_push(w, c, AMI_OUTCOME_UNKNOWN, detail, true, GetCurrentTimestamp());
+}
+
+/*
+ * DialerPbxStopping
+ *		The PBX said it is shutting down (its Shutdown event, or a refusal):
+ *		send no Originate until the next login.
+ */
+void
+DialerPbxStopping(DialerWorker *w, const char *why)
+{
+	if (w->pbx_stopping)
+		return;
+	w->pbx_stopping = true;
+	snprintf(w->last_error, sizeof(w->last_error), "%s; no new calls until it is back", why);
+	w->status_dirty = true;
+	ereport(LOG,
+			(errmsg("dialer for PBX %d: %s; no new calls until it is back", w->pbx_id, why)));
 }
 
 /* what the evidence gathered for a call says */
@@ -210,17 +257,30 @@ DialerReconciled(DialerWorker *w)
 		c->reconcile = false;
 		if (!c->seen_live)
 			gone[ngone++] = c->attempt_id;
+		else
+			c->lost_at = 0;		/* still up: its own events will end it */
 	}
 	for (i = 0; i < ngone; i++)
 	{
+		TimestampTz ended;
+
 		c = hash_search(w->calls, &gone[i], HASH_FIND, NULL);
 		if (c == NULL)
 			continue;
+
+		/*
+		 * It ended while the link was down, at a moment nobody saw: no later
+		 * than the drop (a crashed PBX took it with it), and never before
+		 * what was seen of it
+		 */
+		ended = c->lost_at != 0 ? c->lost_at : GetCurrentTimestamp();
+		if (c->answered_at != 0 && ended < c->answered_at)
+			ended = c->answered_at;
 		if (c->got_response || c->got_hangup || c->dial_status[0])
-			DialerFinishCall(w, c, dialer_resolve(c), "the call ended while the PBX link was down");
+			dialer_done_push(w, c, dialer_resolve(c), "the call ended while the PBX link was down", false, ended);
 		else
-			DialerFinishCall(w, c, AMI_OUTCOME_UNKNOWN,
-							 "no trace of the call on the PBX after the link was lost");
+			dialer_done_push(w, c, AMI_OUTCOME_UNKNOWN,
+							 "no trace of the call on the PBX after the link was lost", false, ended);
 	}
 	pfree(gone);
 	w->reconciling = false;
@@ -319,6 +379,8 @@ DialerOnEvent(DialerWorker *w, const AmiMessage *m)
 		if (w->reconciling)
 			DialerReconciled(w);
 	}
+	else if (strcmp(ev, "Shutdown") == 0)
+		DialerPbxStopping(w, "the PBX is shutting down");
 }
 
 /* ------------------------------------------------------------------------

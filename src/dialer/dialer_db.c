@@ -102,7 +102,11 @@ dialer_recover(DialerWorker *w, MemoryContext cxt, const char *what)
 	FreeErrorData(edata);
 }
 
-/* write dialer_state; caller is inside dialer_begin */
+/*
+ * write dialer_state; caller is inside dialer_begin.  last_error is the
+ * worker's own: set by every failure, cleared by a successful login, so a
+ * connected dialer never shows a stale error.
+ */
 static void
 dialer_write_state(DialerWorker *w, const char *state)
 {
@@ -126,8 +130,8 @@ dialer_write_state(DialerWorker *w, const char *state)
 							  "INSERT INTO bankcrm.dialer_state AS s (pbx_id, pid, state, started_at, connected_since, last_error, last_error_at, reconnects, updated_at) "
 							  "VALUES ($1, $2, $3, $7, $4, $5, CASE WHEN $5 IS NOT NULL THEN $7 END, $6, $7) "
 							  "ON CONFLICT (pbx_id) DO UPDATE SET pid = $2, state = $3, connected_since = $4, "
-							  "last_error = COALESCE($5, s.last_error), "
-							  "last_error_at = CASE WHEN $5 IS DISTINCT FROM s.last_error AND $5 IS NOT NULL THEN $7 ELSE s.last_error_at END, "
+							  "last_error = $5, "
+							  "last_error_at = CASE WHEN $5 IS NULL THEN NULL WHEN $5 IS DISTINCT FROM s.last_error THEN $7 ELSE s.last_error_at END, "
 							  "reconnects = $6, updated_at = $7",
 							  7, argtypes, values, nulls, false, 0) != SPI_OK_INSERT)
 		elog(ERROR, "could not write dialer_state");
@@ -187,7 +191,7 @@ dialer_load_pbx(DialerWorker *w, DialerPbx *pbx)
 	Datum		values[1] = {Int32GetDatum(w->pbx_id)};
 	bool		found = false;
 
-	if (SPI_execute_with_args("SELECT name, host, port, username, secret, max_channels, max_cps FROM bankcrm.pbx WHERE pbx_id = $1",
+	if (SPI_execute_with_args("SELECT name, host, port, username, secret, max_channels, max_cps FROM bankcrm.pbx WHERE pbx_id OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the pbx row");
 	if (SPI_processed == 1)
@@ -217,9 +221,11 @@ dialer_load_inflight(DialerWorker *w)
 	Datum		values[2] = {Int32GetDatum(w->pbx_id), Int32GetDatum(bankcrm_dialer_call_timeout)};
 	uint64		i;
 
-	if (SPI_execute_with_args("SELECT a.attempt_id, a.dialed_at + make_interval(secs => (s.dial_timeout_ms / 1000.0) + $2) "
-							  "FROM bankcrm.call_attempt a JOIN bankcrm.dial_settings s USING (campaign_id) "
-							  "WHERE a.pbx_id = $1 AND a.state = 'dialing'",
+	if (SPI_execute_with_args("SELECT a.attempt_id, a.dialed_at OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => "
+							  "(s.dial_timeout_ms::pg_catalog.numeric OPERATOR(pg_catalog./) 1000.0) OPERATOR(pg_catalog.+) $2::pg_catalog.numeric), "
+							  "a.sent_at "
+							  "FROM bankcrm.call_attempt a JOIN bankcrm.dial_settings s ON s.campaign_id OPERATOR(pg_catalog.=) a.campaign_id "
+							  "WHERE a.pbx_id OPERATOR(pg_catalog.=) $1 AND a.state OPERATOR(pg_catalog.=) 'dialing'",
 							  2, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the attempts in flight");
 	for (i = 0; i < SPI_processed; i++)
@@ -227,6 +233,7 @@ dialer_load_inflight(DialerWorker *w)
 		bool		isnull;
 		int64		id = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
 		TimestampTz deadline = DatumGetTimestampTz(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2, &isnull));
+		Datum		sent = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 3, &isnull);
 		bool		found;
 		DialerCall *c = hash_search(w->calls, &id, HASH_ENTER, &found);
 
@@ -237,6 +244,8 @@ dialer_load_inflight(DialerWorker *w)
 			c->cause = -1;
 			c->deadline = deadline;
 			c->reconcile = true;
+			/* recorded by the worker that sent it (DialerRecordSent) */
+			c->sent_at = isnull ? 0 : DatumGetTimestampTz(sent);
 		}
 	}
 	if (SPI_processed > 0)
@@ -289,7 +298,7 @@ DialerFlush(DialerWorker *w)
 			DialerDone *d = &w->done[i];
 
 			ids[i] = Int64GetDatum(d->attempt_id);
-			outs[i] = CStringGetTextDatum(AmiOutcomeName(d->outcome));
+			outs[i] = CStringGetTextDatum(d->not_placed ? "not_placed" : AmiOutcomeName(d->outcome));
 			reasons[i] = Int32GetDatum(d->reason);
 			nreason[i] = d->reason < 0;
 			statuses[i] = CStringGetTextDatum(d->dial_status);
@@ -320,6 +329,11 @@ DialerFlush(DialerWorker *w)
 		dialer_commit(w);
 		memmove(&w->done[0], &w->done[n], sizeof(DialerDone) * (w->ndone - n));
 		w->ndone -= n;
+		if (w->done_full && w->ndone < DIALER_DONE_MAX / 2)
+		{
+			w->done_full = false;
+			ereport(LOG, (errmsg("dialer for PBX %d wrote the outcomes it held; it takes calls again", w->pbx_id)));
+		}
 	}
 	PG_CATCH();
 	{
@@ -404,6 +418,45 @@ DialerClaimAttempts(DialerWorker *w, int budget, DialerClaim *cl)
 }
 
 /*
+ * DialerRecordSent
+ *		Record when the Originates of just-claimed attempts were written, in
+ *		a short transaction of its own: a worker that dies before their
+ *		outcomes are written leaves its successor the moment each call
+ *		started, so ring and talk times are still known.  On an error the
+ *		moment stays in memory and is written with the outcome.
+ */
+void
+DialerRecordSent(DialerWorker *w, const int64 *ids, int n, TimestampTz sent_at)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		Datum	   *d = palloc(sizeof(Datum) * n);
+		Oid			argtypes[2] = {INT8ARRAYOID, TIMESTAMPTZOID};
+		Datum		values[2];
+		int			i;
+
+		for (i = 0; i < n; i++)
+			d[i] = Int64GetDatum(ids[i]);
+		dialer_begin("bankcrm dialer: record sent");
+		values[0] = PointerGetDatum(construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		values[1] = TimestampTzGetDatum(sent_at);
+		if (SPI_execute_with_args("UPDATE bankcrm.call_attempt SET sent_at = $2 "
+								  "WHERE attempt_id OPERATOR(pg_catalog.=) ANY ($1) "
+								  "AND state OPERATOR(pg_catalog.=) 'dialing' AND sent_at IS NULL",
+								  2, argtypes, values, NULL, false, 0) != SPI_OK_UPDATE)
+			elog(ERROR, "could not record when the Originates were sent");
+		dialer_commit(w);
+	}
+	PG_CATCH();
+	{
+		dialer_recover(w, cxt, "record when its Originates were sent");
+	}
+	PG_END_TRY();
+}
+
+/*
  * DialerReadPbx
  *		Reread the pbx row into *pbx: 1 if found, 0 if it was deleted, -1 if
  *		it could not be read (logged; the caller keeps what it has).
@@ -470,7 +523,7 @@ DialerTakeOver(DialerWorker *w, bool *have_pbx)
 		Datum		values[2] = {Int32GetDatum(DIALER_LOCK_KEY), Int32GetDatum(w->pbx_id)};
 		bool		isnull;
 
-		if (SPI_execute_with_args("SELECT pg_try_advisory_lock($1, $2)", 2, argtypes, values, NULL, false, 1) == SPI_OK_SELECT &&
+		if (SPI_execute_with_args("SELECT pg_catalog.pg_try_advisory_lock($1, $2)", 2, argtypes, values, NULL, false, 1) == SPI_OK_SELECT &&
 			SPI_processed == 1)
 			locked = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 		if (locked)

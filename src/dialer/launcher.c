@@ -11,9 +11,11 @@
  * bankcrm.dialer_pid(), which looks for the worker's advisory lock).
  *
  * With bankcrm.dialer_autostart on and bankcrm.database set, _PG_init
- * registers a launcher: a short-lived static worker that, once recovery has
- * finished, reads the PBXs marked autostart in bankcrm.database, registers
- * a dialer worker for each and exits.  A worker that finds another one
+ * registers a launcher: a short-lived static worker, connected to no
+ * database, that waits (with backoff) until bankcrm.database exists, then
+ * starts a worker connected to it (DialerAutostartMain) that waits for the
+ * extension, reads the PBXs marked autostart, registers a dialer worker for
+ * each and exits.  A worker that finds another one
  * already serving its PBX exits at once, so starting one twice is harmless.
  *
  * Copyright (c) 2026, bankcrm developers
@@ -25,21 +27,29 @@
  */
 #include "postgres.h"
 
+#include <errno.h>
+
 #include "access/xact.h"
 #include "catalog/pg_type.h"
+#include "commands/dbcommands.h"
 #include "commands/extension.h"
+#include "common/pg_prng.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "miscadmin.h"
 #include "pgstat.h"
 #include "postmaster/bgworker.h"
 #include "storage/ipc.h"
+#include "storage/latch.h"
 #include "tcop/tcopprot.h"
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/timestamp.h"
 
 #include "bankcrm.h"
+#include "compat.h"
+#include "pacing.h"
 #include "worker.h"
 
 /* GUC variables */
@@ -199,7 +209,7 @@ dialer_launch(PG_FUNCTION_ARGS)
 	int			running;
 
 	SPI_connect();
-	if (SPI_execute_with_args("SELECT 1 FROM bankcrm.pbx WHERE pbx_id = $1", 1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
+	if (SPI_execute_with_args("SELECT 1 FROM bankcrm.pbx WHERE pbx_id OPERATOR(pg_catalog.=) $1", 1, argtypes, values, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "could not look up the PBX");
 	if (SPI_processed == 0)
 		ereport(ERROR,
@@ -235,46 +245,169 @@ dialer_launch(PG_FUNCTION_ARGS)
 	PG_RETURN_INT32((int32) pid);
 }
 
+/* how long the autostart worker waits for the extension in bankcrm.database */
+#define DIALER_AUTOSTART_WAIT_MS	(10 * 60 * 1000)
+
+/* SIGTERM while a launcher waits */
+static volatile sig_atomic_t launcher_sigterm = false;
+
+static void
+dialer_launcher_sigterm(SIGNAL_ARGS)
+{
+	int			save_errno = errno;
+
+	launcher_sigterm = true;
+	SetLatch(MyLatch);
+	errno = save_errno;
+}
+
+/* wait before the next look: backoff with jitter, 1 s to 60 s; false on SIGTERM */
+static bool
+dialer_launcher_wait(int failures, uint32 wait_event)
+{
+	int64		ms = PacingBackoffMs(failures, 1000, 60000, pg_prng_uint32(&pg_global_prng_state));
+
+	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, (long) ms, wait_event);
+	ResetLatch(MyLatch);
+	CHECK_FOR_INTERRUPTS();
+	return !launcher_sigterm;
+}
+
 /*
  * DialerLauncherMain
- *		Start the workers of the PBXs marked autostart in bankcrm.database,
- *		then exit.
+ *		At server start: wait until bankcrm.database exists (make demo and
+ *		fresh installs create it after the server started), then hand over
+ *		to DialerAutostartMain, connected to it, and exit.
+ *
+ * The launcher connects to no database, so a missing one is not a FATAL
+ * error: it looks it up in pg_database (BankcrmDatabaseOid) and looks again
+ * with backoff, logging once that it waits.
  */
 void
 DialerLauncherMain(Datum main_arg)
+{
+	uint32		wait_event;
+	int			failures = 0;
+	Oid			dboid = InvalidOid;
+	BackgroundWorker worker;
+	BackgroundWorkerHandle *handle;
+
+	pqsignal(SIGTERM, dialer_launcher_sigterm);
+	BackgroundWorkerUnblockSignals();
+	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
+	pgstat_report_appname("bankcrm dialer launcher");
+	wait_event = BankcrmWaitEventNew("BankcrmDialerLauncher");
+
+	while (!launcher_sigterm)
+	{
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		dboid = BankcrmDatabaseOid(bankcrm_database);
+		CommitTransactionCommand();
+		if (OidIsValid(dboid))
+			break;
+		if (failures++ == 0)
+			ereport(LOG,
+					(errmsg("bankcrm dialer launcher: database \"%s\" does not exist yet; waiting for it", bankcrm_database),
+					 errhint("Create the database, or set bankcrm.database to the one whose PBXs should start with the server.")));
+		if (!dialer_launcher_wait(failures, wait_event))
+			proc_exit(0);
+	}
+	if (launcher_sigterm)
+		proc_exit(0);
+
+	memset(&worker, 0, sizeof(worker));
+	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
+	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
+	worker.bgw_restart_time = BGW_NEVER_RESTART;
+	snprintf(worker.bgw_library_name, BGW_MAXLEN, "bankcrm");
+	snprintf(worker.bgw_function_name, BGW_MAXLEN, "DialerAutostartMain");
+	snprintf(worker.bgw_name, BGW_MAXLEN, "bankcrm dialer autostart for database %s", bankcrm_database);
+	snprintf(worker.bgw_type, BGW_MAXLEN, "bankcrm dialer launcher");
+	memcpy(worker.bgw_extra, &dboid, sizeof(Oid));
+	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
+		ereport(WARNING,
+				(errcode(ERRCODE_INSUFFICIENT_RESOURCES),
+				 errmsg("bankcrm dialer launcher: could not start the autostart worker for database \"%s\"", bankcrm_database),
+				 errhint("You may need to increase max_worker_processes.")));
+	proc_exit(0);
+}
+
+/*
+ * DialerAutostartMain
+ *		Connected to bankcrm.database: once the extension is there, start
+ *		the workers of the PBXs marked autostart, log one line and exit.
+ *		Until then look again with backoff (the extension is created after
+ *		the database), for DIALER_AUTOSTART_WAIT_MS at most.
+ */
+void
+DialerAutostartMain(Datum main_arg)
 {
 	int			n = 0;
 	int			i;
 	int		   *ids = NULL;
 	Oid			dboid;
+	uint32		wait_event;
+	int			failures = 0;
+	bool		ready = false;
+	char	   *dbname;
+	TimestampTz started = GetCurrentTimestamp();
 
-	pqsignal(SIGTERM, die);
+	pqsignal(SIGTERM, dialer_launcher_sigterm);
 	BackgroundWorkerUnblockSignals();
-	BackgroundWorkerInitializeConnection(bankcrm_database, NULL, 0);
+	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
+	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
+	BankcrmPinSearchPath();
 	pgstat_report_appname("bankcrm dialer launcher");
-	dboid = MyDatabaseId;
+	wait_event = BankcrmWaitEventNew("BankcrmDialerLauncher");
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
-	if (!RecoveryInProgress() && OidIsValid(get_extension_oid("bankcrm", true)))
-	{
-		SPI_connect();
-		PushActiveSnapshot(GetTransactionSnapshot());
-		if (SPI_execute("SELECT pbx_id FROM bankcrm.pbx WHERE autostart ORDER BY pbx_id", true, 0) == SPI_OK_SELECT)
-		{
-			n = (int) SPI_processed;
-			ids = MemoryContextAlloc(TopMemoryContext, sizeof(int) * (n + 1));
-			for (i = 0; i < n; i++)
-			{
-				bool		isnull;
-
-				ids[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
-			}
-		}
-		SPI_finish();
-		PopActiveSnapshot();
-	}
+	dbname = MemoryContextStrdup(TopMemoryContext, get_database_name(dboid));
 	CommitTransactionCommand();
+	while (!launcher_sigterm)
+	{
+		SetCurrentStatementStartTimestamp();
+		StartTransactionCommand();
+		ready = !RecoveryInProgress() && OidIsValid(get_extension_oid("bankcrm", true));
+		if (ready)
+		{
+			SPI_connect();
+			PushActiveSnapshot(GetTransactionSnapshot());
+			if (SPI_execute("SELECT pbx_id FROM bankcrm.pbx WHERE autostart ORDER BY pbx_id USING OPERATOR(pg_catalog.<)", true, 0) == SPI_OK_SELECT)
+			{
+				n = (int) SPI_processed;
+				ids = MemoryContextAlloc(TopMemoryContext, sizeof(int) * (n + 1));
+				for (i = 0; i < n; i++)
+				{
+					bool		isnull;
+
+					ids[i] = DatumGetInt32(SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull));
+				}
+			}
+			SPI_finish();
+			PopActiveSnapshot();
+		}
+		CommitTransactionCommand();
+		if (ready)
+			break;
+		if (TimestampDifferenceExceeds(started, GetCurrentTimestamp(), DIALER_AUTOSTART_WAIT_MS))
+		{
+			ereport(LOG,
+					(errmsg("bankcrm dialer launcher: extension bankcrm is not installed in database \"%s\"; no dialer starts with the server",
+							dbname),
+					 errhint("Start them with bankcrm.dialer_launch(pbx_id) once the extension is installed.")));
+			proc_exit(0);
+		}
+		if (failures++ == 0)
+			ereport(LOG,
+					(errmsg("bankcrm dialer launcher: extension bankcrm is not installed in database \"%s\" yet; waiting for it",
+							dbname)));
+		if (!dialer_launcher_wait(failures, wait_event))
+			proc_exit(0);
+	}
+	if (!ready)
+		proc_exit(0);
 
 	for (i = 0; i < n; i++)
 	{
@@ -286,7 +419,6 @@ DialerLauncherMain(Datum main_arg)
 					 errmsg("could not register the dialer background worker for PBX %d", ids[i]),
 					 errhint("You may need to increase max_worker_processes.")));
 	}
-	if (n > 0)
-		ereport(LOG, (errmsg("bankcrm dialer launcher started %d dialer workers in database \"%s\"", n, bankcrm_database)));
+	ereport(LOG, (errmsg("bankcrm dialer launcher started %d dialer workers in database \"%s\"", n, dbname)));
 	proc_exit(0);
 }

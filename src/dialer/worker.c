@@ -64,6 +64,7 @@
 #include "utils/timestamp.h"
 
 #include "ami.h"
+#include "bankcrm.h"
 #include "compat.h"
 #include "pacing.h"
 #include "worker.h"
@@ -138,10 +139,17 @@ dialer_drop(DialerWorker *w, const char *fmt,...)
 	w->deadline = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), delay);
 	w->state = DIALER_BACKOFF;
 	w->status_dirty = true;
-	/* what was in flight must be found again on the PBX after the next login */
+	/*
+	 * what was in flight must be found again on the PBX after the next
+	 * login; one that is gone by then ended no later than now
+	 */
 	hash_seq_init(&seq, w->calls);
 	while ((c = hash_seq_search(&seq)) != NULL)
+	{
 		c->reconcile = true;
+		if (c->lost_at == 0)
+			c->lost_at = GetCurrentTimestamp();
+	}
 }
 
 /* queue bytes for the socket */
@@ -307,9 +315,9 @@ dialer_send_login(DialerWorker *w, const char *challenge)
 
 	dialer_next_action_id(w, "login", id, sizeof(id));
 	if (challenge)
-		err = AmiBuildLoginMd5(buf, sizeof(buf), &len, id, w->pbx.username, challenge, w->pbx.secret, "call");
+		err = AmiBuildLoginMd5(buf, sizeof(buf), &len, id, w->pbx.username, challenge, w->pbx.secret, "call,system");
 	else
-		err = AmiBuildLoginPlain(buf, sizeof(buf), &len, id, w->pbx.username, w->pbx.secret, "call");
+		err = AmiBuildLoginPlain(buf, sizeof(buf), &len, id, w->pbx.username, w->pbx.secret, "call,system");
 	if (err != AMI_OK)
 	{
 		dialer_drop(w, "could not build the Login action: %s", AmiErrorMessage(err));
@@ -333,6 +341,7 @@ dialer_ready(DialerWorker *w)
 	w->connected_since = now;
 	w->failures = 0;
 	w->last_error[0] = '\0';
+	w->pbx_stopping = false;
 	w->status_dirty = true;
 	w->next_ping = TimestampTzPlusMilliseconds(now, bankcrm_dialer_ping_interval * 1000);
 	w->ping_sent = 0;
@@ -415,8 +424,21 @@ dialer_on_response(DialerWorker *w, const AmiMessage *m)
 			const char *msg = AmiMessageGet(m, "Message");
 			char		detail[128];
 
+			/*
+			 * A refused Originate placed no call: never a customer outcome.
+			 * Refused because the PBX is going down, the attempt is dialed
+			 * again once it is back, and nothing more is sent until then;
+			 * refused for another reason (a channel the PBX does not know),
+			 * it is "unknown", which fires no lead event.
+			 */
 			snprintf(detail, sizeof(detail), "the PBX refused the Originate: %s", msg ? msg : "no message");
-			DialerFinishCall(w, c, AMI_OUTCOME_FAILED, detail);
+			if (msg && strcmp(msg, DIALER_PBX_SHUTTING_DOWN) == 0)
+			{
+				DialerPbxStopping(w, "the PBX is shutting down");
+				DialerRequeueCall(w, c, detail);
+			}
+			else
+				DialerFinishCall(w, c, AMI_OUTCOME_UNKNOWN, detail);
 		}
 	}
 }
@@ -550,6 +572,8 @@ dialer_dial(DialerWorker *w, int budget)
 	{
 		PacingBucketTake(&w->bucket, cl.n);
 		(void) dialer_write(w);
+		/* when the Originates left: kept even if this worker dies next */
+		DialerRecordSent(w, cl.ids, cl.n, GetCurrentTimestamp());
 	}
 	return cl.n;
 }
@@ -623,7 +647,8 @@ DialerWorkerMain(Datum main_arg)
 	w->sock = PGINVALID_SOCKET;
 	w->out_cap = 65536;
 	w->out = MemoryContextAlloc(TopMemoryContext, w->out_cap);
-	w->done = MemoryContextAlloc(TopMemoryContext, sizeof(DialerDone) * DIALER_FINISH_BATCH * 4);
+	w->done_cap = DIALER_FINISH_BATCH;
+	w->done = MemoryContextAlloc(TopMemoryContext, sizeof(DialerDone) * w->done_cap);
 	AmiParserInit(&w->parser, 0);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(int64);
@@ -633,6 +658,8 @@ DialerWorkerMain(Datum main_arg)
 
 	BackgroundWorkerInitializeConnectionByOid(w->dboid, InvalidOid, 0);
 	dialer_wait_event = BankcrmWaitEventNew("BankcrmDialer");
+	/* nothing planted in public (or anywhere else) is ever called as superuser */
+	BankcrmPinSearchPath();
 	/* a "dialing" commit must survive a crash, whatever the server default */
 	SetConfigOption("synchronous_commit", "on", PGC_SUSET, PGC_S_OVERRIDE);
 	{
@@ -714,7 +741,7 @@ DialerWorkerMain(Datum main_arg)
 					w->ping_sent = now;
 					w->next_ping = TimestampTzPlusMilliseconds(now, bankcrm_dialer_ping_interval * 1000);
 				}
-				if (now >= w->next_poll)
+				if (now >= w->next_poll && !w->pbx_stopping && !w->done_full)
 				{
 					int			budget = PacingBucketAvailable(&w->bucket, now);
 					int			room = w->pbx.max_channels - (int) hash_get_num_entries(w->calls);
@@ -764,7 +791,8 @@ DialerWorkerMain(Datum main_arg)
 				{
 					int64		next = dialer_ms_until(now, w->next_poll);
 
-					if (w->pbx.max_channels <= (int) hash_get_num_entries(w->calls))
+					if (w->pbx.max_channels <= (int) hash_get_num_entries(w->calls) ||
+						w->pbx_stopping || w->done_full)
 						next = bankcrm_dialer_poll_interval;
 					else if (next == 0)
 						next = Max(1, PacingBucketWaitUs(&w->bucket, now) / 1000);

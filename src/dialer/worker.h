@@ -35,6 +35,16 @@
 /* finished attempts written per dialer_finish() call, at most */
 #define DIALER_FINISH_BATCH	1000
 
+/*
+ * finished attempts kept in memory while the database does not take them:
+ * past this many the worker takes no new calls (the calls in flight still
+ * finish and are kept), so memory stays bounded and nothing is dropped
+ */
+#define DIALER_DONE_MAX		(DIALER_FINISH_BATCH * 4)
+
+/* the PBX's answer to actions once it began shutting down (main/manager.c) */
+#define DIALER_PBX_SHUTTING_DOWN "Asterisk is shutting down"
+
 /* the connection state machine (worker.c) */
 typedef enum DialerConnState
 {
@@ -55,6 +65,7 @@ typedef struct DialerCall
 	TimestampTz answered_at;
 	TimestampTz deadline;		/* give up ("unknown") at this time */
 	TimestampTz grace_until;	/* failed OriginateResponse: wait for Hangup until */
+	TimestampTz lost_at;		/* when the PBX link dropped with the call on it; 0 if not */
 	int			reason;			/* OriginateResponse Reason, -1 if none */
 	int			cause;			/* customer-leg Hangup Cause, -1 if none */
 	char		dial_status[24];	/* DialEnd DialStatus, "" if none */
@@ -75,6 +86,7 @@ typedef struct DialerDone
 	TimestampTz sent_at;
 	TimestampTz answered_at;
 	TimestampTz ended_at;
+	bool		not_placed;		/* the PBX refused the Originate: dial it again */
 	char		detail[128];
 } DialerDone;
 
@@ -118,6 +130,9 @@ typedef struct DialerWorker
 	HTAB	   *calls;
 	DialerDone *done;
 	int			ndone;
+	int			done_cap;		/* allocated entries of done */
+	bool		done_full;		/* ndone reached DIALER_DONE_MAX: no new calls */
+	bool		pbx_stopping;	/* the PBX is shutting down: no new calls until the next login */
 	PacingBucket bucket;
 	MemoryContext loop_cxt;
 	char		last_error[256];
@@ -150,11 +165,14 @@ extern bool bankcrm_dialer_autostart;
 /* background worker entry points, named in bgw_function_name */
 PGDLLEXPORT void DialerWorkerMain(Datum main_arg) pg_attribute_noreturn();
 PGDLLEXPORT void DialerLauncherMain(Datum main_arg) pg_attribute_noreturn();
+PGDLLEXPORT void DialerAutostartMain(Datum main_arg) pg_attribute_noreturn();
 
 /* attempts in flight (calls.c) */
 extern void DialerChannelId(const DialerWorker *w, int64 attempt_id, char leg, char *buf, size_t len);
 extern int64 DialerParseActionId(const char *id);
 extern void DialerFinishCall(DialerWorker *w, DialerCall *c, AmiOutcome outcome, const char *detail);
+extern void DialerRequeueCall(DialerWorker *w, DialerCall *c, const char *detail);
+extern void DialerPbxStopping(DialerWorker *w, const char *why);
 extern void DialerOnEvent(DialerWorker *w, const AmiMessage *m);
 extern void DialerReconciled(DialerWorker *w);
 extern void DialerSweep(DialerWorker *w, TimestampTz now);
@@ -163,6 +181,7 @@ extern void DialerSweep(DialerWorker *w, TimestampTz now);
 extern bool DialerTakeOver(DialerWorker *w, bool *have_pbx);
 extern int	DialerReadPbx(DialerWorker *w, DialerPbx *pbx);
 extern void DialerClaimAttempts(DialerWorker *w, int budget, DialerClaim *cl);
+extern void DialerRecordSent(DialerWorker *w, const int64 *ids, int n, TimestampTz sent_at);
 extern void DialerFlush(DialerWorker *w);
 extern void DialerReportState(DialerWorker *w);
 extern void DialerReportExit(DialerWorker *w);

@@ -98,3 +98,10 @@ GRANT USAGE ON ALL SEQUENCES IN SCHEMA @extschema@ TO bankcrm_manager, bankcrm_r
 GRANT SELECT ON @extschema@.party_masked, @extschema@.aum_pyramid, @extschema@.party_summary TO bankcrm_analyst;
 GRANT SELECT ON @extschema@.party_masked, @extschema@.aum_pyramid, @extschema@.party_summary TO bankcrm_manager, bankcrm_app;
 
+
+-- the row-level security helpers: for the roles whose policies use them
+-- (the analyst reads masked and aggregated views only)
+REVOKE ALL ON FUNCTION @extschema@.party_visible(bigint), @extschema@.visible_party_array(),
+	@extschema@.history_visible(regclass, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.party_visible(bigint), @extschema@.visible_party_array(),
+	@extschema@.history_visible(regclass, bigint) TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;

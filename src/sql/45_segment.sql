@@ -318,6 +318,41 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.segment_preview(text) IS 'Every party (that the caller may see) satisfying a segment rule, with a few features, in party_id order; nothing is saved';
 
+-- who asks, and what of the members it may learn about (doc/security.md,
+-- "Segments"): bank_wide for superusers and members of bankcrm_admin or
+-- bankcrm_app; otherwise the parties the caller may see, and for a caller
+-- that sees none but is an analyst, bank-wide aggregates with small counts
+-- withheld.  The caller is the session's role (SET ROLE or the login),
+-- which a SECURITY DEFINER function does not change.
+CREATE FUNCTION @extschema@.segment_caller_scope(OUT bank_wide boolean, OUT aggregate_only boolean, OUT parties bigint[])
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	caller name := CASE WHEN pg_catalog.current_setting('role') = 'none' THEN SESSION_USER
+	                    ELSE pg_catalog.current_setting('role')::name END;
+BEGIN
+	IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = caller AND (r.rolsuper OR r.rolbypassrls))
+	   OR pg_catalog.pg_has_role(caller, 'bankcrm_admin', 'USAGE') OR pg_catalog.pg_has_role(caller, 'bankcrm_app', 'USAGE') THEN
+		bank_wide := true;
+		aggregate_only := false;
+		parties := NULL;
+		RETURN;
+	END IF;
+	bank_wide := false;
+	parties := ARRAY(SELECT v FROM @extschema@.visible_party_ids(caller) v);
+	aggregate_only := pg_catalog.cardinality(parties) = 0 AND pg_catalog.pg_has_role(caller, 'bankcrm_analyst', 'USAGE');
+END
+$$;
+COMMENT ON FUNCTION @extschema@.segment_caller_scope() IS 'What the calling role may learn through the segment functions: bank_wide (admin, app, superuser), else the parties it may see; aggregate_only for an analyst, who gets bank-wide counts with counts below 5 withheld';
+
+-- a count an aggregate-only caller may see: none below 5 (one party's facts would show)
+CREATE FUNCTION @extschema@.segment_safe_count(n bigint, aggregate_only boolean)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN aggregate_only AND n > 0 AND n < 5 THEN NULL ELSE n END;
+COMMENT ON FUNCTION @extschema@.segment_safe_count(bigint, boolean) IS 'n, or NULL when the caller sees aggregates only and n is between 1 and 4';
+
 -- refresh: recompute the members in one statement, record the difference
 CREATE FUNCTION @extschema@.segment_refresh(segment_id bigint)
 RETURNS TABLE (joined bigint, "left" bigint, total bigint)
@@ -328,7 +363,14 @@ AS $$
 DECLARE
 	seg @extschema@.segment;
 	stamp timestamptz := clock_timestamp();
+	sc record;
+	target text;
 BEGIN
+	-- a caller without bank-wide read recomputes the segment within the
+	-- parties it may see: the rule never meets another party's data (no
+	-- error, no count, no timing from it), members it cannot see are left
+	-- as they are, and the numbers returned count only what it sees
+	SELECT * INTO sc FROM @extschema@.segment_caller_scope();
 	-- one refresh of a segment at a time; the next one sees this one's result
 	SELECT * INTO seg FROM @extschema@.segment s WHERE s.segment_id = segment_refresh.segment_id FOR UPDATE;
 	IF NOT FOUND THEN
@@ -339,6 +381,18 @@ BEGIN
 	-- stamped first: on Citus a reference table is written before, not
 	-- after, the distributed tables that refer to it in one transaction
 	UPDATE @extschema@.segment s SET refreshed_at = stamp WHERE s.segment_id = seg.segment_id;
+	IF sc.bank_wide THEN
+		target := @extschema@.segment_member_query(seg.kind, seg.rule, seg.params);
+	ELSIF seg.kind = 'rule' THEN
+		-- the visible parties first, in a subquery the rule cannot be pushed
+		-- into (OFFSET 0): the rule is evaluated on them only
+		PERFORM @extschema@.segment_check_rule(seg.rule);
+		target := format(E'SELECT f.party_id FROM (SELECT * FROM %I.party_features v WHERE v.party_id = ANY ($3) OFFSET 0) f WHERE (\n%s\n)',
+		                 '@extschema@', seg.rule);
+	ELSE
+		target := format('SELECT t.party_id FROM (%s OFFSET 0) t WHERE t.party_id = ANY ($3)',
+		                 @extschema@.segment_member_query(seg.kind, seg.rule, seg.params));
+	END IF;
 
 	-- the difference, from one evaluation of the members' query: who is
 	-- in the target and not a member joins, who is a member and not in the
@@ -354,11 +408,12 @@ BEGIN
 		'       CASE WHEN m.party_id IS NULL THEN ''joined'' ELSE ''left'' END, $2 '
 		'  FROM (%1$s
  OFFSET 0) t '
-		'  FULL JOIN (SELECT m.party_id FROM %2$I.segment_member m WHERE m.segment_id = $1) m '
+		'  FULL JOIN (SELECT m.party_id FROM %2$I.segment_member m WHERE m.segment_id = $1 '
+		'               AND ($3::bigint[] IS NULL OR m.party_id = ANY ($3))) m '
 		'    ON m.party_id = t.party_id '
 		' WHERE t.party_id IS NULL OR m.party_id IS NULL',
-		@extschema@.segment_member_query(seg.kind, seg.rule, seg.params), '@extschema@')
-	USING seg.segment_id, stamp;
+		target, '@extschema@')
+	USING seg.segment_id, stamp, sc.parties;
 	EXECUTE format(
 		'DELETE FROM %1$I.segment_member m USING %1$I.segment_history h '
 		' WHERE m.segment_id = $1 AND h.segment_id = $1 AND h.at = $2 AND h.change = ''left'' '
@@ -378,12 +433,13 @@ BEGIN
 		'               pg_catalog.count(*) FILTER (WHERE h.change = ''left'') AS "left" '
 		'          FROM %1$I.segment_history h WHERE h.segment_id = $1 AND h.at = $2) d, '
 		'       (SELECT pg_catalog.count(*) AS total '
-		'          FROM %1$I.segment_member m WHERE m.segment_id = $1) n',
+		'          FROM %1$I.segment_member m WHERE m.segment_id = $1 '
+		'           AND ($3::bigint[] IS NULL OR m.party_id = ANY ($3))) n',
 		'@extschema@')
-	USING seg.segment_id, stamp;
+	USING seg.segment_id, stamp, sc.parties;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.segment_refresh(bigint) IS 'Recomputes the members of a segment over every party (row-level security does not narrow it), records who joined and left in segment_history, and returns the numbers joined, left and now in the segment';
+COMMENT ON FUNCTION @extschema@.segment_refresh(bigint) IS 'Recomputes the members of a segment, records who joined and left in segment_history, and returns the numbers joined, left and now in the segment; over every party for bankcrm_admin and bankcrm_app, within the parties the caller may see for anyone else (the other members are left as they are, and not counted)';
 
 CREATE FUNCTION @extschema@.segment_refresh_all()
 RETURNS TABLE (segment_id bigint, joined bigint, "left" bigint, total bigint)
@@ -416,26 +472,48 @@ COMMENT ON VIEW @extschema@.segment_members IS 'Current segment members with a f
 COMMENT ON COLUMN @extschema@.segment_members.segment IS 'Segment name';
 COMMENT ON COLUMN @extschema@.segment_members.name_masked IS 'First character of the party''s name, the rest masked';
 
--- sizes: aggregates only, over every member
+-- sizes: aggregates only, over the members the caller may learn about
+CREATE FUNCTION @extschema@.segment_counts()
+RETURNS TABLE (segment_id bigint, members bigint, last_joined bigint, last_left bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	sc record;
+BEGIN
+	SELECT * INTO sc FROM @extschema@.segment_caller_scope();
+	RETURN QUERY
+	SELECT s.segment_id,
+	       @extschema@.segment_safe_count(COALESCE(mc.members, 0), sc.aggregate_only),
+	       @extschema@.segment_safe_count(COALESCE(hc.last_joined, 0), sc.aggregate_only),
+	       @extschema@.segment_safe_count(COALESCE(hc.last_left, 0), sc.aggregate_only)
+	  FROM @extschema@.segment s
+	  LEFT JOIN (SELECT m.segment_id, pg_catalog.count(*) AS members
+	               FROM @extschema@.segment_member m
+	              WHERE sc.bank_wide OR sc.aggregate_only OR m.party_id = ANY (sc.parties)
+	              GROUP BY m.segment_id) mc ON mc.segment_id = s.segment_id
+	  LEFT JOIN (SELECT h.segment_id,
+	                    pg_catalog.count(*) FILTER (WHERE h.change = 'joined') AS last_joined,
+	                    pg_catalog.count(*) FILTER (WHERE h.change = 'left') AS last_left
+	               FROM @extschema@.segment_history h
+	               JOIN @extschema@.segment r ON r.segment_id = h.segment_id AND r.refreshed_at = h.at
+	              WHERE sc.bank_wide OR sc.aggregate_only OR h.party_id = ANY (sc.parties)
+	              GROUP BY h.segment_id) hc ON hc.segment_id = s.segment_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.segment_counts() IS 'Per segment: members, joined and left at the last refresh, counting what the caller may learn about (segment_caller_scope)';
+
 CREATE VIEW @extschema@.segment_sizes AS
 SELECT s.segment_id,
        s.name,
        s.kind,
-       COALESCE(mc.members, 0) AS members,
-       COALESCE(hc.last_joined, 0) AS last_joined,
-       COALESCE(hc.last_left, 0) AS last_left,
+       c.members,
+       c.last_joined,
+       c.last_left,
        s.refreshed_at
   FROM @extschema@.segment s
-  LEFT JOIN (SELECT m.segment_id, pg_catalog.count(*) AS members
-               FROM @extschema@.segment_member m
-              GROUP BY m.segment_id) mc ON mc.segment_id = s.segment_id
-  LEFT JOIN (SELECT h.segment_id,
-                    pg_catalog.count(*) FILTER (WHERE h.change = 'joined') AS last_joined,
-                    pg_catalog.count(*) FILTER (WHERE h.change = 'left') AS last_left
-               FROM @extschema@.segment_history h
-               JOIN @extschema@.segment r ON r.segment_id = h.segment_id AND r.refreshed_at = h.at
-              GROUP BY h.segment_id) hc ON hc.segment_id = s.segment_id;
-COMMENT ON VIEW @extschema@.segment_sizes IS 'Number of members of every segment, and how many joined and left at its last refresh';
+  JOIN @extschema@.segment_counts() c ON c.segment_id = s.segment_id;
+COMMENT ON VIEW @extschema@.segment_sizes IS 'Number of members of every segment, and how many joined and left at its last refresh: all of them for bankcrm_admin and bankcrm_app, those the caller may see for staff, bank-wide with counts of 1 to 4 withheld (NULL) for analysts';
 COMMENT ON COLUMN @extschema@.segment_sizes.members IS 'Current members';
 COMMENT ON COLUMN @extschema@.segment_sizes.last_joined IS 'Parties that joined at the last refresh';
 COMMENT ON COLUMN @extschema@.segment_sizes.last_left IS 'Parties that left at the last refresh';
@@ -448,7 +526,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	missing bigint;
+	sc record;
 BEGIN
+	SELECT * INTO sc FROM @extschema@.segment_caller_scope();
 	SELECT x INTO missing FROM unnest(ARRAY[a, b]) x
 	 WHERE NOT EXISTS (SELECT 1 FROM @extschema@.segment s WHERE s.segment_id = x) LIMIT 1;
 	IF FOUND THEN
@@ -456,18 +536,24 @@ BEGIN
 			USING ERRCODE = 'undefined_object',
 			      HINT = 'The segments are listed in bankcrm.segment_sizes.';
 	END IF;
+	-- counted over what the caller may learn about (segment_caller_scope)
 	RETURN QUERY
-	SELECT o.only_a, o.both_, o.only_b,
-	       round(o.both_::numeric / NULLIF(o.only_a + o.both_ + o.only_b, 0), 4)
+	SELECT @extschema@.segment_safe_count(o.only_a, sc.aggregate_only),
+	       @extschema@.segment_safe_count(o.both_, sc.aggregate_only),
+	       @extschema@.segment_safe_count(o.only_b, sc.aggregate_only),
+	       CASE WHEN sc.aggregate_only AND (o.only_a BETWEEN 1 AND 4 OR o.both_ BETWEEN 1 AND 4 OR o.only_b BETWEEN 1 AND 4)
+	            THEN NULL ELSE round(o.both_::numeric / NULLIF(o.only_a + o.both_ + o.only_b, 0), 4) END
 	  FROM (SELECT count(*) FILTER (WHERE mb.party_id IS NULL) AS only_a,
 	               count(*) FILTER (WHERE ma.party_id IS NOT NULL AND mb.party_id IS NOT NULL) AS both_,
 	               count(*) FILTER (WHERE ma.party_id IS NULL) AS only_b
-	          FROM (SELECT m.party_id FROM @extschema@.segment_member m WHERE m.segment_id = a) ma
-	          FULL JOIN (SELECT m.party_id FROM @extschema@.segment_member m WHERE m.segment_id = b) mb
+	          FROM (SELECT m.party_id FROM @extschema@.segment_member m WHERE m.segment_id = a
+	                   AND (sc.bank_wide OR sc.aggregate_only OR m.party_id = ANY (sc.parties))) ma
+	          FULL JOIN (SELECT m.party_id FROM @extschema@.segment_member m WHERE m.segment_id = b
+	                        AND (sc.bank_wide OR sc.aggregate_only OR m.party_id = ANY (sc.parties))) mb
 	            ON mb.party_id = ma.party_id) o;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.segment_overlap(bigint, bigint) IS 'Members only in segment a, in both, only in b, and the Jaccard index both / (only_a + both + only_b), NULL when both are empty';
+COMMENT ON FUNCTION @extschema@.segment_overlap(bigint, bigint) IS 'Members only in segment a, in both, only in b, and the Jaccard index both / (only_a + both + only_b), NULL when both are empty; counted over what the caller may learn about, as segment_sizes';
 
 -- cross-sell for a whole segment: recommend_products() for each current
 -- member the caller may see (row-level security applies, as to the members)
@@ -511,6 +597,13 @@ GRANT ALL ON @extschema@.party_features, @extschema@.segment, @extschema@.segmen
 GRANT ALL ON SEQUENCE @extschema@.segment_segment_id_seq TO bankcrm_admin;
 GRANT USAGE ON SEQUENCE @extschema@.segment_segment_id_seq TO bankcrm_manager, bankcrm_app;
 
+-- a preview lists parties: for the roles that read party_features
+REVOKE ALL ON FUNCTION @extschema@.segment_preview(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.segment_preview(text) TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
+REVOKE ALL ON FUNCTION @extschema@.segment_caller_scope() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.segment_counts() FROM PUBLIC;
+-- segment_sizes calls it as the reader: it counts what the reader may learn about
+GRANT EXECUTE ON FUNCTION @extschema@.segment_counts() TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
 REVOKE ALL ON FUNCTION @extschema@.segment_refresh(bigint), @extschema@.segment_refresh_all(),
 	@extschema@.segment_overlap(bigint, bigint), @extschema@.segment_recommendations(bigint, integer, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.segment_refresh(bigint), @extschema@.segment_refresh_all()

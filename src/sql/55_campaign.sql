@@ -446,6 +446,13 @@ REVOKE ALL ON FUNCTION @extschema@.campaign_generate_leads(bigint), @extschema@.
 	FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.campaign_generate_leads(bigint), @extschema@.campaign_assign(bigint, text)
 	TO bankcrm_admin, bankcrm_app;
+-- working leads is for the staff and the applications, not the analyst
+REVOKE ALL ON FUNCTION @extschema@.lead_fire(bigint, text, text, timestamptz),
+	@extschema@.log_contact(bigint, text, text, text, text, timestamptz, text, timestamptz, integer),
+	@extschema@.lead_reassign(bigint, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.lead_fire(bigint, text, text, timestamptz),
+	@extschema@.log_contact(bigint, text, text, text, text, timestamptz, text, timestamptz, integer),
+	@extschema@.lead_reassign(bigint, integer) TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
 
 -- row-level security: leads are seen by the people who work them
 ALTER TABLE @extschema@.lead ENABLE ROW LEVEL SECURITY;

@@ -835,5 +835,17 @@ REVOKE ALL ON FUNCTION @extschema@.churn_apply(bigint[], date), @extschema@.chur
 GRANT EXECUTE ON FUNCTION @extschema@.churn_apply(bigint[], date), @extschema@.churn_scan(date),
 	@extschema@.churn_process_dirty(integer), @extschema@.churn_evaluate_hits(bigint[], date),
 	@extschema@.churn_apply_hits(@extschema@.churn_hit[]) TO bankcrm_admin, bankcrm_app;
+-- churn_scan, churn_process_dirty and churn_apply, granted to bankcrm_app,
+-- write alerts and marks as the caller
+GRANT INSERT, UPDATE ON @extschema@.churn_alert TO bankcrm_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON bankcrm_churn.churn_series, bankcrm_churn.churn_dirty TO bankcrm_app;
+GRANT USAGE ON SEQUENCE @extschema@.churn_alert_alert_id_seq TO bankcrm_app;
+-- one party's figures and the alert workflow: staff and applications, not the analyst
+REVOKE ALL ON FUNCTION @extschema@.churn_deviation(bigint, date), @extschema@.churn_alert_fire(bigint, text, text),
+	@extschema@.churn_remediation_log(bigint, text, text, integer),
+	@extschema@.churn_remediation_outcome(bigint, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.churn_deviation(bigint, date), @extschema@.churn_alert_fire(bigint, text, text),
+	@extschema@.churn_remediation_log(bigint, text, text, integer),
+	@extschema@.churn_remediation_outcome(bigint, text, text) TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
 REVOKE ALL ON FUNCTION @extschema@.churn_activity_row(), @extschema@.churn_activity_flush(),
 	@extschema@.churn_activity_truncated() FROM PUBLIC;

@@ -68,7 +68,8 @@ AS $$
 		(46, '@extschema@.churn_alert', 'distributed'),
 		(47, '@extschema@.churn_alert_history', 'distributed'),
 		(48, '@extschema@.churn_remediation', 'distributed'),
-		(49, '@extschema@.call_attempt', 'distributed')
+		(49, '@extschema@.call_attempt', 'distributed'),
+		(50, '@extschema@.lead_event_failure', 'distributed')
 	) v(o, t, k)
 	 ORDER BY v.o
 $$;

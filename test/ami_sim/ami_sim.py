@@ -234,7 +234,9 @@ class AmiSimulator:
             "connections": 0, "logins": 0, "login_failures": 0, "actions": 0,
             "originates": 0, "calls_active": 0, "calls_max_active": 0,
             "outcomes": {}, "restarts": 0, "drops": 0,
+            "shutdowns": 0, "refused_shutting_down": 0,
         }
+        self.shutting_down = False
         self.originated = []
         self.sessions = []
         self._conn_seq = 0
@@ -342,6 +344,13 @@ class AmiSimulator:
         uptime and channel counters; refuse connections for down_ms."""
         return self._on_loop(self._restart, down_ms)
 
+    def shutdown(self, ms, down_ms=0):
+        """PBX shutdown: for ms milliseconds refuse every action with
+        "Asterisk is shutting down" (as manager.c does once
+        ast_shutting_down() is true), then send the Shutdown event and
+        restart (drop, forget the calls, refuse connections for down_ms)."""
+        return self._on_loop(self._shutdown, ms, down_ms)
+
     def refuse(self, ms):
         """Refuse new connections (ECONNREFUSED) for ms milliseconds."""
         return self._on_loop(self._refuse, ms)
@@ -426,6 +435,20 @@ class AmiSimulator:
         self._reset_pbx_state()
         if down_ms:
             self._refuse(down_ms)
+
+    def _shutdown(self, ms, down_ms=0):
+        self.stats_data["shutdowns"] += 1
+        self.shutting_down = True
+
+        async def finish():
+            await asyncio.sleep(ms / 1000.0)
+            # asterisk.c really_quit(): the last event before the sockets close
+            self._emit("Shutdown", "system,all", [
+                ("Shutdown", "Uncleanly" if self.calls else "Cleanly"), ("Restart", "False")])
+            self.shutting_down = False
+            self._restart(down_ms)
+
+        self._shutdown_task = self._loop.create_task(finish())
 
     def _garbage_all(self, data):
         for s in list(self.sessions):
@@ -520,6 +543,12 @@ class AmiSimulator:
             self._respond(s, m, "Error", "Missing action in request")
             return
         name = action.lower()
+        if self.shutting_down:
+            # manager.c process_message(): every action, once shutdown began
+            if name == "originate":
+                self.stats_data["refused_shutting_down"] += 1
+            self._respond(s, m, "Error", "Asterisk is shutting down")
+            return
         if not s.authenticated and name not in ("login", "challenge", "logoff"):
             self._respond(s, m, "Error", "Permission denied")
             return
@@ -981,6 +1010,9 @@ def control_command(sim, line):
             return "OK"
         if cmd == "refuse":
             sim._refuse(int(args[0]))
+            return "OK"
+        if cmd == "shutdown":
+            sim._shutdown(int(args[0]), int(args[1]) if len(args) > 1 else 0)
             return "OK"
         if cmd == "delay":
             sim.set_delay(int(args[0]))

@@ -581,6 +581,29 @@ class Faults(SimTestCase):
         self.assertEqual(self.sim.stats()["restarts"], 1)
 
 
+    def test_shutdown(self):
+        self.sim.set_outcome("9001", "answer", talk_ms=5000)
+        c = self.client(events="call,system")
+        originate(c, "s1", "9001")
+        c.read_until(lambda m: get(m, "Event") == "Newchannel")
+        self.sim.shutdown(400, down_ms=300)
+        time.sleep(0.05)
+        originate(c, "s2", "9002")
+        r = c.read_until(lambda m: get(m, "ActionID") == "s2")[-1]
+        self.assertEqual([get(r, "Response"), get(r, "Message")], ["Error", "Asterisk is shutting down"])
+        c.action(("Action", "Ping"), ("ActionID", "p"))
+        r = c.read_until(lambda m: get(m, "ActionID") == "p")[-1]
+        self.assertEqual(get(r, "Message"), "Asterisk is shutting down")
+        ev = c.read_until(lambda m: get(m, "Event") == "Shutdown")[-1]
+        self.assertEqual([get(ev, "Privilege"), get(ev, "Shutdown"), get(ev, "Restart")],
+                         ["system,all", "Uncleanly", "False"])
+        c.expect_eof(self)
+        self.assertEqual(self.sim.stats()["refused_shutting_down"], 1)
+        time.sleep(0.5)
+        c2 = self.client()
+        originate(c2, "s3", "9001")
+        self.assertEqual(get(c2.read_until(lambda m: get(m, "ActionID") == "s3")[-1], "Response"), "Success")
+
 class CommandLine(unittest.TestCase):
 
     def test_cli_flags_and_control_port(self):

@@ -123,7 +123,7 @@ SELECT t_campaign(2);
 UPDATE bankcrm.dial_settings
    SET call_days = ARRAY[(extract(isodow FROM (now() AT TIME ZONE 'Asia/Shanghai') + interval '1 day'))::int]
  WHERE campaign_id = 2;
-SELECT bankcrm.dialer_queue(2, 13)});
+SELECT bankcrm.dialer_queue(2, 13, now(), t_lead(2, 13))});
 ok(poll_until($db, q{SELECT due_at > now() + interval '1 minute' FROM bankcrm.call_attempt WHERE party_id = 13}, 't', 20),
 	'outside the window: rescheduled, not dialed');
 is( psql(
@@ -136,7 +136,7 @@ is(sim_log_count($log, qr/>> Channel: Local\/13800000013\@/), 0, 'party 13 was n
 psql($db, q{
 UPDATE bankcrm.dialer_agent SET campaign_id = 2 WHERE staff_id IN (7, 8);
 UPDATE bankcrm.pbx SET clock_offset = '1 day';
-SELECT bankcrm.dialer_queue(2, 14)});
+SELECT bankcrm.dialer_queue(2, 14, now(), t_lead(2, 14))});
 ok(poll_until($db, q{SELECT state FROM bankcrm.call_attempt WHERE party_id = 14}, 'done', 20),
 	'with the clock a day ahead the window is open');
 # a regional holiday tomorrow closes it again
@@ -144,7 +144,7 @@ psql($db, q{
 INSERT INTO bankcrm.holiday (day, region_code, name)
 VALUES (((now() AT TIME ZONE 'Asia/Shanghai') + interval '1 day')::date, 'CN-BJ', 'test holiday');
 UPDATE bankcrm.dial_settings SET skip_holidays = true WHERE campaign_id = 2;
-SELECT bankcrm.dialer_queue(2, 15)});
+SELECT bankcrm.dialer_queue(2, 15, now(), t_lead(2, 15))});
 ok(poll_until($db, q{SELECT due_at > now() + interval '1 minute' FROM bankcrm.call_attempt WHERE party_id = 15}, 't', 20),
 	'a holiday in the party\'s region: rescheduled');
 psql($db, q{UPDATE bankcrm.pbx SET clock_offset = '0'});

@@ -35,6 +35,8 @@ ok($reconnects >= 2 && $reconnects <= 6, "exponential backoff, no tight loop ($r
 # the PBX comes up: logged in
 $sim = start_sim($log, '--port', $port, '--ring-ms', '20', '--talk-ms', '60');
 ok(poll_until($db, q{SELECT state FROM bankcrm.dialer_status}, 'ready', 30), 'PBX up: connected');
+is(psql($db, q{SELECT coalesce(last_error, '<none>') || ' ' || (last_error_at IS NULL)::text FROM bankcrm.dialer_status}), '<none> true',
+	'the connection error is cleared once logged in');
 
 # wrong secret: a clear error, then backoff; right secret: connected again
 psql($db, q{UPDATE bankcrm.pbx SET secret = 'wrong-secret'});
@@ -43,6 +45,7 @@ ok(poll_until($db, q{SELECT last_error FROM bankcrm.dialer_status},
 like(ctl($sim, 'stats'), qr/"login_failures": [1-9]/, 'the PBX saw the failed logins');
 psql($db, q{UPDATE bankcrm.pbx SET secret = 'crmsecret'});
 ok(poll_until($db, q{SELECT state FROM bankcrm.dialer_status}, 'ready', 30), 'right secret: connected');
+is(psql($db, q{SELECT coalesce(last_error, '<none>') FROM bankcrm.dialer_status}), '<none>', 'and the login error with it');
 is(sim_log_count($log, qr/wrong-secret|crmsecret/), 0, 'no secret in the PBX traffic');
 my $server_log = `cat $ENV{PGHOST}/server.log 2>/dev/null`;
 unlike($server_log, qr/wrong-secret|crmsecret/, 'no secret in the server log');
@@ -109,7 +112,10 @@ is( psql(
 	'0', 'every finished attempt has its contact row');
 is(psql($db, q{SELECT count(*) FROM bankcrm.contact WHERE party_id > 50}), '200', 'and exactly one');
 
-is(psql($db, 'SELECT bankcrm.dialer_stop(1)'), 't', 'dialer_stop');
+# dialer_stop as bankcrm_admin, the role it is granted to (the worker runs as superuser)
+is(psql($db, 'SET ROLE bankcrm_admin; SELECT bankcrm.dialer_stop(1)'), 't', 'dialer_stop as bankcrm_admin');
+ok(poll_until($db, q{SELECT bankcrm.dialer_pid(1) IS NULL}, 't', 10), 'the worker is gone');
+is(psql($db, 'SET ROLE bankcrm_admin; SELECT bankcrm.dialer_stop(1)'), 'f', 'and a second stop finds none');
 stop_sim($sim);
 $sim = undef;
 drop_db($db) unless $ENV{DIALER_KEEP};
