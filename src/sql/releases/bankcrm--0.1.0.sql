@@ -1211,6 +1211,13 @@ GRANT USAGE ON ALL SEQUENCES IN SCHEMA @extschema@ TO bankcrm_manager, bankcrm_r
 GRANT SELECT ON @extschema@.party_masked, @extschema@.aum_pyramid, @extschema@.party_summary TO bankcrm_analyst;
 GRANT SELECT ON @extschema@.party_masked, @extschema@.aum_pyramid, @extschema@.party_summary TO bankcrm_manager, bankcrm_app;
 
+
+-- the row-level security helpers: for the roles whose policies use them
+-- (the analyst reads masked and aggregated views only)
+REVOKE ALL ON FUNCTION @extschema@.party_visible(bigint), @extschema@.visible_party_array(),
+	@extschema@.history_visible(regclass, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.party_visible(bigint), @extschema@.visible_party_array(),
+	@extschema@.history_visible(regclass, bigint) TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
 -- src/sql/40_score.sql
 -- customer value scoring: the scoring models, the per-party scores and their
 -- history, the C scoring functions, score_preview() / score_all(), the value
@@ -1763,6 +1770,10 @@ COMMENT ON FUNCTION @extschema@.score_history_prune(text, date) IS
 -- parties, joined on party_id throughout (on Citus it runs inside the
 -- co-located shard tasks); PL/pgSQL, as Citus cannot plan the parameters
 -- of a SQL function over distributed tables
+-- The candidates of a party: the rules of its kind and value tier whose
+-- antecedent it holds, and those that need none (a join on the antecedent
+-- instead of a test of every rule of the tier against the holdings); of
+-- each product it does not hold, the rule of highest lift.
 CREATE FUNCTION @extschema@.recommend_products_batch(party_ids bigint[], n integer DEFAULT 3, model text DEFAULT NULL)
 RETURNS TABLE (party_id bigint, rank integer, product_id integer, code text, name text, category text,
 	lift numeric, support numeric, confidence numeric, because text)
@@ -1778,35 +1789,47 @@ BEGIN
 			USING ERRCODE = 'invalid_parameter_value',
 			      HINT = 'Give n >= 0, or NULL for every candidate.';
 	END IF;
-	RETURN QUERY
+	-- dynamic, so that the array is planned as the constant it is: a hashed
+	-- lookup, not a search through the array for every row read
+	RETURN QUERY EXECUTE $q$
 	SELECT c.party_id, c.rank::integer, pr.product_id, pr.code, pr.name, pr.category,
 	       pg_catalog.round(c.lift::numeric, 2), pg_catalog.round(c.support::numeric, 4),
 	       pg_catalog.round(c.confidence::numeric, 4), ante.code
 	  FROM (SELECT d.party_id, d.product_id, d.antecedent_id, d.lift, d.support, d.confidence,
 	               pg_catalog.row_number() OVER (PARTITION BY d.party_id
 	                                             ORDER BY d.lift DESC, d.support DESC, d.product_id) AS rank
-	          FROM (SELECT DISTINCT ON (ps.party_id, pa.product_id)
-	                       ps.party_id, pa.product_id, pa.antecedent_id, pa.lift, pa.support, pa.confidence
-	                  FROM @extschema@.party_score ps
-	                  JOIN @extschema@.party p ON p.party_id = ps.party_id
-	                  JOIN @extschema@.product_affinity pa
-	                    ON pa.model = ps.model AND pa.kind = p.kind AND pa.value_tier = ps.value_tier
+	          FROM (SELECT DISTINCT ON (cand.party_id, cand.product_id)
+	                       cand.party_id, cand.product_id, cand.antecedent_id, cand.lift, cand.support, cand.confidence
+	                  FROM (SELECT ps.party_id, p.kind, pa.product_id, pa.antecedent_id, pa.lift, pa.support, pa.confidence
+	                          FROM @extschema@.party_score ps
+	                          JOIN @extschema@.party p ON p.party_id = ps.party_id
+	                          JOIN @extschema@.holding ha ON ha.party_id = ps.party_id AND ha.closed_on IS NULL
+	                          JOIN @extschema@.product_affinity pa
+	                            ON pa.model = ps.model AND pa.kind = p.kind AND pa.value_tier = ps.value_tier
+	                           AND pa.antecedent_id = ha.product_id
+	                         WHERE ps.party_id = ANY ($1) AND p.party_id = ANY ($1) AND ha.party_id = ANY ($1)
+	                           AND ps.model = $2
+	                        UNION ALL
+	                        SELECT ps.party_id, p.kind, pa.product_id, pa.antecedent_id, pa.lift, pa.support, pa.confidence
+	                          FROM @extschema@.party_score ps
+	                          JOIN @extschema@.party p ON p.party_id = ps.party_id
+	                          JOIN @extschema@.product_affinity pa
+	                            ON pa.model = ps.model AND pa.kind = p.kind AND pa.value_tier = ps.value_tier
+	                           AND pa.antecedent_id IS NULL
+	                         WHERE ps.party_id = ANY ($1) AND p.party_id = ANY ($1) AND ps.model = $2) cand
 	                  JOIN @extschema@.product cp
-	                    ON cp.product_id = pa.product_id AND cp.active AND p.kind = ANY (cp.for_kind)
-	                  LEFT JOIN @extschema@.holding ha
-	                    ON ha.party_id = ps.party_id AND ha.product_id = pa.antecedent_id AND ha.closed_on IS NULL
-	                  LEFT JOIN @extschema@.holding hp
-	                    ON hp.party_id = ps.party_id AND hp.product_id = pa.product_id AND hp.closed_on IS NULL
-	                 WHERE ps.party_id = ANY (recommend_products_batch.party_ids)
-	                   AND ps.model = m_name
-	                   AND (pa.antecedent_id IS NULL OR ha.party_id IS NOT NULL)
-	                   AND hp.party_id IS NULL
-	                 ORDER BY ps.party_id, pa.product_id, pa.lift DESC, pa.support DESC, pa.antecedent_id NULLS LAST) d
+	                    ON cp.product_id = cand.product_id AND cp.active AND cand.kind = ANY (cp.for_kind)
+	                 WHERE NOT EXISTS (SELECT FROM @extschema@.holding hp
+	                                    WHERE hp.party_id = cand.party_id AND hp.product_id = cand.product_id
+	                                      AND hp.closed_on IS NULL)
+	                 ORDER BY cand.party_id, cand.product_id, cand.lift DESC, cand.support DESC,
+	                          cand.antecedent_id NULLS LAST) d
 	       ) c
 	  JOIN @extschema@.product pr ON pr.product_id = c.product_id
 	  LEFT JOIN @extschema@.product ante ON ante.product_id = c.antecedent_id
-	 WHERE c.rank <= COALESCE(recommend_products_batch.n, c.rank)
-	 ORDER BY c.party_id, c.rank;
+	 WHERE c.rank <= COALESCE($3, c.rank)
+	 ORDER BY c.party_id, c.rank
+	$q$ USING recommend_products_batch.party_ids, m_name, recommend_products_batch.n;
 END
 $$;
 COMMENT ON FUNCTION @extschema@.recommend_products_batch(bigint[], integer, text) IS
@@ -1831,23 +1854,32 @@ BEGIN
 	       pg_catalog.round(c.confidence::numeric, 4), ante.code
 	  FROM (SELECT d.product_id, d.antecedent_id, d.lift, d.support, d.confidence,
 	               pg_catalog.row_number() OVER (ORDER BY d.lift DESC, d.support DESC, d.product_id) AS rank
-	          FROM (SELECT DISTINCT ON (pa.product_id)
-	                       pa.product_id, pa.antecedent_id, pa.lift, pa.support, pa.confidence
-	                  FROM @extschema@.party_score ps
-	                  JOIN @extschema@.party p ON p.party_id = ps.party_id
-	                  JOIN @extschema@.product_affinity pa
-	                    ON pa.model = ps.model AND pa.kind = p.kind AND pa.value_tier = ps.value_tier
+	          FROM (SELECT DISTINCT ON (cand.product_id)
+	                       cand.product_id, cand.antecedent_id, cand.lift, cand.support, cand.confidence
+	                  FROM (SELECT p.kind, pa.product_id, pa.antecedent_id, pa.lift, pa.support, pa.confidence
+	                          FROM @extschema@.party_score ps
+	                          JOIN @extschema@.party p ON p.party_id = ps.party_id
+	                          JOIN @extschema@.holding ha ON ha.party_id = ps.party_id AND ha.closed_on IS NULL
+	                          JOIN @extschema@.product_affinity pa
+	                            ON pa.model = ps.model AND pa.kind = p.kind AND pa.value_tier = ps.value_tier
+	                           AND pa.antecedent_id = ha.product_id
+	                         WHERE ps.party_id = recommend_products.party_id AND p.party_id = recommend_products.party_id
+	                           AND ha.party_id = recommend_products.party_id AND ps.model = m_name
+	                        UNION ALL
+	                        SELECT p.kind, pa.product_id, pa.antecedent_id, pa.lift, pa.support, pa.confidence
+	                          FROM @extschema@.party_score ps
+	                          JOIN @extschema@.party p ON p.party_id = ps.party_id
+	                          JOIN @extschema@.product_affinity pa
+	                            ON pa.model = ps.model AND pa.kind = p.kind AND pa.value_tier = ps.value_tier
+	                           AND pa.antecedent_id IS NULL
+	                         WHERE ps.party_id = recommend_products.party_id AND p.party_id = recommend_products.party_id
+	                           AND ps.model = m_name) cand
 	                  JOIN @extschema@.product cp
-	                    ON cp.product_id = pa.product_id AND cp.active AND p.kind = ANY (cp.for_kind)
-	                  LEFT JOIN @extschema@.holding ha
-	                    ON ha.party_id = ps.party_id AND ha.product_id = pa.antecedent_id AND ha.closed_on IS NULL
-	                  LEFT JOIN @extschema@.holding hp
-	                    ON hp.party_id = ps.party_id AND hp.product_id = pa.product_id AND hp.closed_on IS NULL
-	                 WHERE ps.party_id = recommend_products.party_id
-	                   AND ps.model = m_name
-	                   AND (pa.antecedent_id IS NULL OR ha.party_id IS NOT NULL)
-	                   AND hp.party_id IS NULL
-	                 ORDER BY pa.product_id, pa.lift DESC, pa.support DESC, pa.antecedent_id NULLS LAST) d
+	                    ON cp.product_id = cand.product_id AND cp.active AND cand.kind = ANY (cp.for_kind)
+	                 WHERE NOT EXISTS (SELECT FROM @extschema@.holding hp
+	                                    WHERE hp.party_id = recommend_products.party_id
+	                                      AND hp.product_id = cand.product_id AND hp.closed_on IS NULL)
+	                 ORDER BY cand.product_id, cand.lift DESC, cand.support DESC, cand.antecedent_id NULLS LAST) d
 	       ) c
 	  JOIN @extschema@.product pr ON pr.product_id = c.product_id
 	  LEFT JOIN @extschema@.product ante ON ante.product_id = c.antecedent_id
@@ -2378,6 +2410,41 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.segment_preview(text) IS 'Every party (that the caller may see) satisfying a segment rule, with a few features, in party_id order; nothing is saved';
 
+-- who asks, and what of the members it may learn about (doc/security.md,
+-- "Segments"): bank_wide for superusers and members of bankcrm_admin or
+-- bankcrm_app; otherwise the parties the caller may see, and for a caller
+-- that sees none but is an analyst, bank-wide aggregates with small counts
+-- withheld.  The caller is the session's role (SET ROLE or the login),
+-- which a SECURITY DEFINER function does not change.
+CREATE FUNCTION @extschema@.segment_caller_scope(OUT bank_wide boolean, OUT aggregate_only boolean, OUT parties bigint[])
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	caller name := CASE WHEN pg_catalog.current_setting('role') = 'none' THEN SESSION_USER
+	                    ELSE pg_catalog.current_setting('role')::name END;
+BEGIN
+	IF EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = caller AND (r.rolsuper OR r.rolbypassrls))
+	   OR pg_catalog.pg_has_role(caller, 'bankcrm_admin', 'USAGE') OR pg_catalog.pg_has_role(caller, 'bankcrm_app', 'USAGE') THEN
+		bank_wide := true;
+		aggregate_only := false;
+		parties := NULL;
+		RETURN;
+	END IF;
+	bank_wide := false;
+	parties := ARRAY(SELECT v FROM @extschema@.visible_party_ids(caller) v);
+	aggregate_only := pg_catalog.cardinality(parties) = 0 AND pg_catalog.pg_has_role(caller, 'bankcrm_analyst', 'USAGE');
+END
+$$;
+COMMENT ON FUNCTION @extschema@.segment_caller_scope() IS 'What the calling role may learn through the segment functions: bank_wide (admin, app, superuser), else the parties it may see; aggregate_only for an analyst, who gets bank-wide counts with counts below 5 withheld';
+
+-- a count an aggregate-only caller may see: none below 5 (one party's facts would show)
+CREATE FUNCTION @extschema@.segment_safe_count(n bigint, aggregate_only boolean)
+RETURNS bigint
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN CASE WHEN aggregate_only AND n > 0 AND n < 5 THEN NULL ELSE n END;
+COMMENT ON FUNCTION @extschema@.segment_safe_count(bigint, boolean) IS 'n, or NULL when the caller sees aggregates only and n is between 1 and 4';
+
 -- refresh: recompute the members in one statement, record the difference
 CREATE FUNCTION @extschema@.segment_refresh(segment_id bigint)
 RETURNS TABLE (joined bigint, "left" bigint, total bigint)
@@ -2388,7 +2455,14 @@ AS $$
 DECLARE
 	seg @extschema@.segment;
 	stamp timestamptz := clock_timestamp();
+	sc record;
+	target text;
 BEGIN
+	-- a caller without bank-wide read recomputes the segment within the
+	-- parties it may see: the rule never meets another party's data (no
+	-- error, no count, no timing from it), members it cannot see are left
+	-- as they are, and the numbers returned count only what it sees
+	SELECT * INTO sc FROM @extschema@.segment_caller_scope();
 	-- one refresh of a segment at a time; the next one sees this one's result
 	SELECT * INTO seg FROM @extschema@.segment s WHERE s.segment_id = segment_refresh.segment_id FOR UPDATE;
 	IF NOT FOUND THEN
@@ -2399,6 +2473,18 @@ BEGIN
 	-- stamped first: on Citus a reference table is written before, not
 	-- after, the distributed tables that refer to it in one transaction
 	UPDATE @extschema@.segment s SET refreshed_at = stamp WHERE s.segment_id = seg.segment_id;
+	IF sc.bank_wide THEN
+		target := @extschema@.segment_member_query(seg.kind, seg.rule, seg.params);
+	ELSIF seg.kind = 'rule' THEN
+		-- the visible parties first, in a subquery the rule cannot be pushed
+		-- into (OFFSET 0): the rule is evaluated on them only
+		PERFORM @extschema@.segment_check_rule(seg.rule);
+		target := format(E'SELECT f.party_id FROM (SELECT * FROM %I.party_features v WHERE v.party_id = ANY ($3) OFFSET 0) f WHERE (\n%s\n)',
+		                 '@extschema@', seg.rule);
+	ELSE
+		target := format('SELECT t.party_id FROM (%s OFFSET 0) t WHERE t.party_id = ANY ($3)',
+		                 @extschema@.segment_member_query(seg.kind, seg.rule, seg.params));
+	END IF;
 
 	-- the difference, from one evaluation of the members' query: who is
 	-- in the target and not a member joins, who is a member and not in the
@@ -2414,11 +2500,12 @@ BEGIN
 		'       CASE WHEN m.party_id IS NULL THEN ''joined'' ELSE ''left'' END, $2 '
 		'  FROM (%1$s
  OFFSET 0) t '
-		'  FULL JOIN (SELECT m.party_id FROM %2$I.segment_member m WHERE m.segment_id = $1) m '
+		'  FULL JOIN (SELECT m.party_id FROM %2$I.segment_member m WHERE m.segment_id = $1 '
+		'               AND ($3::bigint[] IS NULL OR m.party_id = ANY ($3))) m '
 		'    ON m.party_id = t.party_id '
 		' WHERE t.party_id IS NULL OR m.party_id IS NULL',
-		@extschema@.segment_member_query(seg.kind, seg.rule, seg.params), '@extschema@')
-	USING seg.segment_id, stamp;
+		target, '@extschema@')
+	USING seg.segment_id, stamp, sc.parties;
 	EXECUTE format(
 		'DELETE FROM %1$I.segment_member m USING %1$I.segment_history h '
 		' WHERE m.segment_id = $1 AND h.segment_id = $1 AND h.at = $2 AND h.change = ''left'' '
@@ -2438,12 +2525,13 @@ BEGIN
 		'               pg_catalog.count(*) FILTER (WHERE h.change = ''left'') AS "left" '
 		'          FROM %1$I.segment_history h WHERE h.segment_id = $1 AND h.at = $2) d, '
 		'       (SELECT pg_catalog.count(*) AS total '
-		'          FROM %1$I.segment_member m WHERE m.segment_id = $1) n',
+		'          FROM %1$I.segment_member m WHERE m.segment_id = $1 '
+		'           AND ($3::bigint[] IS NULL OR m.party_id = ANY ($3))) n',
 		'@extschema@')
-	USING seg.segment_id, stamp;
+	USING seg.segment_id, stamp, sc.parties;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.segment_refresh(bigint) IS 'Recomputes the members of a segment over every party (row-level security does not narrow it), records who joined and left in segment_history, and returns the numbers joined, left and now in the segment';
+COMMENT ON FUNCTION @extschema@.segment_refresh(bigint) IS 'Recomputes the members of a segment, records who joined and left in segment_history, and returns the numbers joined, left and now in the segment; over every party for bankcrm_admin and bankcrm_app, within the parties the caller may see for anyone else (the other members are left as they are, and not counted)';
 
 CREATE FUNCTION @extschema@.segment_refresh_all()
 RETURNS TABLE (segment_id bigint, joined bigint, "left" bigint, total bigint)
@@ -2476,26 +2564,48 @@ COMMENT ON VIEW @extschema@.segment_members IS 'Current segment members with a f
 COMMENT ON COLUMN @extschema@.segment_members.segment IS 'Segment name';
 COMMENT ON COLUMN @extschema@.segment_members.name_masked IS 'First character of the party''s name, the rest masked';
 
--- sizes: aggregates only, over every member
+-- sizes: aggregates only, over the members the caller may learn about
+CREATE FUNCTION @extschema@.segment_counts()
+RETURNS TABLE (segment_id bigint, members bigint, last_joined bigint, last_left bigint)
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	sc record;
+BEGIN
+	SELECT * INTO sc FROM @extschema@.segment_caller_scope();
+	RETURN QUERY
+	SELECT s.segment_id,
+	       @extschema@.segment_safe_count(COALESCE(mc.members, 0), sc.aggregate_only),
+	       @extschema@.segment_safe_count(COALESCE(hc.last_joined, 0), sc.aggregate_only),
+	       @extschema@.segment_safe_count(COALESCE(hc.last_left, 0), sc.aggregate_only)
+	  FROM @extschema@.segment s
+	  LEFT JOIN (SELECT m.segment_id, pg_catalog.count(*) AS members
+	               FROM @extschema@.segment_member m
+	              WHERE sc.bank_wide OR sc.aggregate_only OR m.party_id = ANY (sc.parties)
+	              GROUP BY m.segment_id) mc ON mc.segment_id = s.segment_id
+	  LEFT JOIN (SELECT h.segment_id,
+	                    pg_catalog.count(*) FILTER (WHERE h.change = 'joined') AS last_joined,
+	                    pg_catalog.count(*) FILTER (WHERE h.change = 'left') AS last_left
+	               FROM @extschema@.segment_history h
+	               JOIN @extschema@.segment r ON r.segment_id = h.segment_id AND r.refreshed_at = h.at
+	              WHERE sc.bank_wide OR sc.aggregate_only OR h.party_id = ANY (sc.parties)
+	              GROUP BY h.segment_id) hc ON hc.segment_id = s.segment_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.segment_counts() IS 'Per segment: members, joined and left at the last refresh, counting what the caller may learn about (segment_caller_scope)';
+
 CREATE VIEW @extschema@.segment_sizes AS
 SELECT s.segment_id,
        s.name,
        s.kind,
-       COALESCE(mc.members, 0) AS members,
-       COALESCE(hc.last_joined, 0) AS last_joined,
-       COALESCE(hc.last_left, 0) AS last_left,
+       c.members,
+       c.last_joined,
+       c.last_left,
        s.refreshed_at
   FROM @extschema@.segment s
-  LEFT JOIN (SELECT m.segment_id, pg_catalog.count(*) AS members
-               FROM @extschema@.segment_member m
-              GROUP BY m.segment_id) mc ON mc.segment_id = s.segment_id
-  LEFT JOIN (SELECT h.segment_id,
-                    pg_catalog.count(*) FILTER (WHERE h.change = 'joined') AS last_joined,
-                    pg_catalog.count(*) FILTER (WHERE h.change = 'left') AS last_left
-               FROM @extschema@.segment_history h
-               JOIN @extschema@.segment r ON r.segment_id = h.segment_id AND r.refreshed_at = h.at
-              GROUP BY h.segment_id) hc ON hc.segment_id = s.segment_id;
-COMMENT ON VIEW @extschema@.segment_sizes IS 'Number of members of every segment, and how many joined and left at its last refresh';
+  JOIN @extschema@.segment_counts() c ON c.segment_id = s.segment_id;
+COMMENT ON VIEW @extschema@.segment_sizes IS 'Number of members of every segment, and how many joined and left at its last refresh: all of them for bankcrm_admin and bankcrm_app, those the caller may see for staff, bank-wide with counts of 1 to 4 withheld (NULL) for analysts';
 COMMENT ON COLUMN @extschema@.segment_sizes.members IS 'Current members';
 COMMENT ON COLUMN @extschema@.segment_sizes.last_joined IS 'Parties that joined at the last refresh';
 COMMENT ON COLUMN @extschema@.segment_sizes.last_left IS 'Parties that left at the last refresh';
@@ -2508,7 +2618,9 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
 	missing bigint;
+	sc record;
 BEGIN
+	SELECT * INTO sc FROM @extschema@.segment_caller_scope();
 	SELECT x INTO missing FROM unnest(ARRAY[a, b]) x
 	 WHERE NOT EXISTS (SELECT 1 FROM @extschema@.segment s WHERE s.segment_id = x) LIMIT 1;
 	IF FOUND THEN
@@ -2516,18 +2628,24 @@ BEGIN
 			USING ERRCODE = 'undefined_object',
 			      HINT = 'The segments are listed in bankcrm.segment_sizes.';
 	END IF;
+	-- counted over what the caller may learn about (segment_caller_scope)
 	RETURN QUERY
-	SELECT o.only_a, o.both_, o.only_b,
-	       round(o.both_::numeric / NULLIF(o.only_a + o.both_ + o.only_b, 0), 4)
+	SELECT @extschema@.segment_safe_count(o.only_a, sc.aggregate_only),
+	       @extschema@.segment_safe_count(o.both_, sc.aggregate_only),
+	       @extschema@.segment_safe_count(o.only_b, sc.aggregate_only),
+	       CASE WHEN sc.aggregate_only AND (o.only_a BETWEEN 1 AND 4 OR o.both_ BETWEEN 1 AND 4 OR o.only_b BETWEEN 1 AND 4)
+	            THEN NULL ELSE round(o.both_::numeric / NULLIF(o.only_a + o.both_ + o.only_b, 0), 4) END
 	  FROM (SELECT count(*) FILTER (WHERE mb.party_id IS NULL) AS only_a,
 	               count(*) FILTER (WHERE ma.party_id IS NOT NULL AND mb.party_id IS NOT NULL) AS both_,
 	               count(*) FILTER (WHERE ma.party_id IS NULL) AS only_b
-	          FROM (SELECT m.party_id FROM @extschema@.segment_member m WHERE m.segment_id = a) ma
-	          FULL JOIN (SELECT m.party_id FROM @extschema@.segment_member m WHERE m.segment_id = b) mb
+	          FROM (SELECT m.party_id FROM @extschema@.segment_member m WHERE m.segment_id = a
+	                   AND (sc.bank_wide OR sc.aggregate_only OR m.party_id = ANY (sc.parties))) ma
+	          FULL JOIN (SELECT m.party_id FROM @extschema@.segment_member m WHERE m.segment_id = b
+	                        AND (sc.bank_wide OR sc.aggregate_only OR m.party_id = ANY (sc.parties))) mb
 	            ON mb.party_id = ma.party_id) o;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.segment_overlap(bigint, bigint) IS 'Members only in segment a, in both, only in b, and the Jaccard index both / (only_a + both + only_b), NULL when both are empty';
+COMMENT ON FUNCTION @extschema@.segment_overlap(bigint, bigint) IS 'Members only in segment a, in both, only in b, and the Jaccard index both / (only_a + both + only_b), NULL when both are empty; counted over what the caller may learn about, as segment_sizes';
 
 -- cross-sell for a whole segment: recommend_products() for each current
 -- member the caller may see (row-level security applies, as to the members)
@@ -2571,6 +2689,13 @@ GRANT ALL ON @extschema@.party_features, @extschema@.segment, @extschema@.segmen
 GRANT ALL ON SEQUENCE @extschema@.segment_segment_id_seq TO bankcrm_admin;
 GRANT USAGE ON SEQUENCE @extschema@.segment_segment_id_seq TO bankcrm_manager, bankcrm_app;
 
+-- a preview lists parties: for the roles that read party_features
+REVOKE ALL ON FUNCTION @extschema@.segment_preview(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.segment_preview(text) TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
+REVOKE ALL ON FUNCTION @extschema@.segment_caller_scope() FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.segment_counts() FROM PUBLIC;
+-- segment_sizes calls it as the reader: it counts what the reader may learn about
+GRANT EXECUTE ON FUNCTION @extschema@.segment_counts() TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
 REVOKE ALL ON FUNCTION @extschema@.segment_refresh(bigint), @extschema@.segment_refresh_all(),
 	@extschema@.segment_overlap(bigint, bigint), @extschema@.segment_recommendations(bigint, integer, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.segment_refresh(bigint), @extschema@.segment_refresh_all()
@@ -3407,6 +3532,13 @@ REVOKE ALL ON FUNCTION @extschema@.campaign_generate_leads(bigint), @extschema@.
 	FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.campaign_generate_leads(bigint), @extschema@.campaign_assign(bigint, text)
 	TO bankcrm_admin, bankcrm_app;
+-- working leads is for the staff and the applications, not the analyst
+REVOKE ALL ON FUNCTION @extschema@.lead_fire(bigint, text, text, timestamptz),
+	@extschema@.log_contact(bigint, text, text, text, text, timestamptz, text, timestamptz, integer),
+	@extschema@.lead_reassign(bigint, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.lead_fire(bigint, text, text, timestamptz),
+	@extschema@.log_contact(bigint, text, text, text, text, timestamptz, text, timestamptz, integer),
+	@extschema@.lead_reassign(bigint, integer) TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
 
 -- row-level security: leads are seen by the people who work them
 ALTER TABLE @extschema@.lead ENABLE ROW LEVEL SECURITY;
@@ -4489,6 +4621,18 @@ REVOKE ALL ON FUNCTION @extschema@.churn_apply(bigint[], date), @extschema@.chur
 GRANT EXECUTE ON FUNCTION @extschema@.churn_apply(bigint[], date), @extschema@.churn_scan(date),
 	@extschema@.churn_process_dirty(integer), @extschema@.churn_evaluate_hits(bigint[], date),
 	@extschema@.churn_apply_hits(@extschema@.churn_hit[]) TO bankcrm_admin, bankcrm_app;
+-- churn_scan, churn_process_dirty and churn_apply, granted to bankcrm_app,
+-- write alerts and marks as the caller
+GRANT INSERT, UPDATE ON @extschema@.churn_alert TO bankcrm_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON bankcrm_churn.churn_series, bankcrm_churn.churn_dirty TO bankcrm_app;
+GRANT USAGE ON SEQUENCE @extschema@.churn_alert_alert_id_seq TO bankcrm_app;
+-- one party's figures and the alert workflow: staff and applications, not the analyst
+REVOKE ALL ON FUNCTION @extschema@.churn_deviation(bigint, date), @extschema@.churn_alert_fire(bigint, text, text),
+	@extschema@.churn_remediation_log(bigint, text, text, integer),
+	@extschema@.churn_remediation_outcome(bigint, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.churn_deviation(bigint, date), @extschema@.churn_alert_fire(bigint, text, text),
+	@extschema@.churn_remediation_log(bigint, text, text, integer),
+	@extschema@.churn_remediation_outcome(bigint, text, text) TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
 REVOKE ALL ON FUNCTION @extschema@.churn_activity_row(), @extschema@.churn_activity_flush(),
 	@extschema@.churn_activity_truncated() FROM PUBLIC;
 -- src/sql/70_dialer.sql
@@ -4660,6 +4804,88 @@ CREATE INDEX call_attempt_lead_idx ON @extschema@.call_attempt (lead_id);
 CREATE UNIQUE INDEX call_attempt_party_live_idx ON @extschema@.call_attempt (party_id) WHERE state = 'dialing';
 CREATE UNIQUE INDEX call_attempt_lead_open_idx ON @extschema@.call_attempt (lead_id, party_id) WHERE state IN ('queued', 'dialing');
 
+-- lead events that failed where nothing may stop: kept for an operator to see and replay
+CREATE TABLE @extschema@.lead_event_failure (
+	failure_id   bigint GENERATED BY DEFAULT AS IDENTITY,
+	party_id     bigint NOT NULL,
+	lead_id      bigint NOT NULL,
+	event        text NOT NULL,
+	note         text,
+	at           timestamptz,
+	sqlstate     text NOT NULL,
+	error        text NOT NULL,
+	failed_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	tries        integer NOT NULL DEFAULT 1,
+	replayed_at  timestamptz,
+	-- keys of a party's rows include party_id (doc/scale-out.md)
+	PRIMARY KEY (failure_id, party_id),
+	FOREIGN KEY (lead_id, party_id) REFERENCES @extschema@.lead (lead_id, party_id) ON DELETE CASCADE
+);
+COMMENT ON TABLE @extschema@.lead_event_failure IS 'Lead events the dialer could not fire (a call''s outcome, a do-not-call block): the call is recorded all the same, the event waits here for lead_event_replay(); replayed_at is set once it went through';
+COMMENT ON COLUMN @extschema@.lead_event_failure.at IS 'The time the event is dated (the end of the call)';
+COMMENT ON COLUMN @extschema@.lead_event_failure.error IS 'The last error, with its SQLSTATE in sqlstate';
+COMMENT ON COLUMN @extschema@.lead_event_failure.tries IS 'How many times it was tried, the first included';
+CREATE INDEX lead_event_failure_pending_idx ON @extschema@.lead_event_failure (failed_at) WHERE replayed_at IS NULL;
+
+-- fire a lead event; on failure keep it in lead_event_failure (never lost, never silent)
+CREATE FUNCTION @extschema@.lead_fire_or_keep(lead_id bigint, party_id bigint, event text, note text, at timestamptz)
+RETURNS boolean
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	st   text;
+	msg  text;
+BEGIN
+	PERFORM @extschema@.lead_fire(lead_fire_or_keep.lead_id, lead_fire_or_keep.event, lead_fire_or_keep.note,
+	                              lead_fire_or_keep.at);
+	RETURN true;
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+	INSERT INTO @extschema@.lead_event_failure (party_id, lead_id, event, note, at, sqlstate, error)
+	VALUES (lead_fire_or_keep.party_id, lead_fire_or_keep.lead_id, lead_fire_or_keep.event, lead_fire_or_keep.note,
+	        lead_fire_or_keep.at, st, msg);
+	RAISE WARNING 'lead % did not take event "%": %', lead_fire_or_keep.lead_id, lead_fire_or_keep.event, msg
+		USING HINT = 'It is kept in bankcrm.lead_event_failure; fix the cause, then run bankcrm.lead_event_replay().';
+	RETURN false;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.lead_fire_or_keep(bigint, bigint, text, text, timestamptz) IS 'Worker only: fires a lead event; if it fails, records it in lead_event_failure with the error and returns false';
+
+-- replay the kept lead events (all pending ones, or one)
+CREATE FUNCTION @extschema@.lead_event_replay(failure_id bigint DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	f    record;
+	n    integer := 0;
+	st   text;
+	msg  text;
+BEGIN
+	FOR f IN
+		SELECT * FROM @extschema@.lead_event_failure x
+		 WHERE x.replayed_at IS NULL AND (lead_event_replay.failure_id IS NULL OR x.failure_id = lead_event_replay.failure_id)
+		 ORDER BY x.failed_at, x.failure_id
+		   FOR UPDATE
+	LOOP
+		BEGIN
+			PERFORM @extschema@.lead_fire(f.lead_id, f.event, f.note, f.at);
+			UPDATE @extschema@.lead_event_failure x SET replayed_at = pg_catalog.now(), tries = x.tries + 1
+			 WHERE x.party_id = f.party_id AND x.failure_id = f.failure_id;
+			n := n + 1;
+		EXCEPTION WHEN OTHERS THEN
+			GET STACKED DIAGNOSTICS st = RETURNED_SQLSTATE, msg = MESSAGE_TEXT;
+			UPDATE @extschema@.lead_event_failure x SET tries = x.tries + 1, sqlstate = st, error = msg
+			 WHERE x.party_id = f.party_id AND x.failure_id = f.failure_id;
+		END;
+	END LOOP;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.lead_event_replay(bigint) IS 'Fires again the lead events kept in lead_event_failure (all pending ones, or the one given); returns how many went through; those that fail again keep their row with the new error';
+
 -- written by the worker: one row per PBX
 CREATE TABLE @extschema@.dialer_state (
 	pbx_id           integer PRIMARY KEY REFERENCES @extschema@.pbx ON DELETE CASCADE,
@@ -4713,7 +4939,26 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.dial_next_window(bigint, bigint, timestamptz) IS 'First moment at or after the given time inside the campaign''s calling window in the party''s local time (region time zone, call days, holidays); the time itself when the window is open, NULL when nothing opens within 15 days';
 
--- queue one attempt (progressive campaigns; tests; imports)
+-- a lead in a final state of its process (won, lost, do_not_call) is never dialed
+CREATE FUNCTION @extschema@.dial_check_lead_open(lead_id bigint, process_name text, state text)
+RETURNS void
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM @extschema@.process_transition t
+	                WHERE t.process_name = dial_check_lead_open.process_name
+	                  AND t.from_state = dial_check_lead_open.state) THEN
+		RAISE EXCEPTION 'lead % is closed: its state "%" is final', dial_check_lead_open.lead_id, dial_check_lead_open.state
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+			      DETAIL = 'A lead that was won, lost or asked not to be called is not dialed again.',
+			      HINT = 'Open a lead for the party in another campaign to call it again.';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.dial_check_lead_open(bigint, text, text) IS 'Raises 55000 when the lead''s state is final in its process (no transition leaves it); dial() and dialer_queue() call it';
+
+-- queue one attempt for a lead (progressive campaigns; tests; imports)
 CREATE FUNCTION @extschema@.dialer_queue(campaign_id bigint, party_id bigint,
 		due_at timestamptz DEFAULT pg_catalog.now(), lead_id bigint DEFAULT NULL, phone @extschema@.phone DEFAULT NULL)
 RETURNS bigint
@@ -4723,6 +4968,7 @@ AS $$
 DECLARE
 	s   @extschema@.dial_settings;
 	ph  @extschema@.phone := dialer_queue.phone;
+	ld  record;
 	id  bigint;
 	n   integer;
 BEGIN
@@ -4732,6 +4978,28 @@ BEGIN
 			USING ERRCODE = 'undefined_object',
 			      HINT = 'Insert a row into dial_settings for the campaign first.';
 	END IF;
+	-- only a party that exists, only as a lead of this campaign, only while the lead is open
+	IF NOT EXISTS (SELECT 1 FROM @extschema@.party p WHERE p.party_id = dialer_queue.party_id) THEN
+		RAISE EXCEPTION 'party % does not exist', dialer_queue.party_id
+			USING ERRCODE = 'foreign_key_violation',
+			      HINT = 'Calls are queued for parties of bankcrm.party only.';
+	END IF;
+	SELECT l.lead_id, l.state, l.process_name INTO ld
+	  FROM @extschema@.lead l
+	 WHERE l.party_id = dialer_queue.party_id AND l.campaign_id = dialer_queue.campaign_id
+	   AND (dialer_queue.lead_id IS NULL OR l.lead_id = dialer_queue.lead_id);
+	IF NOT FOUND THEN
+		IF dialer_queue.lead_id IS NULL THEN
+			RAISE EXCEPTION 'party % is not a lead of campaign %', dialer_queue.party_id, dialer_queue.campaign_id
+				USING ERRCODE = 'invalid_parameter_value',
+				      HINT = 'Generate the campaign''s leads (campaign_generate_leads) or insert the lead first.';
+		END IF;
+		RAISE EXCEPTION 'lead % is not the lead of party % in campaign %', dialer_queue.lead_id,
+			dialer_queue.party_id, dialer_queue.campaign_id
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'Pass the lead_id of the party in this campaign, or NULL to use it.';
+	END IF;
+	PERFORM @extschema@.dial_check_lead_open(ld.lead_id, ld.process_name, ld.state);
 	IF ph IS NULL THEN
 		SELECT pp.phone INTO ph
 		  FROM @extschema@.party_phone pp
@@ -4746,15 +5014,14 @@ BEGIN
 	-- the attempt number first: Citus takes no subquery in an INSERT's VALUES
 	SELECT 1 + pg_catalog.count(*) INTO n
 	  FROM @extschema@.call_attempt a
-	 WHERE dialer_queue.lead_id IS NOT NULL AND a.party_id = dialer_queue.party_id
-	   AND a.lead_id = dialer_queue.lead_id AND a.state = 'done';
+	 WHERE a.party_id = dialer_queue.party_id AND a.lead_id = ld.lead_id AND a.state = 'done';
 	INSERT INTO @extschema@.call_attempt (campaign_id, lead_id, party_id, phone, pbx_id, mode, due_at, attempt_no)
-	VALUES (s.campaign_id, dialer_queue.lead_id, dialer_queue.party_id, ph, s.pbx_id, 'progressive', dialer_queue.due_at, n)
+	VALUES (s.campaign_id, ld.lead_id, dialer_queue.party_id, ph, s.pbx_id, 'progressive', dialer_queue.due_at, n)
 	RETURNING attempt_id INTO id;
 	RETURN id;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.dialer_queue(bigint, bigint, timestamptz, bigint, @extschema@.phone) IS 'Queues a progressive call attempt to a party (its primary phone unless one is given), due at the given time; returns the attempt id';
+COMMENT ON FUNCTION @extschema@.dialer_queue(bigint, bigint, timestamptz, bigint, @extschema@.phone) IS 'Queues a progressive call attempt to a party that is an open lead of the campaign (its primary phone unless one is given), due at the given time; returns the attempt id; refuses a party that does not exist (23503), is not a lead of the campaign (22023) or whose lead is closed (55000)';
 
 -- progressive campaigns: an attempt for every lead waiting for a call
 CREATE FUNCTION @extschema@.dialer_enqueue(campaign_id bigint, due_at timestamptz DEFAULT pg_catalog.now())
@@ -4807,11 +5074,12 @@ DECLARE
 	id     bigint;
 	n      integer;
 BEGIN
-	SELECT ld.campaign_id, ld.party_id, ld.assigned_to INTO l
+	SELECT ld.campaign_id, ld.party_id, ld.assigned_to, ld.process_name, ld.state INTO l
 	  FROM @extschema@.lead ld WHERE ld.lead_id = dial.lead_id;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'lead % does not exist', dial.lead_id USING ERRCODE = 'no_data_found';
 	END IF;
+	PERFORM @extschema@.dial_check_lead_open(dial.lead_id, l.process_name, l.state);
 	agent := COALESCE(@extschema@.current_staff_id(), l.assigned_to);
 	IF @extschema@.current_staff_id() IS NOT NULL AND l.assigned_to IS DISTINCT FROM agent THEN
 		RAISE EXCEPTION 'lead % is not assigned to you', dial.lead_id
@@ -4935,11 +5203,8 @@ BEGIN
 		 WHERE a.party_id = r.party_id AND a.attempt_id = r.attempt_id;
 		-- the customer asked not to be called: the lead leaves the funnel
 		IF r.lead_id IS NOT NULL AND r.detail <> 'party has not consented to marketing contact' THEN
-			BEGIN
-				PERFORM @extschema@.lead_fire(r.lead_id, 'do_not_call', pg_catalog.format('call attempt %s: %s', r.attempt_id, r.detail));
-			EXCEPTION WHEN OTHERS THEN
-				RAISE WARNING 'lead % did not take event do_not_call: %', r.lead_id, SQLERRM;
-			END;
+			PERFORM @extschema@.lead_fire_or_keep(r.lead_id, r.party_id, 'do_not_call',
+				pg_catalog.format('call attempt %s: %s', r.attempt_id, r.detail), NULL);
 		END IF;
 	END LOOP;
 
@@ -5091,11 +5356,25 @@ BEGIN
 	LOOP
 		SELECT a.party_id INTO pid FROM @extschema@.call_attempt a WHERE a.attempt_id = f.attempt_id;
 		CONTINUE WHEN NOT FOUND;
+		-- the PBX refused the Originate: no call was placed, the attempt waits to be dialed again
+		IF f.outcome = 'not_placed' THEN
+			UPDATE @extschema@.call_attempt a
+			   SET state = 'queued', dialed_at = NULL, sent_at = NULL, due_at = pg_catalog.now(), detail = f.detail,
+			       staff_id = CASE WHEN a.mode = 'progressive' THEN NULL ELSE a.staff_id END
+			 WHERE a.party_id = pid AND a.attempt_id = f.attempt_id AND a.state = 'dialing';
+			IF FOUND THEN
+				n := n + 1;
+				UPDATE @extschema@.dialer_agent
+				   SET state = 'ready', attempt_id = NULL, since = pg_catalog.now()
+				 WHERE attempt_id = f.attempt_id;
+			END IF;
+			CONTINUE;
+		END IF;
 		UPDATE @extschema@.call_attempt a
 		   SET state = 'done', outcome = f.outcome, reason = f.reason, dial_status = f.dial_status,
-		       hangup_cause = f.cause, sent_at = f.sent_at, answered_at = f.answered_at, ended_at = f.ended_at,
+		       hangup_cause = f.cause, sent_at = COALESCE(f.sent_at, a.sent_at), answered_at = f.answered_at, ended_at = f.ended_at,
 		       ring_ms = GREATEST(0, (1000 * pg_catalog.date_part('epoch',
-		                     COALESCE(f.answered_at, f.ended_at) - COALESCE(f.sent_at, a.dialed_at)))::integer),
+		                     COALESCE(f.answered_at, f.ended_at) - COALESCE(f.sent_at, a.sent_at, a.dialed_at)))::integer),
 		       talk_ms = CASE WHEN f.answered_at IS NOT NULL
 		                      THEN GREATEST(0, (1000 * pg_catalog.date_part('epoch', f.ended_at - f.answered_at))::integer) END,
 		       detail = f.detail
@@ -5115,15 +5394,12 @@ BEGIN
 		UPDATE @extschema@.dialer_agent
 		   SET state = 'ready', attempt_id = NULL, since = pg_catalog.now()
 		 WHERE attempt_id = r.attempt_id;
-		-- the lead's event; a lead that moved on meanwhile keeps its state
+		-- the lead's event; one the lead does not take (it moved on meanwhile,
+		-- or something failed) is kept in lead_event_failure for replay
 		IF r.lead_id IS NOT NULL AND r.outcome <> 'unknown' THEN
-			BEGIN
-				PERFORM @extschema@.lead_fire(r.lead_id,
-					CASE r.outcome WHEN 'answered' THEN 'call_answered' ELSE r.outcome END,
-					pg_catalog.format('call attempt %s', r.attempt_id), r.ended_at);
-			EXCEPTION WHEN OTHERS THEN
-				RAISE WARNING 'lead % did not take the event of call attempt %: %', r.lead_id, r.attempt_id, SQLERRM;
-			END;
+			PERFORM @extschema@.lead_fire_or_keep(r.lead_id, r.party_id,
+				CASE r.outcome WHEN 'answered' THEN 'call_answered' ELSE r.outcome END,
+				pg_catalog.format('call attempt %s', r.attempt_id), r.ended_at);
 		END IF;
 		-- retries: progressive attempts only, by the campaign's rule for the outcome
 		INSERT INTO @extschema@.call_attempt (campaign_id, lead_id, party_id, phone, pbx_id, mode, attempt_no, due_at)
@@ -5136,7 +5412,7 @@ BEGIN
 	RETURN n;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.dialer_finish(bigint[], text[], integer[], text[], integer[], timestamptz[], timestamptz[], timestamptz[], text[]) IS 'Worker only: records the outcome of finished attempts (only those still dialing), writes their contact rows, frees their agents, fires the lead events and queues retries';
+COMMENT ON FUNCTION @extschema@.dialer_finish(bigint[], text[], integer[], text[], integer[], timestamptz[], timestamptz[], timestamptz[], text[]) IS 'Worker only: records the outcome of finished attempts (only those still dialing), writes their contact rows, frees their agents, fires the lead events (keeping those that fail in lead_event_failure) and queues retries; outcome not_placed (the PBX refused the Originate) puts the attempt back in the queue instead';
 
 -- the worker at start: attempts it left dialing; cancel queued attempts by hand
 CREATE FUNCTION @extschema@.dialer_cancel(attempt_id bigint)
@@ -5172,12 +5448,19 @@ BEGIN ATOMIC
 END;
 COMMENT ON FUNCTION @extschema@.dialer_pid(integer) IS 'Process id of the dialer worker serving a PBX in this database, NULL if none runs';
 
+-- SECURITY DEFINER: the worker runs as the bootstrap superuser, and only a
+-- superuser may signal it; the function signals nothing but a process that
+-- is a dialer worker of this database holding the PBX's lock
 CREATE FUNCTION @extschema@.dialer_stop(pbx_id integer)
 RETURNS boolean
-LANGUAGE sql VOLATILE STRICT
+LANGUAGE sql VOLATILE STRICT SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 BEGIN ATOMIC
-	SELECT COALESCE(pg_catalog.pg_terminate_backend(@extschema@.dialer_pid(dialer_stop.pbx_id), 10000), false);
+	SELECT COALESCE((SELECT pg_catalog.pg_terminate_backend(a.pid, 10000)
+	                   FROM pg_catalog.pg_stat_activity a
+	                  WHERE a.pid OPERATOR(pg_catalog.=) @extschema@.dialer_pid(dialer_stop.pbx_id)
+	                    AND a.backend_type OPERATOR(pg_catalog.=) 'bankcrm dialer'
+	                    AND a.datname OPERATOR(pg_catalog.=) pg_catalog.current_database()), false);
 END;
 COMMENT ON FUNCTION @extschema@.dialer_stop(integer) IS 'Stops the dialer worker of a PBX (it finishes its current step, records its state and exits without restart); waits up to 10 s; false if none ran';
 
@@ -5251,7 +5534,10 @@ GRANT ALL ON @extschema@.pbx, @extschema@.dial_settings, @extschema@.dial_retry_
 	@extschema@.dnc, @extschema@.holiday, @extschema@.call_attempt, @extschema@.dialer_state TO bankcrm_admin;
 GRANT SELECT ON @extschema@.dial_settings, @extschema@.dial_retry_rule, @extschema@.dialer_agent, @extschema@.holiday,
 	@extschema@.dialer_status, @extschema@.dialer_campaign_status TO bankcrm_manager, bankcrm_app, bankcrm_admin;
-GRANT SELECT ON @extschema@.dial_settings, @extschema@.dialer_agent TO bankcrm_rm;
+GRANT SELECT ON @extschema@.dial_settings, @extschema@.dialer_agent, @extschema@.holiday TO bankcrm_rm;
+GRANT UPDATE (state, ended_at, detail) ON @extschema@.call_attempt TO bankcrm_app;
+REVOKE ALL ON FUNCTION @extschema@.dial_next_window(bigint, bigint, timestamptz) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.dial_next_window(bigint, bigint, timestamptz) TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT SELECT ON @extschema@.call_attempt TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT INSERT ON @extschema@.call_attempt TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT USAGE ON SEQUENCE @extschema@.call_attempt_attempt_id_seq TO bankcrm_manager, bankcrm_rm, bankcrm_app;
@@ -5260,17 +5546,26 @@ GRANT SELECT ON @extschema@.dnc TO bankcrm_manager, bankcrm_app;
 GRANT INSERT ON @extschema@.dnc TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT UPDATE (state, since) ON @extschema@.dialer_agent TO bankcrm_rm, bankcrm_manager, bankcrm_app;
 REVOKE ALL ON FUNCTION @extschema@.dialer_claim(integer, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.lead_fire_or_keep(bigint, bigint, text, text, timestamptz) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.lead_event_replay(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.lead_event_replay(bigint) TO bankcrm_admin, bankcrm_app;
+GRANT SELECT ON @extschema@.lead_event_failure TO bankcrm_admin, bankcrm_app;
+GRANT UPDATE (replayed_at, tries, sqlstate, error) ON @extschema@.lead_event_failure TO bankcrm_admin, bankcrm_app;
+GRANT DELETE ON @extschema@.lead_event_failure TO bankcrm_admin;
 REVOKE ALL ON FUNCTION @extschema@.dialer_finish(bigint[], text[], integer[], text[], integer[], timestamptz[], timestamptz[], timestamptz[], text[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.dialer_launch(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.dialer_stop(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.dialer_queue(bigint, bigint, timestamptz, bigint, @extschema@.phone) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.dialer_cancel(bigint) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.dialer_enqueue(bigint, timestamptz) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.dialer_enqueue(bigint, timestamptz) TO bankcrm_admin, bankcrm_manager, bankcrm_app;
+-- progressive attempts are queued and cancelled by the applications and the
+-- administrator (an attempt carries no staff member, so a manager's row-level
+-- security, which records calls as the manager, would refuse it)
+GRANT EXECUTE ON FUNCTION @extschema@.dialer_enqueue(bigint, timestamptz) TO bankcrm_admin, bankcrm_app;
 REVOKE ALL ON FUNCTION @extschema@.dial(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.dialer_launch(integer), @extschema@.dialer_stop(integer) TO bankcrm_admin;
 GRANT EXECUTE ON FUNCTION @extschema@.dialer_queue(bigint, bigint, timestamptz, bigint, @extschema@.phone),
-	@extschema@.dialer_cancel(bigint) TO bankcrm_admin, bankcrm_manager, bankcrm_app;
+	@extschema@.dialer_cancel(bigint) TO bankcrm_admin, bankcrm_app;
 GRANT EXECUTE ON FUNCTION @extschema@.dial(bigint) TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
 -- src/sql/80_rls.sql
 -- row-level security: which party's rows each staff role sees, in one place
@@ -5494,7 +5789,8 @@ AS $$
 		(46, '@extschema@.churn_alert', 'distributed'),
 		(47, '@extschema@.churn_alert_history', 'distributed'),
 		(48, '@extschema@.churn_remediation', 'distributed'),
-		(49, '@extschema@.call_attempt', 'distributed')
+		(49, '@extschema@.call_attempt', 'distributed'),
+		(50, '@extschema@.lead_event_failure', 'distributed')
 	) v(o, t, k)
 	 ORDER BY v.o
 $$;
