@@ -18,6 +18,7 @@ OBJS = \
 	src/types/e164.o \
 	src/score.o \
 	src/score_model.o \
+	src/score_alloc.o \
 	src/score_run.o \
 	src/score_compute.o \
 	src/score_store.o \

@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * score_run.c
- *	  The scoring engine: every party's scores in one pass over the bank,
- *	  score_preview() and score_all().
+ *	  The scoring engine's run: every party's inputs in one pass over the
+ *	  bank, read through the executor.
  *
  * A scoring run reads each input table once, sequentially, and keeps one
  * ScoreParty per party that is not closed, found by party_id through an
@@ -53,7 +53,6 @@
 #include "postgres.h"
 
 #include <math.h>
-#include <sys/mman.h>
 
 #include "access/xact.h"
 #include "catalog/namespace.h"
@@ -81,102 +80,6 @@
 #include "compat.h"
 #include "score_run.h"
 
-
-/*
- * The run's large arrays (up to hundreds of megabytes) are mapped from the
- * kernel directly rather than palloc'd: fresh anonymous memory is already
- * zero, so nothing is written twice and pages the run never touches (the
- * slack of an estimate) cost nothing; the mapping is aligned so that it can
- * be backed by huge pages where the kernel allows it (a run touches every
- * page of its arrays once, and faulting in 4 kB pages one by one costs more
- * than reading the bank).  A mapping is released with the memory context
- * that was current when it was made, or by ScoreFree.
- */
-#define SCORE_MAP_MIN	(1024 * 1024)
-#define SCORE_HUGE_PAGE	(2 * 1024 * 1024)
-
-typedef struct ScoreMapping
-{
-	char	   *base;			/* as mapped; NULL once released */
-	Size		len;
-	MemoryContextCallback cb;
-} ScoreMapping;
-
-static void
-ScoreUnmap(void *arg)
-{
-	ScoreMapping *m = (ScoreMapping *) arg;
-
-	if (m->base != NULL)
-		(void) munmap(m->base, m->len);
-	m->base = NULL;
-}
-
-/*
- * ScoreAlloc
- *		A zeroed array of size bytes for the run.
- */
-void *
-ScoreAlloc(Size size)
-{
-#if defined(MAP_ANONYMOUS) && !defined(WIN32)
-	if (size >= SCORE_MAP_MIN)
-	{
-		ScoreMapping *m = MemoryContextAlloc(CurrentMemoryContext, sizeof(ScoreMapping));
-		char	   *p;
-
-		/* room to align to a huge page, and for the pointer back to m */
-		m->len = TYPEALIGN(SCORE_HUGE_PAGE, size) + SCORE_HUGE_PAGE;
-		m->base = mmap(NULL, m->len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (m->base == MAP_FAILED)
-			ereport(ERROR,
-					(errcode(ERRCODE_OUT_OF_MEMORY),
-					 errmsg("out of memory"),
-					 errdetail("Failed on a scoring array of %zu bytes.", size)));
-		m->cb.func = ScoreUnmap;
-		m->cb.arg = m;
-		MemoryContextRegisterResetCallback(CurrentMemoryContext, &m->cb);
-		p = (char *) TYPEALIGN(SCORE_HUGE_PAGE, m->base + sizeof(ScoreMapping *));
-#ifdef MADV_HUGEPAGE
-		(void) madvise(p, TYPEALIGN(SCORE_HUGE_PAGE, size), MADV_HUGEPAGE);
-#endif
-		((ScoreMapping **) p)[-1] = m;
-		return p;
-	}
-#endif
-	return palloc_extended(Max(size, 1), MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-}
-
-/*
- * ScoreFree
- *		Release an array of ScoreAlloc(size) before its context goes.
- */
-void
-ScoreFree(void *p, Size size)
-{
-#if defined(MAP_ANONYMOUS) && !defined(WIN32)
-	if (size >= SCORE_MAP_MIN)
-	{
-		ScoreUnmap(((ScoreMapping **) p)[-1]);
-		return;
-	}
-#endif
-	pfree(p);
-}
-
-/*
- * ScoreGrow
- *		An array of ScoreAlloc(size) grown to new_size, contents kept.
- */
-void *
-ScoreGrow(void *p, Size size, Size new_size)
-{
-	void	   *q = ScoreAlloc(new_size);
-
-	memcpy(q, p, Min(size, new_size));
-	ScoreFree(p, size);
-	return q;
-}
 
 /* a 64-bit mix of a party id (the finaliser of MurmurHash3) */
 static inline uint32
@@ -1161,69 +1064,4 @@ Datum
 ScoreCentsDatum(int64 cents)
 {
 	return NumericGetDatum(int64_div_fast_to_numeric(cents, 2));
-}
-
-/*
- * score_preview
- *		SQL score_preview(model text, as_of date) returns setof the scores
- *		score_all() would store for every party that is not closed.
- */
-PG_FUNCTION_INFO_V1(score_preview);
-Datum
-score_preview(PG_FUNCTION_ARGS)
-{
-	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	MemoryContext runcxt;
-	MemoryContext old;
-	ScoreRun	run;
-	Datum		model_d;
-	Datum		vt_d[SCORE_NVALUE_TIERS];
-	Datum		wt_d[SCORE_NWEALTH_TIERS];
-	uint32		i;
-	int			k;
-
-	InitMaterializedSRF(fcinfo, 0);
-	runcxt = AllocSetContextCreate(CurrentMemoryContext, "bankcrm score run", ALLOCSET_DEFAULT_SIZES);
-	old = MemoryContextSwitchTo(runcxt);
-	ScoreRunInit(&run, fcinfo);
-	ScoreRunModel(&run, PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)));
-	ScoreRunCompute(&run);
-	ScoreRunEnd(&run);
-
-	model_d = CStringGetTextDatum(run.m.name);
-	for (k = 0; k < SCORE_NVALUE_TIERS; k++)
-		vt_d[k] = CStringGetTextDatum(score_value_tier_names[k]);
-	for (k = 0; k < SCORE_NWEALTH_TIERS; k++)
-		wt_d[k] = CStringGetTextDatum(score_wealth_tier_names[k]);
-	for (i = 0; i < run.nparties; i++)
-	{
-		ScoreParty *p = &run.parties[i];
-		Datum		v[17];
-		bool		n[17] = {0};
-
-		v[0] = Int64GetDatum(p->party_id);
-		v[1] = model_d;
-		v[2] = ScoreCentsDatum(ScoreDoubleToCents(p->contribution, "contribution"));
-		v[3] = Int32GetDatum(p->value_score);
-		v[4] = vt_d[p->value_tier];
-		if (p->wealth_tier >= 0)
-			v[5] = wt_d[p->wealth_tier];
-		else
-			n[5] = true;
-		v[6] = Int16GetDatum(p->rfm[0]);
-		v[7] = Int16GetDatum(p->rfm[1]);
-		v[8] = Int16GetDatum(p->rfm[2]);
-		v[9] = ScoreCentsDatum(ScoreDoubleToCents(p->clv, "clv"));
-		v[10] = ScoreCentsDatum(p->aum);
-		v[11] = Float8GetDatum(p->retention);
-		v[12] = Float8GetDatum(p->growth);
-		v[13] = Float8GetDatum(p->potential);
-		v[14] = Int32GetDatum(p->recency);
-		v[15] = Int64GetDatum(p->frequency);
-		v[16] = Int32GetDatum(p->products);
-		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, n);
-	}
-	MemoryContextSwitchTo(old);
-	MemoryContextDelete(runcxt);
-	return (Datum) 0;
 }

@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * score_run.h
- *	  The scoring engine's run: declarations shared by score_run.c (reading
- *	  and computing) and score_store.c (storing).
+ *	  The scoring engine's run: declarations shared by score_run.c (reading),
+ *	  score_compute.c (computing), score_store.c and score_direct.c (the
+ *	  entry points and storing) and score_alloc.c (memory).
  *
  * Copyright (c) 2026, bankcrm developers
  *
@@ -206,6 +207,11 @@ typedef struct ScoreRun
 typedef void (*ScoreRowFunc) (ScoreRun *run, TupleTableSlot *slot, void *arg);
 
 
+/* score_alloc.c */
+extern void *ScoreAlloc(Size size);
+extern void ScoreFree(void *p, Size size);
+extern void *ScoreGrow(void *p, Size size, Size new_size);
+
 /* score_run.c */
 extern void ScoreRunInit(ScoreRun *run, FunctionCallInfo fcinfo);
 extern void ScoreRunEnd(ScoreRun *run);
@@ -213,9 +219,6 @@ extern void ScoreRunModel(ScoreRun *run, const char *model);
 extern void ScoreRunCompute(ScoreRun *run);
 extern void ScoreRunHoldings(ScoreRun *run);
 extern void ScoreRunStoredTiers(ScoreRun *run, int8 *tiers);
-extern void *ScoreAlloc(Size size);
-extern void ScoreFree(void *p, Size size);
-extern void *ScoreGrow(void *p, Size size, Size new_size);
 extern ScoreParty *ScoreRunFindParty(ScoreRun *run, int64 party_id);
 extern int32 ScoreRunFindIndex(ScoreRun *run, int64 party_id);
 extern bool ScoreNumericScaled(Datum d, int scale, int128 *out);

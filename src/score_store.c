@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * score_store.c
- *	  score_all(): compute every party's scores and store what changed.
+ *	  score_preview() and score_all(): compute every party's scores, and
+ *	  return them or store what changed.
  *
  * A run holds the model's advisory lock (one run per model at a time) and
  * SHARE ROW EXCLUSIVE locks on party_score and score_history (LOCK TABLE),
@@ -893,4 +894,69 @@ score_all(PG_FUNCTION_ARGS)
 	desc = BlessTupleDesc(desc);
 	MemoryContextDelete(runcxt);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(desc, v, n)));
+}
+
+/*
+ * score_preview
+ *		SQL score_preview(model text, as_of date) returns setof the scores
+ *		score_all() would store for every party that is not closed.
+ */
+PG_FUNCTION_INFO_V1(score_preview);
+Datum
+score_preview(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	MemoryContext runcxt;
+	MemoryContext old;
+	ScoreRun	run;
+	Datum		model_d;
+	Datum		vt_d[SCORE_NVALUE_TIERS];
+	Datum		wt_d[SCORE_NWEALTH_TIERS];
+	uint32		i;
+	int			k;
+
+	InitMaterializedSRF(fcinfo, 0);
+	runcxt = AllocSetContextCreate(CurrentMemoryContext, "bankcrm score run", ALLOCSET_DEFAULT_SIZES);
+	old = MemoryContextSwitchTo(runcxt);
+	ScoreRunInit(&run, fcinfo);
+	ScoreRunModel(&run, PG_ARGISNULL(0) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(0)));
+	ScoreRunCompute(&run);
+	ScoreRunEnd(&run);
+
+	model_d = CStringGetTextDatum(run.m.name);
+	for (k = 0; k < SCORE_NVALUE_TIERS; k++)
+		vt_d[k] = CStringGetTextDatum(score_value_tier_names[k]);
+	for (k = 0; k < SCORE_NWEALTH_TIERS; k++)
+		wt_d[k] = CStringGetTextDatum(score_wealth_tier_names[k]);
+	for (i = 0; i < run.nparties; i++)
+	{
+		ScoreParty *p = &run.parties[i];
+		Datum		v[17];
+		bool		n[17] = {0};
+
+		v[0] = Int64GetDatum(p->party_id);
+		v[1] = model_d;
+		v[2] = ScoreCentsDatum(ScoreDoubleToCents(p->contribution, "contribution"));
+		v[3] = Int32GetDatum(p->value_score);
+		v[4] = vt_d[p->value_tier];
+		if (p->wealth_tier >= 0)
+			v[5] = wt_d[p->wealth_tier];
+		else
+			n[5] = true;
+		v[6] = Int16GetDatum(p->rfm[0]);
+		v[7] = Int16GetDatum(p->rfm[1]);
+		v[8] = Int16GetDatum(p->rfm[2]);
+		v[9] = ScoreCentsDatum(ScoreDoubleToCents(p->clv, "clv"));
+		v[10] = ScoreCentsDatum(p->aum);
+		v[11] = Float8GetDatum(p->retention);
+		v[12] = Float8GetDatum(p->growth);
+		v[13] = Float8GetDatum(p->potential);
+		v[14] = Int32GetDatum(p->recency);
+		v[15] = Int64GetDatum(p->frequency);
+		v[16] = Int32GetDatum(p->products);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, n);
+	}
+	MemoryContextSwitchTo(old);
+	MemoryContextDelete(runcxt);
+	return (Datum) 0;
 }
