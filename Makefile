@@ -23,6 +23,8 @@ OBJS = \
 	src/score_store.o \
 	src/score_affinity.o \
 	src/segment.o \
+	src/kmeans.o \
+	src/cluster.o \
 	src/fsm.o \
 	src/fsm_validate.o \
 	src/fsm_guard.o \

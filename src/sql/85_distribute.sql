@@ -68,7 +68,10 @@ AS $$
 		(46, '@extschema@.churn_alert', 'distributed'),
 		(47, '@extschema@.churn_alert_history', 'distributed'),
 		(48, '@extschema@.churn_remediation', 'distributed'),
-		(49, '@extschema@.call_attempt', 'distributed')
+		(49, '@extschema@.call_attempt', 'distributed'),
+		-- reference tables added since: models of behavioural clusters
+		(50, '@extschema@.cluster_model', 'reference'),
+		(51, '@extschema@.cluster_centroid', 'reference')
 	) v(o, t, k)
 	 ORDER BY v.o
 $$;
