@@ -148,9 +148,13 @@ pick_weighted(const double *w, int n, double r)
 int
 KmSeed(const double *x, int n, int d, int k, KmRng *rng, double *c, double *mind2)
 {
-	int			trials = 2 + (int) log((double) k);
+	int			trials = 2;
 	double		total = 0.0;
 	int			first;
+
+	/* 2 + floor(ln k) candidates, counted without libm */
+	for (double e = 2.718281828459045; e <= k; e *= 2.718281828459045)
+		trials++;
 
 	if (n <= 0 || k <= 0)
 		return 0;
