@@ -124,6 +124,8 @@ static const char *const allowed_catalog_functions[] = {
 	"character_length", "date_part", "date_trunc", "div", "extract", "floor", "initcap",
 	"left", "length", "lower", "ltrim", "make_date", "mod", "position", "right", "round",
 	"rtrim", "sign", "starts_with", "strpos", "substr", "substring", "trunc", "upper",
+	/* for features of skewed amounts (clusters): ln(1 + aum) */
+	"ln", "log", "log10", "sqrt",
 	NULL
 };
 
