@@ -71,7 +71,9 @@ AS $$
 		(49, '@extschema@.call_attempt', 'distributed'),
 		-- reference tables added since: models of behavioural clusters
 		(50, '@extschema@.cluster_model', 'reference'),
-		(51, '@extschema@.cluster_centroid', 'reference')
+		(51, '@extschema@.cluster_centroid', 'reference'),
+		-- distributed since: households and groups
+		(52, '@extschema@.relationship_group', 'distributed')
 	) v(o, t, k)
 	 ORDER BY v.o
 $$;
