@@ -291,6 +291,9 @@ RETURNS TABLE (cluster integer, size bigint, center double precision[])
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, @extschema@, pg_temp
 SET standard_conforming_strings = on
+-- on Citus the model (reference tables) is written after the passes read
+-- the shards: they read over one connection per worker (no effect without Citus)
+SET citus.multi_shard_modify_mode = sequential
 AS $$
 DECLARE
 	r record;
@@ -387,6 +390,9 @@ CREATE FUNCTION @extschema@.cluster_assign(model text)
 RETURNS TABLE (cluster integer, segment_id bigint, joined bigint, "left" bigint, total bigint)
 LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, @extschema@, pg_temp
+-- on Citus each new segment (a reference table) is written after the last
+-- refresh read the shards (no effect without Citus)
+SET citus.multi_shard_modify_mode = sequential
 AS $$
 DECLARE
 	m @extschema@.cluster_model;
