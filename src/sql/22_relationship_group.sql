@@ -9,21 +9,20 @@
 -- current on one node, by recomputing the groups of the parties a change
 -- touches.  On Citus the triggers run in the shards, which cannot follow a
 -- chain into other shards: there relationship_group_refresh() recomputes
--- every group after changes (doc/concepts.md).  Guarantees do not join
+-- every group after changes (doc/concepts.md).  The table is derived: it is
+-- not dumped, and the triggers rebuild it when a dump is restored.  Guarantees do not join
 -- groups: guarantor_chain follows them for credit staff.
 
 CREATE TABLE @extschema@.relationship_group (
 	party_id    bigint NOT NULL PRIMARY KEY REFERENCES @extschema@.party ON DELETE CASCADE,
 	group_id    bigint NOT NULL,
 	kind        text NOT NULL CONSTRAINT relationship_group_kind_check CHECK (kind IN ('household', 'corporate', 'mixed')),
-	members     integer NOT NULL CONSTRAINT relationship_group_members_check CHECK (members >= 2),
-	updated_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
+	members     integer NOT NULL CONSTRAINT relationship_group_members_check CHECK (members >= 2)
 );
 COMMENT ON TABLE @extschema@.relationship_group IS 'The household or corporate group of each party that has one: parties joined by household or parent_company relations through parties that are not closed';
 COMMENT ON COLUMN @extschema@.relationship_group.group_id IS 'The lowest party_id of the group';
 COMMENT ON COLUMN @extschema@.relationship_group.kind IS 'household (household relations only), corporate (parent_company only) or mixed';
 COMMENT ON COLUMN @extschema@.relationship_group.members IS 'Parties in the group';
-COMMENT ON COLUMN @extschema@.relationship_group.updated_at IS 'When the party''s row was last written';
 CREATE INDEX relationship_group_group_idx ON @extschema@.relationship_group (group_id);
 
 -- the groups of the given parties, each party with its group: the chains
@@ -100,7 +99,7 @@ BEGIN
 	INSERT INTO @extschema@.relationship_group AS g (party_id, group_id, kind, members)
 	SELECT n.party_id, n.group_id, n.kind, n.members FROM n
 	ON CONFLICT ON CONSTRAINT relationship_group_pkey DO UPDATE
-	   SET group_id = EXCLUDED.group_id, kind = EXCLUDED.kind, members = EXCLUDED.members, updated_at = pg_catalog.now()
+	   SET group_id = EXCLUDED.group_id, kind = EXCLUDED.kind, members = EXCLUDED.members
 	 WHERE (g.group_id, g.kind, g.members) IS DISTINCT FROM (EXCLUDED.group_id, EXCLUDED.kind, EXCLUDED.members);
 	GET DIAGNOSTICS n = ROW_COUNT;
 	RETURN n;
@@ -142,7 +141,7 @@ BEGIN
 	INSERT INTO @extschema@.relationship_group AS g (party_id, group_id, kind, members)
 	SELECT n.party_id, n.group_id, n.kind, n.members FROM relationship_group_all n
 	ON CONFLICT ON CONSTRAINT relationship_group_pkey DO UPDATE
-	   SET group_id = EXCLUDED.group_id, kind = EXCLUDED.kind, members = EXCLUDED.members, updated_at = pg_catalog.now()
+	   SET group_id = EXCLUDED.group_id, kind = EXCLUDED.kind, members = EXCLUDED.members
 	 WHERE (g.group_id, g.kind, g.members) IS DISTINCT FROM (EXCLUDED.group_id, EXCLUDED.kind, EXCLUDED.members);
 	RETURN QUERY SELECT pg_catalog.count(DISTINCT n.group_id), pg_catalog.count(*) FROM relationship_group_all n;
 END
@@ -185,32 +184,56 @@ CREATE TRIGGER relationship_group_upkeep AFTER UPDATE OF status ON @extschema@.p
 	FOR EACH ROW WHEN ((OLD.status = 'closed') IS DISTINCT FROM (NEW.status = 'closed'))
 	EXECUTE FUNCTION @extschema@.relationship_group_trigger();
 
--- guarantor chains: who guarantees whom, directly or through others
+-- guarantor chains: who guarantees whom, directly or through others.  The
+-- guarantees are read first and the chains followed over that copy: Citus
+-- follows no recursive query over the shards
+CREATE FUNCTION @extschema@.guarantor_chain_rows()
+RETURNS TABLE (guarantor_id bigint, party_id bigint, depth integer, path bigint[], status text, loans numeric)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+DECLARE
+	borrowers bigint[];
+	guarantors bigint[];
+	gs bigint[];
+	ps bigint[];
+	ds integer[];
+	paths text[];
+BEGIN
+	SELECT pg_catalog.array_agg(r.party_id ORDER BY r.party_id, r.related_party_id),
+	       pg_catalog.array_agg(r.related_party_id ORDER BY r.party_id, r.related_party_id)
+	  INTO borrowers, guarantors
+	  FROM @extschema@.party_relation r
+	 WHERE r.kind = 'guarantor';
+	WITH RECURSIVE e (b, g) AS (SELECT * FROM unnest(borrowers, guarantors)),
+	chain (g, p, d, path) AS (
+		SELECT e.g, e.b, 1, ARRAY[e.g, e.b] FROM e
+		UNION ALL
+		SELECT c.g, e.b, c.d + 1, c.path || e.b
+		  FROM chain c JOIN e ON e.g = c.p
+		 WHERE NOT e.b = ANY (c.path)
+	)
+	SELECT pg_catalog.array_agg(c.g), pg_catalog.array_agg(c.p), pg_catalog.array_agg(c.d),
+	       pg_catalog.array_agg(c.path::text)
+	  INTO gs, ps, ds, paths
+	  FROM chain c;
+	RETURN QUERY
+	SELECT u.g, u.p, u.d, u.path::bigint[], pa.status, COALESCE(b.loans, 0)::numeric
+	  FROM unnest(gs, ps, ds, paths) u (g, p, d, path)
+	  JOIN (SELECT q.party_id, q.status FROM @extschema@.party q WHERE q.party_id = ANY (ps)) pa ON pa.party_id = u.p
+	  LEFT JOIN (SELECT h.party_id, pg_catalog.sum(h.balance)::numeric(18, 2) AS loans
+	               FROM @extschema@.holding h
+	               JOIN @extschema@.product pr ON pr.product_id = h.product_id AND pr.category IN ('loan', 'card')
+	              WHERE h.closed_on IS NULL AND h.party_id = ANY (ps)
+	              GROUP BY h.party_id) b ON b.party_id = u.p;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.guarantor_chain_rows() IS 'The rows of guarantor_chain, with the caller''s rights';
+
 CREATE VIEW @extschema@.guarantor_chain
 WITH (security_invoker = true) AS
-WITH RECURSIVE chain (guarantor_id, party_id, depth, path) AS (
-	SELECT r.related_party_id, r.party_id, 1, ARRAY[r.related_party_id, r.party_id]
-	  FROM @extschema@.party_relation r
-	 WHERE r.kind = 'guarantor'
-	UNION ALL
-	SELECT c.guarantor_id, r.party_id, c.depth + 1, c.path || r.party_id
-	  FROM chain c
-	  JOIN @extschema@.party_relation r ON r.related_party_id = c.party_id AND r.kind = 'guarantor'
-	 WHERE NOT r.party_id = ANY (c.path)
-)
-SELECT c.guarantor_id,
-       c.party_id,
-       c.depth,
-       c.path,
-       p.status,
-       COALESCE(b.loans, 0) AS loans
-  FROM chain c
-  JOIN @extschema@.party p ON p.party_id = c.party_id
-  LEFT JOIN (SELECT h.party_id, pg_catalog.sum(h.balance)::numeric(18, 2) AS loans
-               FROM @extschema@.holding h
-               JOIN @extschema@.product pr ON pr.product_id = h.product_id AND pr.category IN ('loan', 'card')
-              WHERE h.closed_on IS NULL
-              GROUP BY h.party_id) b ON b.party_id = c.party_id;
+SELECT c.guarantor_id, c.party_id, c.depth, c.path, c.status, c.loans
+  FROM @extschema@.guarantor_chain_rows() c;
 COMMENT ON VIEW @extschema@.guarantor_chain IS 'Every party a guarantor stands behind, directly (depth 1) or as guarantor of a guarantor (depth 2 and more), with the chain and the party''s loans; a chain stops where it would come back to a party already on it; row-level security of the caller applies';
 COMMENT ON COLUMN @extschema@.guarantor_chain.guarantor_id IS 'The party that guarantees';
 COMMENT ON COLUMN @extschema@.guarantor_chain.party_id IS 'A party whose debts the guarantor stands behind, directly or through the chain';
