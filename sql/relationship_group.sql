@@ -86,7 +86,7 @@ SELECT s.party_id, m.model, s.contribution, s.value_score, 'general', 'mass', 3,
        score_model m
  WHERE m.is_default;
 SELECT group_id - 9400000000 AS grp, kind, members, aum, loans, contribution, clv, value_score, top_value_score,
-       lead_party_id - 9400000000 AS lead, primary_rm, products
+       lead_party_id - 9400000000 AS lead, primary_rm, products, value_tier, wealth_tier
   FROM relationship_group_rollup WHERE group_id BETWEEN 9400000000 AND 9499999999 ORDER BY group_id;
 
 -- the customer 360 shows the group

@@ -3,7 +3,8 @@
 -- their members (relationship_group, 22_relationship_group.sql)
 --
 -- The rollup reads each member's balances and default-model scores by
--- party_id and adds them up by group.
+-- party_id and adds them up by group, and tiers the group by the default
+-- score model's cut-offs, as score_all tiers a party.
 
 CREATE VIEW @extschema@.relationship_group_rollup
 WITH (security_invoker = true) AS
@@ -48,7 +49,10 @@ SELECT s.group_id,
        s.top_value_score,
        l.lead_party_id,
        l.primary_rm,
-       COALESCE(h.products, '{}') AS products
+       COALESCE(h.products, '{}') AS products,
+       @extschema@.value_tier(CASE dm.value_tier_basis WHEN 'value_score' THEN s.value_score ELSE s.contribution END,
+                              dm.key_min, dm.general_min) AS value_tier,
+       @extschema@.wealth_tier(s.aum, dm.affluent_min, dm.hnw_min, dm.uhnw_min) AS wealth_tier
   FROM (SELECT m.group_id,
                pg_catalog.min(m.kind) AS kind,
                pg_catalog.count(*) AS members,
@@ -61,8 +65,9 @@ SELECT s.group_id,
           FROM m
          GROUP BY m.group_id) s
   LEFT JOIN lead l ON l.group_id = s.group_id
-  LEFT JOIN held h ON h.group_id = s.group_id;
-COMMENT ON VIEW @extschema@.relationship_group_rollup IS 'One row per household or corporate group: members, summed assets, loans, contribution and lifetime value, the group''s value score, the lead member and its primary RM, the products anyone in it holds; scores of the default model; row-level security of the caller applies (a group sums the members the caller may see)';
+  LEFT JOIN held h ON h.group_id = s.group_id
+  LEFT JOIN @extschema@.score_model dm ON dm.is_default;
+COMMENT ON VIEW @extschema@.relationship_group_rollup IS 'One row per household or corporate group: members, summed assets, loans, contribution and lifetime value, the group''s value score, the lead member and its primary RM, the products anyone in it holds, its value and wealth tiers; scores and cut-offs of the default model; row-level security of the caller applies (a group sums the members the caller may see)';
 COMMENT ON COLUMN @extschema@.relationship_group_rollup.group_id IS 'The group (its lowest party_id)';
 COMMENT ON COLUMN @extschema@.relationship_group_rollup.aum IS 'Deposits, wealth and insurance balances of all members, CNY';
 COMMENT ON COLUMN @extschema@.relationship_group_rollup.loans IS 'Loan and card balances of all members, CNY';
@@ -73,6 +78,8 @@ COMMENT ON COLUMN @extschema@.relationship_group_rollup.top_value_score IS 'The 
 COMMENT ON COLUMN @extschema@.relationship_group_rollup.lead_party_id IS 'The member with the most assets (the lowest party_id on ties)';
 COMMENT ON COLUMN @extschema@.relationship_group_rollup.primary_rm IS 'Name of the lead member''s current primary relationship manager';
 COMMENT ON COLUMN @extschema@.relationship_group_rollup.products IS 'Codes of the products held by anyone in the group (open holdings), distinct, sorted';
+COMMENT ON COLUMN @extschema@.relationship_group_rollup.value_tier IS 'The group''s value tier under the default score model''s cut-offs (key_min, general_min), applied to the group''s contribution or value score as the model''s value_tier_basis says';
+COMMENT ON COLUMN @extschema@.relationship_group_rollup.wealth_tier IS 'The group''s wealth tier under the default score model''s cut-offs, applied to the group''s assets';
 
 -- privileges of 22_relationship_group.sql and of the rollup: staff who
 -- see parties see their groups (row-level security applies); analysts
