@@ -12,7 +12,7 @@ SELECT k, round(inertia::numeric) AS inertia, round(silhouette::numeric, 3) AS s
 \echo '2. Five clusters by age, tenure, assets, loans, products and contact recency,'
 \echo '   fitted in the database (k-means++ seeding, mini-batches, full passes in C)'
 SELECT cluster, size, (SELECT array_agg(round(c::numeric, 1)) FROM unnest(center) c) AS center
-  FROM bankcrm.cluster_fit('tour behaviour', :features, 5, seed => 42);
+  FROM bankcrm.cluster_fit('tour behaviour', :features, 5, seed => 42, max_passes => 10);
 SELECT points, passes, converged, round(inertia::numeric) AS inertia, round(silhouette::numeric, 3) AS silhouette
   FROM bankcrm.cluster_model WHERE name = 'tour behaviour';
 
