@@ -85,6 +85,10 @@ DECLARE
 	affected bigint[];
 	n integer;
 BEGIN
+	-- one upkeep at a time, to the end of the transaction: a relation that
+	-- joins two groups must see the relation another transaction is adding
+	-- (read committed: each statement below sees what committed before it)
+	PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('bankcrm.relationship_group'));
 	affected := ARRAY(SELECT DISTINCT x FROM (
 	                    SELECT unnest(seeds) AS x
 	                    UNION ALL
