@@ -25,6 +25,8 @@ OBJS = \
 	src/score_direct.o \
 	src/score_affinity.o \
 	src/segment.o \
+	src/kmeans.o \
+	src/cluster.o \
 	src/fsm.o \
 	src/fsm_validate.o \
 	src/fsm_guard.o \

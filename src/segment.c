@@ -79,6 +79,7 @@
 
 #include "bankcrm.h"
 #include "compat.h"
+#include "segment.h"
 
 /* limits on what a rule may be: see doc/segments.md */
 #define SEGMENT_RULE_MAX_BYTES	8000
@@ -124,6 +125,8 @@ static const char *const allowed_catalog_functions[] = {
 	"character_length", "date_part", "date_trunc", "div", "extract", "floor", "initcap",
 	"left", "length", "lower", "ltrim", "make_date", "mod", "position", "right", "round",
 	"rtrim", "sign", "starts_with", "strpos", "substr", "substring", "trunc", "upper",
+	/* for features of skewed amounts (clusters): ln(1 + aum) */
+	"ln", "log", "log10", "sqrt",
 	NULL
 };
 
@@ -862,15 +865,18 @@ analyzed_walker(Node *node, void *context)
 }
 
 /*
- * SegmentCheckRule
+ * SegmentCheckExpression
  *		Check a rule; return its analysed expression (allocated in the
  *		current memory context) or raise an error naming what is wrong.
  *
  * extschema is the schema of the extension: party_features, credit_rating
- * and the extension's whitelisted functions live there.
+ * and the extension's whitelisted functions live there.  A rule must be
+ * boolean; with numeric true the expression must instead be of a numeric
+ * type (a clustering feature, src/cluster.c), and everything else is
+ * checked the same way.
  */
-static Node *
-SegmentCheckRule(const char *rule, Oid extschema)
+Node *
+SegmentCheckExpression(const char *rule, Oid extschema, bool numeric)
 {
 	RuleCheck	rc;
 	ErrorContextCallback errcallback;
@@ -936,7 +942,17 @@ SegmentCheckRule(const char *rule, Oid extschema)
 	addNSItemToQuery(pstate, nsitem, true, true, true);
 	expr = transformExpr(pstate, raw, EXPR_KIND_WHERE);
 	restype = exprType(expr);
-	if (restype != BOOLOID)
+	if (numeric)
+	{
+		if (restype != INT2OID && restype != INT4OID && restype != INT8OID &&
+			restype != FLOAT4OID && restype != FLOAT8OID && restype != NUMERICOID)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("cluster feature must return a number, not type %s", format_type_be(restype)),
+					 errhint("Use a numeric column of party_features or an arithmetic expression, for example aum / 10000."),
+					 errposition(Max(rule_position(&rc, exprLocation(expr)), 1))));
+	}
+	else if (restype != BOOLOID)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATATYPE_MISMATCH),
 				 errmsg("segment rule must return type boolean, not type %s", format_type_be(restype)),
@@ -977,6 +993,6 @@ segment_check_rule(PG_FUNCTION_ARGS)
 	char	   *rule = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	Oid			extschema = get_func_namespace(fcinfo->flinfo->fn_oid);
 
-	(void) SegmentCheckRule(rule, extschema);
+	(void) SegmentCheckExpression(rule, extschema, false);
 	PG_RETURN_BOOL(true);
 }

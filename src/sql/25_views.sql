@@ -64,13 +64,17 @@ SELECT p.party_id,
        (SELECT pg_catalog.count(*) FROM @extschema@.complaint cp
          WHERE cp.party_id = p.party_id AND cp.state NOT IN ('closed')) AS open_complaints,
        p.consent_marketing,
-       p.do_not_contact
+       p.do_not_contact,
+       rg.group_id,
+       rg.kind AS group_kind,
+       rg.members AS group_members
   FROM @extschema@.party p
   LEFT JOIN @extschema@.branch b ON b.branch_id = p.home_branch_id
   LEFT JOIN @extschema@.coverage cv ON cv.party_id = p.party_id
         AND cv.role = 'primary_rm' AND cv.valid_to IS NULL
   LEFT JOIN @extschema@.staff rm ON rm.staff_id = cv.staff_id
   LEFT JOIN @extschema@.party_balance bal ON bal.party_id = p.party_id
+  LEFT JOIN @extschema@.relationship_group rg ON rg.party_id = p.party_id
   LEFT JOIN LATERAL (
        SELECT c.occurred_at AS last_contact_at, c.channel AS last_contact_channel, c.outcome AS last_contact_outcome
          FROM @extschema@.contact c
@@ -83,6 +87,9 @@ COMMENT ON COLUMN @extschema@.party_360.products IS 'Codes of the products held 
 COMMENT ON COLUMN @extschema@.party_360.contacts_90d IS 'Contacts in the last 90 days';
 COMMENT ON COLUMN @extschema@.party_360.next_follow_up IS 'Earliest follow-up still ahead';
 COMMENT ON COLUMN @extschema@.party_360.open_complaints IS 'Complaints not yet closed';
+COMMENT ON COLUMN @extschema@.party_360.group_id IS 'The party''s household or corporate group (relationship_group; its lowest party_id), NULL when it has none';
+COMMENT ON COLUMN @extschema@.party_360.group_kind IS 'household, corporate or mixed';
+COMMENT ON COLUMN @extschema@.party_360.group_members IS 'Parties in the group; the rollups are in relationship_group_rollup';
 
 -- the analyst's view of parties: no names, no phones, no exact birth dates
 CREATE VIEW @extschema@.party_masked AS

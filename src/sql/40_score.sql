@@ -599,9 +599,9 @@ BEGIN
 	                         WHERE ps.party_id = ANY ($1) AND p.party_id = ANY ($1) AND ps.model = $2) cand
 	                  JOIN @extschema@.product cp
 	                    ON cp.product_id = cand.product_id AND cp.active AND cand.kind = ANY (cp.for_kind)
-	                 WHERE NOT EXISTS (SELECT FROM @extschema@.holding hp
-	                                    WHERE hp.party_id = cand.party_id AND hp.product_id = cand.product_id
-	                                      AND hp.closed_on IS NULL)
+	                  LEFT JOIN @extschema@.holding hp
+	                    ON hp.party_id = cand.party_id AND hp.product_id = cand.product_id AND hp.closed_on IS NULL
+	                 WHERE hp.party_id IS NULL
 	                 ORDER BY cand.party_id, cand.product_id, cand.lift DESC, cand.support DESC,
 	                          cand.antecedent_id NULLS LAST) d
 	       ) c
@@ -656,9 +656,10 @@ BEGIN
 	                           AND ps.model = m_name) cand
 	                  JOIN @extschema@.product cp
 	                    ON cp.product_id = cand.product_id AND cp.active AND cand.kind = ANY (cp.for_kind)
-	                 WHERE NOT EXISTS (SELECT FROM @extschema@.holding hp
-	                                    WHERE hp.party_id = recommend_products.party_id
-	                                      AND hp.product_id = cand.product_id AND hp.closed_on IS NULL)
+	                  LEFT JOIN @extschema@.holding hp
+	                    ON hp.party_id = recommend_products.party_id AND hp.product_id = cand.product_id
+	                   AND hp.closed_on IS NULL
+	                 WHERE hp.party_id IS NULL
 	                 ORDER BY cand.product_id, cand.lift DESC, cand.support DESC, cand.antecedent_id NULLS LAST) d
 	       ) c
 	  JOIN @extschema@.product pr ON pr.product_id = c.product_id

@@ -69,7 +69,12 @@ AS $$
 		(47, '@extschema@.churn_alert_history', 'distributed'),
 		(48, '@extschema@.churn_remediation', 'distributed'),
 		(49, '@extschema@.call_attempt', 'distributed'),
-		(50, '@extschema@.lead_event_failure', 'distributed')
+		(50, '@extschema@.lead_event_failure', 'distributed'),
+		-- reference tables added since: models of behavioural clusters
+		(51, '@extschema@.cluster_model', 'reference'),
+		(52, '@extschema@.cluster_centroid', 'reference'),
+		-- distributed since: households and groups
+		(53, '@extschema@.relationship_group', 'distributed')
 	) v(o, t, k)
 	 ORDER BY v.o
 $$;

@@ -11,6 +11,9 @@ BEGIN
 		  FROM pg_catalog.pg_class c
 		 WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
 		   AND c.relkind IN ('r', 'p', 'S')
+		   -- derived from party_relation by its triggers, which rebuild it
+		   -- when a dump is restored (22_relationship_group.sql)
+		   AND c.relname OPERATOR(pg_catalog.<>) 'relationship_group'
 		 ORDER BY c.relkind DESC, c.relname
 	LOOP
 		PERFORM pg_catalog.pg_extension_config_dump(r.rel, '');
