@@ -17,25 +17,31 @@
  * loop.
  *
  * Predictive pacing decides, at every tick, how many numbers to ring so
- * that the live answers arriving within a short horizon (a new call's mean
- * ring time plus the answering-machine detector's time) meet agents free by
- * then.  Agents free within the horizon are the ready ones plus each busy
- * one with the probability that its talk-and-wrap-up time, learnt as a
- * log-normal, ends within the horizon given how long it has lasted.  Live
- * answers are the customers waiting, the calls in detection (each human
- * with the learnt human share), the calls ringing (each answering within
- * the horizon with the probability its ring time so far leaves) and the new
- * calls.  Both counts are sums of independent Bernoulli variables; their
- * difference is taken as normal, whose positive part is the expected number
- * of abandoned calls.  The pacing rings the most new numbers for which that
- * expectation stays within the tolerated share of the live answers.
+ * that live answers meet free agents.  At four checkpoints (half the
+ * horizon, the horizon = a new call's mean ring time plus the answering-
+ * machine detector's time, half way to the ring timeout, the ring timeout
+ * plus detection) it compares the live answers expected by then with the
+ * agents free by then plus the 2 s a customer waits.  Agents: the ready ones
+ * plus each busy one with the probability that its talk-and-wrap-up time,
+ * learnt as a log-normal, ends by then given how long it has lasted.  Live
+ * answers: the customers waiting, the calls in detection (each human with
+ * the learnt human share), the calls ringing (each answered by then with
+ * the probability its ring time so far leaves) and the new calls.  Both are
+ * sums of Bernoulli variables; their difference is taken as normal with
+ * PACING_DISPERSION times their variance, and its positive part is the
+ * expected number of abandoned calls.  The pacing rings the most new numbers
+ * for which that stays within the tolerated share of the live answers at
+ * every checkpoint.
  *
  * The tolerance is the target (1 % by default) scaled down linearly as the
  * abandonment measured today approaches the daily cap (3 %), as the
  * abandonment of the last 15 minutes approaches four fifths of its cap
- * (5 %), and as the abandoned calls that window could still take within
- * that limit fall from two to one; at zero the pacing is progressive: never
- * more calls ringing than agents ready, which abandons no one.
+ * (5 %), as the abandoned calls that window could still take within that
+ * limit fall from two to one, and in proportion for a window whose limit
+ * holds fewer than PACING_WINDOW_CALLS calls; at zero, and before the talk
+ * time has been learnt from PACING_MIN_FINISHED calls, the pacing is
+ * progressive: never more calls ringing than agents ready, which abandons
+ * no one.  The constants were calibrated with test/bench/dialer_sim.c.
  *
  * Copyright (c) 2026, bankcrm developers
  *
