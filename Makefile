@@ -43,7 +43,8 @@ OBJS = \
 	src/dialer/worker.o \
 	src/dialer/calls.o \
 	src/dialer/dialer_db.o \
-	src/dialer/launcher.o
+	src/dialer/launcher.o \
+	src/dialer/wake.o
 
 # the install script is assembled from its parts, in name order; the
 # install scripts of earlier releases are kept as released (src/sql/releases)

@@ -25,6 +25,7 @@
 #include "bankcrm.h"
 #include "churn.h"
 #include "compat.h"
+#include "dialer/wake.h"
 #include "types/e164.h"
 
 PG_MODULE_MAGIC;
@@ -144,5 +145,6 @@ _PG_init(void)
 	/* background workers are registered here by later modules */
 	DialerRegisterLauncher();
 	ChurnWorkerShmemRequest();
+	DialerWakeShmemRequest();
 	ChurnWorkerRegisterLauncher();
 }

@@ -931,6 +931,34 @@ AmiOutcomeFromCause(int cause)
 }
 
 /*
+ * AmiDialStatusRank
+ *		How much a DialStatus tells about the customer: 3 ANSWER; 2 BUSY,
+ *		CONGESTION, CHANUNAVAIL and the other refusals; 1 NOANSWER, RINGING,
+ *		CANCEL and unknown words; 0 none.  A call through Local/ channels has
+ *		two dials (the Originate's of the Local channel, the dialplan's of the
+ *		customer) whose DialEnds come in either order; the Originate's says
+ *		NOANSWER when the customer's said BUSY, so a later status replaces an
+ *		earlier one only when it tells as much or more.
+ */
+int
+AmiDialStatusRank(const char *dial_status)
+{
+	if (dial_status == NULL || dial_status[0] == '\0')
+		return 0;
+	switch (AmiOutcomeFromDialStatus(dial_status))
+	{
+		case AMI_OUTCOME_ANSWERED:
+			return 3;
+		case AMI_OUTCOME_BUSY:
+		case AMI_OUTCOME_CONGESTION:
+		case AMI_OUTCOME_FAILED:
+			return 2;
+		default:
+			return 1;
+	}
+}
+
+/*
  * The outcome of one attempt from what arrived: reason (OriginateResponse
  * Reason, -1 if none), dial_status (DialEnd DialStatus, NULL if none) and
  * cause (Hangup Cause of the customer leg, -1 if none).  A successful

@@ -221,6 +221,7 @@ extern bool AmiRedactForLog(const char *data, size_t len, char *out, size_t cap)
 /* call outcomes */
 extern AmiOutcome AmiOutcomeFromReason(int reason);
 extern AmiOutcome AmiOutcomeFromDialStatus(const char *dial_status);
+extern int	AmiDialStatusRank(const char *dial_status);
 extern AmiOutcome AmiOutcomeFromCause(int cause);
 extern AmiOutcome AmiOutcomeResolve(int reason, const char *dial_status, int cause);
 extern const char *AmiOutcomeName(AmiOutcome outcome);

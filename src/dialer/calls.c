@@ -343,6 +343,9 @@ DialerOnEvent(DialerWorker *w, const AmiMessage *m)
 			c = dialer_event_call(w, m, "Linkedid", &leg);
 		if (c == NULL || status == NULL)
 			return;
+		/* the customer's BUSY is not overwritten by the Local channel's NOANSWER */
+		if (AmiDialStatusRank(status) < AmiDialStatusRank(c->dial_status))
+			return;
 		strlcpy(c->dial_status, status, sizeof(c->dial_status));
 		if (strcmp(status, "ANSWER") == 0 && c->answered_at == 0)
 			c->answered_at = GetCurrentTimestamp();

@@ -67,6 +67,7 @@
 #include "bankcrm.h"
 #include "compat.h"
 #include "pacing.h"
+#include "wake.h"
 #include "worker.h"
 
 /* reread the pbx row this often */
@@ -684,6 +685,7 @@ DialerWorkerMain(Datum main_arg)
 	PacingBucketInit(&w->bucket, w->pbx.max_cps, GetCurrentTimestamp());
 	w->state = DIALER_DISCONNECTED;
 	w->next_config = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), DIALER_CONFIG_MS);
+	(void) DialerWakePublish(w->pbx_id);
 	ereport(LOG, (errmsg("dialer for PBX %d (\"%s\") started", w->pbx_id, w->pbx.name)));
 
 	while (!got_sigterm)
@@ -826,6 +828,9 @@ DialerWorkerMain(Datum main_arg)
 		{
 			ResetLatch(MyLatch);
 			CHECK_FOR_INTERRUPTS();
+			/* a committed enqueue, agent or settings change: look for work now */
+			if (DialerWakeTaken())
+				w->next_poll = GetCurrentTimestamp();
 		}
 		if (w->sock != PGINVALID_SOCKET)
 		{

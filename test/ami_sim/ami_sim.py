@@ -201,7 +201,7 @@ class AmiSimulator:
 
     def __init__(self, host="127.0.0.1", port=0, username="crm", secret="crmsecret",
                  md5=True, ring_ms=0, talk_ms=2000, script=None, log=None,
-                 delay_ms=0, reorder=False, drop_after_actions=None,
+                 delay_ms=0, reorder=False, local_dial=False, drop_after_actions=None,
                  drop_after_originates=None, garbage_after_actions=None,
                  refuse_ms=0, restart_after_ms=None, restart_down_ms=0):
         self.host = host
@@ -216,6 +216,7 @@ class AmiSimulator:
         self.log_path = log
         self.delay_ms = delay_ms
         self.reorder = reorder
+        self.local_dial = local_dial
         self.drop_after_actions = drop_after_actions
         self.drop_after_originates = drop_after_originates
         self.garbage_after_actions = garbage_after_actions
@@ -362,6 +363,14 @@ class AmiSimulator:
     def set_reorder(self, on):
         """Deliver OriginateResponse before DialEnd (or before the hangups)."""
         self.reorder = bool(on)
+
+    def set_local_dial(self, on):
+        """Calls through a Local/ channel whose dialplan Dial()s the customer:
+        a busy, congested or invalid customer's DialEnd is followed by the
+        Originate's own DialEnd with NOANSWER before the call ends
+        (transcripts/11-local-dial-busy.txt shows the real sequence; under
+        load the second DialEnd may come before the OriginateResponse)."""
+        self.local_dial = bool(on)
 
     def inject_garbage(self, data=GARBAGE):
         """Write raw bytes into every open connection now."""
@@ -939,6 +948,8 @@ class AmiSimulator:
             if self.reorder:
                 self._originate_response(call, False, REASON[outcome])
             self._dial("DialEnd", call, "BUSY")
+            if self.local_dial:
+                self._dial("DialEnd", call, "NOANSWER")
             self._req("HangupRequest", l2, 0)
             self._req("SoftHangupRequest", l2, 16)
             self._hangup_event(l2, 17)
@@ -953,6 +964,8 @@ class AmiSimulator:
             if self.reorder:
                 self._originate_response(call, False, REASON[outcome])
             self._dial("DialEnd", call, "CONGESTION")
+            if self.local_dial:
+                self._dial("DialEnd", call, "NOANSWER")
             self._originate_response(call, False, REASON[outcome])
             self._req("HangupRequest", l2, 0)
             self._hangup_event(l1, 0)
@@ -968,6 +981,8 @@ class AmiSimulator:
             if self.reorder:
                 self._originate_response(call, False, REASON[outcome])
             self._dial("DialEnd", call, "CHANUNAVAIL")
+            if self.local_dial:
+                self._dial("DialEnd", call, "NOANSWER")
             self._hangup_event(l2, 1)
             self._hangup_event(l1, 1)
             self._originate_response(call, False, REASON[outcome])
@@ -1016,6 +1031,9 @@ def control_command(sim, line):
             return "OK"
         if cmd == "delay":
             sim.set_delay(int(args[0]))
+            return "OK"
+        if cmd == "local-dial":
+            sim.set_local_dial(args and args[0].lower() in ("on", "1", "true", "yes"))
             return "OK"
         if cmd == "reorder":
             sim.set_reorder(args and args[0].lower() in ("on", "1", "true", "yes"))
@@ -1083,6 +1101,8 @@ def main(argv=None):
                     help="also listen for control commands here (0 = pick)")
     ap.add_argument("--delay-ms", type=int, default=0, help="delay every response")
     ap.add_argument("--reorder", action="store_true", help="OriginateResponse before DialEnd")
+    ap.add_argument("--local-dial", action="store_true",
+                    help="a second DialEnd (NOANSWER, the Local channel's) after a busy, congested or invalid customer's")
     ap.add_argument("--drop-after-actions", type=int, help="drop the connection on the Nth action (once)")
     ap.add_argument("--drop-after-originates", type=int,
                     help="drop the connection after answering the Nth Originate (once)")
@@ -1097,7 +1117,7 @@ def main(argv=None):
         host=args.host, port=args.port, username=args.username, secret=args.secret,
         md5=not args.no_md5, ring_ms=args.ring_ms, talk_ms=args.talk_ms,
         script=load_script(args.script) if args.script else None, log=args.log,
-        delay_ms=args.delay_ms, reorder=args.reorder,
+        delay_ms=args.delay_ms, reorder=args.reorder, local_dial=args.local_dial,
         drop_after_actions=args.drop_after_actions,
         drop_after_originates=args.drop_after_originates,
         garbage_after_actions=args.garbage_after_actions,

@@ -545,6 +545,19 @@ class Faults(SimTestCase):
             c.read_parsed()
             self.assertNotIn("OriginateResponse", [get(m, "Event") for m in rest])
 
+    def test_local_dial(self):
+        self.sim.set_local_dial(True)
+        c = self.client()
+        for aid, num, first in (("l2", "1002", "BUSY"), ("l4", "1004", "CONGESTION"), ("l1", "1001", "ANSWER")):
+            originate(c, aid, num)
+            msgs = c.read_until(lambda m: get(m, "Event") == "OriginateResponse")
+            ends = [get(m, "DialStatus") for m in msgs if get(m, "Event") == "DialEnd"]
+            # an answered call has one dial; the others two, the customer's first
+            self.assertEqual(ends, [first] if first == "ANSWER" else [first, "NOANSWER"])
+            c.read_until(lambda m: get(m, "State") == "NOT_INUSE")
+            c.read_parsed()
+        self.sim.set_local_dial(False)
+
     def test_garbage(self):
         c = self.client()
         self.assertEqual(self.sim.inject_garbage(), 1)

@@ -10,7 +10,12 @@ Three phases, each printed as a table row:
   latency     attempts becoming due at a steady rate below capacity; p50/p99
               of sent_at - due_at (due to Originate written to the socket);
   memory      the worker's RSS (VmRSS) sampled while it works through the
-              calls: first sample, largest, last.
+              calls: first sample, largest, last;
+  wake        attempts queued one at a time, due now, each in its own
+              transaction (20-80 ms apart): p50/p99 of sent_at - due_at
+              with the commit waking the worker, and with the wake-up
+              triggers off in the queuing session (session_replication_role
+              = replica), which leaves the worker to its poll interval.
 
 The simulator answers with zero ring and talk time; outcomes are mixed by
 the last digit of the numbers (answer, busy, noanswer, congestion,
@@ -95,6 +100,39 @@ SELECT 9001, 10000000 + g, ('+86139' || lpad(g::text, 8, '0'))::bankcrm.phone, 9
   FROM generate_series({first}, {first + n - 1}) g""")
 
 
+def wake_phase(db, first, n):
+    """n single enqueues due now, with the wake-up triggers and without"""
+    import random
+    rng = random.Random(15)
+    rows = []
+    for label, prefix, start in (("woken by the commit", "", first),
+                                 ("poll only (triggers off)", "SET session_replication_role = replica; ", first + n)):
+        for g in range(start, start + n):
+            psql(db, prefix + f"""
+INSERT INTO bankcrm.call_attempt (campaign_id, party_id, phone, pbx_id, mode, due_at)
+VALUES (9001, {10000000 + g}, ('+86139' || lpad('{g}', 8, '0'))::bankcrm.phone, 9001, 'progressive', now())""")
+            time.sleep(rng.uniform(0.02, 0.08))
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            left = psql(db, f"""SELECT count(*) FROM bankcrm.call_attempt
+ WHERE party_id BETWEEN {10000000 + start} AND {10000000 + start + n - 1} AND sent_at IS NULL""")
+            if left == "0":
+                break
+            time.sleep(0.2)
+        lat = psql(db, f"""
+SELECT round(1000 * extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER BY sent_at - due_at))::numeric, 1),
+       round(1000 * extract(epoch FROM percentile_cont(0.99) WITHIN GROUP (ORDER BY sent_at - due_at))::numeric, 1)
+  FROM bankcrm.call_attempt WHERE party_id BETWEEN {10000000 + start} AND {10000000 + start + n - 1}""").split("|")
+        rows.append((label, lat))
+    print()
+    print("| wake ({} single enqueues, due now) | due to Originate p50 ms | p99 ms |".format(n))
+    print("|---|---:|---:|")
+    for label, lat in rows:
+        print(f"| {label} | {lat[0]} | {lat[1]} |")
+    if rows[0][1][0] and rows[1][1][0] and float(rows[0][1][0]) > 0:
+        print(f"| ratio poll / woken, p50 | {float(rows[1][1][0]) / float(rows[0][1][0]):.1f} | |")
+
+
 def wait_done(db, n_total, pid, samples, timeout):
     deadline = time.time() + timeout
     while time.time() < deadline:
@@ -114,11 +152,16 @@ def main():
     ap.add_argument("--calls", type=int, default=100000)
     ap.add_argument("--latency-calls", type=int, default=5000)
     ap.add_argument("--latency-rate", type=int, default=250)
+    ap.add_argument("--wake-calls", type=int, default=300)
+    ap.add_argument("--only-wake", action="store_true", help="only the wake phase")
     args = ap.parse_args()
+    if args.only_wake:
+        args.calls = 0
+        args.latency_calls = 0
     db = args.dbname
     sim, port = start_sim()
     try:
-        parties = args.calls + args.latency_calls
+        parties = args.calls + args.latency_calls + 2 * args.wake_calls
         setup(db, port, parties, 4000)
         pid = psql(db, "SELECT bankcrm.dialer_launch(9001)")
         t0 = time.time()
@@ -126,6 +169,11 @@ def main():
             if time.time() - t0 > 30:
                 raise SystemExit("the worker did not connect")
             time.sleep(0.2)
+
+        if args.only_wake:
+            wake_phase(db, 1, args.wake_calls)
+            psql(db, "SELECT bankcrm.dialer_stop(9001)")
+            return
 
         # throughput: everything due at once
         samples = []
@@ -169,6 +217,7 @@ SELECT round(1000 * extract(epoch FROM percentile_cont(0.5) WITHIN GROUP (ORDER 
             print(f"| memory | worker private memory peak (at {peak[0]} calls), kB | {peak[1][0]} |")
             print(f"| memory | worker private memory at {last[0]} calls, kB | {last[1][0]} |")
             print(f"| memory | worker VmRSS (with shared buffers touched) first / last, kB | {first[1][1]} / {last[1][1]} |")
+        wake_phase(db, args.calls + args.latency_calls + 1, args.wake_calls)
         psql(db, "SELECT bankcrm.dialer_stop(9001)")
     finally:
         sim.terminate()

@@ -117,6 +117,21 @@ is(psql($db, q{SELECT string_agg(format('%s:%s', party_id, state), ' ' ORDER BY 
 	'11:first_call 21:do_not_call', 'a do-not-call number ends the lead; missing consent leaves it');
 is(sim_log_count($log, qr/>> Channel: Local\/138000000(11|21)\@/), 0, 'neither reached the PBX');
 
+# through a Local/ channel whose dialplan Dial()s the customer, the Originate's
+# own DialEnd (NOANSWER) follows the customer's BUSY or CONGESTION: the
+# customer's status is kept (test/ami_sim/transcripts/11-local-dial-busy.txt)
+is(ctl($sim, 'local-dial on'), 'OK', 'the simulator sends the Local channel\'s second DialEnd');
+psql($db, q{SELECT bankcrm.dialer_queue(1, g, now(), t_lead(1, g)) FROM unnest(ARRAY[22, 24, 26]) g});
+ok(poll_until($db, q{SELECT count(*) FROM bankcrm.call_attempt WHERE party_id IN (22, 24, 26) AND attempt_no = 1 AND state = 'done'}, '3', 20),
+	'three attempts done');
+is( psql(
+		$db, q{
+SELECT string_agg(format('%s:%s:%s', party_id, outcome, dial_status), ' ' ORDER BY party_id)
+  FROM bankcrm.call_attempt WHERE party_id IN (22, 24, 26) AND attempt_no = 1}),
+	'22:busy:BUSY 24:congestion:CONGESTION 26:invalid_number:CHANUNAVAIL',
+	'a later, vaguer DialStatus does not replace the customer\'s');
+is(ctl($sim, 'local-dial off'), 'OK', 'back to one DialEnd');
+
 # calling window: campaign 2 calls only tomorrow (the party's local day)
 psql($db, q{
 SELECT t_campaign(2);

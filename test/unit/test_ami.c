@@ -948,6 +948,17 @@ test_outcomes(void)
 
 	/* DialStatus */
 	CHECK(AmiOutcomeFromDialStatus("ANSWER") == AMI_OUTCOME_ANSWERED);
+	/* what a later DialEnd may replace: never a telling status by a vaguer one */
+	CHECK_INT(AmiDialStatusRank(NULL), 0);
+	CHECK_INT(AmiDialStatusRank(""), 0);
+	CHECK_INT(AmiDialStatusRank("NOANSWER"), 1);
+	CHECK_INT(AmiDialStatusRank("CANCEL"), 1);
+	CHECK_INT(AmiDialStatusRank("RINGING"), 1);
+	CHECK_INT(AmiDialStatusRank("SOMETHINGNEW"), 1);
+	CHECK_INT(AmiDialStatusRank("BUSY"), 2);
+	CHECK_INT(AmiDialStatusRank("CONGESTION"), 2);
+	CHECK_INT(AmiDialStatusRank("CHANUNAVAIL"), 2);
+	CHECK_INT(AmiDialStatusRank("ANSWER"), 3);
 	CHECK(AmiOutcomeFromDialStatus("BUSY") == AMI_OUTCOME_BUSY);
 	CHECK(AmiOutcomeFromDialStatus("NOANSWER") == AMI_OUTCOME_NO_ANSWER);
 	CHECK(AmiOutcomeFromDialStatus("RINGING") == AMI_OUTCOME_NO_ANSWER);

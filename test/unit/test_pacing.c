@@ -1,8 +1,9 @@
 /*-------------------------------------------------------------------------
  *
  * test_pacing.c
- *	  Unit tests for the dialer's pacing: the calls-per-second token bucket
- *	  and the reconnect backoff with jitter (src/dialer/pacing.c).
+ *	  Unit tests for the dialer's pacing: the calls-per-second token bucket,
+ *	  the reconnect backoff with jitter and predictive pacing
+ *	  (src/dialer/pacing.c).
  *
  * Built as one translation unit with the source it tests and run under
  * AddressSanitizer and UndefinedBehaviorSanitizer by test/run unit.  Time is
@@ -12,6 +13,13 @@
  * in binary floating point wherever a test asserts exact values.  The
  * randomised checks use a fixed-seed generator, so every run checks the
  * same inputs.
+ *
+ * Predictive pacing is checked with exact decisions (numbers of calls) for
+ * hand-made situations, values of its distributions to 1e-12 (libm's erfc,
+ * log and exp may differ in the last bit between C libraries), and, over
+ * random situations, the properties its search promises: the calls it
+ * places keep every checkpoint's expected abandonment within the tolerated
+ * share, one more call would not.
  *
  * Exits 0 when every check passes and prints each failure otherwise.
  *
@@ -574,6 +582,418 @@ test_backoff_distribution(void)
 	CHECK(bad == 0);
 }
 
+/* ------------------------------------------------------------------------
+ * predictive pacing
+ * ------------------------------------------------------------------------
+ */
+
+/* doubles computed through libm: equal to 1e-12, relative */
+#define CHECK_NEAR(got, want) \
+	do { \
+		double		g_ = (got); \
+		double		w_ = (want); \
+		checks++; \
+		if (!(fabs(g_ - w_) <= 1e-12 * (fabs(w_) > 1.0 ? fabs(w_) : 1.0))) \
+		{ \
+			failures++; \
+			fprintf(stderr, "%s:%d: %s is %.17g, expected %.17g\n", \
+					__FILE__, __LINE__, #got, g_, w_); \
+		} \
+	} while (0)
+
+/* log-normals from a mean and a coefficient of variation, their mean and CDF */
+static void
+test_lognormal(void)
+{
+	PacingLogNormal d;
+
+	/* cv 1: sigma^2 = ln 2 */
+	d = PacingLogNormalOf(60.0, 1.0);
+	CHECK_NEAR(d.sigma, sqrt(log(2.0)));
+	CHECK_NEAR(d.mu, log(60.0) - log(2.0) / 2.0);
+	CHECK_NEAR(PacingLogNormalMean(d), 60.0);
+	/* the median is exp(mu) */
+	CHECK_NEAR(PacingLogNormalCdf(d, exp(d.mu)), 0.5);
+	/* one sigma above the median: Phi(1) */
+	CHECK_NEAR(PacingLogNormalCdf(d, exp(d.mu + d.sigma)), 0.84134474606854293);
+	CHECK_NEAR(PacingLogNormalCdf(d, exp(d.mu - 2.0 * d.sigma)), 0.022750131948179209);
+	CHECK_DBL(PacingLogNormalCdf(d, 0.0), 0.0);
+	CHECK_DBL(PacingLogNormalCdf(d, -5.0), 0.0);
+	CHECK_DBL(PacingLogNormalCdf(d, NAN), 0.0);
+	CHECK_DBL(PacingLogNormalCdf(d, INFINITY), 1.0);
+
+	/* cv 0: always the mean, a step */
+	d = PacingLogNormalOf(9.0, 0.0);
+	CHECK_DBL(d.sigma, 0.0);
+	CHECK_NEAR(d.mu, log(9.0));
+	CHECK_DBL(PacingLogNormalCdf(d, 8.999), 0.0);
+	CHECK_DBL(PacingLogNormalCdf(d, 9.001), 1.0);
+
+	/* nonsense: a mean of at least 10 ms, a cv of at least 0 */
+	d = PacingLogNormalOf(-3.0, -1.0);
+	CHECK_NEAR(d.mu, log(0.01));
+	CHECK_DBL(d.sigma, 0.0);
+	d = PacingLogNormalOf(NAN, NAN);
+	CHECK_NEAR(d.mu, log(0.01));
+	CHECK_DBL(d.sigma, 0.0);
+}
+
+/* running fits and shares */
+static void
+test_fit_share(void)
+{
+	PacingFit	fit;
+	PacingLogNormal d;
+	PacingShare share;
+
+	/* a prior alone gives itself back */
+	PacingFitInit(&fit, 120.0, 0.5, 20.0);
+	d = PacingFitGet(&fit);
+	CHECK_NEAR(d.mu, PacingLogNormalOf(120.0, 0.5).mu);
+	CHECK_NEAR(d.sigma, PacingLogNormalOf(120.0, 0.5).sigma);
+	CHECK_DBL(fit.weight, 20.0);
+
+	/* no prior: e, e^2, e^3 give mu 2 and sigma sqrt(2/3) */
+	PacingFitInit(&fit, 1.0, 1.0, 0.0);
+	CHECK_DBL(PacingFitGet(&fit).mu, 0.0);
+	CHECK_DBL(PacingFitGet(&fit).sigma, 0.0);
+	PacingFitAdd(&fit, exp(1.0), 1.0);
+	PacingFitAdd(&fit, exp(2.0), 1.0);
+	PacingFitAdd(&fit, exp(3.0), 1.0);
+	d = PacingFitGet(&fit);
+	CHECK_NEAR(d.mu, 2.0);
+	CHECK_NEAR(d.sigma, sqrt(2.0 / 3.0));
+	CHECK_DBL(fit.weight, 3.0);
+
+	/* forgetting: with keep 0.5 the older samples weigh half, a quarter */
+	PacingFitInit(&fit, 1.0, 1.0, 0.0);
+	PacingFitAdd(&fit, exp(4.0), 0.5);
+	PacingFitAdd(&fit, exp(1.0), 0.5);
+	PacingFitAdd(&fit, exp(1.0), 0.5);
+	CHECK_DBL(fit.weight, 1.75);
+	CHECK_NEAR(PacingFitGet(&fit).mu, (4.0 * 0.25 + 0.5 + 1.0) / 1.75);
+
+	/* durations of 0 or less count as 10 ms; NaN is ignored; a bad keep is 1 */
+	PacingFitInit(&fit, 1.0, 1.0, 0.0);
+	PacingFitAdd(&fit, 0.0, 2.0);
+	PacingFitAdd(&fit, -7.0, -1.0);
+	PacingFitAdd(&fit, NAN, 0.5);
+	CHECK_DBL(fit.weight, 2.0);
+	CHECK_NEAR(PacingFitGet(&fit).mu, log(0.01));
+	CHECK_DBL(PacingFitGet(&fit).sigma, 0.0);
+
+	PacingShareInit(&share, 0.25, 100.0);
+	CHECK_DBL(PacingShareGet(&share), 0.25);
+	PacingShareAdd(&share, 1, 1.0);
+	CHECK_DBL(share.trials, 101.0);
+	CHECK_DBL(share.hits, 26.0);
+	PacingShareInit(&share, 0.5, 0.0);
+	CHECK_DBL(PacingShareGet(&share), 0.0);
+	PacingShareAdd(&share, 7, 0.5);
+	PacingShareAdd(&share, 0, 0.5);
+	CHECK_DBL(PacingShareGet(&share), 0.5 / 1.5);
+	/* priors outside [0, 1] are clamped */
+	PacingShareInit(&share, 3.0, 10.0);
+	CHECK_DBL(PacingShareGet(&share), 1.0);
+	PacingShareInit(&share, -1.0, 10.0);
+	CHECK_DBL(PacingShareGet(&share), 0.0);
+}
+
+/* E[max(X, 0)] of a normal */
+static void
+test_excess(void)
+{
+	int			i;
+	int			bad = 0;
+
+	CHECK_DBL(PacingExcess(3.0, 0.0), 3.0);
+	CHECK_DBL(PacingExcess(-3.0, 0.0), 0.0);
+	CHECK_DBL(PacingExcess(-3.0, -1.0), 0.0);
+	CHECK_NEAR(PacingExcess(0.0, 1.0), 0.3989422804014327);
+	CHECK_NEAR(PacingExcess(0.0, 4.0), 2.0 * 0.3989422804014327);
+	/* mean 1, sd 1: Phi(1) + phi(1) */
+	CHECK_NEAR(PacingExcess(1.0, 1.0), 0.84134474606854293 + 0.24197072451914337);
+	CHECK_NEAR(PacingExcess(-1.0, 1.0), -0.15865525393145707 + 0.24197072451914337);
+
+	/* E[X+] - E[(-X)+] = E[X], E[X+] >= max(E[X], 0), growing with the variance */
+	for (i = 0; i < 10000; i++)
+	{
+		double		m = rng_double(-50.0, 50.0);
+		double		v = rng_double(0.001, 100.0);
+		double		e = PacingExcess(m, v);
+
+		if (fabs(e - PacingExcess(-m, v) - m) > 1e-9)
+			LOOP_FAIL(bad, "excess(%g, %g) - excess(%g, %g) != %g\n", m, v, -m, v, m);
+		if (e < 0.0 || e < m - 1e-9)
+			LOOP_FAIL(bad, "excess(%g, %g) = %g\n", m, v, e);
+		if (PacingExcess(m, v * 2.0) < e - 1e-12)
+			LOOP_FAIL(bad, "excess(%g, %g) falls with more variance\n", m, v);
+	}
+	CHECK(bad == 0);
+}
+
+/* the decisions of test_predictive_exact */
+#define PREDICT_READY10 29
+#define PREDICT_RINGING 1
+#define PREDICT_BUSY 5
+
+/* the worst checkpoint's expected abandoned calls less the tolerated share, with n new calls */
+static double
+predictive_over(const PacingInput *in, int n)
+{
+	Checkpoint	cp[PACING_CHECKPOINTS];
+
+	checkpoints(in, cp);
+	return worst_over(cp, n, PacingTolerance(in), NULL);
+}
+
+/* a campaign in the middle of a day: the base of the situations below */
+static int	ringing_none[1];
+
+static PacingInput
+situation(void)
+{
+	PacingInput in;
+
+	memset(&in, 0, sizeof(in));
+	in.agents_ready = 10;
+	in.ringing_slots = 0;
+	in.ringing_by_s = ringing_none;
+	in.max_new = 200;
+	in.finished = 1000;
+	in.answer_rate = 0.3;
+	in.human_share = 0.5;
+	in.ring = PacingLogNormalOf(9.0, 0.6);
+	in.ring_timeout_s = 20.0;
+	in.screen_s = 3.0;
+	in.handle = PacingLogNormalOf(120.0, 1.0);
+	in.cap_day = PACING_CAP_DAY;
+	in.cap_window = PACING_CAP_WINDOW;
+	in.target = PACING_TARGET;
+	in.live_day = 2000;
+	in.abandoned_day = 0;
+	in.live_window = 400;
+	in.abandoned_window = 0;
+	return in;
+}
+
+/* the tolerance: the target, scaled down by the day's and the window's abandonment */
+static void
+test_tolerance(void)
+{
+	PacingInput in = situation();
+
+	CHECK_NEAR(PacingTolerance(&in), 0.01);
+	/* the day at the target: still the target; half way to the cap: half */
+	in.abandoned_day = 20;
+	CHECK_NEAR(PacingTolerance(&in), 0.01);
+	in.abandoned_day = 40;
+	CHECK_NEAR(PacingTolerance(&in), 0.005);
+	in.abandoned_day = 60;
+	CHECK_DBL(PacingTolerance(&in), 0.0);
+	in.abandoned_day = 80;
+	CHECK_DBL(PacingTolerance(&in), 0.0);
+
+	/* the window: 400 live answers, four fifths of 5 % is 4 %: 16 abandoned calls */
+	in = situation();
+	in.abandoned_window = 4;	/* 1 %: the target */
+	CHECK_NEAR(PacingTolerance(&in), 0.01);
+	in.abandoned_window = 10;	/* 2.5 %: half way from 1 % to 4 % */
+	CHECK_NEAR(PacingTolerance(&in), 0.005);
+	in.abandoned_window = 16;
+	CHECK_DBL(PacingTolerance(&in), 0.0);
+
+	/* a small window: 100 live answers take 4 abandoned calls within 4 % */
+	in = situation();
+	in.live_window = 100;
+	CHECK_NEAR(PacingTolerance(&in), 0.01 * 4.0 / PACING_WINDOW_CALLS);
+	in.abandoned_window = 2;	/* 2 %: two thirds by the share, half by the size */
+	CHECK_NEAR(PacingTolerance(&in), 0.005);
+	in.abandoned_window = 3;	/* not one more call to spare within 4 % */
+	CHECK_NEAR(PacingTolerance(&in), 0.0);
+	in.live_window = 50;		/* 2 calls within 4 %: a quarter of 8 */
+	in.abandoned_window = 0;
+	CHECK_NEAR(PacingTolerance(&in), 0.0025);
+	in.live_window = 40;		/* 1.6 calls, 1 taken */
+	in.abandoned_window = 1;
+	CHECK_DBL(PacingTolerance(&in), 0.0);
+	in.live_window = 0;			/* nothing yet in the window: progressive */
+	CHECK_DBL(PacingTolerance(&in), 0.0);
+
+	/* a target above the day's cap is the cap; none at all is none */
+	in = situation();
+	in.live_window = 100000;
+	in.target = 0.2;
+	CHECK_NEAR(PacingTolerance(&in), 0.03);
+	in.target = 0.0;
+	CHECK_DBL(PacingTolerance(&in), 0.0);
+	in.target = NAN;
+	CHECK_DBL(PacingTolerance(&in), 0.0);
+}
+
+/* progressive: one call per ready agent not yet covered */
+static void
+test_progressive(void)
+{
+	PacingInput in = situation();
+	PacingDecision d;
+	int			ring[5] = {1, 0, 2, 0, 0};
+
+	CHECK_INT(PacingProgressive(&in, &d), 10);
+	CHECK_INT(d.dial, 10);
+	CHECK_INT(d.fallback, 1);
+	in.ringing_by_s = ring;
+	in.ringing_slots = 5;
+	CHECK_INT(PacingRinging(&in), 3);
+	in.lines_screening = 2;
+	in.waiting = 1;
+	CHECK_INT(PacingProgressive(&in, NULL), 4);
+	in.max_new = 3;
+	CHECK_INT(PacingProgressive(&in, NULL), 3);
+	in.agents_ready = 5;
+	CHECK_INT(PacingProgressive(&in, NULL), 0);
+	in.agents_ready = 0;
+	CHECK_INT(PacingProgressive(&in, NULL), 0);
+}
+
+/* the number of calls placed in hand-made situations */
+static void
+test_predictive_exact(void)
+{
+	PacingInput in = situation();
+	PacingDecision d;
+	int			ring[20];
+	double		busy[10];
+	int			i;
+
+	/*
+	 * 10 agents ready, nothing ringing: a live answer in 6.7 calls, so 29
+	 * calls (4.35 live answers expected) keep the excess within 1 %
+	 */
+	CHECK_INT(PacingPredictive(&in, &d), PREDICT_READY10);
+	CHECK_INT(d.fallback, 0);
+	CHECK_NEAR(d.tolerance, 0.01);
+	CHECK_NEAR(d.horizon_s, 12.0);
+	/* the decision is the last that passes: one more call would not */
+	CHECK(d.abandon_expected <= d.tolerance * d.live_expected + 1e-12);
+
+	/* those calls now ringing 2 s: only a few more */
+	memset(ring, 0, sizeof(ring));
+	ring[2] = d.dial;
+	in.ringing_by_s = ring;
+	in.ringing_slots = 20;
+	CHECK_INT(PacingPredictive(&in, &d), PREDICT_RINGING);
+
+	/* and 10 busy agents, 100 s into their calls: more */
+	for (i = 0; i < 10; i++)
+		busy[i] = 100.0;
+	in.busy_s = busy;
+	in.agents_busy = 10;
+	CHECK_INT(PacingPredictive(&in, &d), PREDICT_BUSY);
+
+	/* the calls a second allow only 3 */
+	in.max_new = 3;
+	CHECK_INT(PacingPredictive(&in, &d), 3);
+	CHECK_INT(d.fallback, 0);
+
+	/* cold start: fewer than 30 calls learnt from, progressive */
+	in = situation();
+	in.finished = PACING_MIN_FINISHED - 1;
+	CHECK_INT(PacingPredictive(&in, &d), 10);
+	CHECK_INT(d.fallback, 1);
+	in.finished = PACING_MIN_FINISHED;
+	CHECK_INT(PacingPredictive(&in, &d), PREDICT_READY10);
+
+	/* abandonment at the day's cap: progressive */
+	in = situation();
+	in.abandoned_day = 60;
+	CHECK_INT(PacingPredictive(&in, &d), 10);
+	CHECK_INT(d.fallback, 1);
+	CHECK_DBL(d.tolerance, 0.0);
+
+	/* nobody answers, or nobody is human: progressive */
+	in = situation();
+	in.answer_rate = 0.0;
+	CHECK_INT(PacingPredictive(&in, &d), 10);
+	in = situation();
+	in.human_share = 0.0;
+	CHECK_INT(PacingPredictive(&in, &d), 10);
+
+	/* no agent logged in: nothing */
+	in = situation();
+	in.agents_ready = 0;
+	CHECK_INT(PacingPredictive(&in, &d), 0);
+
+	/* a customer already waiting with no agent: nothing more */
+	in = situation();
+	in.agents_ready = 0;
+	in.agents_busy = 10;
+	for (i = 0; i < 10; i++)
+		busy[i] = 1.0;
+	in.busy_s = busy;
+	in.waiting = 1;
+	CHECK_INT(PacingPredictive(&in, &d), 0);
+	CHECK_INT(d.fallback, 1);
+}
+
+/* random situations: the search's promise, bounds and monotonicity */
+static void
+test_predictive_random(void)
+{
+	int			round;
+	int			bad = 0;
+
+	for (round = 0; round < 3000; round++)
+	{
+		PacingInput in = situation();
+		PacingDecision d;
+		int			ring[25];
+		double		busy[60];
+		int			n;
+		int			k;
+		int			more;
+
+		in.agents_ready = (int) rng_range(0, 20);
+		in.agents_busy = (int) rng_range(0, 60);
+		for (k = 0; k < in.agents_busy; k++)
+			busy[k] = rng_double(0.0, 600.0);
+		in.busy_s = busy;
+		for (k = 0; k < 25; k++)
+			ring[k] = (int) rng_range(0, 4);
+		in.ringing_by_s = ring;
+		in.ringing_slots = 25;
+		in.lines_screening = (int) rng_range(0, 5);
+		in.waiting = (int) rng_range(0, 1);
+		in.max_new = (int) rng_range(0, 300);
+		in.answer_rate = rng_double(0.05, 0.9);
+		in.human_share = rng_double(0.1, 1.0);
+		in.ring = PacingLogNormalOf(rng_double(3.0, 15.0), rng_double(0.1, 1.0));
+		in.handle = PacingLogNormalOf(rng_double(30.0, 600.0), rng_double(0.2, 1.5));
+		in.live_window = rng_range(0, 2000);
+		in.abandoned_window = rng_range(0, in.live_window / 20 + 1);
+
+		n = PacingPredictive(&in, &d);
+		if (n < 0 || n > (in.max_new > 0 ? in.max_new : 0))
+			LOOP_FAIL(bad, "round %d: %d calls, max_new %d\n", round, n, in.max_new);
+		if (n < PacingProgressive(&in, NULL))
+			LOOP_FAIL(bad, "round %d: %d calls, fewer than progressive\n", round, n);
+		if (!d.fallback)
+		{
+			/* the promise at the decision, and one more call breaks it */
+			if (predictive_over(&in, n) > 1e-12)
+				LOOP_FAIL(bad, "round %d: %d calls exceed the tolerance\n", round, n);
+			if (n < in.max_new && predictive_over(&in, n + 1) <= 0.0)
+				LOOP_FAIL(bad, "round %d: %d calls, one more would pass\n", round, n);
+		}
+		/* one more ready agent never means fewer calls */
+		in.agents_ready++;
+		more = PacingPredictive(&in, NULL);
+		if (more < n)
+			LOOP_FAIL(bad, "round %d: %d calls with one more agent, %d before\n", round, more, n);
+	}
+	CHECK(bad == 0);
+}
+
 int
 main(void)
 {
@@ -589,6 +1009,13 @@ main(void)
 	test_backoff_large_failures();
 	test_backoff_random();
 	test_backoff_distribution();
+	test_lognormal();
+	test_fit_share();
+	test_excess();
+	test_tolerance();
+	test_progressive();
+	test_predictive_exact();
+	test_predictive_random();
 
 	return UnitReport("test_pacing");
 }
