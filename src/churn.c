@@ -422,6 +422,26 @@ season_ratio(const Prefix *pf, const Prefix *pfh, const double *val, const bool 
 }
 
 /*
+ * year_offset
+ *		Weeks back to "the same quarter last year" for the quarter ending with
+ *		week t: 52, or, when a calendar holiday's weeks fall in the quarter,
+ *		the distance to that holiday's previous occurrence, so that both
+ *		quarters hold the holiday at the same place.  0 when the quarter holds
+ *		a holiday whose previous occurrence the calendar does not know: no
+ *		comparison.
+ */
+static inline int
+year_offset(const int *ref, const bool *in_holiday, int t)
+{
+	int			j;
+
+	for (j = Max(t - CHURN_QUARTER + 1, 0); j <= t; j++)
+		if (in_holiday[j])
+			return ref[j] == INT_MIN ? 0 : j - ref[j];
+	return CHURN_YEAR;
+}
+
+/*
  * ChurnEvaluateMetric
  *		Walk one metric's weeks 0..T and compute the figures of each week.
  *
@@ -452,8 +472,11 @@ season_ratio(const Prefix *pf, const Prefix *pfh, const double *val, const bool 
  *           CUSUM; drift fires at C >= h.
  *   quarter_drop: the last 13 weeks' mean against the 13 before is down
  *           by quarter_drop_pct and by week_z * sigma * sqrt(2/13), and
- *           against the same 13 weeks last year (when known) down by
- *           quarter_drop_pct.
+ *           against the same 13 weeks last year down by quarter_drop_pct;
+ *           the quarters' means leave out the holiday weeks, and "the same
+ *           13 weeks last year" is aligned on a holiday that falls in the
+ *           quarter (year_offset).  Without last year's quarter (the first
+ *           year) the rule does not fire.
  *   week_drop: q <= -week_drop_pct and z <= -week_z in confirm_weeks
  *           consecutive known weeks.
  * Holiday weeks without a reference last year add no evidence.  Rules fire
@@ -610,9 +633,13 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 			if (ref[t] != INT_MIN)
 				for (j = Max(ref[t] - 1, 0); j <= Min(ref[t] + 1, t - CHURN_QUARTER / 2 - 1); j++)
 					ratio[j] = j > ratio_last ? NAN : season_ratio(&pf, &pfh, val, known, j, p->min_history);
-			for (j = t - CHURN_QUARTER; j >= t - CHURN_YEAR && j >= 0; j -= CHURN_YEAR - CHURN_QUARTER)
-				if (j < t_start)
-					qmean[j] = win_mean(&pf, j - CHURN_QUARTER + 1, j, CHURN_QUARTER);
+			j = t - CHURN_QUARTER;
+			if (j >= 0 && j < t_start)
+				qmean[j] = win_mean(&pfh, j - CHURN_QUARTER + 1, j, CHURN_QUARTER);
+			j = year_offset(ref, in_holiday, t);
+			j = j > 0 ? t - j : -1;
+			if (j >= 0 && j < t_start)
+				qmean[j] = win_mean(&pfh, j - CHURN_QUARTER + 1, j, CHURN_QUARTER);
 		}
 	}
 
@@ -629,7 +656,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 		int			r = ref[t];
 
 		trail[t] = win_mean(&pf, t - N, t - 1, N);
-		qmean[t] = win_mean(&pf, t - CHURN_QUARTER + 1, t, CHURN_QUARTER);
+		qmean[t] = win_mean(&pfh, t - CHURN_QUARTER + 1, t, CHURN_QUARTER);
 
 		/*
 		 * same weeks last year: the median of the ratios of r-1, r, r+1 (one
@@ -693,9 +720,13 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 		int			rules = 0;
 		int			severity = 0;
 		double		drop = NAN;
-		/* the quarter before and the same quarter last year */
+		/*
+		 * the quarter before and the same quarter last year, aligned on the
+		 * holidays, each without its holiday weeks
+		 */
+		int			yoff = year_offset(ref, in_holiday, t);
 		double		pq = t >= CHURN_QUARTER ? qmean[t - CHURN_QUARTER] : NAN;
-		double		yq = t >= CHURN_YEAR ? qmean[t - CHURN_YEAR] : NAN;
+		double		yq = (yoff > 0 && t >= yoff) ? qmean[t - yoff] : NAN;
 
 		/* the state after week T - 1, from which week T can be done again */
 		if (state != NULL && t == T)
@@ -809,11 +840,14 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 				{
 					double		d = 1 - qm / pq;
 
-					if (d >= p->quarter_drop && d >= quarter_se * sigma)
-					{
-						if (!(yq > 0) || 1 - qm / yq >= p->quarter_drop)
-							rules |= RULE_QUARTER;
-					}
+					/*
+					 * and against the same quarter last year: without it
+					 * (the first year) a seasonal quarter cannot be told
+					 * from a decline, and the rule does not fire
+					 */
+					if (d >= p->quarter_drop && d >= quarter_se * sigma &&
+						yq > 0 && 1 - qm / yq >= p->quarter_drop)
+						rules |= RULE_QUARTER;
 				}
 			}
 			if (drop_run >= p->confirm_weeks)
