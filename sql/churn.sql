@@ -4,8 +4,9 @@ SET extra_float_digits = 0;
 SET datestyle = ISO;
 
 -- a policy with short windows, so that every figure can be checked by hand
-INSERT INTO bankcrm.churn_policy (name, party_kind, trailing_weeks, min_history_weeks, confirm_weeks, holiday_weeks)
-VALUES ('short', NULL, 4, 4, 2, 1);
+-- (and the first year's CUSUM interval the same as the others')
+INSERT INTO bankcrm.churn_policy (name, party_kind, trailing_weeks, min_history_weeks, confirm_weeks, holiday_weeks, first_year_cusum_h)
+VALUES ('short', NULL, 4, 4, 2, 1, 5);
 CREATE TEMP TABLE pol AS SELECT p FROM bankcrm.churn_policy p WHERE name = 'short';
 
 -- 1. the compact series: real[3][w0:w1], NaN for a week without a row
@@ -81,7 +82,7 @@ SELECT d, p FROM bankcrm.churn_calendar() c, unnest(c.days, c.prev_days) u(d, p)
 -- ago); with it, both quarters leave the holiday weeks out and last year's
 -- quarter is the one holding last year's holiday at the same place
 -- (2025-01-29 is 55 weeks before 2026-02-17): 0 % both ways
-INSERT INTO bankcrm.churn_policy (name, trailing_weeks, min_history_weeks, holiday_weeks) VALUES ('aligned', 4, 4, 3);
+INSERT INTO bankcrm.churn_policy (name, trailing_weeks, min_history_weeks, holiday_weeks, first_year_cusum_h) VALUES ('aligned', 4, 4, 3, 5);
 CREATE TEMP TABLE pol3 AS SELECT p FROM bankcrm.churn_policy p WHERE name = 'aligned';
 CREATE TEMP TABLE holiday AS
 SELECT bankcrm.churn_series_agg(w, NULL,
@@ -108,6 +109,23 @@ SELECT n, f.week, round(f.prev_quarter_pct::numeric, 2) AS vs_prev, round(f.last
  WHERE f.metric = 'txn_volume'
  ORDER BY n;
 
+-- the first year has no season of last year either: the CUSUM must reach
+-- first_year_cusum_h (here 12) before drift fires; a year later (a season
+-- to go by) cusum_h (5) is enough.  The slide of section 2 after 8 and
+-- after 60 weeks of 100
+UPDATE bankcrm.churn_policy SET first_year_cusum_h = 12 WHERE name = 'aligned';
+SELECT n, min(f.week) FILTER (WHERE f.rule LIKE '%drift%') AS first_drift,
+       min(f.week) FILTER (WHERE f.cusum >= 5) AS first_cusum_5, min(f.week) FILTER (WHERE f.cusum >= 12) AS first_cusum_12
+  FROM (VALUES (8), (60)) v(n),
+       LATERAL (SELECT p FROM bankcrm.churn_policy p WHERE name = 'aligned') pol,
+       LATERAL (SELECT bankcrm.churn_series_agg('2024-01-01'::date + 7 * i, NULL,
+                                               CASE WHEN i < n THEN 100 WHEN i < n + 3 THEN 60 ELSE 10 END, NULL) AS s
+                  FROM generate_series(0, n + 6) i) x,
+       LATERAL bankcrm.churn_history(x.s, pol.p) f
+ WHERE f.metric = 'txn_volume'
+ GROUP BY n ORDER BY n;
+UPDATE bankcrm.churn_policy SET first_year_cusum_h = 5 WHERE name = 'aligned';
+
 -- 4. robustness: a missing week is unknown, two are silence; zero baselines
 SELECT f.week, f.value, f.history_weeks, f.trailing_mean, f.week_pct
   FROM pol, bankcrm.churn_history('[1:3][1358:1363]={{NaN,NaN,NaN,NaN,NaN,NaN},{100,NaN,100,NaN,NaN,100},{NaN,NaN,NaN,NaN,NaN,NaN}}', pol.p) f
@@ -120,16 +138,17 @@ SELECT count(*) FROM pol, bankcrm.churn_evaluate(NULL, pol.p);
 INSERT INTO bankcrm.churn_policy (name, cusum_h) VALUES ('bad', 0);
 INSERT INTO bankcrm.churn_policy (name, trailing_weeks, min_history_weeks) VALUES ('bad', 13, 4);
 INSERT INTO bankcrm.churn_policy (name, metrics) VALUES ('bad', '{deposits}');
+INSERT INTO bankcrm.churn_policy (name, cusum_h, first_year_cusum_h) VALUES ('bad', 6, 5);
 SELECT count(*) FROM slide, LATERAL (SELECT (p).* FROM pol) q,
        bankcrm.churn_evaluate(slide.s, ROW(q.policy_id, q.name, q.party_kind, q.priority, q.enabled, q.metrics,
               q.trailing_weeks, q.min_history_weeks, q.week_drop_pct, q.week_z, q.confirm_weeks, 150,
               q.cusum_k, q.cusum_h, q.z_clip, q.drift_drop_pct, q.min_noise_pct, q.holiday_weeks,
-              q.warning_drop_pct, q.critical_drop_pct, q.snooze_weeks)::bankcrm.churn_policy);
+              q.warning_drop_pct, q.critical_drop_pct, q.snooze_weeks, q.first_year_cusum_h)::bankcrm.churn_policy);
 SELECT metric FROM slide, LATERAL (SELECT (p).* FROM pol) q,
        bankcrm.churn_evaluate(slide.s, ROW(q.policy_id, q.name, q.party_kind, q.priority, q.enabled, '{txn_count}',
               q.trailing_weeks, q.min_history_weeks, q.week_drop_pct, q.week_z, q.confirm_weeks, q.quarter_drop_pct,
               q.cusum_k, q.cusum_h, q.z_clip, q.drift_drop_pct, q.min_noise_pct, q.holiday_weeks,
-              q.warning_drop_pct, q.critical_drop_pct, q.snooze_weeks)::bankcrm.churn_policy);
+              q.warning_drop_pct, q.critical_drop_pct, q.snooze_weeks, q.first_year_cusum_h)::bankcrm.churn_policy);
 SELECT name, (bankcrm.churn_policy_for('corporate')).name AS corporate FROM pol, LATERAL (SELECT (p).name) n;
 
 -- 6. the insert path, the scan, alerts, task force

@@ -86,6 +86,7 @@ ChurnParamsDefault(ChurnParams *p)
 	p->quarter_drop = 0.20;
 	p->cusum_k = 0.5;
 	p->cusum_h = 5.0;
+	p->first_year_h = 8.0;
 	p->drift_drop = 0.20;
 	p->z_clip = 4.0;
 	p->min_noise = 0.02;
@@ -165,6 +166,7 @@ ChurnParamsFromPolicy(HeapTupleHeader t, ChurnParams *p)
 	p->quarter_drop = policy_float(t, "quarter_drop_pct", p->quarter_drop * 100) / 100;
 	p->cusum_k = policy_float(t, "cusum_k", p->cusum_k);
 	p->cusum_h = policy_float(t, "cusum_h", p->cusum_h);
+	p->first_year_h = policy_float(t, "first_year_cusum_h", p->first_year_h);
 	p->drift_drop = policy_float(t, "drift_drop_pct", p->drift_drop * 100) / 100;
 	p->z_clip = policy_float(t, "z_clip", p->z_clip);
 	p->min_noise = policy_float(t, "min_noise_pct", p->min_noise * 100) / 100;
@@ -247,6 +249,8 @@ ChurnParamsCheck(const ChurnParams *p)
 			 !(p->min_noise > 0 && p->min_noise < 1) ||
 			 isinf(p->week_z) || isinf(p->cusum_k) || isinf(p->cusum_h) || isinf(p->z_clip))
 		bad = "week_z, cusum_h and z_clip must be positive, cusum_k non-negative, all finite.";
+	else if (!(p->first_year_h >= p->cusum_h) || isinf(p->first_year_h))
+		bad = "first_year_cusum_h must be finite and at least cusum_h.";
 	if (bad)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -510,6 +514,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 	double	   *sfacs;			/* seasonal factor of each week */
 	double	   *qmean;			/* mean of the quarter ending with each week */
 	bool	   *skips;			/* a holiday week without a reference */
+	bool	   *seasoned;		/* a week with last year's season to go by */
 	Prefix		pf;
 	Prefix		pfh;			/* known weeks outside holidays */
 	int			t;
@@ -530,7 +535,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 	Size		n2 = T + 2;
 
 	/* one allocation for every per-week array */
-	mem = palloc(sizeof(double) * (7 * n1 + 3 * n2) + sizeof(int) * 2 * n2 + sizeof(bool) * 2 * n1);
+	mem = palloc(sizeof(double) * (7 * n1 + 3 * n2) + sizeof(int) * 2 * n2 + sizeof(bool) * 3 * n1);
 	val = (double *) mem;
 	sig = val + n1;
 	trail = sig + n1;
@@ -545,6 +550,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 	pfh.cnt = pf.cnt + n2;
 	known = (bool *) (pfh.cnt + n2);
 	skips = known + n1;
+	seasoned = skips + n1;
 
 	if (state != NULL && state->t >= 0)
 	{
@@ -653,6 +659,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 	{
 		double		sfac = 1.0;
 		bool		skip = false;
+		bool		sfac_known = false;
 		int			r = ref[t];
 
 		trail[t] = win_mean(&pf, t - N, t - 1, N);
@@ -696,6 +703,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 			 * fixed-date peaks move by a week from year to year, and a
 			 * missed peak is no sign of churn
 			 */
+			sfac_known = cnt > 0;
 			if (cnt > 0)
 				sfac = Max(Min(sfac, 1.0), 0.05);
 			else if (in_holiday[t])
@@ -705,6 +713,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 			skip = true;
 		sfacs[t] = sfac;
 		skips[t] = skip;
+		seasoned[t] = sfac_known;
 	}
 
 	for (t = t_start; t <= T; t++)
@@ -824,7 +833,12 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 		/* rules */
 		if (started && hist >= p->min_history)
 		{
-			if (C >= p->cusum_h)
+			/*
+			 * without last year's season (the first year of history) a
+			 * seasonal low cannot be told from a decline: the CUSUM must
+			 * reach first_year_cusum_h
+			 */
+			if (C >= (seasoned[t] ? p->cusum_h : p->first_year_h))
 				rules |= RULE_DRIFT;
 
 			/*

@@ -68,6 +68,7 @@ typedef struct ChurnParams
 	double		quarter_drop;
 	double		cusum_k;
 	double		cusum_h;
+	double		first_year_h;	/* cusum_h for weeks without last year's season */
 	double		drift_drop;
 	double		z_clip;
 	double		min_noise;

@@ -111,8 +111,10 @@ CREATE TABLE @extschema@.churn_policy (
 	warning_drop_pct   double precision NOT NULL DEFAULT 25 CONSTRAINT churn_policy_warning_check CHECK (warning_drop_pct > 0 AND warning_drop_pct < 100),
 	critical_drop_pct  double precision NOT NULL DEFAULT 50 CONSTRAINT churn_policy_critical_check CHECK (critical_drop_pct > 0 AND critical_drop_pct < 100),
 	snooze_weeks       integer NOT NULL DEFAULT 13 CONSTRAINT churn_policy_snooze_check CHECK (snooze_weeks BETWEEN 0 AND 104),
+	first_year_cusum_h double precision NOT NULL DEFAULT 8 CONSTRAINT churn_policy_first_year_h_check CHECK (first_year_cusum_h < 'Infinity'),
 	CONSTRAINT churn_policy_history_check CHECK (min_history_weeks >= trailing_weeks),
-	CONSTRAINT churn_policy_levels_check CHECK (warning_drop_pct <= critical_drop_pct)
+	CONSTRAINT churn_policy_levels_check CHECK (warning_drop_pct <= critical_drop_pct),
+	CONSTRAINT churn_policy_first_year_check CHECK (first_year_cusum_h >= cusum_h)
 );
 COMMENT ON TABLE @extschema@.churn_policy IS 'Churn early-warning policies per party kind: metrics, windows, thresholds, CUSUM h and k, minimum history, severity levels';
 COMMENT ON COLUMN @extschema@.churn_policy.party_kind IS 'Party kind the policy applies to; NULL: every kind without a policy of its own';
@@ -131,6 +133,7 @@ COMMENT ON COLUMN @extschema@.churn_policy.min_noise_pct IS 'Floor of the weekly
 COMMENT ON COLUMN @extschema@.churn_policy.holiday_weeks IS 'Weeks from a calendar holiday''s week on that are aligned with the same holiday last year';
 COMMENT ON COLUMN @extschema@.churn_policy.warning_drop_pct IS 'Severity warning: the last four weeks this many percent below the reference level';
 COMMENT ON COLUMN @extschema@.churn_policy.critical_drop_pct IS 'Severity critical: the last four weeks this many percent below the reference level';
+COMMENT ON COLUMN @extschema@.churn_policy.first_year_cusum_h IS 'CUSUM decision interval for weeks without last year''s season to go by (the first year of history): a seasonal low cannot be told from a decline there, so more evidence is needed';
 COMMENT ON COLUMN @extschema@.churn_policy.snooze_weeks IS 'After an alert is closed, the same party and metric raise no new alert of the same or lower severity for this many weeks';
 
 CREATE TABLE @extschema@.churn_holiday (

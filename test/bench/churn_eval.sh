@@ -83,7 +83,7 @@ BEGIN;
 CREATE TEMP TABLE cand AS SELECT * FROM bankcrm.churn_policy WHERE false;
 INSERT INTO cand (policy_id, name) VALUES (1, 'cand');
 ${set:+UPDATE cand SET $set;}
-SELECT ev_alerts(c) FROM cand c;
+SELECT ev_alerts(c::text::bankcrm.churn_policy) FROM cand c;
 COMMIT;
 SQL
 }

@@ -16,16 +16,25 @@ SELECT f.week, round(f.value) AS value, round(f.trailing_mean) AS trailing_13w, 
  WHERE f.metric = 'txn_volume' AND f.week BETWEEN x.decline_start - 14 AND x.decline_start + 7 * 12
  ORDER BY f.week;
 
-\echo '2. Scan every party as of its last week: alerts raised, per severity (bankcrm.churn_scan)'
-SELECT * FROM bankcrm.churn_scan();
+\echo '2. Scan the last four weeks one after the other, as the weekly run would have: alerts raised and escalated,'
+\echo '   and alerts lost: parties closed or silent for 26 weeks, whom the bank can no longer keep (bankcrm.churn_scan)'
+SELECT w.week, s.severity, s.parties, s.raised, s.escalated, s.lost
+  FROM (SELECT g::date AS week
+          FROM (SELECT max(week) AS last FROM bankcrm.activity_weekly) m,
+               generate_series(m.last - 21, m.last, '7 days') g) w,
+       LATERAL bankcrm.churn_scan(w.week) s
+ ORDER BY w.week, bankcrm.churn_severity_rank(s.severity);
 
-\echo '3. The dashboard: active alerts by branch and severity (bankcrm.churn_dashboard)'
+\echo '3. The dashboard: active alerts of the parties the bank can still keep, by branch and severity (bankcrm.churn_dashboard)'
 SELECT branch_name, severity, count(*) AS alerts, count(DISTINCT party_id) AS parties,
-       round(avg(level_drop_pct)::numeric, 1) AS avg_drop_pct
+       round(avg(level_drop_pct)::numeric, 1) AS avg_drop_pct, round(avg(weeks_open), 1) AS avg_weeks_open
   FROM bankcrm.churn_dashboard
  GROUP BY branch_name, severity
  ORDER BY count(*) DESC, branch_name, severity
  LIMIT 10;
+SELECT (SELECT count(*) FROM bankcrm.churn_dashboard d JOIN bankcrm.party p USING (party_id) WHERE p.status = 'closed') AS closed_parties_on_dashboard,
+       (SELECT count(*) FROM bankcrm.churn_alert WHERE state = 'lost') AS alerts_lost,
+       (SELECT count(*) FROM bankcrm.churn_dashboard) AS alerts_on_dashboard;
 
 \echo '4. The five worst slides, with the last 26 weeks for a sparkline (thousands)'
 SELECT party_name, metric, severity, rule, first_week, round(level_drop_pct::numeric, 1) AS drop_pct,
