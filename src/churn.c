@@ -56,7 +56,7 @@ const char *const churn_metric_names[CHURN_METRICS] = {"loan_volume", "txn_volum
 const char *const churn_severity_names[4] = {NULL, "watch", "warning", "critical"};
 
 static void ChurnParamsCheck(const ChurnParams *p);
-static void ChurnParamsCached(FunctionCallInfo fcinfo, HeapTupleHeader t, ChurnParams *p);
+
 static void ChurnPutFigures(Tuplestorestate *ts, TupleDesc tupdesc, const char *metric,
 							const ChurnFigures *f);
 
@@ -193,7 +193,7 @@ typedef struct ChurnParamCache
 	ChurnParams params[CHURN_PARAM_CACHE];
 } ChurnParamCache;
 
-static void
+void
 ChurnParamsCached(FunctionCallInfo fcinfo, HeapTupleHeader t, ChurnParams *p)
 {
 	ChurnParamCache *c = (ChurnParamCache *) fcinfo->flinfo->fn_extra;

@@ -861,53 +861,6 @@ COMMENT ON FUNCTION @extschema@.churn_process_dirty(integer) IS 'Takes up to bat
 
 -- churn: views -------------------------------------------------------------
 
-CREATE VIEW @extschema@.churn_dashboard WITH (security_invoker = true) AS
-SELECT a.alert_id,
-       a.party_id,
-       p.name AS party_name,
-       p.kind AS party_kind,
-       a.branch_id,
-       b.name AS branch_name,
-       a.severity,
-       a.state,
-       a.metric,
-       a.rule,
-       a.first_week,
-       a.last_week,
-       (GREATEST(a.last_week, @extschema@.churn_series_last_week(s.series)) OPERATOR(pg_catalog.-) a.first_week)
-           OPERATOR(pg_catalog./) 7 AS weeks_open,
-       pg_catalog.now() OPERATOR(pg_catalog.-) a.raised_at AS age,
-       a.level_drop_pct,
-       a.rm_id,
-       a.branch_manager_id,
-       a.team_id,
-       @extschema@.churn_sparkline(s.series, a.metric, a.last_week, 26) AS sparkline
-  FROM @extschema@.churn_alert a
-  JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) a.party_id
-  LEFT JOIN @extschema@.branch b ON b.branch_id OPERATOR(pg_catalog.=) a.branch_id
-  LEFT JOIN bankcrm_churn.churn_series s ON s.party_id OPERATOR(pg_catalog.=) a.party_id
- WHERE a.state IN ('open', 'acknowledged', 'in_remediation') AND p.status OPERATOR(pg_catalog.<>) 'closed';
-COMMENT ON VIEW @extschema@.churn_dashboard IS 'Active churn alerts of the parties the bank can still keep (not closed), with branch, severity, age and the last 26 weeks of the alerting metric for sparklines; shows what the caller''s row-level security allows';
-COMMENT ON COLUMN @extschema@.churn_dashboard.alert_id IS 'The alert';
-COMMENT ON COLUMN @extschema@.churn_dashboard.party_id IS 'The party';
-COMMENT ON COLUMN @extschema@.churn_dashboard.party_name IS 'The party''s name';
-COMMENT ON COLUMN @extschema@.churn_dashboard.party_kind IS 'The party''s kind';
-COMMENT ON COLUMN @extschema@.churn_dashboard.branch_id IS 'The party''s home branch when the alert was raised';
-COMMENT ON COLUMN @extschema@.churn_dashboard.branch_name IS 'That branch''s name';
-COMMENT ON COLUMN @extschema@.churn_dashboard.severity IS 'watch, warning or critical';
-COMMENT ON COLUMN @extschema@.churn_dashboard.state IS 'open, acknowledged or in_remediation';
-COMMENT ON COLUMN @extschema@.churn_dashboard.metric IS 'loan_volume, txn_volume or txn_count';
-COMMENT ON COLUMN @extschema@.churn_dashboard.rule IS 'The rules that fired';
-COMMENT ON COLUMN @extschema@.churn_dashboard.first_week IS 'The week that raised the alert';
-COMMENT ON COLUMN @extschema@.churn_dashboard.last_week IS 'The latest week that fired a rule';
-COMMENT ON COLUMN @extschema@.churn_dashboard.weeks_open IS 'Weeks from first_week to the party''s latest week of activity (or last_week when later): how long the alert has been open in the data''s time';
-COMMENT ON COLUMN @extschema@.churn_dashboard.age IS 'Time since the alert was raised';
-COMMENT ON COLUMN @extschema@.churn_dashboard.level_drop_pct IS 'Percent the last four weeks lay below the reference level';
-COMMENT ON COLUMN @extschema@.churn_dashboard.rm_id IS 'Task force: covering relationship manager';
-COMMENT ON COLUMN @extschema@.churn_dashboard.branch_manager_id IS 'Task force: branch manager';
-COMMENT ON COLUMN @extschema@.churn_dashboard.team_id IS 'Task force: the relationship manager''s team';
-COMMENT ON COLUMN @extschema@.churn_dashboard.sparkline IS 'The metric over the 26 weeks ending with last_week, oldest first, NULL for a week without a row';
-
 -- analysts: counts only, no party
 CREATE VIEW @extschema@.churn_alert_summary AS
 SELECT a.branch_id,
@@ -933,11 +886,11 @@ GRANT USAGE ON SCHEMA bankcrm_churn TO bankcrm_admin, bankcrm_manager, bankcrm_r
 GRANT SELECT ON bankcrm_churn.builtin_holiday TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
 GRANT ALL ON @extschema@.churn_policy, @extschema@.churn_holiday, bankcrm_churn.churn_series, bankcrm_churn.churn_dirty,
 	@extschema@.churn_alert, @extschema@.churn_alert_history, @extschema@.churn_remediation TO bankcrm_admin;
-GRANT SELECT ON @extschema@.churn_dashboard, @extschema@.churn_alert_summary TO bankcrm_admin;
+GRANT SELECT ON @extschema@.churn_alert_summary TO bankcrm_admin;
 GRANT SELECT ON @extschema@.churn_policy, @extschema@.churn_holiday
 	TO bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
 GRANT SELECT ON @extschema@.churn_alert, @extschema@.churn_alert_history, @extschema@.churn_remediation,
-	bankcrm_churn.churn_series, @extschema@.churn_dashboard TO bankcrm_manager, bankcrm_rm, bankcrm_app;
+	bankcrm_churn.churn_series TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT UPDATE (state, closed_at, note) ON @extschema@.churn_alert TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT INSERT ON @extschema@.churn_alert_history, @extschema@.churn_remediation TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT UPDATE (outcome, outcome_at, note) ON @extschema@.churn_remediation TO bankcrm_manager, bankcrm_rm, bankcrm_app;
