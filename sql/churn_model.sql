@@ -48,18 +48,20 @@ SELECT unnest((bankcrm.churn_feature_names())[1:12]) AS feature, round(unnest(f)
 -- before the series: NULL
 SELECT bankcrm.churn_features('[1:3][1358:1359]={{1,2},{3,4},{5,6}}', '2025-01-06') IS NULL AS before;
 
--- 3. a planted bank: 40 corporates with two years of weekly activity from
--- 2024-01-01; parties 1-10 slide from week 60 over 20 weeks and leave
--- (no row from week 80 on), the others stay flat with a little noise
-INSERT INTO bankcrm.region (region_code, name, province) VALUES ('CN-SH', 'Shanghai', 'Shanghai');
-INSERT INTO bankcrm.branch (branch_id, code, name, region_code) VALUES (1, 'SH01', 'Shanghai Main', 'CN-SH');
+-- 3. a planted bank, in a transaction rolled back at the end: 40
+-- corporates with two years of weekly activity from 2024-01-01; parties
+-- 5001-5010 slide from week 60 over 20 weeks and leave (no row from week
+-- 80 on), the others stay flat with a little noise
+BEGIN;
+INSERT INTO bankcrm.region (region_code, name, province) VALUES ('CN-GZ', 'Guangzhou', 'Guangdong');
+INSERT INTO bankcrm.branch (branch_id, code, name, region_code) VALUES (51, 'GZ51', 'Guangzhou Tianhe', 'CN-GZ');
 INSERT INTO bankcrm.party (party_id, kind, name, region_code, status, home_branch_id, onboarded_on)
-SELECT i, 'corporate', 'Co ' || i, 'CN-SH', 'active', 1, '2015-01-01' FROM generate_series(1, 40) i;
-INSERT INTO bankcrm.product (product_id, code, name, category) VALUES (1, 'CA', 'Current account', 'deposit');
+SELECT 5000 + i, 'corporate', 'Co ' || i, 'CN-GZ', 'active', 51, '2015-01-01' FROM generate_series(1, 40) i;
+INSERT INTO bankcrm.product (product_id, code, name, category) VALUES (901, 'CHURN-CA', 'Current account', 'deposit');
 INSERT INTO bankcrm.holding (party_id, product_id, monthly_contribution, opened_on)
-SELECT i, 1, 1000 * i, '2015-01-01' FROM generate_series(1, 40) i;
+SELECT 5000 + i, 901, 1000 * i, '2015-01-01' FROM generate_series(1, 40) i;
 INSERT INTO bankcrm.activity_weekly (party_id, week, loan_volume, txn_volume, txn_count)
-SELECT i, '2024-01-01'::date + 7 * w, 0, v, greatest(v / 10, 0)::integer
+SELECT 5000 + i, '2024-01-01'::date + 7 * w, 0, v, greatest(v / 10, 0)::integer
   FROM generate_series(1, 40) i, generate_series(0, 103) w,
        LATERAL (SELECT 1000 * (CASE WHEN i <= 10 AND w >= 60 THEN 1 - (w - 59) / 21.0 ELSE 1 END)
                        * (1 + 0.03 * sin(i * 7 + w * 3)) AS v) x
@@ -75,29 +77,38 @@ SELECT bankcrm.churn_model_train('planted', '2024-07-01', '2025-06-30', 26, 4, 1
 SELECT model_id, name, version FROM bankcrm.churn_model ORDER BY model_id;
 -- as of 2025-04-07 (week 66, six weeks into the slide) every churner is
 -- more likely to leave than every stable party
-SELECT max(p) FILTER (WHERE party_id > 10) < min(p) FILTER (WHERE party_id <= 10) AS churners_first
-  FROM (SELECT party_id, bankcrm.churn_probability(party_id, '2025-04-07', 1) AS p FROM generate_series(1, 40) party_id) x;
+SELECT max(p) FILTER (WHERE party_id > 5010) < min(p) FILTER (WHERE party_id <= 5010) AS churners_first
+  FROM (SELECT party_id, bankcrm.churn_probability(party_id, '2025-04-07', 1) AS p FROM generate_series(5001, 5040) party_id) x;
 -- point in time: the probability as of a week does not change when the
 -- weeks after it are deleted
 CREATE TEMP TABLE before_delete AS
-SELECT party_id, bankcrm.churn_probability(party_id, '2025-04-07', 1) AS p FROM generate_series(1, 40) party_id;
-DELETE FROM bankcrm.activity_weekly WHERE week > '2025-04-07';
+SELECT party_id, bankcrm.churn_probability(party_id, '2025-04-07', 1) AS p FROM generate_series(5001, 5040) party_id;
+DELETE FROM bankcrm.activity_weekly WHERE party_id > 5000 AND week > '2025-04-07';
 SELECT count(*) AS parties, count(*) FILTER (WHERE b.p = bankcrm.churn_probability(b.party_id, '2025-04-07', 1)) AS same
   FROM before_delete b;
 -- default week (the party's last) and model (the newest); no model: an error
-SELECT bankcrm.churn_probability(1) = bankcrm.churn_probability(1, '2025-04-07', 2) AS defaults;
-SELECT bankcrm.churn_probability(1, NULL, 99);
+SELECT bankcrm.churn_probability(5001) = bankcrm.churn_probability(5001, '2025-04-07', 2) AS defaults;
+SAVEPOINT s;
+SELECT bankcrm.churn_probability(5001, NULL, 99);
+ROLLBACK TO SAVEPOINT s;
+SAVEPOINT s;
 SELECT bankcrm.churn_model_train('none', '2030-01-07', '2030-06-24');
+ROLLBACK TO SAVEPOINT s;
+SAVEPOINT s;
 SELECT bankcrm.churn_model_train('bad', '2024-07-01', '2025-06-30', 26, 0);
+ROLLBACK TO SAVEPOINT s;
 
 -- 4. the scores of a week and the task force's queue: alerts ranked by
 -- contribution at risk within the branch
 SELECT bankcrm.churn_score_week('2025-04-07') AS scored;
+SAVEPOINT s;
 SELECT bankcrm.churn_score_week('2025-04-08');
+ROLLBACK TO SAVEPOINT s;
 SELECT count(*) FILTER (WHERE at_risk = probability * yearly_contribution) AS consistent, count(*) FROM bankcrm.churn_score;
-SELECT count(*) FROM bankcrm.churn_scan('2025-04-07') WHERE raised > 0;
+SELECT count(*) AS alerts FROM bankcrm.churn_apply(ARRAY(SELECT generate_series(5001::bigint, 5040)), '2025-04-07');
 SELECT d.party_id, d.queue_rank, round(d.probability::numeric, 3) > 0.5 AS likely, d.yearly_contribution
   FROM (SELECT DISTINCT ON (party_id) party_id, queue_rank, probability, yearly_contribution
-          FROM bankcrm.churn_dashboard ORDER BY party_id, queue_rank) d
+          FROM bankcrm.churn_dashboard WHERE party_id > 5000 ORDER BY party_id, queue_rank) d
  ORDER BY d.queue_rank;
+ROLLBACK;
 DROP TABLE known;

@@ -91,14 +91,15 @@ SQL
 echo
 echo "## tuning set (seeds 1, 2): candidates, across all settings"
 echo
-echo "| candidate | worst recall % | min median lead | mean false alarms % (mean over settings) | worst quarter % (max) | worst first-year quarter % |"
-echo "|---|---|---|---|---|---|"
+echo "| candidate | worst recall % | median lead, mean (min) | p10 lead, min | false alarms per quarter %, mean | worst quarter % | worst first-year quarter % | dip parties ever alerted % | shrinking > 4 %/year ever alerted % |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for c in "${candidates[@]}"; do
 	name=${c%%|*}
 	set=${c#*|}
-	figures ev_tune "$set" || exit 1
-	psql -qXAt -d ev_tune -F ' | ' -c "SELECT '| $name', min(recall), min(median_lead), round(avg(mean_quarter_pct), 2),
-	       max(worst_quarter_pct), max(first_year_worst_pct) || ' |' FROM ev_figures('ev_alert')"
+	figures ev_tune "$set" >/dev/null || exit 1
+	psql -qXAt -d ev_tune -F ' | ' -c "SELECT '| $name', min(recall), round(avg(median_lead), 1) || ' (' || min(median_lead) || ')',
+	       min(p10_lead), round(avg(mean_quarter_pct), 2), max(worst_quarter_pct), max(first_year_worst_pct),
+	       round(avg(dip_alerted_pct), 1), round(avg(shrinking_alerted_pct), 1) || ' |' FROM ev_figures('ev_alert')"
 done
 
 echo
@@ -106,8 +107,8 @@ echo "## held-out set (seeds 101, 102), per setting and seed: ${CHOSEN:-defaults
 echo
 chosen_set=""
 for c in "${candidates[@]}"; do [ "${c%%|*}" = "${CHOSEN:-defaults}" ] && chosen_set=${c#*|}; done
-figures ev_holdout "$chosen_set" || exit 1
-psql -qX -d ev_holdout -P format=aligned -c "
+figures ev_holdout "$chosen_set" >/dev/null || exit 1
+psql -qX -d ev_holdout -P format=aligned -c "SET client_min_messages = warning" -c "
 SELECT b.setting, b.churners, b.recall, b.median_lead AS lead, b.p10_lead AS lead_p10,
        b.mean_quarter_pct AS fa_mean, b.worst_quarter_pct AS fa_worst, b.first_year_worst_pct AS fa_first_year,
        b.shrinking_alerted_pct AS shrinking_ever, b.dip_alerted_pct AS dip_ever,
