@@ -106,9 +106,8 @@ SELECT bankcrm.churn_score_week('2025-04-08');
 ROLLBACK TO SAVEPOINT s;
 SELECT count(*) FILTER (WHERE at_risk = probability * yearly_contribution) AS consistent, count(*) FROM bankcrm.churn_score;
 SELECT count(*) AS alerts FROM bankcrm.churn_apply(ARRAY(SELECT generate_series(5001::bigint, 5040)), '2025-04-07');
-SELECT d.party_id, d.queue_rank, round(d.probability::numeric, 3) > 0.5 AS likely, d.yearly_contribution
-  FROM (SELECT DISTINCT ON (party_id) party_id, queue_rank, probability, yearly_contribution
-          FROM bankcrm.churn_dashboard WHERE party_id > 5000 ORDER BY party_id, queue_rank) d
- ORDER BY d.queue_rank;
+SELECT q.branch_id, q.party_id, q.metric, round(q.probability::numeric, 3) > 0.5 AS likely, q.yearly_contribution,
+       round(q.contribution_at_risk::numeric) = round((q.probability * q.yearly_contribution)::numeric) AS at_risk
+  FROM bankcrm.churn_queue q WHERE q.party_id > 5000;
 ROLLBACK;
 DROP TABLE known;

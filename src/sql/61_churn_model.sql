@@ -365,17 +365,17 @@ SELECT a.alert_id,
        @extschema@.churn_sparkline(s.series, a.metric, a.last_week, 26) AS sparkline,
        sc.probability,
        sc.yearly_contribution,
-       sc.at_risk AS contribution_at_risk,
-       pg_catalog.rank() OVER (PARTITION BY a.branch_id ORDER BY sc.at_risk DESC NULLS LAST, a.party_id) AS queue_rank
+       sc.at_risk AS contribution_at_risk
   FROM @extschema@.churn_alert a
   JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) a.party_id
   LEFT JOIN @extschema@.branch b ON b.branch_id OPERATOR(pg_catalog.=) a.branch_id
   LEFT JOIN bankcrm_churn.churn_series s ON s.party_id OPERATOR(pg_catalog.=) a.party_id
-  -- the party's latest score under the newest model
+  -- the party's latest score, of the newest model that scored that week
+  -- (grouped by party_id, the distribution column: on Citus it runs in
+  -- the shards)
   LEFT JOIN (SELECT DISTINCT ON (x.party_id) x.party_id, x.probability, x.yearly_contribution, x.at_risk
                FROM @extschema@.churn_score x
-              WHERE x.model_id OPERATOR(pg_catalog.=) @extschema@.churn_model_current()
-              ORDER BY x.party_id, x.week DESC) sc ON sc.party_id OPERATOR(pg_catalog.=) a.party_id
+              ORDER BY x.party_id, x.week DESC, x.model_id DESC) sc ON sc.party_id OPERATOR(pg_catalog.=) a.party_id
  WHERE a.state IN ('open', 'acknowledged', 'in_remediation') AND p.status OPERATOR(pg_catalog.<>) 'closed';
 COMMENT ON VIEW @extschema@.churn_dashboard IS 'Active churn alerts of the parties the bank can still keep (not closed), with branch, severity, age and the last 26 weeks of the alerting metric for sparklines; shows what the caller''s row-level security allows';
 COMMENT ON COLUMN @extschema@.churn_dashboard.alert_id IS 'The alert';
@@ -397,9 +397,38 @@ COMMENT ON COLUMN @extschema@.churn_dashboard.rm_id IS 'Task force: covering rel
 COMMENT ON COLUMN @extschema@.churn_dashboard.branch_manager_id IS 'Task force: branch manager';
 COMMENT ON COLUMN @extschema@.churn_dashboard.team_id IS 'Task force: the relationship manager''s team';
 COMMENT ON COLUMN @extschema@.churn_dashboard.sparkline IS 'The metric over the 26 weeks ending with last_week, oldest first, NULL for a week without a row';
-COMMENT ON COLUMN @extschema@.churn_dashboard.probability IS 'The party''s churn probability, from its latest score under the newest model (churn_score_week)';
+COMMENT ON COLUMN @extschema@.churn_dashboard.probability IS 'The party''s churn probability, from its latest score (churn_score_week; of that week, the newest model''s)';
 COMMENT ON COLUMN @extschema@.churn_dashboard.yearly_contribution IS 'The party''s yearly contribution at that score';
 COMMENT ON COLUMN @extschema@.churn_dashboard.contribution_at_risk IS 'Expected yearly contribution lost: probability times yearly contribution';
-COMMENT ON COLUMN @extschema@.churn_dashboard.queue_rank IS 'The task force''s queue: rank within the branch by contribution at risk, highest first (alerts without a score last)';
 
 GRANT SELECT ON @extschema@.churn_dashboard TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
+
+-- the task force's queue: the dashboard's alerts, each branch's ranked by
+-- the contribution at risk (sorted on the coordinator on Citus)
+CREATE VIEW @extschema@.churn_queue WITH (security_invoker = true) AS
+SELECT d.branch_id, d.branch_name, d.alert_id, d.party_id, d.party_name, d.severity, d.state, d.metric, d.rule,
+       d.first_week, d.weeks_open, d.level_drop_pct, d.probability, d.yearly_contribution, d.contribution_at_risk,
+       d.rm_id, d.branch_manager_id, d.team_id
+  FROM @extschema@.churn_dashboard d
+ ORDER BY d.branch_id, d.contribution_at_risk DESC NULLS LAST, d.severity OPERATOR(pg_catalog.=) 'critical' DESC,
+          d.level_drop_pct DESC NULLS LAST, d.alert_id;
+COMMENT ON VIEW @extschema@.churn_queue IS 'The task force''s queue: active alerts of the parties the bank can still keep, by branch, highest contribution at risk (churn probability times yearly contribution) first, then severity and level drop; shows what the caller''s row-level security allows';
+COMMENT ON COLUMN @extschema@.churn_queue.branch_id IS 'The party''s home branch when the alert was raised';
+COMMENT ON COLUMN @extschema@.churn_queue.branch_name IS 'That branch''s name';
+COMMENT ON COLUMN @extschema@.churn_queue.alert_id IS 'The alert';
+COMMENT ON COLUMN @extschema@.churn_queue.party_id IS 'The party';
+COMMENT ON COLUMN @extschema@.churn_queue.party_name IS 'The party''s name';
+COMMENT ON COLUMN @extschema@.churn_queue.severity IS 'watch, warning or critical';
+COMMENT ON COLUMN @extschema@.churn_queue.state IS 'open, acknowledged or in_remediation';
+COMMENT ON COLUMN @extschema@.churn_queue.metric IS 'loan_volume, txn_volume or txn_count';
+COMMENT ON COLUMN @extschema@.churn_queue.rule IS 'The rules that fired';
+COMMENT ON COLUMN @extschema@.churn_queue.first_week IS 'The week that raised the alert';
+COMMENT ON COLUMN @extschema@.churn_queue.weeks_open IS 'Weeks from first_week to the party''s latest week of activity';
+COMMENT ON COLUMN @extschema@.churn_queue.level_drop_pct IS 'Percent the last four weeks lay below the reference level';
+COMMENT ON COLUMN @extschema@.churn_queue.probability IS 'The party''s latest churn probability';
+COMMENT ON COLUMN @extschema@.churn_queue.yearly_contribution IS 'The party''s yearly contribution at that score';
+COMMENT ON COLUMN @extschema@.churn_queue.contribution_at_risk IS 'Probability times yearly contribution';
+COMMENT ON COLUMN @extschema@.churn_queue.rm_id IS 'Task force: covering relationship manager';
+COMMENT ON COLUMN @extschema@.churn_queue.branch_manager_id IS 'Task force: branch manager';
+COMMENT ON COLUMN @extschema@.churn_queue.team_id IS 'Task force: the relationship manager''s team';
+GRANT SELECT ON @extschema@.churn_queue TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
