@@ -119,3 +119,14 @@ psql -qX -d ev_holdout -c "
 SELECT 'all' AS setting, min(recall) AS worst_recall, min(median_lead) AS min_lead, round(avg(mean_quarter_pct), 2) AS fa_mean,
        max(worst_quarter_pct) AS fa_worst, max(first_year_worst_pct) AS fa_first_year
   FROM ev_figures('ev_alert')"
+
+echo
+echo "## churn probability: trained on the tuning seeds, scored on the held-out seeds"
+echo
+psql -qX -d ev_tune -v stage=load -f test/bench/churn_model_eval.sql >/dev/null || exit 1
+psql -qX -d ev_tune -v stage=train -f test/bench/churn_model_eval.sql || exit 1
+coef=$(psql -qXAt -d ev_tune -c "SELECT coef FROM bankcrm.churn_model WHERE name = 'eval' ORDER BY version DESC LIMIT 1")
+psql -qX -d ev_tune -c "SELECT f AS feature, round(c::numeric, 4) AS coefficient
+  FROM bankcrm.churn_model m, unnest(ARRAY['intercept'] || m.features, m.coef) u(f, c) WHERE m.name = 'eval'"
+psql -qX -d ev_holdout -v stage=load -f test/bench/churn_model_eval.sql >/dev/null || exit 1
+psql -qX -d ev_holdout -v stage=score -v coef="$coef" -f test/bench/churn_model_eval.sql || exit 1

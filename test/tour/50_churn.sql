@@ -45,13 +45,28 @@ SELECT party_name, metric, severity, rule, first_week, round(level_drop_pct::num
  ORDER BY level_drop_pct DESC NULLS LAST, alert_id
  LIMIT 5;
 
-\echo '5. The task force acts: acknowledge, waive fees, record the outcome (the churn_alert process)'
+\echo '5. A churn probability learnt from this bank''s own history of who left: an L2-regularised logistic regression'
+\echo '   trained in the database (bankcrm.churn_model_train), every corporate scored for the latest week (churn_score_week)'
+SELECT bankcrm.churn_model_train('corporate-26w', (SELECT min(week) + 182 FROM bankcrm.activity_weekly),
+                                 (SELECT max(week) - 182 FROM bankcrm.activity_weekly)) AS model_id;
+SELECT name, version, rows, positives AS exits_26w, round(train_auc::numeric, 3) AS auc, round(train_brier::numeric, 4) AS brier
+  FROM bankcrm.churn_model ORDER BY model_id DESC LIMIT 1;
+SELECT bankcrm.churn_score_week() AS corporates_scored;
+
+\echo '6. The task force''s queue: alerts ranked by contribution at risk, probability times yearly contribution (bankcrm.churn_queue)'
+SELECT branch_name, party_name, metric, severity, weeks_open, round(probability::numeric, 3) AS probability,
+       round(yearly_contribution) AS yearly_contribution, round(contribution_at_risk) AS at_risk
+  FROM bankcrm.churn_queue
+ ORDER BY contribution_at_risk DESC NULLS LAST, alert_id
+ LIMIT 10;
+
+\echo '7. The task force acts on the top of the queue: acknowledge, waive fees, record the outcome (the churn_alert process)'
 SELECT bankcrm.churn_alert_fire(a.alert_id, 'acknowledge', 'Branch manager called the CFO.') AS state,
        bankcrm.churn_remediation_log(a.alert_id, 'fee_waiver', 'Account fees waived for two quarters.') AS remediation_id
-  FROM (SELECT alert_id FROM bankcrm.churn_dashboard ORDER BY level_drop_pct DESC NULLS LAST, alert_id LIMIT 1) a;
+  FROM (SELECT alert_id FROM bankcrm.churn_queue ORDER BY contribution_at_risk DESC NULLS LAST, alert_id LIMIT 1) a;
 SELECT alert_id, event, from_state, to_state, severity FROM bankcrm.churn_alert_history
  WHERE alert_id = (SELECT max(alert_id) FROM bankcrm.churn_remediation) ORDER BY history_id;
 
-\echo '6. The churn monitor: a background worker evaluates new activity as it arrives'
+\echo '8. The churn monitor: a background worker evaluates new activity as it arrives'
 SELECT backend_type, datname, wait_event FROM pg_stat_activity WHERE backend_type LIKE 'bankcrm churn%' ORDER BY 1;
 \echo 'It serves the databases in bankcrm.churn_databases (or bankcrm.database); see doc/churn.md.'
