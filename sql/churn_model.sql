@@ -53,6 +53,10 @@ SELECT bankcrm.churn_features('[1:3][1358:1359]={{1,2},{3,4},{5,6}}', '2025-01-0
 -- 5001-5010 slide from week 60 over 20 weeks and leave (no row from week
 -- 80 on), the others stay flat with a little noise
 BEGIN;
+-- the bank is ours alone: series and policies other suites left behind
+-- are set aside (the default policy applies)
+DELETE FROM bankcrm_churn.churn_series;
+DELETE FROM bankcrm.churn_policy;
 INSERT INTO bankcrm.region (region_code, name, province) VALUES ('CN-GZ', 'Guangzhou', 'Guangdong');
 INSERT INTO bankcrm.branch (branch_id, code, name, region_code) VALUES (51, 'GZ51', 'Guangzhou Tianhe', 'CN-GZ');
 INSERT INTO bankcrm.party (party_id, kind, name, region_code, status, home_branch_id, onboarded_on)

@@ -310,6 +310,11 @@ RETURNS void
 AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.churn_wake_monitor() IS 'Wakes the churn monitor of this database when the current transaction commits (no-op unless bankcrm is preloaded)';
 
+CREATE FUNCTION @extschema@.churn_series_slice(series_values real[], off integer, w0 integer, span integer)
+RETURNS real[]
+AS 'MODULE_PATHNAME' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churn_series_slice(real[], integer, integer, integer) IS 'Internal: the series real[3][w0:w0+span-1] of the 3 * span values from offset off (metric-major); how the insert path passes many parties'' new weeks in one statement';
+
 CREATE FUNCTION @extschema@.churn_series_drop_week(series real[], week date)
 RETURNS real[]
 AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE;
