@@ -4,9 +4,11 @@ SET extra_float_digits = 0;
 SET datestyle = ISO;
 
 -- a policy with short windows, so that every figure can be checked by hand
--- (and the first year's CUSUM interval the same as the others')
-INSERT INTO bankcrm.churn_policy (name, party_kind, trailing_weeks, min_history_weeks, confirm_weeks, holiday_weeks, first_year_cusum_h)
-VALUES ('short', NULL, 4, 4, 2, 1, 5);
+-- (the CUSUM interval 5 and the clip 4 of the textbook, the first year's
+-- interval the same as the others')
+INSERT INTO bankcrm.churn_policy (name, party_kind, trailing_weeks, min_history_weeks, confirm_weeks, holiday_weeks,
+                                  cusum_h, z_clip, first_year_cusum_h)
+VALUES ('short', NULL, 4, 4, 2, 1, 5, 4, 5);
 CREATE TEMP TABLE pol AS SELECT p FROM bankcrm.churn_policy p WHERE name = 'short';
 
 -- 1. the compact series: real[3][w0:w1], NaN for a week without a row
@@ -82,7 +84,8 @@ SELECT d, p FROM bankcrm.churn_calendar() c, unnest(c.days, c.prev_days) u(d, p)
 -- ago); with it, both quarters leave the holiday weeks out and last year's
 -- quarter is the one holding last year's holiday at the same place
 -- (2025-01-29 is 55 weeks before 2026-02-17): 0 % both ways
-INSERT INTO bankcrm.churn_policy (name, trailing_weeks, min_history_weeks, holiday_weeks, first_year_cusum_h) VALUES ('aligned', 4, 4, 3, 5);
+INSERT INTO bankcrm.churn_policy (name, trailing_weeks, min_history_weeks, holiday_weeks, cusum_h, z_clip, first_year_cusum_h)
+VALUES ('aligned', 4, 4, 3, 5, 4, 5);
 CREATE TEMP TABLE pol3 AS SELECT p FROM bankcrm.churn_policy p WHERE name = 'aligned';
 CREATE TEMP TABLE holiday AS
 SELECT bankcrm.churn_series_agg(w, NULL,
