@@ -41,8 +41,12 @@ SELECT bankcrm.churn_logreg('{NaN}', true, 1);
 SELECT bankcrm.churn_logreg_predict('{1,2,3}', '{1}');
 
 -- 2. the series features of a hand-made series: 30 weeks of 100 (all
--- three metrics), then 50 for four weeks; as of the last week
-SELECT unnest((bankcrm.churn_feature_names())[1:12]) AS feature, round(unnest(f)::numeric, 4) AS value
+-- three metrics), then 50 for four weeks; as of the last week.  By hand:
+-- the last four weeks against the 26 before, ln(51 / 101) = -0.6833; the
+-- CUSUM, four weeks clipped at 3, 12 / 10; 33 weeks of history, 0.6346
+-- years; the quarter (9 x 100 + 4 x 50) / 13 against 100, -15.38 %; the
+-- severity warning, 2/3
+SELECT unnest((bankcrm.churn_feature_names())[1:14]) AS feature, round(unnest(f)::numeric, 4) AS value
   FROM (SELECT bankcrm.churn_features(bankcrm.churn_series_agg('2025-01-06'::date + 7 * i, v, v, v::integer), '2025-08-25') AS f
           FROM generate_series(0, 33) i, LATERAL (SELECT CASE WHEN i < 30 THEN 100 ELSE 50 END::float8 AS v) x) s;
 -- before the series: NULL

@@ -35,7 +35,7 @@
 #include "churn_logreg.h"
 
 /* the series features, in the order of churn_feature_names() */
-#define CHURN_SERIES_FEATURES 12
+#define CHURN_SERIES_FEATURES 14
 
 /* -----------------------------------------------------------------------
  * features
@@ -55,13 +55,48 @@ clamp(double x, double lo, double hi)
 }
 
 /*
+ * recent_vs_half_year
+ *		log of the mean of weeks T-3..T against the mean of the 26 weeks
+ *		before them (+1 each, a week without a row counting as 0), within
+ *		[-5, 5]; 0 without the half year.
+ */
+static double
+recent_vs_half_year(const float4 *v, int n, int T)
+{
+	double		rs = 0,
+				ps = 0;
+	int			rn = 0,
+				pn = 0;
+	int			i;
+
+	for (i = 0; i <= T && i < 30; i++)
+	{
+		int			t = T - i;
+		double		x = (t < n && !isnan(v[t])) ? v[t] : 0;
+
+		if (i < 4)
+		{
+			rs += x;
+			rn++;
+		}
+		else
+		{
+			ps += x;
+			pn++;
+		}
+	}
+	return pn > 0 ? clamp(log((rs / rn + 1) / (ps / pn + 1)), -5, 5) : 0;
+}
+
+/*
  * churn_features(series, as_of, policy, holidays, holidays_prev)
  *		A party's series features as of a week, from the weeks up to it
  *		alone: per metric the detector's level drop and CUSUM, then for
  *		the transaction volume the last four weeks against the half-year
  *		before, the quarter's slope, the weeks of silence, the highest
  *		severity, the years of history and the quarter against the one
- *		before.  NULL for a NULL series or a week before the series.
+ *		before; then the count's and the loans' last four weeks against
+ *		their half-year.  NULL for a NULL series or a week before the series.
  */
 PG_FUNCTION_INFO_V1(churn_features);
 Datum
@@ -81,10 +116,6 @@ churn_features(PG_FUNCTION_ARGS)
 	int			i;
 	int			sev = 0;
 	int			silent = 0;
-	double		rs = 0,
-				rn = 0,
-				ps = 0,
-				pn = 0;
 	double		sx = 0,
 				sy = 0,
 				sxx = 0,
@@ -136,31 +167,16 @@ churn_features(PG_FUNCTION_ARGS)
 	 * zero here (a missing week at the end is the silence that matters)
 	 */
 	txn = s.v + 1 * s.n;
-	for (i = 0; i <= T && i < 30; i++)
+	for (i = 0; i <= T && i < CHURN_QUARTER; i++)
 	{
 		int			t = T - i;
-		double		v = (t < s.n && !isnan(txn[t])) ? txn[t] : 0;
+		double		y = log1p((t < s.n && !isnan(txn[t])) ? txn[t] : 0);
 
-		if (i < 4)
-		{
-			rs += v;
-			rn++;
-		}
-		else
-		{
-			ps += v;
-			pn++;
-		}
-		if (i < CHURN_QUARTER)
-		{
-			double		y = log1p(v);
-
-			sx += -i;
-			sy += y;
-			sxx += (double) i * i;
-			sxy += -i * y;
-			nq++;
-		}
+		sx += -i;
+		sy += y;
+		sxx += (double) i * i;
+		sxy += -i * y;
+		nq++;
 	}
 	for (i = 0; i <= T; i++)
 	{
@@ -170,7 +186,7 @@ churn_features(PG_FUNCTION_ARGS)
 			break;
 		silent++;
 	}
-	f[6] = pn > 0 ? clamp(log((rs / rn + 1) / (ps / pn + 1)), -5, 5) : 0;
+	f[6] = recent_vs_half_year(txn, s.n, T);
 	f[7] = 0;
 	if (nq >= 4)
 	{
@@ -183,6 +199,8 @@ churn_features(PG_FUNCTION_ARGS)
 	f[9] = sev / 3.0;
 	f[10] = Min(finite_or(fig[1].history, 0), 3 * CHURN_YEAR) / (double) CHURN_YEAR;
 	f[11] = clamp(finite_or(fig[1].prev_quarter_pct / 100, 0), -1, 2);
+	f[12] = recent_vs_half_year(s.v + 2 * s.n, s.n, T);
+	f[13] = recent_vs_half_year(s.v, s.n, T);
 
 	for (i = 0; i < CHURN_SERIES_FEATURES; i++)
 		out[i] = Float8GetDatum(f[i]);

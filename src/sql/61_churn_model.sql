@@ -15,9 +15,9 @@ RETURNS text[]
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 RETURN ARRAY['txn_level_drop', 'txn_cusum', 'count_level_drop', 'count_cusum', 'loan_level_drop', 'loan_cusum',
              'txn_recent_vs_half_year', 'txn_quarter_slope', 'silent_weeks', 'severity', 'history_years',
-             'txn_prev_quarter', 'products', 'contribution', 'contacts_26w', 'complaints_52w', 'credit_rating',
+             'txn_prev_quarter', 'count_recent_vs_half_year', 'loan_recent_vs_half_year', 'products', 'contribution', 'contacts_26w', 'complaints_52w', 'credit_rating',
              'tenure_years'];
-COMMENT ON FUNCTION @extschema@.churn_feature_names() IS 'The names of the churn model''s features, in order: twelve from the series (churn_features), six from the customer 360';
+COMMENT ON FUNCTION @extschema@.churn_feature_names() IS 'The names of the churn model''s features, in order: fourteen from the series (churn_features), six from the customer 360';
 
 CREATE FUNCTION @extschema@.churn_logreg_accum(internal, double precision[], boolean, double precision)
 RETURNS internal

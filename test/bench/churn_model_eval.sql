@@ -62,7 +62,11 @@ SELECT e.setting, r.party_id, r.week,
        bankcrm.churn_logreg_predict(m.coef, r.features) AS p,
        -- the rule-severity ranking: the highest severity, then the level drop
        r.features[10] * 10 + r.features[1] AS rule_score,
-       (t.exit_week IS NOT NULL AND t.exit_week > r.week AND t.exit_week <= r.week + 182) AS y
+       (t.exit_week IS NOT NULL AND t.exit_week > r.week AND t.exit_week <= r.week + 182) AS y,
+       (t.exit_week IS NOT NULL AND t.exit_week > r.week AND t.exit_week <= r.week + 91) AS y13,
+       -- what no model of the series can know: whether the decline has
+       -- begun by the week (the bound below)
+       (t.decline_start IS NOT NULL AND t.decline_start <= r.week)::int AS started
   FROM bankcrm.churn_model_rows(ARRAY(SELECT g::date FROM generate_series('2019-07-01'::date, '2027-06-28', '28 days') g), 26) r
   JOIN ev_party e ON e.pid = r.party_id
   JOIN ev_truth t ON t.setting = e.setting AND t.party_id = e.party_id
@@ -70,19 +74,22 @@ SELECT e.setting, r.party_id, r.week,
        m
  WHERE r.week + 182 <= sp.last_week;
 -- AUC by ranks (ties averaged)
-CREATE FUNCTION pg_temp.auc(col text, grp text DEFAULT 'true') RETURNS TABLE (g text, auc numeric) LANGUAGE plpgsql AS $$
+CREATE FUNCTION pg_temp.auc(col text, grp text DEFAULT 'true', lab text DEFAULT 'y') RETURNS TABLE (g text, auc numeric) LANGUAGE plpgsql AS $$
 BEGIN
 	RETURN QUERY EXECUTE format($q$
-		SELECT (%2$s)::text, round(((sum(rk) FILTER (WHERE y) - count(*) FILTER (WHERE y) * (count(*) FILTER (WHERE y) + 1) / 2.0)
-		        / nullif(count(*) FILTER (WHERE y) * count(*) FILTER (WHERE NOT y), 0))::numeric, 4)
+		SELECT (%2$s)::text, round(((sum(rk) FILTER (WHERE %3$I) - count(*) FILTER (WHERE %3$I) * (count(*) FILTER (WHERE %3$I) + 1) / 2.0)
+		        / nullif(count(*) FILTER (WHERE %3$I) * count(*) FILTER (WHERE NOT %3$I), 0))::numeric, 4)
 		  FROM (SELECT *, rank() OVER (PARTITION BY (%2$s) ORDER BY %1$I)
 		                  + (count(*) OVER (PARTITION BY (%2$s), %1$I) - 1) / 2.0 AS rk FROM ev_rows) x
-		 GROUP BY 1 ORDER BY 1$q$, col, grp);
+		 GROUP BY 1 ORDER BY 1$q$, col, grp, lab);
 END
 $$;
-\echo '### overall: rows, exits within 26 weeks, AUC of the model and of the rule-severity ranking, Brier score'
+\echo '### overall: rows, exits within 26 weeks, AUC of the model, of the rule-severity ranking and the bound'
+\echo '### (a score that knows whether the decline has begun), the model for exits within 13 weeks, Brier score'
 SELECT count(*) AS rows, count(*) FILTER (WHERE y) AS exits_26w,
        (SELECT auc FROM pg_temp.auc('p')) AS model_auc, (SELECT auc FROM pg_temp.auc('rule_score')) AS rule_auc,
+       (SELECT auc FROM pg_temp.auc('started')) AS bound_auc,
+       (SELECT auc FROM pg_temp.auc('p', 'true', 'y13')) AS model_auc_13w,
        round(avg((p - y::int) ^ 2)::numeric, 4) AS brier,
        round(avg(y::int)::numeric * (1 - avg(y::int)::numeric), 4) AS brier_of_base_rate
   FROM ev_rows;
@@ -103,7 +110,8 @@ SELECT d AS decile, count(*) AS rows, round(100 * avg(p)::numeric, 2) AS mean_pr
        round(100 * avg(y::int)::numeric, 2) AS observed_pct,
        round(100 * abs(avg(p) - avg(y::int))::numeric, 2) AS gap_pp
   FROM (SELECT p, y, ntile(10) OVER (ORDER BY p) AS d FROM ev_rows) x GROUP BY d ORDER BY d;
-\echo '### per setting: AUC of the model and of the rule ranking'
-SELECT a.g AS setting, a.auc AS model_auc, b.auc AS rule_auc
-  FROM pg_temp.auc('p', 'setting') a JOIN pg_temp.auc('rule_score', 'setting') b USING (g) ORDER BY 1;
+\echo '### per setting: AUC of the model, of the rule ranking, and the bound (knowing whether the decline has begun)'
+SELECT a.g AS setting, a.auc AS model_auc, b.auc AS rule_auc, c.auc AS bound_auc
+  FROM pg_temp.auc('p', 'setting') a JOIN pg_temp.auc('rule_score', 'setting') b USING (g)
+  JOIN pg_temp.auc('started', 'setting') c USING (g) ORDER BY 1;
 \endif
