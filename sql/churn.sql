@@ -20,6 +20,9 @@ SELECT * FROM bankcrm.churn_series_unnest(
 -- merge: the new series' weeks win, the old ones stay
 SELECT bankcrm.churn_series_merge('[1:3][1358:1359]={{1,2},{3,4},{5,6}}', '[1:3][1359:1360]={{9,NaN},{9,9},{9,9}}');
 SELECT bankcrm.churn_sparkline('[1:3][1358:1359]={{1,2},{3,4},{5,6}}', 'txn_volume', '2026-01-12', 4);
+-- slice: the insert path's way of passing many parties' weeks in one array
+SELECT bankcrm.churn_series_slice('{9,1,2,3,4,5,6}', 1, 1358, 2);
+SELECT bankcrm.churn_series_slice('{9,1,2,3,4,5,6}', 2, 1358, 2);
 -- refused input
 SELECT bankcrm.churn_series_agg('2026-01-06', 1, 1, 1);
 SELECT bankcrm.churn_series_agg('2026-01-05', -1, 1, 1);
