@@ -56,7 +56,6 @@ const char *const churn_metric_names[CHURN_METRICS] = {"loan_volume", "txn_volum
 const char *const churn_severity_names[4] = {NULL, "watch", "warning", "critical"};
 
 static void ChurnParamsCheck(const ChurnParams *p);
-
 static void ChurnPutFigures(Tuplestorestate *ts, TupleDesc tupdesc, const char *metric,
 							const ChurnFigures *f);
 
