@@ -237,17 +237,6 @@ END
 $$;
 DROP TABLE public.aw_plain;
 
--- the churn probability: a model trained in the database on the whole
--- history (every 4th week, 26-week horizon; the bench bank has no
--- holdings, contacts or complaints, so the customer-360 features are
--- constant), then a week's probabilities for every corporate
-SELECT pg_temp.clock('8 churn_model_train, 100,000 corporates x 156 weeks (every 4th week)',
-	$q$SELECT bankcrm.churn_model_train('bench', '2024-05-20', '2026-11-09', 26, 4, 1)$q$, 1);
-SELECT name, version, rows, positives, round(train_auc::numeric, 3) AS train_auc, round(train_brier::numeric, 4) AS train_brier
-  FROM bankcrm.churn_model;
-SELECT pg_temp.clock('9 churn_score_week: one week''s probabilities for 100,000 corporates',
-	'SELECT bankcrm.churn_score_week()');
-
 -- what the batches did: alerts raised and refreshed per week
 SELECT last_week, count(*) AS active_alerts, count(*) FILTER (WHERE first_week = last_week) AS raised_that_week
   FROM bankcrm.churn_alert GROUP BY 1 ORDER BY 1 DESC LIMIT 4;
@@ -279,6 +268,21 @@ $$;
 ALTER SYSTEM RESET bankcrm.churn_databases;
 ALTER SYSTEM RESET bankcrm.churn_batch_size;
 SELECT pg_reload_conf();
+
+-- the churn probability: a model trained in the database on the whole
+-- history (every 4th week, 26-week horizon; the bench bank has no
+-- holdings, contacts or complaints, so the customer-360 features are
+-- constant), then a week's probabilities for every corporate.  The bench's
+-- churners slide to a tenth of their level and stay there: the bank
+-- closes those whose slide ended 20 weeks after it began (their exits)
+UPDATE bankcrm.party p SET status = 'closed', closed_on = '2023-11-20'::date + 7 * (b.ds + 20)
+  FROM bench_party b WHERE b.party_id = p.party_id AND b.churn AND b.ds + 20 <= 155;
+SELECT pg_temp.clock('8 churn_model_train, 100,000 corporates x 156 weeks (every 4th week)',
+	$q$SELECT bankcrm.churn_model_train('bench', '2024-05-20', '2026-11-09', 26, 4, 1)$q$, 1);
+SELECT name, version, rows, positives, round(train_auc::numeric, 3) AS train_auc, round(train_brier::numeric, 4) AS train_brier
+  FROM bankcrm.churn_model;
+SELECT pg_temp.clock('9 churn_score_week: one week''s probabilities for 100,000 corporates',
+	'SELECT bankcrm.churn_score_week()');
 
 WITH m AS (SELECT what, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms, count(*) AS runs FROM bench GROUP BY what),
      base AS (SELECT ms FROM m WHERE what LIKE '1 %')
