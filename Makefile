@@ -37,6 +37,8 @@ OBJS = \
 	src/churn_worker.o \
 	src/churn_monitor.o \
 	src/churn_trigger.o \
+	src/churn_model.o \
+	src/churn_logreg.o \
 	src/dialer/ami.o \
 	src/dialer/md5.o \
 	src/dialer/pacing.o \

@@ -4,8 +4,11 @@ SET extra_float_digits = 0;
 SET datestyle = ISO;
 
 -- a policy with short windows, so that every figure can be checked by hand
-INSERT INTO bankcrm.churn_policy (name, party_kind, trailing_weeks, min_history_weeks, confirm_weeks, holiday_weeks)
-VALUES ('short', NULL, 4, 4, 2, 1);
+-- (the CUSUM interval 5 and the clip 4 of the textbook, the first year's
+-- interval the same as the others')
+INSERT INTO bankcrm.churn_policy (name, party_kind, trailing_weeks, min_history_weeks, confirm_weeks, holiday_weeks,
+                                  cusum_h, z_clip, first_year_cusum_h)
+VALUES ('short', NULL, 4, 4, 2, 1, 5, 4, 5);
 CREATE TEMP TABLE pol AS SELECT p FROM bankcrm.churn_policy p WHERE name = 'short';
 
 -- 1. the compact series: real[3][w0:w1], NaN for a week without a row
@@ -17,6 +20,9 @@ SELECT * FROM bankcrm.churn_series_unnest(
 -- merge: the new series' weeks win, the old ones stay
 SELECT bankcrm.churn_series_merge('[1:3][1358:1359]={{1,2},{3,4},{5,6}}', '[1:3][1359:1360]={{9,NaN},{9,9},{9,9}}');
 SELECT bankcrm.churn_sparkline('[1:3][1358:1359]={{1,2},{3,4},{5,6}}', 'txn_volume', '2026-01-12', 4);
+-- slice: the insert path's way of passing many parties' weeks in one array
+SELECT bankcrm.churn_series_slice('{9,1,2,3,4,5,6}', 1, 1358, 2);
+SELECT bankcrm.churn_series_slice('{9,1,2,3,4,5,6}', 2, 1358, 2);
 -- refused input
 SELECT bankcrm.churn_series_agg('2026-01-06', 1, 1, 1);
 SELECT bankcrm.churn_series_agg('2026-01-05', -1, 1, 1);
@@ -74,6 +80,58 @@ SELECT f.week, f.value, f.last_year_value, f.seasonal_factor, f.expected, round(
 SELECT d, p FROM bankcrm.churn_calendar() c, unnest(c.days, c.prev_days) u(d, p)
  WHERE d BETWEEN '2025-01-01' AND '2026-12-31' ORDER BY d;
 
+-- 3b. quarters across years, aligned on the holidays: flat 100 with three
+-- holiday weeks of 40 from Chinese New Year's week (2025-01-27, 2026-02-16).
+-- Without a calendar the quarter holding this year's holiday weeks is
+-- compared with fixed windows (the quarter before, the same weeks 52 weeks
+-- ago); with it, both quarters leave the holiday weeks out and last year's
+-- quarter is the one holding last year's holiday at the same place
+-- (2025-01-29 is 55 weeks before 2026-02-17): 0 % both ways
+INSERT INTO bankcrm.churn_policy (name, trailing_weeks, min_history_weeks, holiday_weeks, cusum_h, z_clip, first_year_cusum_h)
+VALUES ('aligned', 4, 4, 3, 5, 4, 5);
+CREATE TEMP TABLE pol3 AS SELECT p FROM bankcrm.churn_policy p WHERE name = 'aligned';
+CREATE TEMP TABLE holiday AS
+SELECT bankcrm.churn_series_agg(w, NULL,
+	CASE WHEN w BETWEEN '2025-01-27' AND '2025-02-10' OR w BETWEEN '2026-02-16' AND '2026-03-02' THEN 40 ELSE 100 END, NULL) AS s
+  FROM generate_series('2024-09-02'::date, '2026-03-30', '7 days') g, LATERAL (SELECT g::date AS w) d;
+SELECT f.week, f.value, round(f.quarter_mean::numeric, 2) AS qm, round(f.prev_quarter_pct::numeric, 2) AS vs_prev,
+       round(f.last_year_quarter_pct::numeric, 2) AS vs_last_year
+  FROM holiday, pol3, bankcrm.churn_history(holiday.s, pol3.p, '2026-03-30') f
+ WHERE f.metric = 'txn_volume' AND f.week IN ('2026-02-16', '2026-03-02', '2026-03-30');
+SELECT f.week, f.value, round(f.quarter_mean::numeric, 2) AS qm, round(f.prev_quarter_pct::numeric, 2) AS vs_prev,
+       round(f.last_year_quarter_pct::numeric, 2) AS vs_last_year
+  FROM holiday, pol3, bankcrm.churn_history(holiday.s, pol3.p, '2026-03-30',
+                                            '{2025-01-29,2026-02-17}', '{NULL,2025-01-29}') f
+ WHERE f.metric = 'txn_volume' AND f.week IN ('2026-02-16', '2026-03-02', '2026-03-30');
+-- the first year has no quarter last year: a quarter at 60 after 100
+-- fires quarter_drop only once the same quarter last year is known (the
+-- second series), where it is 40 % down too
+SELECT n, f.week, round(f.prev_quarter_pct::numeric, 2) AS vs_prev, round(f.last_year_quarter_pct::numeric, 2) AS vs_last_year,
+       f.rule
+  FROM (VALUES (30), (60)) v(n), pol3,
+       LATERAL (SELECT bankcrm.churn_series_agg('2024-01-01'::date + 7 * i, NULL, CASE WHEN i < n THEN 100 ELSE 60 END, NULL) AS s
+                  FROM generate_series(0, n + 12) i) x,
+       LATERAL bankcrm.churn_evaluate(x.s, pol3.p) f
+ WHERE f.metric = 'txn_volume'
+ ORDER BY n;
+
+-- the first year has no season of last year either: the CUSUM must reach
+-- first_year_cusum_h (here 12) before drift fires; a year later (a season
+-- to go by) cusum_h (5) is enough.  The slide of section 2 after 8 and
+-- after 60 weeks of 100
+UPDATE bankcrm.churn_policy SET first_year_cusum_h = 12 WHERE name = 'aligned';
+SELECT n, min(f.week) FILTER (WHERE f.rule LIKE '%drift%') AS first_drift,
+       min(f.week) FILTER (WHERE f.cusum >= 5) AS first_cusum_5, min(f.week) FILTER (WHERE f.cusum >= 12) AS first_cusum_12
+  FROM (VALUES (8), (60)) v(n),
+       LATERAL (SELECT p FROM bankcrm.churn_policy p WHERE name = 'aligned') pol,
+       LATERAL (SELECT bankcrm.churn_series_agg('2024-01-01'::date + 7 * i, NULL,
+                                               CASE WHEN i < n THEN 100 WHEN i < n + 3 THEN 60 ELSE 10 END, NULL) AS s
+                  FROM generate_series(0, n + 6) i) x,
+       LATERAL bankcrm.churn_history(x.s, pol.p) f
+ WHERE f.metric = 'txn_volume'
+ GROUP BY n ORDER BY n;
+UPDATE bankcrm.churn_policy SET first_year_cusum_h = 5 WHERE name = 'aligned';
+
 -- 4. robustness: a missing week is unknown, two are silence; zero baselines
 SELECT f.week, f.value, f.history_weeks, f.trailing_mean, f.week_pct
   FROM pol, bankcrm.churn_history('[1:3][1358:1363]={{NaN,NaN,NaN,NaN,NaN,NaN},{100,NaN,100,NaN,NaN,100},{NaN,NaN,NaN,NaN,NaN,NaN}}', pol.p) f
@@ -86,16 +144,17 @@ SELECT count(*) FROM pol, bankcrm.churn_evaluate(NULL, pol.p);
 INSERT INTO bankcrm.churn_policy (name, cusum_h) VALUES ('bad', 0);
 INSERT INTO bankcrm.churn_policy (name, trailing_weeks, min_history_weeks) VALUES ('bad', 13, 4);
 INSERT INTO bankcrm.churn_policy (name, metrics) VALUES ('bad', '{deposits}');
+INSERT INTO bankcrm.churn_policy (name, cusum_h, first_year_cusum_h) VALUES ('bad', 6, 5);
 SELECT count(*) FROM slide, LATERAL (SELECT (p).* FROM pol) q,
        bankcrm.churn_evaluate(slide.s, ROW(q.policy_id, q.name, q.party_kind, q.priority, q.enabled, q.metrics,
               q.trailing_weeks, q.min_history_weeks, q.week_drop_pct, q.week_z, q.confirm_weeks, 150,
               q.cusum_k, q.cusum_h, q.z_clip, q.drift_drop_pct, q.min_noise_pct, q.holiday_weeks,
-              q.warning_drop_pct, q.critical_drop_pct, q.snooze_weeks)::bankcrm.churn_policy);
+              q.warning_drop_pct, q.critical_drop_pct, q.snooze_weeks, q.first_year_cusum_h)::bankcrm.churn_policy);
 SELECT metric FROM slide, LATERAL (SELECT (p).* FROM pol) q,
        bankcrm.churn_evaluate(slide.s, ROW(q.policy_id, q.name, q.party_kind, q.priority, q.enabled, '{txn_count}',
               q.trailing_weeks, q.min_history_weeks, q.week_drop_pct, q.week_z, q.confirm_weeks, q.quarter_drop_pct,
               q.cusum_k, q.cusum_h, q.z_clip, q.drift_drop_pct, q.min_noise_pct, q.holiday_weeks,
-              q.warning_drop_pct, q.critical_drop_pct, q.snooze_weeks)::bankcrm.churn_policy);
+              q.warning_drop_pct, q.critical_drop_pct, q.snooze_weeks, q.first_year_cusum_h)::bankcrm.churn_policy);
 SELECT name, (bankcrm.churn_policy_for('corporate')).name AS corporate FROM pol, LATERAL (SELECT (p).name) n;
 
 -- 6. the insert path, the scan, alerts, task force
@@ -159,6 +218,40 @@ SELECT * FROM bankcrm.churn_scan();
 SELECT alert_id, party_id, party_name, branch_name, severity, state, metric, weeks_open, sparkline
   FROM bankcrm.churn_dashboard ORDER BY alert_id;
 SELECT * FROM bankcrm.churn_alert_summary ORDER BY branch_id, severity, state;
+
+-- 8b. alerts for the living.  A party that closes: its active alert is
+-- lost through the churn_alert process (history, fsm_history), the
+-- dashboard drops it at once, and its new weeks raise nothing
+INSERT INTO bankcrm.party (party_id, kind, name, region_code, status, home_branch_id) VALUES
+	(3, 'corporate', 'Leaving Co', 'CN-BJ', 'active', 1), (4, 'corporate', 'Silent Co', 'CN-BJ', 'active', 1);
+INSERT INTO bankcrm.activity_weekly (party_id, week, loan_volume, txn_volume, txn_count)
+SELECT p, '2026-01-05'::date + 7 * i, 0, CASE WHEN i >= 8 THEN 40 ELSE 100 END, 0
+  FROM generate_series(3, 4) p, generate_series(0, 9) i;
+SELECT * FROM bankcrm.churn_scan('2026-03-02');
+SELECT * FROM bankcrm.churn_scan('2026-03-09');
+UPDATE bankcrm.party SET status = 'closed', closed_on = '2026-03-13' WHERE party_id = 3;
+SELECT count(*) FROM bankcrm.churn_dashboard WHERE party_id = 3;
+-- the monitor's batch evaluates the closed party only for weeks before it
+-- closed: nothing new is raised; weeks_open counts from the raising week
+-- to the party's latest week
+INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (3, '2026-03-16', 10), (4, '2026-03-16', 40);
+SELECT bankcrm.churn_process_dirty(10);
+SELECT alert_id, party_id, first_week, last_week, weeks_open FROM bankcrm.churn_dashboard WHERE party_id IN (3, 4) ORDER BY alert_id;
+SELECT alert_id, party_id, state, closed_at IS NOT NULL AS closed, note FROM bankcrm.churn_alert WHERE party_id IN (3, 4) ORDER BY alert_id;
+-- the scan loses the closed party's alert
+SELECT * FROM bankcrm.churn_scan();
+SELECT count(*) FROM bankcrm.churn_alert WHERE party_id = 3 AND state = 'open';
+SELECT h.event, h.from_state, h.to_state, h.severity, h.note FROM bankcrm.churn_alert_history h
+ WHERE h.party_id = 3 ORDER BY h.at, h.history_id;
+SELECT f.from_state, f.to_state, f.event FROM bankcrm.fsm_history f
+ WHERE f.process_name = 'churn_alert' AND f.entity_id = (SELECT min(alert_id) FROM bankcrm.churn_alert WHERE party_id = 3)
+ ORDER BY f.history_id;
+-- a party silent for 26 weeks has left: its alert is lost as of a week
+-- that late (2026-09-14, 26 weeks after 2026-03-16), kept a week earlier
+SELECT * FROM bankcrm.churn_close_departed('2026-09-07');
+SELECT alert_id, party_id, metric, severity, event FROM bankcrm.churn_close_departed('2026-09-14');
+SELECT alert_id, state, note FROM bankcrm.churn_alert WHERE party_id = 4;
+SELECT * FROM bankcrm.churn_close_departed(NULL, 0);
 
 -- 9. changes and deletes rebuild the series
 UPDATE bankcrm.activity_weekly SET txn_volume = 7 WHERE party_id = 2 AND week = '2026-03-16';

@@ -56,7 +56,6 @@ const char *const churn_metric_names[CHURN_METRICS] = {"loan_volume", "txn_volum
 const char *const churn_severity_names[4] = {NULL, "watch", "warning", "critical"};
 
 static void ChurnParamsCheck(const ChurnParams *p);
-static void ChurnParamsCached(FunctionCallInfo fcinfo, HeapTupleHeader t, ChurnParams *p);
 static void ChurnPutFigures(Tuplestorestate *ts, TupleDesc tupdesc, const char *metric,
 							const ChurnFigures *f);
 
@@ -79,15 +78,16 @@ ChurnParamsDefault(ChurnParams *p)
 		p->metrics[m] = true;
 	p->trailing_weeks = 13;
 	p->min_history = 26;
-	p->confirm_weeks = 3;
+	p->confirm_weeks = 5;
 	p->holiday_weeks = 3;
 	p->week_drop = 0.30;
 	p->week_z = 3.0;
 	p->quarter_drop = 0.20;
 	p->cusum_k = 0.5;
-	p->cusum_h = 5.0;
+	p->cusum_h = 10.0;
+	p->first_year_h = 12.0;
 	p->drift_drop = 0.20;
-	p->z_clip = 4.0;
+	p->z_clip = 3.0;
 	p->min_noise = 0.02;
 	p->warning_drop = 0.25;
 	p->critical_drop = 0.50;
@@ -165,6 +165,7 @@ ChurnParamsFromPolicy(HeapTupleHeader t, ChurnParams *p)
 	p->quarter_drop = policy_float(t, "quarter_drop_pct", p->quarter_drop * 100) / 100;
 	p->cusum_k = policy_float(t, "cusum_k", p->cusum_k);
 	p->cusum_h = policy_float(t, "cusum_h", p->cusum_h);
+	p->first_year_h = policy_float(t, "first_year_cusum_h", p->first_year_h);
 	p->drift_drop = policy_float(t, "drift_drop_pct", p->drift_drop * 100) / 100;
 	p->z_clip = policy_float(t, "z_clip", p->z_clip);
 	p->min_noise = policy_float(t, "min_noise_pct", p->min_noise * 100) / 100;
@@ -191,7 +192,7 @@ typedef struct ChurnParamCache
 	ChurnParams params[CHURN_PARAM_CACHE];
 } ChurnParamCache;
 
-static void
+void
 ChurnParamsCached(FunctionCallInfo fcinfo, HeapTupleHeader t, ChurnParams *p)
 {
 	ChurnParamCache *c = (ChurnParamCache *) fcinfo->flinfo->fn_extra;
@@ -247,6 +248,8 @@ ChurnParamsCheck(const ChurnParams *p)
 			 !(p->min_noise > 0 && p->min_noise < 1) ||
 			 isinf(p->week_z) || isinf(p->cusum_k) || isinf(p->cusum_h) || isinf(p->z_clip))
 		bad = "week_z, cusum_h and z_clip must be positive, cusum_k non-negative, all finite.";
+	else if (!(p->first_year_h >= p->cusum_h) || isinf(p->first_year_h))
+		bad = "first_year_cusum_h must be finite and at least cusum_h.";
 	if (bad)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -422,6 +425,26 @@ season_ratio(const Prefix *pf, const Prefix *pfh, const double *val, const bool 
 }
 
 /*
+ * year_offset
+ *		Weeks back to "the same quarter last year" for the quarter ending with
+ *		week t: 52, or, when a calendar holiday's weeks fall in the quarter,
+ *		the distance to that holiday's previous occurrence, so that both
+ *		quarters hold the holiday at the same place.  0 when the quarter holds
+ *		a holiday whose previous occurrence the calendar does not know: no
+ *		comparison.
+ */
+static inline int
+year_offset(const int *ref, const bool *in_holiday, int t)
+{
+	int			j;
+
+	for (j = Max(t - CHURN_QUARTER + 1, 0); j <= t; j++)
+		if (in_holiday[j])
+			return ref[j] == INT_MIN ? 0 : j - ref[j];
+	return CHURN_YEAR;
+}
+
+/*
  * ChurnEvaluateMetric
  *		Walk one metric's weeks 0..T and compute the figures of each week.
  *
@@ -452,8 +475,11 @@ season_ratio(const Prefix *pf, const Prefix *pfh, const double *val, const bool 
  *           CUSUM; drift fires at C >= h.
  *   quarter_drop: the last 13 weeks' mean against the 13 before is down
  *           by quarter_drop_pct and by week_z * sigma * sqrt(2/13), and
- *           against the same 13 weeks last year (when known) down by
- *           quarter_drop_pct.
+ *           against the same 13 weeks last year down by quarter_drop_pct;
+ *           the quarters' means leave out the holiday weeks, and "the same
+ *           13 weeks last year" is aligned on a holiday that falls in the
+ *           quarter (year_offset).  Without last year's quarter (the first
+ *           year) the rule does not fire.
  *   week_drop: q <= -week_drop_pct and z <= -week_z in confirm_weeks
  *           consecutive known weeks.
  * Holiday weeks without a reference last year add no evidence.  Rules fire
@@ -487,6 +513,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 	double	   *sfacs;			/* seasonal factor of each week */
 	double	   *qmean;			/* mean of the quarter ending with each week */
 	bool	   *skips;			/* a holiday week without a reference */
+	bool	   *seasoned;		/* a week with last year's season to go by */
 	Prefix		pf;
 	Prefix		pfh;			/* known weeks outside holidays */
 	int			t;
@@ -507,7 +534,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 	Size		n2 = T + 2;
 
 	/* one allocation for every per-week array */
-	mem = palloc(sizeof(double) * (7 * n1 + 3 * n2) + sizeof(int) * 2 * n2 + sizeof(bool) * 2 * n1);
+	mem = palloc(sizeof(double) * (7 * n1 + 3 * n2) + sizeof(int) * 2 * n2 + sizeof(bool) * 3 * n1);
 	val = (double *) mem;
 	sig = val + n1;
 	trail = sig + n1;
@@ -522,6 +549,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 	pfh.cnt = pf.cnt + n2;
 	known = (bool *) (pfh.cnt + n2);
 	skips = known + n1;
+	seasoned = skips + n1;
 
 	if (state != NULL && state->t >= 0)
 	{
@@ -610,9 +638,13 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 			if (ref[t] != INT_MIN)
 				for (j = Max(ref[t] - 1, 0); j <= Min(ref[t] + 1, t - CHURN_QUARTER / 2 - 1); j++)
 					ratio[j] = j > ratio_last ? NAN : season_ratio(&pf, &pfh, val, known, j, p->min_history);
-			for (j = t - CHURN_QUARTER; j >= t - CHURN_YEAR && j >= 0; j -= CHURN_YEAR - CHURN_QUARTER)
-				if (j < t_start)
-					qmean[j] = win_mean(&pf, j - CHURN_QUARTER + 1, j, CHURN_QUARTER);
+			j = t - CHURN_QUARTER;
+			if (j >= 0 && j < t_start)
+				qmean[j] = win_mean(&pfh, j - CHURN_QUARTER + 1, j, CHURN_QUARTER);
+			j = year_offset(ref, in_holiday, t);
+			j = j > 0 ? t - j : -1;
+			if (j >= 0 && j < t_start)
+				qmean[j] = win_mean(&pfh, j - CHURN_QUARTER + 1, j, CHURN_QUARTER);
 		}
 	}
 
@@ -626,10 +658,11 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 	{
 		double		sfac = 1.0;
 		bool		skip = false;
+		bool		sfac_known = false;
 		int			r = ref[t];
 
 		trail[t] = win_mean(&pf, t - N, t - 1, N);
-		qmean[t] = win_mean(&pf, t - CHURN_QUARTER + 1, t, CHURN_QUARTER);
+		qmean[t] = win_mean(&pfh, t - CHURN_QUARTER + 1, t, CHURN_QUARTER);
 
 		/*
 		 * same weeks last year: the median of the ratios of r-1, r, r+1 (one
@@ -669,6 +702,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 			 * fixed-date peaks move by a week from year to year, and a
 			 * missed peak is no sign of churn
 			 */
+			sfac_known = cnt > 0;
 			if (cnt > 0)
 				sfac = Max(Min(sfac, 1.0), 0.05);
 			else if (in_holiday[t])
@@ -678,6 +712,7 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 			skip = true;
 		sfacs[t] = sfac;
 		skips[t] = skip;
+		seasoned[t] = sfac_known;
 	}
 
 	for (t = t_start; t <= T; t++)
@@ -693,9 +728,13 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 		int			rules = 0;
 		int			severity = 0;
 		double		drop = NAN;
-		/* the quarter before and the same quarter last year */
+		/*
+		 * the quarter before and the same quarter last year, aligned on the
+		 * holidays, each without its holiday weeks
+		 */
+		int			yoff = year_offset(ref, in_holiday, t);
 		double		pq = t >= CHURN_QUARTER ? qmean[t - CHURN_QUARTER] : NAN;
-		double		yq = t >= CHURN_YEAR ? qmean[t - CHURN_YEAR] : NAN;
+		double		yq = (yoff > 0 && t >= yoff) ? qmean[t - yoff] : NAN;
 
 		/* the state after week T - 1, from which week T can be done again */
 		if (state != NULL && t == T)
@@ -793,7 +832,12 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 		/* rules */
 		if (started && hist >= p->min_history)
 		{
-			if (C >= p->cusum_h)
+			/*
+			 * without last year's season (the first year of history) a
+			 * seasonal low cannot be told from a decline: the CUSUM must
+			 * reach first_year_cusum_h
+			 */
+			if (C >= (seasoned[t] ? p->cusum_h : p->first_year_h))
 				rules |= RULE_DRIFT;
 
 			/*
@@ -809,11 +853,14 @@ ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 				{
 					double		d = 1 - qm / pq;
 
-					if (d >= p->quarter_drop && d >= quarter_se * sigma)
-					{
-						if (!(yq > 0) || 1 - qm / yq >= p->quarter_drop)
-							rules |= RULE_QUARTER;
-					}
+					/*
+					 * and against the same quarter last year: without it
+					 * (the first year) a seasonal quarter cannot be told
+					 * from a decline, and the rule does not fire
+					 */
+					if (d >= p->quarter_drop && d >= quarter_se * sigma &&
+						yq > 0 && 1 - qm / yq >= p->quarter_drop)
+						rules |= RULE_QUARTER;
 				}
 			}
 			if (drop_run >= p->confirm_weeks)

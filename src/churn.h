@@ -68,6 +68,7 @@ typedef struct ChurnParams
 	double		quarter_drop;
 	double		cusum_k;
 	double		cusum_h;
+	double		first_year_h;	/* cusum_h for weeks without last year's season */
 	double		drift_drop;
 	double		z_clip;
 	double		min_noise;
@@ -148,6 +149,7 @@ extern ArrayType *ChurnSeriesOneWeek(DateADT week, double loan_volume, double tx
 extern int	ChurnSeriesLastIndex(const ChurnSeries *s);
 extern void ChurnParamsDefault(ChurnParams *p);
 extern void ChurnParamsFromPolicy(HeapTupleHeader t, ChurnParams *p);
+extern void ChurnParamsCached(FunctionCallInfo fcinfo, HeapTupleHeader t, ChurnParams *p);
 extern void ChurnCalendarDecode(ArrayType *hol, ArrayType *hol_prev, ChurnCalendar *cal);
 extern void ChurnReferenceWeeks(int w0, int n, const ChurnCalendar *cal, int holiday_weeks,
 								int *ref, bool *in_holiday);

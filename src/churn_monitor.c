@@ -261,8 +261,8 @@ ChurnContextHash(const ChurnParams *p, const ChurnCalendar *cal)
 {
 	uint64		h = 17;
 	int			m;
-	double		d[] = {p->week_drop, p->week_z, p->quarter_drop, p->cusum_k, p->cusum_h, p->drift_drop,
-	p->z_clip, p->min_noise, p->warning_drop, p->critical_drop};
+	double		d[] = {p->week_drop, p->week_z, p->quarter_drop, p->cusum_k, p->cusum_h, p->first_year_h,
+	p->drift_drop, p->z_clip, p->min_noise, p->warning_drop, p->critical_drop};
 	int			i[] = {p->trailing_weeks, p->min_history, p->confirm_weeks, p->holiday_weeks};
 
 	for (m = 0; m < CHURN_METRICS; m++)

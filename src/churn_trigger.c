@@ -56,6 +56,8 @@
 
 #include "access/htup_details.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
+#include "commands/extension.h"
 #include "catalog/pg_type.h"
 #include "commands/trigger.h"
 #include "executor/spi.h"
@@ -77,6 +79,7 @@ typedef enum ChurnRowPlan
 	CHURN_PLAN_EMPTY,			/* delete a series with no week left */
 	CHURN_PLAN_MARK,			/* mark a party dirty, if it still exists */
 	CHURN_PLAN_MARK_NEW,		/* mark the party of a new row dirty */
+	CHURN_PLAN_UPSERT_MANY,		/* lay new weeks over many series, mark them */
 	CHURN_PLANS
 } ChurnRowPlan;
 
@@ -101,6 +104,8 @@ static void churn_pending_xact(XactEvent event, void *arg);
 static void churn_pending_subxact(SubXactEvent event, SubTransactionId mySubid,
 								  SubTransactionId parentSubid, void *arg);
 static int	churn_pending_cmp(const void *a, const void *b);
+static bool ChurnFlushSetBased(const ChurnPendingRow *rows, int64 n);
+static void ChurnFlushMany(const char *nsp, const ChurnPendingRow *rows, int64 n, MemoryContext work);
 
 static SPIPlanPtr churn_row_plans[CHURN_PLANS];
 
@@ -122,7 +127,7 @@ static SPIPlanPtr
 ChurnRowPrepare(ChurnRowPlan which, const char *nsp)
 {
 	StringInfoData sql;
-	Oid			argtypes[3] = {INT8OID, DATEOID, FLOAT4ARRAYOID};
+	Oid			argtypes[5] = {INT8OID, DATEOID, FLOAT4ARRAYOID, InvalidOid, InvalidOid};
 	int			nargs = 0;
 	SPIPlanPtr	plan;
 
@@ -171,6 +176,31 @@ ChurnRowPrepare(ChurnRowPlan which, const char *nsp)
 							 "ON CONFLICT (party_id) DO NOTHING",
 							 nsp);
 			nargs = 1;
+			break;
+		case CHURN_PLAN_UPSERT_MANY:
+
+			/*
+			 * one statement for many parties, in party order (the order in
+			 * which concurrent statements lock the series): each party's
+			 * new weeks, a slice of one array, laid over its series, and its
+			 * mark
+			 */
+			appendStringInfo(&sql,
+							 "WITH up AS (INSERT INTO bankcrm_churn.churn_series AS s (party_id, series) "
+							 "SELECT u.p, %s.churn_series_slice($5, u.off, u.w0, u.span) "
+							 "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) "
+							 "u(p, w0, span, off) ORDER BY u.p "
+							 "ON CONFLICT (party_id) DO UPDATE SET series = "
+							 "%s.churn_series_merge(s.series, EXCLUDED.series) RETURNING s.party_id) "
+							 "INSERT INTO bankcrm_churn.churn_dirty (party_id) "
+							 "SELECT up.party_id FROM up ORDER BY 1 ON CONFLICT (party_id) DO NOTHING",
+							 nsp, nsp);
+			argtypes[0] = INT8ARRAYOID;
+			argtypes[1] = INT4ARRAYOID;
+			argtypes[2] = INT4ARRAYOID;
+			argtypes[3] = INT4ARRAYOID;
+			argtypes[4] = FLOAT4ARRAYOID;
+			nargs = 5;
 			break;
 		default:
 			elog(ERROR, "unknown churn row statement %d", (int) which);
@@ -330,6 +360,11 @@ ChurnPendingFlush(const char *nsp)
 	churn_pending_n = 0;
 	work = AllocSetContextCreate(CurrentMemoryContext, "bankcrm churn flush", ALLOCSET_DEFAULT_SIZES);
 	qsort(rows, n, sizeof(ChurnPendingRow), churn_pending_cmp);
+	if (ChurnFlushSetBased(rows, n))
+	{
+		ChurnFlushMany(nsp, rows, n, work);
+		i = n;
+	}
 	while (i < n)
 	{
 		int64		j = i;
@@ -368,6 +403,146 @@ ChurnPendingFlush(const char *nsp)
 	MemoryContextDelete(work);
 	ChurnPendingForget();
 	ChurnWakeMonitorAtCommit();
+}
+
+/*
+ * ChurnFlushSetBased
+ *		Whether the buffered rows go in statements of many parties: on one
+ *		node, for more than one party.  Where Citus is installed, each
+ *		party's upsert stays a statement of its own, which Citus routes to
+ *		the party's shard on the node that fired the trigger.
+ */
+static bool
+ChurnFlushSetBased(const ChurnPendingRow *rows, int64 n)
+{
+	if (n < 2 || rows[0].party_id == rows[n - 1].party_id)
+		return false;
+	return !OidIsValid(get_extension_oid("citus", true));
+}
+
+/*
+ * ChurnFlushMany
+ *		Write the sorted rows in statements of up to CHURN_FLUSH_PARTIES
+ *		parties: the parties, each one's first week, span and offset, and
+ *		one array of every party's new weeks, NaN where a week of its span
+ *		has no row (CHURN_PLAN_UPSERT_MANY).
+ */
+#define CHURN_FLUSH_PARTIES 50000
+
+static void
+ChurnFlushMany(const char *nsp, const ChurnPendingRow *rows, int64 n, MemoryContext work)
+{
+	int64		i = 0;
+
+	while (i < n)
+	{
+		MemoryContext old = MemoryContextSwitchTo(work);
+		int			np = 0;
+		int64		nv = 0;
+		int64		start = i;
+		int64		j;
+		Datum	   *pid;
+		Datum	   *w0s;
+		Datum	   *spans;
+		Datum	   *offs;
+		float4	   *vals;
+		Datum	   *vd;
+		Datum		args[5];
+		int64		k;
+		int			ret;
+
+		/* the parties of this statement and the size of their weeks */
+		for (j = i; j < n && np < CHURN_FLUSH_PARTIES; np++)
+		{
+			int64		e = j;
+			int64		span;
+
+			while (e + 1 < n && rows[e + 1].party_id == rows[j].party_id)
+				e++;
+			span = (int64) rows[e].wn - rows[j].wn + 1;
+			if (span > MaxAllocSize / (CHURN_METRICS * sizeof(Datum)) ||
+				nv + CHURN_METRICS * span > MaxAllocSize / sizeof(Datum))
+				ereport(ERROR,
+						(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+						 errmsg("churn series spans too many weeks"),
+						 errdetail("The weeks span %lld weeks.", (long long) span)));
+			nv += CHURN_METRICS * span;
+			j = e + 1;
+		}
+		pid = palloc(sizeof(Datum) * np);
+		w0s = palloc(sizeof(Datum) * np);
+		spans = palloc(sizeof(Datum) * np);
+		offs = palloc(sizeof(Datum) * np);
+		vals = palloc(sizeof(float4) * nv);
+		for (k = 0; k < nv; k++)
+			vals[k] = NAN;
+		nv = 0;
+		j = start;
+		for (k = 0; k < np; k++)
+		{
+			int64		e = j;
+			int			w0 = rows[j].wn;
+			int64		span;
+			int64		r;
+			int			m;
+
+			while (e + 1 < n && rows[e + 1].party_id == rows[j].party_id)
+				e++;
+			span = (int64) rows[e].wn - w0 + 1;
+			pid[k] = Int64GetDatum(rows[j].party_id);
+			w0s[k] = Int32GetDatum(w0);
+			spans[k] = Int32GetDatum((int32) span);
+			offs[k] = Int32GetDatum((int32) nv);
+			for (r = j; r <= e; r++)
+				for (m = 0; m < CHURN_METRICS; m++)
+					vals[nv + m * span + (rows[r].wn - w0)] = rows[r].v[m];
+			nv += CHURN_METRICS * span;
+			j = e + 1;
+		}
+		vd = palloc(sizeof(Datum) * nv);
+		for (k = 0; k < nv; k++)
+			vd[k] = Float4GetDatum(vals[k]);
+		args[0] = PointerGetDatum(construct_array(pid, np, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		args[1] = PointerGetDatum(construct_array(w0s, np, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+		args[2] = PointerGetDatum(construct_array(spans, np, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+		args[3] = PointerGetDatum(construct_array(offs, np, INT4OID, sizeof(int32), true, TYPALIGN_INT));
+		args[4] = PointerGetDatum(construct_array(vd, (int) nv, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT));
+		MemoryContextSwitchTo(old);
+		ret = SPI_execute_plan(ChurnRowPrepare(CHURN_PLAN_UPSERT_MANY, nsp), args, NULL, false, 0);
+		if (ret != SPI_OK_INSERT)
+			elog(ERROR, "churn series upkeep statement %d returned %d", (int) CHURN_PLAN_UPSERT_MANY, ret);
+		MemoryContextReset(work);
+		i = j;
+	}
+}
+
+/*
+ * churn_series_slice(values real[], off integer, w0 integer, span integer) -> real[]
+ *		The series real[3][w0:w0+span-1] of values[off + 1 .. off + 3 * span]
+ *		(metric-major): how the flush passes many parties' new weeks in one
+ *		array.
+ */
+PG_FUNCTION_INFO_V1(churn_series_slice);
+Datum
+churn_series_slice(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
+	int32		off = PG_GETARG_INT32(1);
+	int32		w0 = PG_GETARG_INT32(2);
+	int32		span = PG_GETARG_INT32(3);
+	int			nitems;
+
+	if (ARR_NDIM(a) != 1 || ARR_ELEMTYPE(a) != FLOAT4OID || ARR_HASNULL(a))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("churn series values must be a one-dimensional real array without NULLs")));
+	nitems = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	if (span < 1 || off < 0 || (int64) off + (int64) CHURN_METRICS * span > nitems)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("churn series slice out of range"),
+				 errdetail("Offset %d and span %d do not lie within %d values.", off, span, nitems)));
+	PG_RETURN_ARRAYTYPE_P(ChurnSeriesPack(w0, span, (float4 *) ARR_DATA_PTR(a) + off));
 }
 
 /* drop the buffer */

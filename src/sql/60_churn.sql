@@ -100,19 +100,21 @@ CREATE TABLE @extschema@.churn_policy (
 	min_history_weeks  integer NOT NULL DEFAULT 26,
 	week_drop_pct      double precision NOT NULL DEFAULT 30 CONSTRAINT churn_policy_week_drop_check CHECK (week_drop_pct > 0 AND week_drop_pct < 100),
 	week_z             double precision NOT NULL DEFAULT 3 CONSTRAINT churn_policy_week_z_check CHECK (week_z > 0 AND week_z < 'Infinity'),
-	confirm_weeks      integer NOT NULL DEFAULT 3 CONSTRAINT churn_policy_confirm_check CHECK (confirm_weeks BETWEEN 1 AND 13),
+	confirm_weeks      integer NOT NULL DEFAULT 5 CONSTRAINT churn_policy_confirm_check CHECK (confirm_weeks BETWEEN 1 AND 13),
 	quarter_drop_pct   double precision NOT NULL DEFAULT 20 CONSTRAINT churn_policy_quarter_drop_check CHECK (quarter_drop_pct > 0 AND quarter_drop_pct < 100),
 	cusum_k            double precision NOT NULL DEFAULT 0.5 CONSTRAINT churn_policy_cusum_k_check CHECK (cusum_k >= 0 AND cusum_k < 'Infinity'),
-	cusum_h            double precision NOT NULL DEFAULT 5 CONSTRAINT churn_policy_cusum_h_check CHECK (cusum_h > 0 AND cusum_h < 'Infinity'),
-	z_clip             double precision NOT NULL DEFAULT 4 CONSTRAINT churn_policy_z_clip_check CHECK (z_clip > 0 AND z_clip < 'Infinity'),
+	cusum_h            double precision NOT NULL DEFAULT 10 CONSTRAINT churn_policy_cusum_h_check CHECK (cusum_h > 0 AND cusum_h < 'Infinity'),
+	z_clip             double precision NOT NULL DEFAULT 3 CONSTRAINT churn_policy_z_clip_check CHECK (z_clip > 0 AND z_clip < 'Infinity'),
 	drift_drop_pct     double precision NOT NULL DEFAULT 20 CONSTRAINT churn_policy_drift_drop_check CHECK (drift_drop_pct >= 0 AND drift_drop_pct < 100),
 	min_noise_pct      double precision NOT NULL DEFAULT 2 CONSTRAINT churn_policy_min_noise_check CHECK (min_noise_pct > 0 AND min_noise_pct < 100),
 	holiday_weeks      integer NOT NULL DEFAULT 3 CONSTRAINT churn_policy_holiday_weeks_check CHECK (holiday_weeks BETWEEN 0 AND 8),
 	warning_drop_pct   double precision NOT NULL DEFAULT 25 CONSTRAINT churn_policy_warning_check CHECK (warning_drop_pct > 0 AND warning_drop_pct < 100),
 	critical_drop_pct  double precision NOT NULL DEFAULT 50 CONSTRAINT churn_policy_critical_check CHECK (critical_drop_pct > 0 AND critical_drop_pct < 100),
 	snooze_weeks       integer NOT NULL DEFAULT 13 CONSTRAINT churn_policy_snooze_check CHECK (snooze_weeks BETWEEN 0 AND 104),
+	first_year_cusum_h double precision NOT NULL DEFAULT 12 CONSTRAINT churn_policy_first_year_h_check CHECK (first_year_cusum_h < 'Infinity'),
 	CONSTRAINT churn_policy_history_check CHECK (min_history_weeks >= trailing_weeks),
-	CONSTRAINT churn_policy_levels_check CHECK (warning_drop_pct <= critical_drop_pct)
+	CONSTRAINT churn_policy_levels_check CHECK (warning_drop_pct <= critical_drop_pct),
+	CONSTRAINT churn_policy_first_year_check CHECK (first_year_cusum_h >= cusum_h)
 );
 COMMENT ON TABLE @extschema@.churn_policy IS 'Churn early-warning policies per party kind: metrics, windows, thresholds, CUSUM h and k, minimum history, severity levels';
 COMMENT ON COLUMN @extschema@.churn_policy.party_kind IS 'Party kind the policy applies to; NULL: every kind without a policy of its own';
@@ -131,6 +133,7 @@ COMMENT ON COLUMN @extschema@.churn_policy.min_noise_pct IS 'Floor of the weekly
 COMMENT ON COLUMN @extschema@.churn_policy.holiday_weeks IS 'Weeks from a calendar holiday''s week on that are aligned with the same holiday last year';
 COMMENT ON COLUMN @extschema@.churn_policy.warning_drop_pct IS 'Severity warning: the last four weeks this many percent below the reference level';
 COMMENT ON COLUMN @extschema@.churn_policy.critical_drop_pct IS 'Severity critical: the last four weeks this many percent below the reference level';
+COMMENT ON COLUMN @extschema@.churn_policy.first_year_cusum_h IS 'CUSUM decision interval for weeks without last year''s season to go by (the first year of history): a seasonal low cannot be told from a decline there, so more evidence is needed';
 COMMENT ON COLUMN @extschema@.churn_policy.snooze_weeks IS 'After an alert is closed, the same party and metric raise no new alert of the same or lower severity for this many weeks';
 
 CREATE TABLE @extschema@.churn_holiday (
@@ -306,6 +309,11 @@ CREATE FUNCTION @extschema@.churn_wake_monitor()
 RETURNS void
 AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.churn_wake_monitor() IS 'Wakes the churn monitor of this database when the current transaction commits (no-op unless bankcrm is preloaded)';
+
+CREATE FUNCTION @extschema@.churn_series_slice(series_values real[], off integer, w0 integer, span integer)
+RETURNS real[]
+AS 'MODULE_PATHNAME' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churn_series_slice(real[], integer, integer, integer) IS 'Internal: the series real[3][w0:w0+span-1] of the 3 * span values from offset off (metric-major); how the insert path passes many parties'' new weeks in one statement';
 
 CREATE FUNCTION @extschema@.churn_series_drop_week(series real[], week date)
 RETURNS real[]
@@ -550,6 +558,88 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.churn_remediation_outcome(bigint, text, text) IS 'Records the outcome of a remediation action: retained, partially_retained, no_effect or lost';
 
+-- churn: alerts of parties the bank can no longer keep ----------------------
+
+-- Each active alert of the given parties goes to lost through
+-- churn_alert_fire (the churn_alert process, fsm_history and
+-- churn_alert_history), one alert at a time in alert_id order.
+CREATE FUNCTION @extschema@.churn_lose_alerts(party_ids bigint[], note text,
+	OUT alert_id bigint, OUT party_id bigint, OUT metric text, OUT severity text, OUT event text)
+RETURNS SETOF record
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	r record;
+BEGIN
+	FOR r IN SELECT a.alert_id, a.party_id, a.metric, a.severity
+	           FROM @extschema@.churn_alert a
+	          WHERE a.party_id OPERATOR(pg_catalog.=) ANY (churn_lose_alerts.party_ids)
+	            AND a.state IN ('open', 'acknowledged', 'in_remediation')
+	          ORDER BY a.alert_id
+	LOOP
+		PERFORM @extschema@.churn_alert_fire(r.alert_id, 'lose', churn_lose_alerts.note);
+		alert_id := r.alert_id;
+		party_id := r.party_id;
+		metric := r.metric;
+		severity := r.severity;
+		event := 'lost';
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.churn_lose_alerts(bigint[], text) IS 'Fires lose on every active churn alert of the given parties (the churn_alert process, with history and the note); returns the alerts closed';
+
+CREATE FUNCTION @extschema@.churn_close_departed(as_of date DEFAULT NULL, silent_weeks integer DEFAULT 26,
+	OUT alert_id bigint, OUT party_id bigint, OUT metric text, OUT severity text, OUT event text)
+RETURNS SETOF record
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	upto date := churn_close_departed.as_of;
+	closed bigint[];
+	silent bigint[];
+BEGIN
+	IF churn_close_departed.silent_weeks IS NULL OR churn_close_departed.silent_weeks OPERATOR(pg_catalog.<) 1 THEN
+		RAISE EXCEPTION 'silent_weeks must be at least 1'
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'A party silent for this many weeks before as_of has left; 26 is two quarters.';
+	END IF;
+	-- the parties with an active alert: closed ones, and those whose
+	-- activity ended silent_weeks or more before as_of (default: the latest
+	-- week of any party's activity)
+	IF upto IS NULL THEN
+		SELECT pg_catalog.max(@extschema@.churn_series_last_week(s.series)) INTO upto FROM bankcrm_churn.churn_series s;
+	END IF;
+	closed := ARRAY(SELECT DISTINCT a.party_id
+	                  FROM @extschema@.churn_alert a
+	                  JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) a.party_id
+	                 WHERE a.state IN ('open', 'acknowledged', 'in_remediation')
+	                   AND p.status OPERATOR(pg_catalog.=) 'closed'
+	                   AND (churn_close_departed.as_of IS NULL OR p.closed_on OPERATOR(pg_catalog.<=) churn_close_departed.as_of)
+	                 ORDER BY 1);
+	RETURN QUERY
+	SELECT l.alert_id, l.party_id, l.metric, l.severity, l.event
+	  FROM @extschema@.churn_lose_alerts(closed, 'The party closed its relationship with the bank.') l;
+	IF upto IS NULL THEN
+		RETURN;
+	END IF;
+	silent := ARRAY(SELECT DISTINCT a.party_id
+	                  FROM @extschema@.churn_alert a
+	                  JOIN bankcrm_churn.churn_series s ON s.party_id OPERATOR(pg_catalog.=) a.party_id
+	                 WHERE a.state IN ('open', 'acknowledged', 'in_remediation')
+	                   AND @extschema@.churn_series_last_week(s.series) OPERATOR(pg_catalog.<=)
+	                       (upto OPERATOR(pg_catalog.-) (7 OPERATOR(pg_catalog.*) churn_close_departed.silent_weeks))
+	                 ORDER BY 1);
+	RETURN QUERY
+	SELECT l.alert_id, l.party_id, l.metric, l.severity, l.event
+	  FROM @extschema@.churn_lose_alerts(silent, pg_catalog.format('No activity for %s weeks or more.',
+	                                                               churn_close_departed.silent_weeks)) l;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.churn_close_departed(date, integer) IS 'Closes as lost (the churn_alert process, with history) every active churn alert of a party that is closed (by as_of) or whose activity ended silent_weeks or more before as_of (default: the latest week of any activity); returns the alerts closed';
+
 -- churn: evaluation and alerting -------------------------------------------
 
 CREATE TYPE @extschema@.churn_hit AS (
@@ -586,11 +676,29 @@ DECLARE
 	-- functions there
 	ts timestamptz := pg_catalog.now();
 	ids bigint[];
+	closed bigint[];
 BEGIN
 	IF hits IS NULL THEN
 		RETURN;
 	END IF;
 	ids := ARRAY(SELECT DISTINCT x.party_id FROM pg_catalog.unnest(hits) x);
+
+	-- a closed party is no longer the bank's to keep: its active alerts are
+	-- lost (through the churn_alert process) and its hits raise nothing
+	closed := ARRAY(SELECT p.party_id FROM @extschema@.party p
+	                 WHERE p.party_id OPERATOR(pg_catalog.=) ANY (ids) AND p.status OPERATOR(pg_catalog.=) 'closed'
+	                 ORDER BY p.party_id);
+	IF pg_catalog.cardinality(closed) OPERATOR(pg_catalog.>) 0 THEN
+		RETURN QUERY
+		SELECT l.alert_id, l.party_id, l.metric, l.severity, l.event
+		  FROM @extschema@.churn_lose_alerts(closed, 'The party closed its relationship with the bank.') l;
+		hits := ARRAY(SELECT x FROM pg_catalog.unnest(hits) x
+		               WHERE x.party_id OPERATOR(pg_catalog.<>) ALL (closed));
+		ids := ARRAY(SELECT i FROM pg_catalog.unnest(ids) i WHERE i OPERATOR(pg_catalog.<>) ALL (closed));
+		IF pg_catalog.cardinality(hits) OPERATOR(pg_catalog.=) 0 THEN
+			RETURN;
+		END IF;
+	END IF;
 
 	-- escalate active alerts whose severity rose; refresh the others
 	RETURN QUERY
@@ -666,7 +774,7 @@ BEGIN
 	SELECT i.alert_id, i.party_id, i.metric, i.severity, 'raised'::text FROM ins i;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.churn_apply_hits(@extschema@.churn_hit[]) IS 'Escalates active alerts whose severity rose and refreshes the others, raises new alerts with their task force where none is active and none was closed recently at the same or a higher severity, logs history; returns the alerts raised or escalated';
+COMMENT ON FUNCTION @extschema@.churn_apply_hits(@extschema@.churn_hit[]) IS 'Closes the active alerts of closed parties as lost and drops their hits; escalates active alerts whose severity rose and refreshes the others, raises new alerts with their task force where none is active and none was closed recently at the same or a higher severity, logs history; returns the alerts raised, escalated or lost';
 
 CREATE FUNCTION @extschema@.churn_apply(party_ids bigint[], as_of date,
 	OUT alert_id bigint, OUT party_id bigint, OUT metric text, OUT severity text, OUT event text)
@@ -690,7 +798,7 @@ RETURN pg_catalog.pg_notify('bankcrm_churn',
 COMMENT ON FUNCTION @extschema@.churn_notify(bigint, bigint, text, text, text) IS 'Sends NOTIFY bankcrm_churn with a JSON payload: alert_id, party_id, metric, severity, event (raised or escalated)';
 
 CREATE FUNCTION @extschema@.churn_scan(week date DEFAULT NULL,
-	OUT severity text, OUT parties integer, OUT raised integer, OUT escalated integer)
+	OUT severity text, OUT parties integer, OUT raised integer, OUT escalated integer, OUT lost integer)
 RETURNS SETOF record
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -698,6 +806,7 @@ AS $$
 DECLARE
 	n_raised integer[] := ARRAY[0, 0, 0];
 	n_escalated integer[] := ARRAY[0, 0, 0];
+	n_lost integer[] := ARRAY[0, 0, 0];
 	r record;
 	i integer;
 BEGIN
@@ -707,6 +816,15 @@ BEGIN
 			      DETAIL = pg_catalog.format('%s is not the first day of an ISO week.', churn_scan.week),
 			      HINT = 'Use date_trunc(''week'', d)::date.';
 	END IF;
+	-- first the parties the bank can no longer keep: their alerts are lost
+	FOR r IN SELECT a.alert_id, a.party_id, a.metric, a.severity, a.event
+	           FROM @extschema@.churn_close_departed(churn_scan.week) a
+	          ORDER BY a.alert_id
+	LOOP
+		PERFORM @extschema@.churn_notify(r.alert_id, r.party_id, r.metric, r.severity, r.event);
+		i := @extschema@.churn_severity_rank(r.severity);
+		n_lost[i] := n_lost[i] OPERATOR(pg_catalog.+) 1;
+	END LOOP;
 	FOR r IN SELECT a.alert_id, a.party_id, a.metric, a.severity, a.event
 	           FROM @extschema@.churn_apply(NULL, churn_scan.week) a
 	          ORDER BY a.alert_id
@@ -715,6 +833,8 @@ BEGIN
 		i := @extschema@.churn_severity_rank(r.severity);
 		IF r.event OPERATOR(pg_catalog.=) 'raised' THEN
 			n_raised[i] := n_raised[i] OPERATOR(pg_catalog.+) 1;
+		ELSIF r.event OPERATOR(pg_catalog.=) 'lost' THEN
+			n_lost[i] := n_lost[i] OPERATOR(pg_catalog.+) 1;
 		ELSE
 			n_escalated[i] := n_escalated[i] OPERATOR(pg_catalog.+) 1;
 		END IF;
@@ -723,17 +843,18 @@ BEGIN
 	WITH active AS (
 		SELECT a.party_id, pg_catalog.max(@extschema@.churn_severity_rank(a.severity)) AS rank
 		  FROM @extschema@.churn_alert a
-		 WHERE a.state IN ('open', 'acknowledged', 'in_remediation')
+		  JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) a.party_id
+		 WHERE a.state IN ('open', 'acknowledged', 'in_remediation') AND p.status OPERATOR(pg_catalog.<>) 'closed'
 		 GROUP BY a.party_id
 	)
 	SELECT l.severity,
 	       (SELECT pg_catalog.count(*) FROM active a WHERE a.rank OPERATOR(pg_catalog.=) l.rank)::integer,
-	       n_raised[l.rank], n_escalated[l.rank]
+	       n_raised[l.rank], n_escalated[l.rank], n_lost[l.rank]
 	  FROM (VALUES ('watch', 1), ('warning', 2), ('critical', 3)) l(severity, rank)
 	 ORDER BY l.rank;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.churn_scan(date) IS 'Evaluates every party as of a week (default: each party''s last week with activity), raises or escalates alerts, notifies bankcrm_churn; returns per severity the parties with an active alert at that severity and the alerts raised and escalated';
+COMMENT ON FUNCTION @extschema@.churn_scan(date) IS 'Closes as lost the active alerts of parties closed or silent for 26 weeks (churn_close_departed), evaluates every party as of a week (default: each party''s last week with activity), raises or escalates alerts of the parties the bank can still keep, notifies bankcrm_churn; returns per severity the kept parties with an active alert at that severity and the alerts raised, escalated and lost';
 
 -- the monitor's unit of work: one batch of dirty parties in one transaction
 -- (src/churn_monitor.c)
@@ -744,52 +865,6 @@ SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.churn_process_dirty(integer) IS 'Takes up to batch_size dirty marks (oldest first, skipping marks another session holds), evaluates those parties as of their last week, raises or escalates alerts and notifies, all in the caller''s transaction; returns the number of parties evaluated';
 
 -- churn: views -------------------------------------------------------------
-
-CREATE VIEW @extschema@.churn_dashboard WITH (security_invoker = true) AS
-SELECT a.alert_id,
-       a.party_id,
-       p.name AS party_name,
-       p.kind AS party_kind,
-       a.branch_id,
-       b.name AS branch_name,
-       a.severity,
-       a.state,
-       a.metric,
-       a.rule,
-       a.first_week,
-       a.last_week,
-       (a.last_week OPERATOR(pg_catalog.-) a.first_week) OPERATOR(pg_catalog./) 7 AS weeks_open,
-       pg_catalog.now() OPERATOR(pg_catalog.-) a.raised_at AS age,
-       a.level_drop_pct,
-       a.rm_id,
-       a.branch_manager_id,
-       a.team_id,
-       @extschema@.churn_sparkline(s.series, a.metric, a.last_week, 26) AS sparkline
-  FROM @extschema@.churn_alert a
-  JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) a.party_id
-  LEFT JOIN @extschema@.branch b ON b.branch_id OPERATOR(pg_catalog.=) a.branch_id
-  LEFT JOIN bankcrm_churn.churn_series s ON s.party_id OPERATOR(pg_catalog.=) a.party_id
- WHERE a.state IN ('open', 'acknowledged', 'in_remediation');
-COMMENT ON VIEW @extschema@.churn_dashboard IS 'Active churn alerts with branch, severity, age and the last 26 weeks of the alerting metric for sparklines; shows what the caller''s row-level security allows';
-COMMENT ON COLUMN @extschema@.churn_dashboard.alert_id IS 'The alert';
-COMMENT ON COLUMN @extschema@.churn_dashboard.party_id IS 'The party';
-COMMENT ON COLUMN @extschema@.churn_dashboard.party_name IS 'The party''s name';
-COMMENT ON COLUMN @extschema@.churn_dashboard.party_kind IS 'The party''s kind';
-COMMENT ON COLUMN @extschema@.churn_dashboard.branch_id IS 'The party''s home branch when the alert was raised';
-COMMENT ON COLUMN @extschema@.churn_dashboard.branch_name IS 'That branch''s name';
-COMMENT ON COLUMN @extschema@.churn_dashboard.severity IS 'watch, warning or critical';
-COMMENT ON COLUMN @extschema@.churn_dashboard.state IS 'open, acknowledged or in_remediation';
-COMMENT ON COLUMN @extschema@.churn_dashboard.metric IS 'loan_volume, txn_volume or txn_count';
-COMMENT ON COLUMN @extschema@.churn_dashboard.rule IS 'The rules that fired';
-COMMENT ON COLUMN @extschema@.churn_dashboard.first_week IS 'The week that raised the alert';
-COMMENT ON COLUMN @extschema@.churn_dashboard.last_week IS 'The latest week that fired a rule';
-COMMENT ON COLUMN @extschema@.churn_dashboard.weeks_open IS 'Weeks from first_week to last_week';
-COMMENT ON COLUMN @extschema@.churn_dashboard.age IS 'Time since the alert was raised';
-COMMENT ON COLUMN @extschema@.churn_dashboard.level_drop_pct IS 'Percent the last four weeks lay below the reference level';
-COMMENT ON COLUMN @extschema@.churn_dashboard.rm_id IS 'Task force: covering relationship manager';
-COMMENT ON COLUMN @extschema@.churn_dashboard.branch_manager_id IS 'Task force: branch manager';
-COMMENT ON COLUMN @extschema@.churn_dashboard.team_id IS 'Task force: the relationship manager''s team';
-COMMENT ON COLUMN @extschema@.churn_dashboard.sparkline IS 'The metric over the 26 weeks ending with last_week, oldest first, NULL for a week without a row';
 
 -- analysts: counts only, no party
 CREATE VIEW @extschema@.churn_alert_summary AS
@@ -816,11 +891,11 @@ GRANT USAGE ON SCHEMA bankcrm_churn TO bankcrm_admin, bankcrm_manager, bankcrm_r
 GRANT SELECT ON bankcrm_churn.builtin_holiday TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
 GRANT ALL ON @extschema@.churn_policy, @extschema@.churn_holiday, bankcrm_churn.churn_series, bankcrm_churn.churn_dirty,
 	@extschema@.churn_alert, @extschema@.churn_alert_history, @extschema@.churn_remediation TO bankcrm_admin;
-GRANT SELECT ON @extschema@.churn_dashboard, @extschema@.churn_alert_summary TO bankcrm_admin;
+GRANT SELECT ON @extschema@.churn_alert_summary TO bankcrm_admin;
 GRANT SELECT ON @extschema@.churn_policy, @extschema@.churn_holiday
 	TO bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
 GRANT SELECT ON @extschema@.churn_alert, @extschema@.churn_alert_history, @extschema@.churn_remediation,
-	bankcrm_churn.churn_series, @extschema@.churn_dashboard TO bankcrm_manager, bankcrm_rm, bankcrm_app;
+	bankcrm_churn.churn_series TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT UPDATE (state, closed_at, note) ON @extschema@.churn_alert TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT INSERT ON @extschema@.churn_alert_history, @extschema@.churn_remediation TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT UPDATE (outcome, outcome_at, note) ON @extschema@.churn_remediation TO bankcrm_manager, bankcrm_rm, bankcrm_app;
@@ -829,6 +904,10 @@ GRANT USAGE ON SEQUENCE @extschema@.churn_alert_history_history_id_seq, @extsche
 	TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA @extschema@ TO bankcrm_admin;
 
+REVOKE ALL ON FUNCTION @extschema@.churn_lose_alerts(bigint[], text), @extschema@.churn_close_departed(date, integer)
+	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.churn_lose_alerts(bigint[], text), @extschema@.churn_close_departed(date, integer)
+	TO bankcrm_admin, bankcrm_app;
 REVOKE ALL ON FUNCTION @extschema@.churn_apply(bigint[], date), @extschema@.churn_scan(date),
 	@extschema@.churn_process_dirty(integer), @extschema@.churn_evaluate_hits(bigint[], date),
 	@extschema@.churn_apply_hits(@extschema@.churn_hit[]) FROM PUBLIC;

@@ -107,7 +107,7 @@ BEGIN
 		'@extschema@.segment_member', '@extschema@.segment_history',
 		-- churn (60_churn.sql)
 		'bankcrm_churn.churn_series', 'bankcrm_churn.churn_dirty', '@extschema@.churn_alert',
-		'@extschema@.churn_alert_history', '@extschema@.churn_remediation',
+		'@extschema@.churn_alert_history', '@extschema@.churn_remediation', '@extschema@.churn_score',
 		-- the dialer (70_dialer.sql)
 		'@extschema@.call_attempt'] LOOP
 		sch := pg_catalog.split_part(t, '.', 1);

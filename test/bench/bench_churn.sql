@@ -10,6 +10,9 @@
 -- printed as a ratio against a bare sequential scan of activity_weekly
 -- measured in the same run.  The monitor's first batch in a backend (full
 -- walks) is timed apart from the batches after it (resumed walks).
+-- Part 2 also times the new week's insert against a plain INSERT of the
+-- same rows into a trigger-less table of the same shape, the training of
+-- the churn model on the whole bench bank and a week's probabilities.
 -- Part 3, the insert path: the series upkeep (row triggers and a statement
 -- trigger without transition tables) against no trigger and against the
 -- former statement triggers with transition tables, recreated here for the
@@ -205,6 +208,35 @@ BEGIN
 	END LOOP;
 END
 $$;
+-- the insert path against a plain INSERT of the same rows into a table of
+-- activity_weekly's shape without the triggers (the same indexes and
+-- constraints), measured in the same run
+CREATE TABLE public.aw_plain (LIKE bankcrm.activity_weekly INCLUDING ALL);
+CREATE FUNCTION pg_temp.new_week_plain() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	w int := ((SELECT max(week) FROM bankcrm.activity_weekly WHERE party_id = 1) - '2023-11-20'::date) / 7 + 1;
+BEGIN
+	INSERT INTO public.aw_plain (party_id, week, loan_volume, txn_volume, txn_count)
+	SELECT p.party_id, '2023-11-20'::date + 7 * w,
+	       round((0.03 * p.base * f)::numeric, 2), round((p.base * f)::numeric, 2), (p.base * f / 25000)::int
+	  FROM bench_party p,
+	       LATERAL (SELECT (CASE WHEN p.churn AND w >= p.ds THEN greatest(0.1, 1 - (w - p.ds) / 20.0) ELSE 1 END)
+	                       * (0.9 + 0.2 * random())
+	                       * CASE WHEN w % 13 = 12 THEN 1.2 ELSE 1 END AS f) x;
+END
+$$;
+DO $$
+BEGIN
+	FOR r IN 1..3 LOOP
+		TRUNCATE public.aw_plain;
+		PERFORM pg_temp.clock('5p plain INSERT of one week x 100,000 into a table of the same shape without triggers',
+			'SELECT pg_temp.new_week_plain()', 1);
+		COMMIT;
+	END LOOP;
+END
+$$;
+DROP TABLE public.aw_plain;
+
 -- what the batches did: alerts raised and refreshed per week
 SELECT last_week, count(*) AS active_alerts, count(*) FILTER (WHERE first_week = last_week) AS raised_that_week
   FROM bankcrm.churn_alert GROUP BY 1 ORDER BY 1 DESC LIMIT 4;
@@ -237,6 +269,21 @@ ALTER SYSTEM RESET bankcrm.churn_databases;
 ALTER SYSTEM RESET bankcrm.churn_batch_size;
 SELECT pg_reload_conf();
 
+-- the churn probability: a model trained in the database on the whole
+-- history (every 4th week, 26-week horizon; the bench bank has no
+-- holdings, contacts or complaints, so the customer-360 features are
+-- constant), then a week's probabilities for every corporate.  The bench's
+-- churners slide to a tenth of their level and stay there: the bank
+-- closes those whose slide ended 20 weeks after it began (their exits)
+UPDATE bankcrm.party p SET status = 'closed', closed_on = '2023-11-20'::date + 7 * (b.ds + 20)
+  FROM bench_party b WHERE b.party_id = p.party_id AND b.churn AND b.ds + 20 <= 155;
+SELECT pg_temp.clock('8 churn_model_train, 100,000 corporates x 156 weeks (every 4th week)',
+	$q$SELECT bankcrm.churn_model_train('bench', '2024-05-20', '2026-11-09', 26, 4, 1)$q$, 1);
+SELECT name, version, rows, positives, round(train_auc::numeric, 3) AS train_auc, round(train_brier::numeric, 4) AS train_brier
+  FROM bankcrm.churn_model;
+SELECT pg_temp.clock('9 churn_score_week: one week''s probabilities for 100,000 corporates',
+	'SELECT bankcrm.churn_score_week()');
+
 WITH m AS (SELECT what, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS ms, count(*) AS runs FROM bench GROUP BY what),
      base AS (SELECT ms FROM m WHERE what LIKE '1 %')
 SELECT m.what, m.runs, round(m.ms::numeric, 0) AS median_ms, round((m.ms / base.ms)::numeric, 2) AS x_seq_scan
@@ -248,7 +295,13 @@ SELECT round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench 
        AS monitor_over_2s_target,
        round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench WHERE what LIKE '3 %')::numeric
            / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench WHERE what LIKE '1b %')::numeric, 2)
-       AS evaluation_over_metric_scan;
+       AS evaluation_over_metric_scan,
+       round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench WHERE what LIKE '9 %')::numeric
+           / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench WHERE what LIKE '6 %')::numeric, 2)
+       AS scoring_over_monitor,
+       round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench WHERE what LIKE '5 %')::numeric
+           / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench WHERE what LIKE '5p %')::numeric, 2)
+       AS insert_over_plain_insert;
 
 -- ---------------------------------------------------------------------------
 -- part 3: the insert path

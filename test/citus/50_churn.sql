@@ -154,4 +154,38 @@ UPDATE bankcrm.activity_weekly SET txn_volume = 35 WHERE party_id = 990000001 AN
 SELECT count(*) > 0 AS took_marks FROM (SELECT bankcrm.churn_process_dirty(1000000)) x;
 SELECT party_id, metric, state, severity FROM bankcrm.churn_alert WHERE party_id = 990000001 ORDER BY metric, state;
 
+\echo '### departed'
+-- party 4 closed before its slide: never alerted; party 1 closes now: its
+-- active alerts are lost through the churn_alert process, with history,
+-- and it leaves the dashboard
+SELECT count(*) AS closed_party_alerts FROM bankcrm.churn_alert WHERE party_id = 990000004;
+UPDATE bankcrm.party SET status = 'closed', closed_on = '2026-01-26' WHERE party_id = 990000001;
+SELECT count(*) AS on_dashboard FROM bankcrm.churn_dashboard WHERE party_id = 990000001;
+SELECT d.party_id, d.metric, d.severity, d.event FROM bankcrm.churn_close_departed('2026-01-26') d
+ WHERE d.party_id >= 990000001 ORDER BY d.party_id, d.metric;
+SELECT party_id, metric, state, closed_at IS NOT NULL AS closed, note
+  FROM bankcrm.churn_alert WHERE party_id = 990000001 ORDER BY metric, state;
+SELECT h.party_id, a.metric, h.event, h.from_state, h.to_state, h.note
+  FROM bankcrm.churn_alert_history h JOIN bankcrm.churn_alert a USING (alert_id, party_id)
+ WHERE h.party_id = 990000001 AND h.event = 'lose' ORDER BY a.metric;
+
+\echo '### probability'
+-- a model of known coefficients: the features and probabilities of our
+-- parties as of a week, point in time, and a week's scores in the queue
+INSERT INTO bankcrm.churn_model (name, version, horizon_weeks, lambda, weeks_from, weeks_to, step_weeks, features, coef, rows, positives)
+SELECT 'churn-citus-test', 1, 26, 1, '2025-01-06', '2025-12-29', 4, n,
+       ARRAY[-3]::float8[] || array_fill(0.5::float8, ARRAY[cardinality(n)]), 100, 10
+  FROM bankcrm.churn_feature_names() n;
+SELECT r.party_id, r.week, (SELECT array_agg(round(f::numeric, 4)) FROM unnest(r.features) f) AS features, r.exited
+  FROM bankcrm.churn_model_rows('{2026-01-05,2026-01-19}', 26, '{990000001,990000002,990000004}') r
+ ORDER BY r.party_id, r.week;
+SELECT p AS party_id, round(bankcrm.churn_probability(p, '2026-01-19',
+       (SELECT model_id FROM bankcrm.churn_model WHERE name = 'churn-citus-test'))::numeric, 6) AS probability
+  FROM unnest('{990000001,990000002,990000003}'::bigint[]) p ORDER BY p;
+SELECT bankcrm.churn_score_week('2026-01-19', (SELECT model_id FROM bankcrm.churn_model WHERE name = 'churn-citus-test')) > 0 AS scored;
+SELECT party_id, round(probability::numeric, 6) AS probability, yearly_contribution, round(at_risk::numeric, 2) AS at_risk
+  FROM bankcrm.churn_score WHERE party_id >= 990000001 ORDER BY party_id;
+SELECT party_id, metric, round(probability::numeric, 6) AS probability
+  FROM bankcrm.churn_queue WHERE party_id >= 990000001 ORDER BY party_id, metric;
+
 ROLLBACK;

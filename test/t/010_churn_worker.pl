@@ -69,7 +69,7 @@ INSERT INTO bankcrm.staff (staff_id, name, role_kind, branch_id, team_id) VALUES
 INSERT INTO bankcrm.party (party_id, kind, name, region_code, status, home_branch_id)
 	SELECT i, 'corporate', 'Company ' || i, 'CN-BJ', 'active', 1 FROM generate_series(1, 15) i;
 INSERT INTO bankcrm.coverage (party_id, staff_id, role, valid_from) SELECT i, 2, 'primary_rm', '2020-01-01' FROM generate_series(1, 15) i;
-INSERT INTO bankcrm.churn_policy (name, trailing_weeks, min_history_weeks, confirm_weeks) VALUES ('short', 4, 4, 2);
+INSERT INTO bankcrm.churn_policy (name, trailing_weeks, min_history_weeks, confirm_weeks, cusum_h, z_clip, first_year_cusum_h) VALUES ('short', 4, 4, 2, 5, 4, 5);
 });
 
 # a long interval: an alert within seconds proves the insert woke the monitor
