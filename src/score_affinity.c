@@ -260,6 +260,9 @@ ScoreAffinityStore(ScoreRun *run, const int8 *tiers)
 		written = (int64) SPI_processed;
 	}
 	SPI_finish();
+	/* every row of the model rewritten: fresh statistics for the recommendations */
+	if (written >= 0)
+		ScoreAnalyze(run, "product_affinity");
 	return written;
 }
 

@@ -232,6 +232,7 @@ extern int64 ScoreDoubleToCents(double x, const char *what);
 extern Datum ScoreCentsDatum(int64 cents);
 
 /* score_store.c */
+extern void ScoreAnalyze(ScoreRun *run, const char *table);
 extern Datum ScoreArrayOf(Datum *values, bool *nulls, int n, Oid type);
 
 /* score_direct.c */

@@ -76,6 +76,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/syscache.h"
 #include "utils/typcache.h"
 
 #include "compat.h"
@@ -157,6 +158,40 @@ TablePlaceOf(ScoreRun *run, const char *table)
 	if (distributed)
 		return PLACE_CITUS;
 	return get_rel_relkind(relid) == RELKIND_RELATION ? PLACE_HERE : PLACE_PARTITIONED;
+}
+
+/*
+ * ScoreAnalyze
+ *		Gather the statistics of a table of the extension's schema that a run
+ *		has just filled or rewritten, as its owner, so that the queries that
+ *		read it next (recommendations, segments, campaigns) are not planned on
+ *		the statistics of the table before the run.  A Citus table is left to
+ *		the cluster.
+ */
+void
+ScoreAnalyze(ScoreRun *run, const char *table)
+{
+	Oid			relid = get_relname_relid(table, run->nsp);
+	Oid			owner;
+	Oid			save_userid;
+	int			save_sec;
+	HeapTuple	tp;
+
+	if (!OidIsValid(relid) || TablePlaceOf(run, table) == PLACE_CITUS)
+		return;
+	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	if (!HeapTupleIsValid(tp))
+		return;
+	owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
+	ReleaseSysCache(tp);
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	GetUserIdAndSecContext(&save_userid, &save_sec);
+	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
+	if (SPI_execute(psprintf("ANALYZE %s.%s", ScoreNspName(run), quote_identifier(table)), false, 0) != SPI_OK_UTILITY)
+		elog(ERROR, "could not analyze %s", table);
+	SetUserIdAndSecContext(save_userid, save_sec);
+	SPI_finish();
 }
 
 /* is the numeric column col exactly cents/100? */
@@ -872,6 +907,11 @@ score_all(PG_FUNCTION_ARGS)
 	StoreScores(&run, stored, &counts);
 	PopActiveSnapshot();
 	CommandCounterIncrement();
+	/* a tenth of the rows or more written: what reads them next is planned on fresh statistics */
+	if ((counts.inserted + counts.updated + counts.deleted) * 10 >= Max(counts.parties, 1))
+		ScoreAnalyze(&run, "party_score");
+	if ((counts.h_inserted + counts.h_updated) * 10 >= Max(counts.parties, 1))
+		ScoreAnalyze(&run, "score_history");
 
 	if (PG_ARGISNULL(2) || PG_GETARG_BOOL(2))
 	{

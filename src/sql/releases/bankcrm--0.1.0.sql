@@ -939,6 +939,269 @@ CREATE TABLE @extschema@.appointment (
 COMMENT ON TABLE @extschema@.appointment IS 'Branch meetings, visits and call-backs agreed with a party';
 CREATE INDEX appointment_staff_time_idx ON @extschema@.appointment (staff_id, starts_at);
 CREATE INDEX appointment_party_idx ON @extschema@.appointment (party_id);
+-- src/sql/22_relationship_group.sql
+-- households and corporate groups: the connected parts of party_relation
+--
+-- Two parties are in one relationship group when a chain of household or
+-- parent_company relations joins them, whichever way each relation points,
+-- through parties that are not closed.  A group is named by its lowest
+-- party_id.  relationship_group holds one row per party in a group of two
+-- or more; row triggers on party_relation and on party's status keep it
+-- current on one node, by recomputing the groups of the parties a change
+-- touches.  On Citus the triggers run in the shards, which cannot follow a
+-- chain into other shards: there relationship_group_refresh() recomputes
+-- every group after changes (doc/concepts.md).  The table is derived: it is
+-- not dumped, and the triggers rebuild it when a dump is restored.  Guarantees do not join
+-- groups: guarantor_chain follows them for credit staff.
+
+CREATE TABLE @extschema@.relationship_group (
+	party_id    bigint NOT NULL PRIMARY KEY REFERENCES @extschema@.party ON DELETE CASCADE,
+	group_id    bigint NOT NULL,
+	kind        text NOT NULL CONSTRAINT relationship_group_kind_check CHECK (kind IN ('household', 'corporate', 'mixed')),
+	members     integer NOT NULL CONSTRAINT relationship_group_members_check CHECK (members >= 2)
+);
+COMMENT ON TABLE @extschema@.relationship_group IS 'The household or corporate group of each party that has one: parties joined by household or parent_company relations through parties that are not closed';
+COMMENT ON COLUMN @extschema@.relationship_group.group_id IS 'The lowest party_id of the group';
+COMMENT ON COLUMN @extschema@.relationship_group.kind IS 'household (household relations only), corporate (parent_company only) or mixed';
+COMMENT ON COLUMN @extschema@.relationship_group.members IS 'Parties in the group';
+CREATE INDEX relationship_group_group_idx ON @extschema@.relationship_group (group_id);
+
+-- the groups of the given parties, each party with its group: the chains
+-- of live relations from each seed, followed both ways; UNION stops at
+-- parties already reached, so cycles end.  edges names the relation rows
+-- to follow: NULL for party_relation itself, or a table of (party_id,
+-- related_party_id, kind) with the live relations only
+CREATE FUNCTION @extschema@.relationship_group_of(seeds bigint[], edges regclass DEFAULT NULL)
+RETURNS TABLE (party_id bigint, group_id bigint, kind text, members integer)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+DECLARE
+	src text;
+	out_e text;
+	in_e text;
+BEGIN
+	IF edges IS NULL THEN
+		out_e := format('SELECT e.related_party_id AS other, e.kind FROM %1$I.party_relation e '
+		                'JOIN %1$I.party q ON q.party_id = e.related_party_id AND q.status <> ''closed'' '
+		                'WHERE e.party_id = r.node AND e.kind IN (''household'', ''parent_company'')', '@extschema@');
+		in_e := format('SELECT e.party_id, e.kind FROM %1$I.party_relation e '
+		               'JOIN %1$I.party q ON q.party_id = e.party_id AND q.status <> ''closed'' '
+		               'WHERE e.related_party_id = r.node AND e.kind IN (''household'', ''parent_company'')', '@extschema@');
+		src := format('SELECT s FROM pg_catalog.unnest($1) s JOIN %I.party p ON p.party_id = s AND p.status <> ''closed''',
+		              '@extschema@');
+	ELSE
+		out_e := format('SELECT e.related_party_id AS other, e.kind FROM %s e WHERE e.party_id = r.node', edges);
+		in_e := format('SELECT e.party_id, e.kind FROM %s e WHERE e.related_party_id = r.node', edges);
+		src := 'SELECT s FROM pg_catalog.unnest($1) s';
+	END IF;
+	RETURN QUERY EXECUTE format(
+		'WITH RECURSIVE reach (seed, node, kind) AS ('
+		'  SELECT DISTINCT s.s, s.s, NULL::text FROM (%s) s'
+		'  UNION'
+		'  SELECT r.seed, x.other, x.kind FROM reach r'
+		'  CROSS JOIN LATERAL (%s UNION ALL %s) x'
+		'), comp AS ('
+		'  SELECT r.seed, pg_catalog.min(r.node) AS group_id, pg_catalog.count(DISTINCT r.node)::integer AS members,'
+		'         CASE WHEN pg_catalog.bool_and(r.kind = ''household'') THEN ''household'''
+		'              WHEN pg_catalog.bool_and(r.kind = ''parent_company'') THEN ''corporate'''
+		'              ELSE ''mixed'' END AS kind'
+		'    FROM reach r GROUP BY r.seed'
+		') '
+		'SELECT DISTINCT r.node, c.group_id, c.kind, c.members'
+		'  FROM reach r JOIN comp c ON c.seed = r.seed'
+		' WHERE c.members >= 2', src, out_e, in_e)
+	USING seeds;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.relationship_group_of(bigint[], regclass) IS 'Every party of the groups of the given parties, with its group (lowest party_id), kind and size; groups of one are left out';
+
+-- rewrite the rows of the given parties and of everyone in their groups
+CREATE FUNCTION @extschema@.relationship_group_touch(seeds bigint[])
+RETURNS integer
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+DECLARE
+	affected bigint[];
+	n integer;
+BEGIN
+	-- one upkeep at a time, to the end of the transaction: a relation that
+	-- joins two groups must see the relation another transaction is adding
+	-- (read committed: each statement below sees what committed before it)
+	PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('bankcrm.relationship_group'));
+	affected := ARRAY(SELECT DISTINCT x FROM (
+	                    SELECT unnest(seeds) AS x
+	                    UNION ALL
+	                    SELECT g.party_id FROM @extschema@.relationship_group g
+	                     WHERE g.group_id IN (SELECT o.group_id FROM @extschema@.relationship_group o
+	                                           WHERE o.party_id = ANY (seeds))) a
+	                   WHERE x IS NOT NULL);
+	WITH n AS (SELECT * FROM @extschema@.relationship_group_of(affected)),
+	     gone AS (DELETE FROM @extschema@.relationship_group g
+	               WHERE g.party_id = ANY (affected)
+	                 AND NOT EXISTS (SELECT 1 FROM n WHERE n.party_id = g.party_id))
+	INSERT INTO @extschema@.relationship_group AS g (party_id, group_id, kind, members)
+	SELECT n.party_id, n.group_id, n.kind, n.members FROM n
+	ON CONFLICT ON CONSTRAINT relationship_group_pkey DO UPDATE
+	   SET group_id = EXCLUDED.group_id, kind = EXCLUDED.kind, members = EXCLUDED.members
+	 WHERE (g.group_id, g.kind, g.members) IS DISTINCT FROM (EXCLUDED.group_id, EXCLUDED.kind, EXCLUDED.members);
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.relationship_group_touch(bigint[]) IS 'Recomputes the groups of the given parties and of the members of their current groups, and writes the rows that changed; returns the rows inserted or changed';
+
+-- every group again, from a copy of the live relations: on Citus the
+-- relations and the closed parties are gathered on the coordinator, where
+-- the chains are followed
+CREATE FUNCTION @extschema@.relationship_group_refresh()
+RETURNS TABLE (groups bigint, parties bigint)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET client_min_messages = warning
+AS $$
+BEGIN
+	DROP TABLE IF EXISTS pg_temp.relationship_group_edges, pg_temp.relationship_group_closed,
+		pg_temp.relationship_group_all;
+	CREATE TEMP TABLE relationship_group_edges ON COMMIT DROP AS
+	SELECT r.party_id, r.related_party_id, r.kind
+	  FROM @extschema@.party_relation r
+	 WHERE r.kind IN ('household', 'parent_company');
+	CREATE TEMP TABLE relationship_group_closed ON COMMIT DROP AS
+	SELECT p.party_id FROM @extschema@.party p WHERE p.status = 'closed';
+	DELETE FROM relationship_group_edges e
+	 WHERE e.party_id IN (SELECT c.party_id FROM relationship_group_closed c)
+	    OR e.related_party_id IN (SELECT c.party_id FROM relationship_group_closed c);
+	CREATE INDEX ON relationship_group_edges (party_id);
+	CREATE INDEX ON relationship_group_edges (related_party_id);
+	ANALYZE relationship_group_edges;
+	CREATE TEMP TABLE relationship_group_all ON COMMIT DROP AS
+	SELECT * FROM @extschema@.relationship_group_of(
+		ARRAY(SELECT e.party_id FROM relationship_group_edges e
+		      UNION SELECT e.related_party_id FROM relationship_group_edges e),
+		'pg_temp.relationship_group_edges'::regclass);
+	DELETE FROM @extschema@.relationship_group g
+	 WHERE g.party_id NOT IN (SELECT n.party_id FROM relationship_group_all n);
+	INSERT INTO @extschema@.relationship_group AS g (party_id, group_id, kind, members)
+	SELECT n.party_id, n.group_id, n.kind, n.members FROM relationship_group_all n
+	ON CONFLICT ON CONSTRAINT relationship_group_pkey DO UPDATE
+	   SET group_id = EXCLUDED.group_id, kind = EXCLUDED.kind, members = EXCLUDED.members
+	 WHERE (g.group_id, g.kind, g.members) IS DISTINCT FROM (EXCLUDED.group_id, EXCLUDED.kind, EXCLUDED.members);
+	RETURN QUERY SELECT pg_catalog.count(DISTINCT n.group_id), pg_catalog.count(*) FROM relationship_group_all n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.relationship_group_refresh() IS 'Recomputes every relationship group from the live household and parent_company relations and writes the difference; returns the numbers of groups and of parties in them';
+
+-- upkeep on one node: the groups of the parties a change touches
+CREATE FUNCTION @extschema@.relationship_group_trigger()
+RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+BEGIN
+	-- a shard of Citus (party_relation_102008) cannot follow chains into
+	-- other shards: relationship_group_refresh() keeps the groups there
+	IF TG_TABLE_NAME NOT IN ('party_relation', 'party') THEN
+		RETURN NULL;
+	END IF;
+	IF TG_TABLE_NAME = 'party' THEN
+		PERFORM @extschema@.relationship_group_touch(ARRAY[NEW.party_id]);
+	ELSIF TG_OP = 'INSERT' THEN
+		IF NEW.kind IN ('household', 'parent_company') THEN
+			PERFORM @extschema@.relationship_group_touch(ARRAY[NEW.party_id, NEW.related_party_id]);
+		END IF;
+	ELSIF TG_OP = 'DELETE' THEN
+		IF OLD.kind IN ('household', 'parent_company') THEN
+			PERFORM @extschema@.relationship_group_touch(ARRAY[OLD.party_id, OLD.related_party_id]);
+		END IF;
+	ELSIF OLD.kind IN ('household', 'parent_company') OR NEW.kind IN ('household', 'parent_company') THEN
+		PERFORM @extschema@.relationship_group_touch(ARRAY[OLD.party_id, OLD.related_party_id,
+		                                                   NEW.party_id, NEW.related_party_id]);
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.relationship_group_trigger() IS 'Keeps relationship_group current when a household or parent_company relation is added, changed or removed, or a party is closed or reopened';
+CREATE TRIGGER relationship_group_upkeep AFTER INSERT OR UPDATE OR DELETE ON @extschema@.party_relation
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.relationship_group_trigger();
+CREATE TRIGGER relationship_group_upkeep AFTER UPDATE OF status ON @extschema@.party
+	FOR EACH ROW WHEN ((OLD.status = 'closed') IS DISTINCT FROM (NEW.status = 'closed'))
+	EXECUTE FUNCTION @extschema@.relationship_group_trigger();
+
+-- guarantor chains: who guarantees whom, directly or through others.  The
+-- guarantees are read first and the chains followed over that copy: Citus
+-- follows no recursive query over the shards
+CREATE FUNCTION @extschema@.guarantor_chain_rows()
+RETURNS TABLE (guarantor_id bigint, party_id bigint, depth integer, path bigint[], status text, loans numeric)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+DECLARE
+	borrowers bigint[];
+	guarantors bigint[];
+	gs bigint[];
+	ps bigint[];
+	ds integer[];
+	paths text[];
+BEGIN
+	SELECT pg_catalog.array_agg(r.party_id ORDER BY r.party_id, r.related_party_id),
+	       pg_catalog.array_agg(r.related_party_id ORDER BY r.party_id, r.related_party_id)
+	  INTO borrowers, guarantors
+	  FROM @extschema@.party_relation r
+	 WHERE r.kind = 'guarantor';
+	WITH RECURSIVE e (b, g) AS (SELECT * FROM unnest(borrowers, guarantors)),
+	chain (g, p, d, path) AS (
+		SELECT e.g, e.b, 1, ARRAY[e.g, e.b] FROM e
+		UNION ALL
+		SELECT c.g, e.b, c.d + 1, c.path || e.b
+		  FROM chain c JOIN e ON e.g = c.p
+		 WHERE NOT e.b = ANY (c.path)
+	)
+	SELECT pg_catalog.array_agg(c.g), pg_catalog.array_agg(c.p), pg_catalog.array_agg(c.d),
+	       pg_catalog.array_agg(c.path::text)
+	  INTO gs, ps, ds, paths
+	  FROM chain c;
+	RETURN QUERY
+	SELECT u.g, u.p, u.d, u.path::bigint[], pa.status, COALESCE(b.loans, 0)::numeric
+	  FROM unnest(gs, ps, ds, paths) u (g, p, d, path)
+	  JOIN (SELECT q.party_id, q.status FROM @extschema@.party q WHERE q.party_id = ANY (ps)) pa ON pa.party_id = u.p
+	  LEFT JOIN (SELECT h.party_id, pg_catalog.sum(h.balance)::numeric(18, 2) AS loans
+	               FROM @extschema@.holding h
+	               JOIN @extschema@.product pr ON pr.product_id = h.product_id AND pr.category IN ('loan', 'card')
+	              WHERE h.closed_on IS NULL AND h.party_id = ANY (ps)
+	              GROUP BY h.party_id) b ON b.party_id = u.p;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.guarantor_chain_rows() IS 'The rows of guarantor_chain, with the caller''s rights';
+
+CREATE VIEW @extschema@.guarantor_chain
+WITH (security_invoker = true) AS
+SELECT c.guarantor_id, c.party_id, c.depth, c.path, c.status, c.loans
+  FROM @extschema@.guarantor_chain_rows() c;
+COMMENT ON VIEW @extschema@.guarantor_chain IS 'Every party a guarantor stands behind, directly (depth 1) or as guarantor of a guarantor (depth 2 and more), with the chain and the party''s loans; a chain stops where it would come back to a party already on it; row-level security of the caller applies';
+COMMENT ON COLUMN @extschema@.guarantor_chain.guarantor_id IS 'The party that guarantees';
+COMMENT ON COLUMN @extschema@.guarantor_chain.party_id IS 'A party whose debts the guarantor stands behind, directly or through the chain';
+COMMENT ON COLUMN @extschema@.guarantor_chain.depth IS '1 when the guarantor guarantees the party itself, 2 when it guarantees a guarantor of the party, and so on';
+COMMENT ON COLUMN @extschema@.guarantor_chain.path IS 'The chain from the guarantor to the party';
+COMMENT ON COLUMN @extschema@.guarantor_chain.loans IS 'Loan and card balances of the party''s open holdings, CNY';
+
+CREATE VIEW @extschema@.guarantor_exposure
+WITH (security_invoker = true) AS
+SELECT g.guarantor_id,
+       pg_catalog.count(*) FILTER (WHERE g.nearest = 1) AS direct_parties,
+       pg_catalog.count(*) AS parties,
+       pg_catalog.max(g.farthest) AS longest_chain,
+       pg_catalog.sum(g.loans) AS exposure
+  FROM (SELECT c.guarantor_id, c.party_id, pg_catalog.min(c.depth) AS nearest, pg_catalog.max(c.depth) AS farthest,
+               pg_catalog.max(c.loans) AS loans
+          FROM @extschema@.guarantor_chain c
+         GROUP BY c.guarantor_id, c.party_id) g
+ GROUP BY g.guarantor_id;
+COMMENT ON VIEW @extschema@.guarantor_exposure IS 'Per guarantor: the parties it guarantees directly, all it stands behind through chains, the longest chain and the exposure (loans of each such party, counted once); row-level security of the caller applies';
+COMMENT ON COLUMN @extschema@.guarantor_exposure.exposure IS 'Sum of the loans of every party the guarantor stands behind, each counted once, CNY';
+
+-- privileges: in 42_group_rollup.sql, after the roles (30_security.sql)
 -- src/sql/25_views.sql
 -- customer 360 views: one row per party for screens, the masked view for
 -- analysts, and the first aggregates
@@ -1005,13 +1268,17 @@ SELECT p.party_id,
        (SELECT pg_catalog.count(*) FROM @extschema@.complaint cp
          WHERE cp.party_id = p.party_id AND cp.state NOT IN ('closed')) AS open_complaints,
        p.consent_marketing,
-       p.do_not_contact
+       p.do_not_contact,
+       rg.group_id,
+       rg.kind AS group_kind,
+       rg.members AS group_members
   FROM @extschema@.party p
   LEFT JOIN @extschema@.branch b ON b.branch_id = p.home_branch_id
   LEFT JOIN @extschema@.coverage cv ON cv.party_id = p.party_id
         AND cv.role = 'primary_rm' AND cv.valid_to IS NULL
   LEFT JOIN @extschema@.staff rm ON rm.staff_id = cv.staff_id
   LEFT JOIN @extschema@.party_balance bal ON bal.party_id = p.party_id
+  LEFT JOIN @extschema@.relationship_group rg ON rg.party_id = p.party_id
   LEFT JOIN LATERAL (
        SELECT c.occurred_at AS last_contact_at, c.channel AS last_contact_channel, c.outcome AS last_contact_outcome
          FROM @extschema@.contact c
@@ -1024,6 +1291,9 @@ COMMENT ON COLUMN @extschema@.party_360.products IS 'Codes of the products held 
 COMMENT ON COLUMN @extschema@.party_360.contacts_90d IS 'Contacts in the last 90 days';
 COMMENT ON COLUMN @extschema@.party_360.next_follow_up IS 'Earliest follow-up still ahead';
 COMMENT ON COLUMN @extschema@.party_360.open_complaints IS 'Complaints not yet closed';
+COMMENT ON COLUMN @extschema@.party_360.group_id IS 'The party''s household or corporate group (relationship_group; its lowest party_id), NULL when it has none';
+COMMENT ON COLUMN @extschema@.party_360.group_kind IS 'household, corporate or mixed';
+COMMENT ON COLUMN @extschema@.party_360.group_members IS 'Parties in the group; the rollups are in relationship_group_rollup';
 
 -- the analyst's view of parties: no names, no phones, no exact birth dates
 CREATE VIEW @extschema@.party_masked AS
@@ -1819,9 +2089,9 @@ BEGIN
 	                         WHERE ps.party_id = ANY ($1) AND p.party_id = ANY ($1) AND ps.model = $2) cand
 	                  JOIN @extschema@.product cp
 	                    ON cp.product_id = cand.product_id AND cp.active AND cand.kind = ANY (cp.for_kind)
-	                 WHERE NOT EXISTS (SELECT FROM @extschema@.holding hp
-	                                    WHERE hp.party_id = cand.party_id AND hp.product_id = cand.product_id
-	                                      AND hp.closed_on IS NULL)
+	                  LEFT JOIN @extschema@.holding hp
+	                    ON hp.party_id = cand.party_id AND hp.product_id = cand.product_id AND hp.closed_on IS NULL
+	                 WHERE hp.party_id IS NULL
 	                 ORDER BY cand.party_id, cand.product_id, cand.lift DESC, cand.support DESC,
 	                          cand.antecedent_id NULLS LAST) d
 	       ) c
@@ -1876,9 +2146,10 @@ BEGIN
 	                           AND ps.model = m_name) cand
 	                  JOIN @extschema@.product cp
 	                    ON cp.product_id = cand.product_id AND cp.active AND cand.kind = ANY (cp.for_kind)
-	                 WHERE NOT EXISTS (SELECT FROM @extschema@.holding hp
-	                                    WHERE hp.party_id = recommend_products.party_id
-	                                      AND hp.product_id = cand.product_id AND hp.closed_on IS NULL)
+	                  LEFT JOIN @extschema@.holding hp
+	                    ON hp.party_id = recommend_products.party_id AND hp.product_id = cand.product_id
+	                   AND hp.closed_on IS NULL
+	                 WHERE hp.party_id IS NULL
 	                 ORDER BY cand.product_id, cand.lift DESC, cand.support DESC, cand.antecedent_id NULLS LAST) d
 	       ) c
 	  JOIN @extschema@.product pr ON pr.product_id = c.product_id
@@ -2090,6 +2361,99 @@ GRANT EXECUTE ON FUNCTION @extschema@.recommend_products(bigint, integer, text)
 GRANT EXECUTE ON FUNCTION @extschema@.recommend_products_batch(bigint[], integer, text)
 	TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
 
+-- src/sql/42_group_rollup.sql
+-- households and corporate groups seen as one relationship: the sums of
+-- their members (relationship_group, 22_relationship_group.sql)
+--
+-- The rollup reads each member's balances and default-model scores by
+-- party_id and adds them up by group, and tiers the group by the default
+-- score model's cut-offs, as score_all tiers a party.
+
+CREATE VIEW @extschema@.relationship_group_rollup
+WITH (security_invoker = true) AS
+WITH m AS (
+	SELECT g.group_id,
+	       g.kind,
+	       g.party_id,
+	       COALESCE(b.aum, 0) AS aum,
+	       COALESCE(b.loans, 0) AS loans,
+	       sc.contribution,
+	       sc.value_score,
+	       sc.clv
+	  FROM @extschema@.relationship_group g
+	  LEFT JOIN @extschema@.party_balance b ON b.party_id = g.party_id
+	  LEFT JOIN @extschema@.party_score sc ON sc.party_id = g.party_id
+	        AND sc.model = (SELECT dm.model FROM @extschema@.score_model dm WHERE dm.is_default)
+), lead AS (
+	-- the member with the most assets, and its primary RM
+	SELECT r.group_id, r.party_id AS lead_party_id, st.name AS primary_rm
+	  FROM (SELECT m.group_id, m.party_id,
+	               pg_catalog.row_number() OVER (PARTITION BY m.group_id ORDER BY m.aum DESC, m.party_id) AS rank
+	          FROM m) r
+	  LEFT JOIN @extschema@.coverage cv ON cv.party_id = r.party_id AND cv.role = 'primary_rm' AND cv.valid_to IS NULL
+	  LEFT JOIN @extschema@.staff st ON st.staff_id = cv.staff_id
+	 WHERE r.rank = 1
+), held AS (
+	SELECT x.group_id, pg_catalog.array_agg(x.code ORDER BY x.code) AS products
+	  FROM (SELECT DISTINCT g.group_id, pr.code
+	          FROM @extschema@.relationship_group g
+	          JOIN @extschema@.holding h ON h.party_id = g.party_id AND h.closed_on IS NULL
+	          JOIN @extschema@.product pr ON pr.product_id = h.product_id) x
+	 GROUP BY x.group_id
+)
+SELECT s.group_id,
+       s.kind,
+       s.members,
+       s.aum,
+       s.loans,
+       s.contribution,
+       s.clv,
+       s.value_score,
+       s.top_value_score,
+       l.lead_party_id,
+       l.primary_rm,
+       COALESCE(h.products, '{}') AS products,
+       @extschema@.value_tier(CASE dm.value_tier_basis WHEN 'value_score' THEN s.value_score ELSE s.contribution END,
+                              dm.key_min, dm.general_min) AS value_tier,
+       @extschema@.wealth_tier(s.aum, dm.affluent_min, dm.hnw_min, dm.uhnw_min) AS wealth_tier
+  FROM (SELECT m.group_id,
+               pg_catalog.min(m.kind) AS kind,
+               pg_catalog.count(*) AS members,
+               pg_catalog.sum(m.aum)::numeric(18, 2) AS aum,
+               pg_catalog.sum(m.loans)::numeric(18, 2) AS loans,
+               pg_catalog.sum(m.contribution) AS contribution,
+               pg_catalog.sum(m.clv) AS clv,
+               CASE WHEN pg_catalog.count(m.value_score) > 0 THEN LEAST(1000, pg_catalog.sum(m.value_score)) END AS value_score,
+               pg_catalog.max(m.value_score) AS top_value_score
+          FROM m
+         GROUP BY m.group_id) s
+  LEFT JOIN lead l ON l.group_id = s.group_id
+  LEFT JOIN held h ON h.group_id = s.group_id
+  LEFT JOIN @extschema@.score_model dm ON dm.is_default;
+COMMENT ON VIEW @extschema@.relationship_group_rollup IS 'One row per household or corporate group: members, summed assets, loans, contribution and lifetime value, the group''s value score, the lead member and its primary RM, the products anyone in it holds, its value and wealth tiers; scores and cut-offs of the default model; row-level security of the caller applies (a group sums the members the caller may see)';
+COMMENT ON COLUMN @extschema@.relationship_group_rollup.group_id IS 'The group (its lowest party_id)';
+COMMENT ON COLUMN @extschema@.relationship_group_rollup.aum IS 'Deposits, wealth and insurance balances of all members, CNY';
+COMMENT ON COLUMN @extschema@.relationship_group_rollup.loans IS 'Loan and card balances of all members, CNY';
+COMMENT ON COLUMN @extschema@.relationship_group_rollup.contribution IS 'Sum of the members'' profit contribution; NULL when none is scored';
+COMMENT ON COLUMN @extschema@.relationship_group_rollup.clv IS 'Sum of the members'' customer lifetime values';
+COMMENT ON COLUMN @extschema@.relationship_group_rollup.value_score IS 'Value score of the group: the members'' value scores added, at most 1000';
+COMMENT ON COLUMN @extschema@.relationship_group_rollup.top_value_score IS 'The highest value score of a member';
+COMMENT ON COLUMN @extschema@.relationship_group_rollup.lead_party_id IS 'The member with the most assets (the lowest party_id on ties)';
+COMMENT ON COLUMN @extschema@.relationship_group_rollup.primary_rm IS 'Name of the lead member''s current primary relationship manager';
+COMMENT ON COLUMN @extschema@.relationship_group_rollup.products IS 'Codes of the products held by anyone in the group (open holdings), distinct, sorted';
+COMMENT ON COLUMN @extschema@.relationship_group_rollup.value_tier IS 'The group''s value tier under the default score model''s cut-offs (key_min, general_min), applied to the group''s contribution or value score as the model''s value_tier_basis says';
+COMMENT ON COLUMN @extschema@.relationship_group_rollup.wealth_tier IS 'The group''s wealth tier under the default score model''s cut-offs, applied to the group''s assets';
+
+-- privileges of 22_relationship_group.sql and of the rollup: staff who
+-- see parties see their groups (row-level security applies); analysts
+-- read aggregates elsewhere
+GRANT SELECT ON @extschema@.relationship_group, @extschema@.guarantor_chain, @extschema@.guarantor_exposure,
+	@extschema@.relationship_group_rollup
+	TO bankcrm_manager, bankcrm_rm, bankcrm_app;
+GRANT ALL ON @extschema@.relationship_group, @extschema@.guarantor_chain, @extschema@.guarantor_exposure,
+	@extschema@.relationship_group_rollup TO bankcrm_admin;
+REVOKE ALL ON FUNCTION @extschema@.relationship_group_refresh(), @extschema@.relationship_group_touch(bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.relationship_group_refresh() TO bankcrm_admin, bankcrm_manager, bankcrm_app;
 -- src/sql/45_segment.sql
 -- segmentation: rule, tier, pareto and RFM segments, their current members
 -- and the history of who joined and left
@@ -2199,11 +2563,12 @@ BEGIN
 		WHEN 'tier' THEN ARRAY['model', 'value_tier', 'wealth_tier']
 		WHEN 'pareto' THEN ARRAY['model', 'share', 'measure']
 		WHEN 'rfm' THEN ARRAY['model', 'min_r', 'min_f', 'min_m', 'max_r', 'max_f', 'max_m']
+		WHEN 'cluster' THEN ARRAY['cluster_model', 'cluster']
 	END;
 	IF allowed IS NULL THEN
 		RAISE EXCEPTION 'unknown segment kind "%"', kind
 			USING ERRCODE = 'invalid_parameter_value',
-			      HINT = 'The segment kinds are rule, tier, pareto and rfm.';
+			      HINT = 'The segment kinds are rule, tier, pareto, rfm and cluster.';
 	END IF;
 	FOR k, v IN SELECT e.key, e.value FROM jsonb_each(params) e LOOP
 		IF NOT k = ANY (allowed) THEN
@@ -2212,7 +2577,15 @@ BEGIN
 				      HINT = CASE WHEN cardinality(allowed) = 0 THEN 'Segments of kind rule take no parameters.'
 				                  ELSE format('Segments of kind %s take %s.', kind, array_to_string(allowed, ', ')) END;
 		END IF;
-		IF k = 'model' AND jsonb_typeof(v) <> 'string' THEN
+		IF k = 'cluster_model' AND jsonb_typeof(v) <> 'string' THEN
+			RAISE EXCEPTION 'segment parameter "cluster_model" must be a string'
+				USING ERRCODE = 'invalid_parameter_value';
+		ELSIF k = 'cluster' AND (jsonb_typeof(v) <> 'number' OR v::text::numeric <> trunc(v::text::numeric)
+		                         OR v::text::numeric NOT BETWEEN 1 AND 100) THEN
+			RAISE EXCEPTION 'segment parameter "cluster" must be an integer from 1 to 100'
+				USING ERRCODE = 'invalid_parameter_value',
+				      DETAIL = format('Found %s.', v);
+		ELSIF k = 'model' AND jsonb_typeof(v) <> 'string' THEN
 			RAISE EXCEPTION 'segment parameter "model" must be a string'
 				USING ERRCODE = 'invalid_parameter_value';
 		ELSIF k IN ('value_tier', 'wealth_tier') THEN
@@ -2257,6 +2630,10 @@ BEGIN
 		RAISE EXCEPTION 'a segment of kind pareto needs "share"'
 			USING ERRCODE = 'invalid_parameter_value',
 			      HINT = 'For example {"share": 0.2} for the top 20 % of parties by contribution.';
+	ELSIF kind = 'cluster' AND NOT params ?& ARRAY['cluster_model', 'cluster'] THEN
+		RAISE EXCEPTION 'a segment of kind cluster needs "cluster_model" and "cluster"'
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'cluster_assign() makes these segments from a model fitted by cluster_fit().';
 	ELSIF kind = 'rfm' AND NOT params ?| ARRAY['min_r', 'min_f', 'min_m', 'max_r', 'max_f', 'max_m'] THEN
 		RAISE EXCEPTION 'a segment of kind rfm needs at least one of min_r, min_f, min_m, max_r, max_f, max_m'
 			USING ERRCODE = 'invalid_parameter_value',
@@ -2265,14 +2642,14 @@ BEGIN
 	RETURN true;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.segment_check_params(text, jsonb) IS 'Returns true when the parameters fit the segment kind (tier: value_tier/wealth_tier arrays; pareto: share, measure; rfm: min_/max_ r, f, m; all but rule: model); raises an error naming the bad parameter otherwise';
+COMMENT ON FUNCTION @extschema@.segment_check_params(text, jsonb) IS 'Returns true when the parameters fit the segment kind (tier: value_tier/wealth_tier arrays; pareto: share, measure; rfm: min_/max_ r, f, m; tier, pareto and rfm: model; cluster: cluster_model and cluster); raises an error naming the bad parameter otherwise';
 
 -- segment: the definitions
 CREATE TABLE @extschema@.segment (
 	segment_id      bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
 	name            text NOT NULL UNIQUE CONSTRAINT segment_name_check CHECK (btrim(name) <> ''),
 	kind            text NOT NULL
-	                CONSTRAINT segment_kind_check CHECK (kind IN ('rule', 'tier', 'pareto', 'rfm')),
+	                CONSTRAINT segment_kind_check CHECK (kind IN ('rule', 'tier', 'pareto', 'rfm', 'cluster')),
 	rule            text,
 	params          jsonb NOT NULL DEFAULT '{}',
 	description     text,
@@ -2282,9 +2659,9 @@ CREATE TABLE @extschema@.segment (
 	CONSTRAINT segment_rule_check CHECK ((kind = 'rule') = (rule IS NOT NULL)),
 	CONSTRAINT segment_params_check CHECK (@extschema@.segment_check_params(kind, params))
 );
-COMMENT ON TABLE @extschema@.segment IS 'Segment definitions: a boolean rule over party_features, value or wealth tiers, the top share by a measure, or RFM score bounds';
+COMMENT ON TABLE @extschema@.segment IS 'Segment definitions: a boolean rule over party_features, value or wealth tiers, the top share by a measure, RFM score bounds, or the parties nearest to one centroid of a cluster model';
 COMMENT ON COLUMN @extschema@.segment.rule IS 'Kind rule: one boolean SQL expression over the columns of party_features, checked by segment_check_rule()';
-COMMENT ON COLUMN @extschema@.segment.params IS 'Kinds tier, pareto and rfm: parameters (model, value_tier, wealth_tier, share, measure, min_r ... max_m)';
+COMMENT ON COLUMN @extschema@.segment.params IS 'Kinds tier, pareto and rfm: parameters (model, value_tier, wealth_tier, share, measure, min_r ... max_m); kind cluster: cluster_model and cluster';
 COMMENT ON COLUMN @extschema@.segment.owner_staff_id IS 'Staff member who owns the segment; defaults to the one the current role acts as';
 COMMENT ON COLUMN @extschema@.segment.refreshed_at IS 'When segment_refresh() last recomputed the members';
 
@@ -2348,6 +2725,10 @@ BEGIN
 	END IF;
 
 	PERFORM @extschema@.segment_check_params(kind, params);
+	IF kind = 'cluster' THEN
+		-- src/sql/47_cluster.sql
+		RETURN @extschema@.cluster_member_query(params);
+	END IF;
 	model_name := COALESCE(params ->> 'model', (SELECT m.model FROM @extschema@.score_model m WHERE m.is_default));
 	IF model_name IS NULL THEN
 		RAISE EXCEPTION 'no default score model'
@@ -2704,6 +3085,491 @@ GRANT EXECUTE ON FUNCTION @extschema@.segment_overlap(bigint, bigint)
 	TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
 GRANT EXECUTE ON FUNCTION @extschema@.segment_recommendations(bigint, integer, text)
 	TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
+-- src/sql/47_cluster.sql
+-- clustering: behavioural segments by k-means over party_features
+--
+-- A cluster model is k centroids over d features, each feature one numeric
+-- expression over party_features checked by the segment rule checker
+-- (cluster_check_feature, src/cluster.c).  cluster_fit standardises the
+-- features, seeds with greedy k-means++ on a sample ordered by a seeded hash
+-- of party_id, moves the centroids with mini-batches of that sample, then
+-- runs full passes of the kmeans_pass aggregate (one scan each, parallel
+-- safe, merged across shards on Citus) until no centroid moves by more than
+-- the tolerance.  cluster_assign makes one segment of kind cluster per
+-- centroid; segment_refresh keeps them current as the data changes, and
+-- campaigns, overlap and recommendations take them like any segment.
+
+-- the arithmetic (src/cluster.c, src/kmeans.c)
+CREATE FUNCTION @extschema@.cluster_check_feature(feature text)
+	RETURNS boolean
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.cluster_check_feature(text) IS 'Returns true when the text is one numeric expression over party_features built from what segment rules may use; raises an error naming the offending element and its position otherwise';
+
+CREATE FUNCTION @extschema@.kmeans_accum(state double precision[], centroids double precision[], x double precision[])
+	RETURNS double precision[]
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kmeans_accum(double precision[], double precision[], double precision[]) IS 'Transition function of kmeans_pass';
+
+CREATE FUNCTION @extschema@.kmeans_combine(a double precision[], b double precision[])
+	RETURNS double precision[]
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kmeans_combine(double precision[], double precision[]) IS 'Combine function of kmeans_pass: the sums of two partial passes';
+
+CREATE AGGREGATE @extschema@.kmeans_pass(centroids double precision[], x double precision[]) (
+	SFUNC = @extschema@.kmeans_accum,
+	STYPE = double precision[],
+	INITCOND = '{}',
+	COMBINEFUNC = @extschema@.kmeans_combine,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.kmeans_pass(double precision[], double precision[]) IS 'One k-means pass: for the centroids (k rows of d coordinates) and the points x (d coordinates each; a point with a NULL is skipped), the state {k, d, points, inertia, the count of each cluster, the coordinate sums of each cluster}; read it with kmeans_update, kmeans_inertia, kmeans_sizes and kmeans_points';
+
+CREATE FUNCTION @extschema@.kmeans_update(state double precision[], centroids double precision[])
+	RETURNS double precision[]
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kmeans_update(double precision[], double precision[]) IS 'The centroids moved to the means of their points in a kmeans_pass state; a centroid without points stays';
+
+CREATE FUNCTION @extschema@.kmeans_shift(a double precision[], b double precision[])
+	RETURNS double precision
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kmeans_shift(double precision[], double precision[]) IS 'The largest Euclidean distance between corresponding centroids of two centroid arrays';
+
+CREATE FUNCTION @extschema@.kmeans_inertia(state double precision[])
+	RETURNS double precision
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kmeans_inertia(double precision[]) IS 'Sum of squared distances of the points of a kmeans_pass to their nearest centroid; NULL for an empty pass';
+
+CREATE FUNCTION @extschema@.kmeans_sizes(state double precision[])
+	RETURNS bigint[]
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kmeans_sizes(double precision[]) IS 'Points nearest to each centroid in a kmeans_pass; NULL for an empty pass';
+
+CREATE FUNCTION @extschema@.kmeans_points(state double precision[])
+	RETURNS bigint
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kmeans_points(double precision[]) IS 'Points counted by a kmeans_pass (those without a NULL coordinate)';
+
+CREATE FUNCTION @extschema@.kmeans_nearest(centroids double precision[], x double precision[])
+	RETURNS integer
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kmeans_nearest(double precision[], double precision[]) IS 'The 1-based number of the centroid nearest to the point (the lowest on ties); NULL when the point has a NULL coordinate';
+
+CREATE FUNCTION @extschema@.kmeans_start(points double precision[], k integer, seed bigint,
+                                         batch_size integer, batches integer)
+	RETURNS double precision[]
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kmeans_start(double precision[], integer, bigint, integer, integer) IS 'Starting centroids for a sample of points (n rows of d coordinates): greedy k-means++ from the seed, then the given number of mini-batches of batch_size points';
+
+CREATE FUNCTION @extschema@.kmeans_silhouette(points double precision[], centroids double precision[])
+	RETURNS double precision
+	AS 'MODULE_PATHNAME'
+	LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.kmeans_silhouette(double precision[], double precision[]) IS 'Mean silhouette of the points labelled by their nearest centroid (-1 to 1, higher is better separated); NULL when fewer than two clusters have points; quadratic in the points';
+
+-- cluster_model, cluster_centroid: the fitted models
+CREATE TABLE @extschema@.cluster_model (
+	name        text PRIMARY KEY CONSTRAINT cluster_model_name_check CHECK (btrim(name) <> ''),
+	features    text[] NOT NULL,
+	k           integer NOT NULL CONSTRAINT cluster_model_k_check CHECK (k BETWEEN 2 AND 100),
+	seed        bigint NOT NULL,
+	means       double precision[] NOT NULL,
+	scales      double precision[] NOT NULL,
+	centroids   double precision[] NOT NULL,
+	points      bigint NOT NULL,
+	passes      integer NOT NULL,
+	converged   boolean NOT NULL,
+	inertia     double precision NOT NULL,
+	silhouette  double precision,
+	silhouette_sample integer NOT NULL,
+	fitted_at   timestamptz NOT NULL,
+	CONSTRAINT cluster_model_shape_check CHECK (
+		pg_catalog.cardinality(features) BETWEEN 1 AND 64
+		AND pg_catalog.cardinality(means) = pg_catalog.cardinality(features)
+		AND pg_catalog.cardinality(scales) = pg_catalog.cardinality(features)
+		AND pg_catalog.array_ndims(centroids) = 2
+		AND pg_catalog.array_length(centroids, 1) = k
+		AND pg_catalog.array_length(centroids, 2) = pg_catalog.cardinality(features))
+);
+COMMENT ON TABLE @extschema@.cluster_model IS 'k-means models fitted by cluster_fit(): features, standardisation, centroids and the quality of the fit';
+COMMENT ON COLUMN @extschema@.cluster_model.features IS 'Numeric expressions over party_features, checked by cluster_check_feature()';
+COMMENT ON COLUMN @extschema@.cluster_model.seed IS 'Seed of the sample and of k-means++: the same data and seed give the same model';
+COMMENT ON COLUMN @extschema@.cluster_model.means IS 'Mean of each feature over the parties that have every feature';
+COMMENT ON COLUMN @extschema@.cluster_model.scales IS 'Population standard deviation of each feature (1 where it is 0); a point is (feature - mean) / scale';
+COMMENT ON COLUMN @extschema@.cluster_model.centroids IS 'k rows of standardised coordinates, cluster 1 first';
+COMMENT ON COLUMN @extschema@.cluster_model.points IS 'Parties with every feature not NULL, the points of the fit';
+COMMENT ON COLUMN @extschema@.cluster_model.passes IS 'Full passes over the parties';
+COMMENT ON COLUMN @extschema@.cluster_model.converged IS 'True when the last pass moved no centroid by more than the tolerance';
+COMMENT ON COLUMN @extschema@.cluster_model.inertia IS 'Sum of squared standardised distances of the points to their centroid, in the last pass';
+COMMENT ON COLUMN @extschema@.cluster_model.silhouette IS 'Mean silhouette on a sample of the points (-1 to 1); NULL when fewer than two clusters have points';
+COMMENT ON COLUMN @extschema@.cluster_model.silhouette_sample IS 'Points in the silhouette sample';
+
+CREATE TABLE @extschema@.cluster_centroid (
+	model       text NOT NULL REFERENCES @extschema@.cluster_model ON DELETE CASCADE,
+	cluster     integer NOT NULL,
+	size        bigint NOT NULL,
+	centroid    double precision[] NOT NULL,
+	center      double precision[] NOT NULL,
+	PRIMARY KEY (model, cluster)
+);
+COMMENT ON TABLE @extschema@.cluster_centroid IS 'One row per cluster of a model: its size at the fit and its centroid, standardised and in the features'' own units';
+COMMENT ON COLUMN @extschema@.cluster_centroid.size IS 'Points nearest to this centroid in the last pass of the fit';
+COMMENT ON COLUMN @extschema@.cluster_centroid.centroid IS 'Standardised coordinates';
+COMMENT ON COLUMN @extschema@.cluster_centroid.center IS 'The centroid in the features'' own units: mean + coordinate * scale, the mean of the features of its points';
+
+-- the text of the SELECT giving party_id and the raw value v1 .. vd of each
+-- checked feature: the features are embedded the way rules are (each
+-- checked first, each on lines of its own)
+CREATE FUNCTION @extschema@.cluster_feature_query(features text[])
+RETURNS text
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET standard_conforming_strings = on
+AS $$
+DECLARE
+	cols text := '';
+	i integer;
+BEGIN
+	IF cardinality(features) NOT BETWEEN 1 AND 64 THEN
+		RAISE EXCEPTION 'a cluster model needs 1 to 64 features, not %', cardinality(features)
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'Give an array of numeric expressions over party_features, for example ARRAY[''aum'', ''products_held''].';
+	END IF;
+	FOR i IN 1 .. cardinality(features) LOOP
+		IF features[i] IS NULL THEN
+			RAISE EXCEPTION 'cluster feature % is NULL', i
+				USING ERRCODE = 'null_value_not_allowed';
+		END IF;
+		PERFORM @extschema@.cluster_check_feature(features[i]);
+		cols := cols || format(E', (\n%s\n)::pg_catalog.float8 AS v%s', features[i], i);
+	END LOOP;
+	RETURN format('SELECT f.party_id%s FROM %I.party_features f', cols, '@extschema@');
+END
+$$;
+COMMENT ON FUNCTION @extschema@.cluster_feature_query(text[]) IS 'The SELECT of party_id and the value of each feature (v1, v2, ...) over party_features; every feature is checked first';
+
+-- the standardised point of a row of cluster_feature_query, aliased x
+CREATE FUNCTION @extschema@.cluster_point_expr(means double precision[], scales double precision[])
+RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+BEGIN ATOMIC
+	SELECT 'ARRAY[' || pg_catalog.string_agg(
+	         pg_catalog.format('(x.v%s - %s::pg_catalog.float8) / %s::pg_catalog.float8', i, means[i], scales[i]),
+	         ', ' ORDER BY i) || ']'
+	  FROM pg_catalog.generate_subscripts(means, 1) i;
+END;
+COMMENT ON FUNCTION @extschema@.cluster_point_expr(double precision[], double precision[]) IS 'The expression of the standardised point, ARRAY[(x.v1 - mean) / scale, ...], for rows x of cluster_feature_query()';
+
+-- one fit, nothing stored
+CREATE FUNCTION @extschema@.cluster_compute(
+	features text[], k integer, seed bigint DEFAULT 0,
+	sample_size integer DEFAULT 100000, batch_size integer DEFAULT 1024, batches integer DEFAULT 100,
+	max_passes integer DEFAULT 20, tolerance double precision DEFAULT 1e-4,
+	silhouette_sample integer DEFAULT 1000,
+	OUT means double precision[], OUT scales double precision[], OUT centroids double precision[],
+	OUT sizes bigint[], OUT points bigint, OUT passes integer, OUT converged boolean,
+	OUT inertia double precision, OUT silhouette double precision, OUT silhouette_points integer)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET standard_conforming_strings = on
+AS $$
+DECLARE
+	q text := @extschema@.cluster_feature_query(features);
+	d integer := cardinality(features);
+	all_present text;
+	avgs text;
+	sds text;
+	pt text;
+	sample double precision[];
+	n_sample integer;
+	state double precision[];
+	nextc double precision[];
+	sd double precision[];
+BEGIN
+	IF k IS NULL OR k NOT BETWEEN 2 AND 100 THEN
+		RAISE EXCEPTION 'k must be between 2 and 100, not %', k
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'cluster_choose_k() reports the inertia and silhouette of k = 2 to 10.';
+	END IF;
+	IF seed IS NULL OR sample_size IS NULL OR sample_size < k OR batch_size IS NULL OR batch_size < 1
+	   OR batches IS NULL OR batches < 0 OR max_passes IS NULL OR max_passes < 1
+	   OR tolerance IS NULL OR NOT tolerance >= 0 OR silhouette_sample IS NULL OR silhouette_sample < 0 THEN
+		RAISE EXCEPTION 'invalid fitting parameters'
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = format('seed %s, sample_size %s, batch_size %s, batches %s, max_passes %s, tolerance %s, silhouette_sample %s.',
+			                      seed, sample_size, batch_size, batches, max_passes, tolerance, silhouette_sample),
+			      HINT = 'The sample holds at least k points, batch_size and max_passes are positive, batches, tolerance and silhouette_sample are not negative.';
+	END IF;
+	SELECT string_agg(format('x.v%s IS NOT NULL', i), ' AND ' ORDER BY i) INTO all_present
+	  FROM generate_series(1, d) i;
+
+	-- 1. standardisation: built-in aggregates, parallel and per shard
+	SELECT string_agg(format('pg_catalog.avg(x.v%s)', i), ', ' ORDER BY i),
+	       string_agg(format('pg_catalog.stddev_pop(x.v%s)', i), ', ' ORDER BY i)
+	  INTO avgs, sds
+	  FROM generate_series(1, d) i;
+	EXECUTE format('SELECT pg_catalog.count(*), ARRAY[%s], ARRAY[%s] FROM (%s) x WHERE %s', avgs, sds, q, all_present)
+	   INTO points, means, sd;
+	IF points < k THEN
+		RAISE EXCEPTION 'cannot find % clusters among % parties', k, points
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = 'Only parties with every feature not NULL are clustered.',
+			      HINT = 'Choose a smaller k, or wrap a feature in COALESCE().';
+	END IF;
+	scales := ARRAY(SELECT CASE WHEN s > 0 THEN s ELSE 1 END FROM unnest(sd) WITH ORDINALITY u(s, o) ORDER BY o);
+	pt := @extschema@.cluster_point_expr(means, scales);
+
+	-- 2. the sample: the points with the lowest seeded hash of party_id
+	EXECUTE format('SELECT pg_catalog.array_agg(s.p ORDER BY s.h, s.party_id) FROM '
+	               '(SELECT x.party_id, pg_catalog.hashint8extended(x.party_id, $1) AS h, %s AS p '
+	               '   FROM (%s) x WHERE %s ORDER BY 2, 1 LIMIT $2) s', pt, q, all_present)
+	   INTO sample USING seed, sample_size;
+	n_sample := array_length(sample, 1);
+
+	-- 3. seeding and mini-batches on the sample (only when it exceeds a batch)
+	centroids := @extschema@.kmeans_start(sample, k, seed, batch_size,
+	                                      CASE WHEN n_sample > batch_size THEN batches ELSE 0 END);
+
+	-- 4. full passes until no centroid moves more than the tolerance; the
+	-- model keeps the centroids the last pass measured
+	passes := 0;
+	converged := false;
+	LOOP
+		EXECUTE format('SELECT @extschema@.kmeans_pass($1, %s) FROM (%s) x', pt, q)
+		   INTO state USING centroids;
+		passes := passes + 1;
+		inertia := @extschema@.kmeans_inertia(state);
+		sizes := @extschema@.kmeans_sizes(state);
+		nextc := @extschema@.kmeans_update(state, centroids);
+		IF @extschema@.kmeans_shift(nextc, centroids) <= tolerance THEN
+			converged := true;
+			EXIT;
+		END IF;
+		EXIT WHEN passes >= max_passes;
+		centroids := nextc;
+	END LOOP;
+
+	-- 5. silhouette on the first points of the sample
+	silhouette_points := LEAST(silhouette_sample, n_sample);
+	IF silhouette_points >= 2 THEN
+		silhouette := @extschema@.kmeans_silhouette(sample[1:silhouette_points][1:d], centroids);
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.cluster_compute(text[], integer, bigint, integer, integer, integer, integer, double precision, integer) IS 'One k-means fit over every party the caller may see, nothing stored: standardisation, the seeded sample, greedy k-means++ and mini-batches on it, full passes of kmeans_pass until no centroid moves by more than the tolerance, the silhouette on the first points of the sample';
+
+-- fit and store a model
+CREATE FUNCTION @extschema@.cluster_fit(
+	name text, features text[], k integer, seed bigint DEFAULT 0,
+	sample_size integer DEFAULT 100000, batch_size integer DEFAULT 1024, batches integer DEFAULT 100,
+	max_passes integer DEFAULT 20, tolerance double precision DEFAULT 1e-4,
+	silhouette_sample integer DEFAULT 1000)
+RETURNS TABLE (cluster integer, size bigint, center double precision[])
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET standard_conforming_strings = on
+-- on Citus the model (reference tables) is written after the passes read
+-- the shards: they read over one connection per worker (no effect without Citus)
+SET citus.multi_shard_modify_mode = sequential
+AS $$
+DECLARE
+	r record;
+	d integer;
+BEGIN
+	IF name IS NULL OR btrim(name) = '' THEN
+		RAISE EXCEPTION 'a cluster model needs a name'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT * INTO r FROM @extschema@.cluster_compute(features, k, seed, sample_size, batch_size, batches,
+	                                                 max_passes, tolerance, silhouette_sample);
+	d := cardinality(features);
+	-- stamped first: on Citus the reference tables are written together
+	DELETE FROM @extschema@.cluster_centroid c WHERE c.model = cluster_fit.name;
+	INSERT INTO @extschema@.cluster_model AS m (name, features, k, seed, means, scales, centroids, points, passes,
+	                                            converged, inertia, silhouette, silhouette_sample, fitted_at)
+	VALUES (cluster_fit.name, features, k, seed, r.means, r.scales, r.centroids, r.points, r.passes,
+	        r.converged, r.inertia, r.silhouette, r.silhouette_points, clock_timestamp())
+	ON CONFLICT ON CONSTRAINT cluster_model_pkey DO UPDATE
+	   SET features = EXCLUDED.features, k = EXCLUDED.k, seed = EXCLUDED.seed, means = EXCLUDED.means,
+	       scales = EXCLUDED.scales, centroids = EXCLUDED.centroids, points = EXCLUDED.points,
+	       passes = EXCLUDED.passes, converged = EXCLUDED.converged, inertia = EXCLUDED.inertia,
+	       silhouette = EXCLUDED.silhouette, silhouette_sample = EXCLUDED.silhouette_sample,
+	       fitted_at = EXCLUDED.fitted_at;
+	INSERT INTO @extschema@.cluster_centroid (model, cluster, size, centroid, center)
+	SELECT cluster_fit.name, i, r.sizes[i],
+	       ARRAY(SELECT r.centroids[i][j] FROM generate_series(1, d) j ORDER BY j),
+	       ARRAY(SELECT r.means[j] + r.centroids[i][j] * r.scales[j] FROM generate_series(1, d) j ORDER BY j)
+	  FROM generate_series(1, k) i;
+	RETURN QUERY SELECT c.cluster, c.size, c.center FROM @extschema@.cluster_centroid c
+	              WHERE c.model = cluster_fit.name ORDER BY c.cluster;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.cluster_fit(text, text[], integer, bigint, integer, integer, integer, integer, double precision, integer) IS 'Fits a k-means model over every party (row-level security does not narrow it) with cluster_compute() and stores it under the name, replacing a model of that name; returns each cluster''s size and center in the features'' own units';
+
+-- k = 2 .. 10 (or the ks given), for choosing k
+CREATE FUNCTION @extschema@.cluster_choose_k(
+	features text[], ks integer[] DEFAULT ARRAY[2, 3, 4, 5, 6, 7, 8, 9, 10], seed bigint DEFAULT 0,
+	sample_size integer DEFAULT 100000, max_passes integer DEFAULT 10,
+	silhouette_sample integer DEFAULT 1000)
+RETURNS TABLE (k integer, inertia double precision, silhouette double precision, passes integer, converged boolean)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+AS $$
+DECLARE
+	kk integer;
+	r record;
+BEGIN
+	IF ks IS NULL OR cardinality(ks) = 0 THEN
+		RAISE EXCEPTION 'no k to try'
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'Give an array of k from 2 to 100, or leave the default 2 to 10.';
+	END IF;
+	FOR kk IN SELECT DISTINCT u FROM unnest(ks) u ORDER BY 1 LOOP
+		SELECT * INTO r FROM @extschema@.cluster_compute(features, kk, seed, sample_size,
+		                                                 max_passes => max_passes,
+		                                                 silhouette_sample => silhouette_sample);
+		k := kk;
+		inertia := r.inertia;
+		silhouette := r.silhouette;
+		passes := r.passes;
+		converged := r.converged;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.cluster_choose_k(text[], integer[], bigint, integer, integer, integer) IS 'For each k (2 to 10 by default) a fit like cluster_fit() without storing it: the inertia (falls as k grows; look for the elbow) and the silhouette (higher is better)';
+
+-- the members' query of a segment of kind cluster (segment_member_query)
+CREATE FUNCTION @extschema@.cluster_member_query(params jsonb)
+RETURNS text
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET standard_conforming_strings = on
+AS $$
+DECLARE
+	m @extschema@.cluster_model;
+BEGIN
+	SELECT * INTO m FROM @extschema@.cluster_model c WHERE c.name = params ->> 'cluster_model';
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'cluster model "%" does not exist', params ->> 'cluster_model'
+			USING ERRCODE = 'undefined_object',
+			      HINT = 'Fit it with cluster_fit(); the models are listed in bankcrm.cluster_model.';
+	END IF;
+	RETURN format('SELECT x.party_id FROM (%s) x WHERE %I.kmeans_nearest(%L::pg_catalog.float8[], %s) = %s',
+	              @extschema@.cluster_feature_query(m.features), '@extschema@', m.centroids,
+	              @extschema@.cluster_point_expr(m.means, m.scales), (params ->> 'cluster')::integer);
+END
+$$;
+COMMENT ON FUNCTION @extschema@.cluster_member_query(jsonb) IS 'The SELECT listing the parties nearest to one centroid of a cluster model (params: cluster_model, cluster); parties with a NULL feature are in no cluster';
+
+-- one segment of kind cluster per centroid, refreshed
+CREATE FUNCTION @extschema@.cluster_assign(model text)
+RETURNS TABLE (cluster integer, segment_id bigint, joined bigint, "left" bigint, total bigint)
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+-- on Citus each new segment (a reference table) is written after the last
+-- refresh read the shards (no effect without Citus)
+SET citus.multi_shard_modify_mode = sequential
+AS $$
+DECLARE
+	m @extschema@.cluster_model;
+	i integer;
+	sid bigint;
+	r record;
+BEGIN
+	SELECT * INTO m FROM @extschema@.cluster_model c WHERE c.name = cluster_assign.model;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'cluster model "%" does not exist', cluster_assign.model
+			USING ERRCODE = 'undefined_object',
+			      HINT = 'Fit it with cluster_fit(); the models are listed in bankcrm.cluster_model.';
+	END IF;
+	FOR i IN 1 .. m.k LOOP
+		SELECT s.segment_id INTO sid FROM @extschema@.segment s
+		 WHERE s.kind = 'cluster' AND s.params = jsonb_build_object('cluster_model', m.name, 'cluster', i);
+		IF NOT FOUND THEN
+			INSERT INTO @extschema@.segment (name, kind, params, description)
+			VALUES (format('%s: cluster %s', m.name, i), 'cluster',
+			        jsonb_build_object('cluster_model', m.name, 'cluster', i),
+			        format('Parties nearest to centroid %s of cluster model %s', i, m.name))
+			RETURNING segment.segment_id INTO sid;
+		END IF;
+		SELECT * INTO r FROM @extschema@.segment_refresh(sid);
+		cluster := i;
+		segment_id := sid;
+		joined := r.joined;
+		"left" := r."left";
+		total := r.total;
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.cluster_assign(text) IS 'Puts every party into the segment of kind cluster of its nearest centroid (created as "<model>: cluster <i>" when missing) by segment_refresh(); returns the numbers joined, left and in each; call again, or refresh the segments, as the data changes';
+
+-- profiles: each cluster's feature means, members, top products and value tiers
+CREATE VIEW @extschema@.cluster_profiles AS
+SELECT c.model,
+       c.cluster,
+       s.segment_id,
+       c.size AS fitted_size,
+       COALESCE(mc.members, 0) AS members,
+       (SELECT pg_catalog.jsonb_object_agg(m.features[j], pg_catalog.round(c.center[j]::numeric, 2) ORDER BY j)
+          FROM pg_catalog.generate_subscripts(m.features, 1) j) AS feature_means,
+       tp.top_products,
+       vt.value_tiers
+  FROM @extschema@.cluster_centroid c
+  JOIN @extschema@.cluster_model m ON m.name = c.model
+  LEFT JOIN @extschema@.segment s ON s.kind = 'cluster'
+        AND s.params = pg_catalog.jsonb_build_object('cluster_model', c.model, 'cluster', c.cluster)
+  LEFT JOIN (SELECT sm.segment_id, pg_catalog.count(*) AS members
+               FROM @extschema@.segment_member sm
+              GROUP BY sm.segment_id) mc ON mc.segment_id = s.segment_id
+  LEFT JOIN (SELECT r.segment_id, (pg_catalog.array_agg(r.code ORDER BY r.holders DESC, r.code))[1:3] AS top_products
+               FROM (SELECT sm.segment_id, pr.code, pg_catalog.count(DISTINCT h.party_id) AS holders
+                       FROM @extschema@.segment_member sm
+                       JOIN @extschema@.holding h ON h.party_id = sm.party_id AND h.closed_on IS NULL
+                       JOIN @extschema@.product pr ON pr.product_id = h.product_id
+                      GROUP BY sm.segment_id, pr.code) r
+              GROUP BY r.segment_id) tp ON tp.segment_id = s.segment_id
+  LEFT JOIN (SELECT t.segment_id, pg_catalog.jsonb_object_agg(t.value_tier, t.n ORDER BY t.value_tier) AS value_tiers
+               FROM (SELECT sm.segment_id, COALESCE(sc.value_tier, 'unscored') AS value_tier, pg_catalog.count(*) AS n
+                       FROM @extschema@.segment_member sm
+                       LEFT JOIN @extschema@.party_score sc ON sc.party_id = sm.party_id
+                             AND sc.model = (SELECT dm.model FROM @extschema@.score_model dm WHERE dm.is_default)
+                      GROUP BY 1, 2) t
+              GROUP BY t.segment_id) vt ON vt.segment_id = s.segment_id;
+COMMENT ON VIEW @extschema@.cluster_profiles IS 'Each cluster of each model: size at the fit, current members of its segment, the mean of each feature, the three products most members hold and the members by value tier (default score model); aggregates only';
+COMMENT ON COLUMN @extschema@.cluster_profiles.segment_id IS 'The segment of kind cluster made by cluster_assign(); NULL before it ran';
+COMMENT ON COLUMN @extschema@.cluster_profiles.fitted_size IS 'Points nearest to the centroid in the last pass of the fit';
+COMMENT ON COLUMN @extschema@.cluster_profiles.members IS 'Current members of the cluster''s segment, as of its last refresh';
+COMMENT ON COLUMN @extschema@.cluster_profiles.feature_means IS 'Feature expression to the mean of its values over the cluster''s points at the fit, rounded to 2 places';
+COMMENT ON COLUMN @extschema@.cluster_profiles.top_products IS 'Codes of the three products held (open holdings) by the most members, most held first';
+COMMENT ON COLUMN @extschema@.cluster_profiles.value_tiers IS 'Members by value tier under the default score model; unscored for members without a score';
+
+-- privileges: analysts fit and read models (aggregates only); managers,
+-- applications and admin also turn them into segments
+GRANT SELECT ON @extschema@.cluster_model, @extschema@.cluster_centroid, @extschema@.cluster_profiles
+	TO bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
+GRANT ALL ON @extschema@.cluster_model, @extschema@.cluster_centroid, @extschema@.cluster_profiles TO bankcrm_admin;
+REVOKE ALL ON FUNCTION @extschema@.cluster_compute(text[], integer, bigint, integer, integer, integer, integer, double precision, integer),
+	@extschema@.cluster_fit(text, text[], integer, bigint, integer, integer, integer, integer, double precision, integer),
+	@extschema@.cluster_choose_k(text[], integer[], bigint, integer, integer, integer),
+	@extschema@.cluster_assign(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.cluster_fit(text, text[], integer, bigint, integer, integer, integer, integer, double precision, integer),
+	@extschema@.cluster_choose_k(text[], integer[], bigint, integer, integer, integer)
+	TO bankcrm_admin, bankcrm_manager, bankcrm_analyst, bankcrm_app;
+GRANT EXECUTE ON FUNCTION @extschema@.cluster_assign(text) TO bankcrm_admin, bankcrm_manager, bankcrm_app;
+GRANT EXECUTE ON FUNCTION @extschema@.cluster_compute(text[], integer, bigint, integer, integer, integer, integer, double precision, integer)
+	TO bankcrm_admin;
 -- src/sql/50_fsm.sql
 -- processes as state machines: the tables that define them, the C engine
 -- (fsm.c) that compiles and follows them, the generic guard trigger for
@@ -3886,19 +4752,21 @@ CREATE TABLE @extschema@.churn_policy (
 	min_history_weeks  integer NOT NULL DEFAULT 26,
 	week_drop_pct      double precision NOT NULL DEFAULT 30 CONSTRAINT churn_policy_week_drop_check CHECK (week_drop_pct > 0 AND week_drop_pct < 100),
 	week_z             double precision NOT NULL DEFAULT 3 CONSTRAINT churn_policy_week_z_check CHECK (week_z > 0 AND week_z < 'Infinity'),
-	confirm_weeks      integer NOT NULL DEFAULT 3 CONSTRAINT churn_policy_confirm_check CHECK (confirm_weeks BETWEEN 1 AND 13),
+	confirm_weeks      integer NOT NULL DEFAULT 5 CONSTRAINT churn_policy_confirm_check CHECK (confirm_weeks BETWEEN 1 AND 13),
 	quarter_drop_pct   double precision NOT NULL DEFAULT 20 CONSTRAINT churn_policy_quarter_drop_check CHECK (quarter_drop_pct > 0 AND quarter_drop_pct < 100),
 	cusum_k            double precision NOT NULL DEFAULT 0.5 CONSTRAINT churn_policy_cusum_k_check CHECK (cusum_k >= 0 AND cusum_k < 'Infinity'),
-	cusum_h            double precision NOT NULL DEFAULT 5 CONSTRAINT churn_policy_cusum_h_check CHECK (cusum_h > 0 AND cusum_h < 'Infinity'),
-	z_clip             double precision NOT NULL DEFAULT 4 CONSTRAINT churn_policy_z_clip_check CHECK (z_clip > 0 AND z_clip < 'Infinity'),
+	cusum_h            double precision NOT NULL DEFAULT 10 CONSTRAINT churn_policy_cusum_h_check CHECK (cusum_h > 0 AND cusum_h < 'Infinity'),
+	z_clip             double precision NOT NULL DEFAULT 3 CONSTRAINT churn_policy_z_clip_check CHECK (z_clip > 0 AND z_clip < 'Infinity'),
 	drift_drop_pct     double precision NOT NULL DEFAULT 20 CONSTRAINT churn_policy_drift_drop_check CHECK (drift_drop_pct >= 0 AND drift_drop_pct < 100),
 	min_noise_pct      double precision NOT NULL DEFAULT 2 CONSTRAINT churn_policy_min_noise_check CHECK (min_noise_pct > 0 AND min_noise_pct < 100),
 	holiday_weeks      integer NOT NULL DEFAULT 3 CONSTRAINT churn_policy_holiday_weeks_check CHECK (holiday_weeks BETWEEN 0 AND 8),
 	warning_drop_pct   double precision NOT NULL DEFAULT 25 CONSTRAINT churn_policy_warning_check CHECK (warning_drop_pct > 0 AND warning_drop_pct < 100),
 	critical_drop_pct  double precision NOT NULL DEFAULT 50 CONSTRAINT churn_policy_critical_check CHECK (critical_drop_pct > 0 AND critical_drop_pct < 100),
 	snooze_weeks       integer NOT NULL DEFAULT 13 CONSTRAINT churn_policy_snooze_check CHECK (snooze_weeks BETWEEN 0 AND 104),
+	first_year_cusum_h double precision NOT NULL DEFAULT 12 CONSTRAINT churn_policy_first_year_h_check CHECK (first_year_cusum_h < 'Infinity'),
 	CONSTRAINT churn_policy_history_check CHECK (min_history_weeks >= trailing_weeks),
-	CONSTRAINT churn_policy_levels_check CHECK (warning_drop_pct <= critical_drop_pct)
+	CONSTRAINT churn_policy_levels_check CHECK (warning_drop_pct <= critical_drop_pct),
+	CONSTRAINT churn_policy_first_year_check CHECK (first_year_cusum_h >= cusum_h)
 );
 COMMENT ON TABLE @extschema@.churn_policy IS 'Churn early-warning policies per party kind: metrics, windows, thresholds, CUSUM h and k, minimum history, severity levels';
 COMMENT ON COLUMN @extschema@.churn_policy.party_kind IS 'Party kind the policy applies to; NULL: every kind without a policy of its own';
@@ -3917,6 +4785,7 @@ COMMENT ON COLUMN @extschema@.churn_policy.min_noise_pct IS 'Floor of the weekly
 COMMENT ON COLUMN @extschema@.churn_policy.holiday_weeks IS 'Weeks from a calendar holiday''s week on that are aligned with the same holiday last year';
 COMMENT ON COLUMN @extschema@.churn_policy.warning_drop_pct IS 'Severity warning: the last four weeks this many percent below the reference level';
 COMMENT ON COLUMN @extschema@.churn_policy.critical_drop_pct IS 'Severity critical: the last four weeks this many percent below the reference level';
+COMMENT ON COLUMN @extschema@.churn_policy.first_year_cusum_h IS 'CUSUM decision interval for weeks without last year''s season to go by (the first year of history): a seasonal low cannot be told from a decline there, so more evidence is needed';
 COMMENT ON COLUMN @extschema@.churn_policy.snooze_weeks IS 'After an alert is closed, the same party and metric raise no new alert of the same or lower severity for this many weeks';
 
 CREATE TABLE @extschema@.churn_holiday (
@@ -4092,6 +4961,11 @@ CREATE FUNCTION @extschema@.churn_wake_monitor()
 RETURNS void
 AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
 COMMENT ON FUNCTION @extschema@.churn_wake_monitor() IS 'Wakes the churn monitor of this database when the current transaction commits (no-op unless bankcrm is preloaded)';
+
+CREATE FUNCTION @extschema@.churn_series_slice(series_values real[], off integer, w0 integer, span integer)
+RETURNS real[]
+AS 'MODULE_PATHNAME' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churn_series_slice(real[], integer, integer, integer) IS 'Internal: the series real[3][w0:w0+span-1] of the 3 * span values from offset off (metric-major); how the insert path passes many parties'' new weeks in one statement';
 
 CREATE FUNCTION @extschema@.churn_series_drop_week(series real[], week date)
 RETURNS real[]
@@ -4336,6 +5210,88 @@ END
 $$;
 COMMENT ON FUNCTION @extschema@.churn_remediation_outcome(bigint, text, text) IS 'Records the outcome of a remediation action: retained, partially_retained, no_effect or lost';
 
+-- churn: alerts of parties the bank can no longer keep ----------------------
+
+-- Each active alert of the given parties goes to lost through
+-- churn_alert_fire (the churn_alert process, fsm_history and
+-- churn_alert_history), one alert at a time in alert_id order.
+CREATE FUNCTION @extschema@.churn_lose_alerts(party_ids bigint[], note text,
+	OUT alert_id bigint, OUT party_id bigint, OUT metric text, OUT severity text, OUT event text)
+RETURNS SETOF record
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	r record;
+BEGIN
+	FOR r IN SELECT a.alert_id, a.party_id, a.metric, a.severity
+	           FROM @extschema@.churn_alert a
+	          WHERE a.party_id OPERATOR(pg_catalog.=) ANY (churn_lose_alerts.party_ids)
+	            AND a.state IN ('open', 'acknowledged', 'in_remediation')
+	          ORDER BY a.alert_id
+	LOOP
+		PERFORM @extschema@.churn_alert_fire(r.alert_id, 'lose', churn_lose_alerts.note);
+		alert_id := r.alert_id;
+		party_id := r.party_id;
+		metric := r.metric;
+		severity := r.severity;
+		event := 'lost';
+		RETURN NEXT;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.churn_lose_alerts(bigint[], text) IS 'Fires lose on every active churn alert of the given parties (the churn_alert process, with history and the note); returns the alerts closed';
+
+CREATE FUNCTION @extschema@.churn_close_departed(as_of date DEFAULT NULL, silent_weeks integer DEFAULT 26,
+	OUT alert_id bigint, OUT party_id bigint, OUT metric text, OUT severity text, OUT event text)
+RETURNS SETOF record
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	upto date := churn_close_departed.as_of;
+	closed bigint[];
+	silent bigint[];
+BEGIN
+	IF churn_close_departed.silent_weeks IS NULL OR churn_close_departed.silent_weeks OPERATOR(pg_catalog.<) 1 THEN
+		RAISE EXCEPTION 'silent_weeks must be at least 1'
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'A party silent for this many weeks before as_of has left; 26 is two quarters.';
+	END IF;
+	-- the parties with an active alert: closed ones, and those whose
+	-- activity ended silent_weeks or more before as_of (default: the latest
+	-- week of any party's activity)
+	IF upto IS NULL THEN
+		SELECT pg_catalog.max(@extschema@.churn_series_last_week(s.series)) INTO upto FROM bankcrm_churn.churn_series s;
+	END IF;
+	closed := ARRAY(SELECT DISTINCT a.party_id
+	                  FROM @extschema@.churn_alert a
+	                  JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) a.party_id
+	                 WHERE a.state IN ('open', 'acknowledged', 'in_remediation')
+	                   AND p.status OPERATOR(pg_catalog.=) 'closed'
+	                   AND (churn_close_departed.as_of IS NULL OR p.closed_on OPERATOR(pg_catalog.<=) churn_close_departed.as_of)
+	                 ORDER BY 1);
+	RETURN QUERY
+	SELECT l.alert_id, l.party_id, l.metric, l.severity, l.event
+	  FROM @extschema@.churn_lose_alerts(closed, 'The party closed its relationship with the bank.') l;
+	IF upto IS NULL THEN
+		RETURN;
+	END IF;
+	silent := ARRAY(SELECT DISTINCT a.party_id
+	                  FROM @extschema@.churn_alert a
+	                  JOIN bankcrm_churn.churn_series s ON s.party_id OPERATOR(pg_catalog.=) a.party_id
+	                 WHERE a.state IN ('open', 'acknowledged', 'in_remediation')
+	                   AND @extschema@.churn_series_last_week(s.series) OPERATOR(pg_catalog.<=)
+	                       (upto OPERATOR(pg_catalog.-) (7 OPERATOR(pg_catalog.*) churn_close_departed.silent_weeks))
+	                 ORDER BY 1);
+	RETURN QUERY
+	SELECT l.alert_id, l.party_id, l.metric, l.severity, l.event
+	  FROM @extschema@.churn_lose_alerts(silent, pg_catalog.format('No activity for %s weeks or more.',
+	                                                               churn_close_departed.silent_weeks)) l;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.churn_close_departed(date, integer) IS 'Closes as lost (the churn_alert process, with history) every active churn alert of a party that is closed (by as_of) or whose activity ended silent_weeks or more before as_of (default: the latest week of any activity); returns the alerts closed';
+
 -- churn: evaluation and alerting -------------------------------------------
 
 CREATE TYPE @extschema@.churn_hit AS (
@@ -4372,11 +5328,29 @@ DECLARE
 	-- functions there
 	ts timestamptz := pg_catalog.now();
 	ids bigint[];
+	closed bigint[];
 BEGIN
 	IF hits IS NULL THEN
 		RETURN;
 	END IF;
 	ids := ARRAY(SELECT DISTINCT x.party_id FROM pg_catalog.unnest(hits) x);
+
+	-- a closed party is no longer the bank's to keep: its active alerts are
+	-- lost (through the churn_alert process) and its hits raise nothing
+	closed := ARRAY(SELECT p.party_id FROM @extschema@.party p
+	                 WHERE p.party_id OPERATOR(pg_catalog.=) ANY (ids) AND p.status OPERATOR(pg_catalog.=) 'closed'
+	                 ORDER BY p.party_id);
+	IF pg_catalog.cardinality(closed) OPERATOR(pg_catalog.>) 0 THEN
+		RETURN QUERY
+		SELECT l.alert_id, l.party_id, l.metric, l.severity, l.event
+		  FROM @extschema@.churn_lose_alerts(closed, 'The party closed its relationship with the bank.') l;
+		hits := ARRAY(SELECT x FROM pg_catalog.unnest(hits) x
+		               WHERE x.party_id OPERATOR(pg_catalog.<>) ALL (closed));
+		ids := ARRAY(SELECT i FROM pg_catalog.unnest(ids) i WHERE i OPERATOR(pg_catalog.<>) ALL (closed));
+		IF pg_catalog.cardinality(hits) OPERATOR(pg_catalog.=) 0 THEN
+			RETURN;
+		END IF;
+	END IF;
 
 	-- escalate active alerts whose severity rose; refresh the others
 	RETURN QUERY
@@ -4452,7 +5426,7 @@ BEGIN
 	SELECT i.alert_id, i.party_id, i.metric, i.severity, 'raised'::text FROM ins i;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.churn_apply_hits(@extschema@.churn_hit[]) IS 'Escalates active alerts whose severity rose and refreshes the others, raises new alerts with their task force where none is active and none was closed recently at the same or a higher severity, logs history; returns the alerts raised or escalated';
+COMMENT ON FUNCTION @extschema@.churn_apply_hits(@extschema@.churn_hit[]) IS 'Closes the active alerts of closed parties as lost and drops their hits; escalates active alerts whose severity rose and refreshes the others, raises new alerts with their task force where none is active and none was closed recently at the same or a higher severity, logs history; returns the alerts raised, escalated or lost';
 
 CREATE FUNCTION @extschema@.churn_apply(party_ids bigint[], as_of date,
 	OUT alert_id bigint, OUT party_id bigint, OUT metric text, OUT severity text, OUT event text)
@@ -4476,7 +5450,7 @@ RETURN pg_catalog.pg_notify('bankcrm_churn',
 COMMENT ON FUNCTION @extschema@.churn_notify(bigint, bigint, text, text, text) IS 'Sends NOTIFY bankcrm_churn with a JSON payload: alert_id, party_id, metric, severity, event (raised or escalated)';
 
 CREATE FUNCTION @extschema@.churn_scan(week date DEFAULT NULL,
-	OUT severity text, OUT parties integer, OUT raised integer, OUT escalated integer)
+	OUT severity text, OUT parties integer, OUT raised integer, OUT escalated integer, OUT lost integer)
 RETURNS SETOF record
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
@@ -4484,6 +5458,7 @@ AS $$
 DECLARE
 	n_raised integer[] := ARRAY[0, 0, 0];
 	n_escalated integer[] := ARRAY[0, 0, 0];
+	n_lost integer[] := ARRAY[0, 0, 0];
 	r record;
 	i integer;
 BEGIN
@@ -4493,6 +5468,15 @@ BEGIN
 			      DETAIL = pg_catalog.format('%s is not the first day of an ISO week.', churn_scan.week),
 			      HINT = 'Use date_trunc(''week'', d)::date.';
 	END IF;
+	-- first the parties the bank can no longer keep: their alerts are lost
+	FOR r IN SELECT a.alert_id, a.party_id, a.metric, a.severity, a.event
+	           FROM @extschema@.churn_close_departed(churn_scan.week) a
+	          ORDER BY a.alert_id
+	LOOP
+		PERFORM @extschema@.churn_notify(r.alert_id, r.party_id, r.metric, r.severity, r.event);
+		i := @extschema@.churn_severity_rank(r.severity);
+		n_lost[i] := n_lost[i] OPERATOR(pg_catalog.+) 1;
+	END LOOP;
 	FOR r IN SELECT a.alert_id, a.party_id, a.metric, a.severity, a.event
 	           FROM @extschema@.churn_apply(NULL, churn_scan.week) a
 	          ORDER BY a.alert_id
@@ -4501,6 +5485,8 @@ BEGIN
 		i := @extschema@.churn_severity_rank(r.severity);
 		IF r.event OPERATOR(pg_catalog.=) 'raised' THEN
 			n_raised[i] := n_raised[i] OPERATOR(pg_catalog.+) 1;
+		ELSIF r.event OPERATOR(pg_catalog.=) 'lost' THEN
+			n_lost[i] := n_lost[i] OPERATOR(pg_catalog.+) 1;
 		ELSE
 			n_escalated[i] := n_escalated[i] OPERATOR(pg_catalog.+) 1;
 		END IF;
@@ -4509,17 +5495,18 @@ BEGIN
 	WITH active AS (
 		SELECT a.party_id, pg_catalog.max(@extschema@.churn_severity_rank(a.severity)) AS rank
 		  FROM @extschema@.churn_alert a
-		 WHERE a.state IN ('open', 'acknowledged', 'in_remediation')
+		  JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) a.party_id
+		 WHERE a.state IN ('open', 'acknowledged', 'in_remediation') AND p.status OPERATOR(pg_catalog.<>) 'closed'
 		 GROUP BY a.party_id
 	)
 	SELECT l.severity,
 	       (SELECT pg_catalog.count(*) FROM active a WHERE a.rank OPERATOR(pg_catalog.=) l.rank)::integer,
-	       n_raised[l.rank], n_escalated[l.rank]
+	       n_raised[l.rank], n_escalated[l.rank], n_lost[l.rank]
 	  FROM (VALUES ('watch', 1), ('warning', 2), ('critical', 3)) l(severity, rank)
 	 ORDER BY l.rank;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.churn_scan(date) IS 'Evaluates every party as of a week (default: each party''s last week with activity), raises or escalates alerts, notifies bankcrm_churn; returns per severity the parties with an active alert at that severity and the alerts raised and escalated';
+COMMENT ON FUNCTION @extschema@.churn_scan(date) IS 'Closes as lost the active alerts of parties closed or silent for 26 weeks (churn_close_departed), evaluates every party as of a week (default: each party''s last week with activity), raises or escalates alerts of the parties the bank can still keep, notifies bankcrm_churn; returns per severity the kept parties with an active alert at that severity and the alerts raised, escalated and lost';
 
 -- the monitor's unit of work: one batch of dirty parties in one transaction
 -- (src/churn_monitor.c)
@@ -4530,52 +5517,6 @@ SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION @extschema@.churn_process_dirty(integer) IS 'Takes up to batch_size dirty marks (oldest first, skipping marks another session holds), evaluates those parties as of their last week, raises or escalates alerts and notifies, all in the caller''s transaction; returns the number of parties evaluated';
 
 -- churn: views -------------------------------------------------------------
-
-CREATE VIEW @extschema@.churn_dashboard WITH (security_invoker = true) AS
-SELECT a.alert_id,
-       a.party_id,
-       p.name AS party_name,
-       p.kind AS party_kind,
-       a.branch_id,
-       b.name AS branch_name,
-       a.severity,
-       a.state,
-       a.metric,
-       a.rule,
-       a.first_week,
-       a.last_week,
-       (a.last_week OPERATOR(pg_catalog.-) a.first_week) OPERATOR(pg_catalog./) 7 AS weeks_open,
-       pg_catalog.now() OPERATOR(pg_catalog.-) a.raised_at AS age,
-       a.level_drop_pct,
-       a.rm_id,
-       a.branch_manager_id,
-       a.team_id,
-       @extschema@.churn_sparkline(s.series, a.metric, a.last_week, 26) AS sparkline
-  FROM @extschema@.churn_alert a
-  JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) a.party_id
-  LEFT JOIN @extschema@.branch b ON b.branch_id OPERATOR(pg_catalog.=) a.branch_id
-  LEFT JOIN bankcrm_churn.churn_series s ON s.party_id OPERATOR(pg_catalog.=) a.party_id
- WHERE a.state IN ('open', 'acknowledged', 'in_remediation');
-COMMENT ON VIEW @extschema@.churn_dashboard IS 'Active churn alerts with branch, severity, age and the last 26 weeks of the alerting metric for sparklines; shows what the caller''s row-level security allows';
-COMMENT ON COLUMN @extschema@.churn_dashboard.alert_id IS 'The alert';
-COMMENT ON COLUMN @extschema@.churn_dashboard.party_id IS 'The party';
-COMMENT ON COLUMN @extschema@.churn_dashboard.party_name IS 'The party''s name';
-COMMENT ON COLUMN @extschema@.churn_dashboard.party_kind IS 'The party''s kind';
-COMMENT ON COLUMN @extschema@.churn_dashboard.branch_id IS 'The party''s home branch when the alert was raised';
-COMMENT ON COLUMN @extschema@.churn_dashboard.branch_name IS 'That branch''s name';
-COMMENT ON COLUMN @extschema@.churn_dashboard.severity IS 'watch, warning or critical';
-COMMENT ON COLUMN @extschema@.churn_dashboard.state IS 'open, acknowledged or in_remediation';
-COMMENT ON COLUMN @extschema@.churn_dashboard.metric IS 'loan_volume, txn_volume or txn_count';
-COMMENT ON COLUMN @extschema@.churn_dashboard.rule IS 'The rules that fired';
-COMMENT ON COLUMN @extschema@.churn_dashboard.first_week IS 'The week that raised the alert';
-COMMENT ON COLUMN @extschema@.churn_dashboard.last_week IS 'The latest week that fired a rule';
-COMMENT ON COLUMN @extschema@.churn_dashboard.weeks_open IS 'Weeks from first_week to last_week';
-COMMENT ON COLUMN @extschema@.churn_dashboard.age IS 'Time since the alert was raised';
-COMMENT ON COLUMN @extschema@.churn_dashboard.level_drop_pct IS 'Percent the last four weeks lay below the reference level';
-COMMENT ON COLUMN @extschema@.churn_dashboard.rm_id IS 'Task force: covering relationship manager';
-COMMENT ON COLUMN @extschema@.churn_dashboard.branch_manager_id IS 'Task force: branch manager';
-COMMENT ON COLUMN @extschema@.churn_dashboard.team_id IS 'Task force: the relationship manager''s team';
-COMMENT ON COLUMN @extschema@.churn_dashboard.sparkline IS 'The metric over the 26 weeks ending with last_week, oldest first, NULL for a week without a row';
 
 -- analysts: counts only, no party
 CREATE VIEW @extschema@.churn_alert_summary AS
@@ -4602,11 +5543,11 @@ GRANT USAGE ON SCHEMA bankcrm_churn TO bankcrm_admin, bankcrm_manager, bankcrm_r
 GRANT SELECT ON bankcrm_churn.builtin_holiday TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
 GRANT ALL ON @extschema@.churn_policy, @extschema@.churn_holiday, bankcrm_churn.churn_series, bankcrm_churn.churn_dirty,
 	@extschema@.churn_alert, @extschema@.churn_alert_history, @extschema@.churn_remediation TO bankcrm_admin;
-GRANT SELECT ON @extschema@.churn_dashboard, @extschema@.churn_alert_summary TO bankcrm_admin;
+GRANT SELECT ON @extschema@.churn_alert_summary TO bankcrm_admin;
 GRANT SELECT ON @extschema@.churn_policy, @extschema@.churn_holiday
 	TO bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
 GRANT SELECT ON @extschema@.churn_alert, @extschema@.churn_alert_history, @extschema@.churn_remediation,
-	bankcrm_churn.churn_series, @extschema@.churn_dashboard TO bankcrm_manager, bankcrm_rm, bankcrm_app;
+	bankcrm_churn.churn_series TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT UPDATE (state, closed_at, note) ON @extschema@.churn_alert TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT INSERT ON @extschema@.churn_alert_history, @extschema@.churn_remediation TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT UPDATE (outcome, outcome_at, note) ON @extschema@.churn_remediation TO bankcrm_manager, bankcrm_rm, bankcrm_app;
@@ -4615,6 +5556,10 @@ GRANT USAGE ON SEQUENCE @extschema@.churn_alert_history_history_id_seq, @extsche
 	TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA @extschema@ TO bankcrm_admin;
 
+REVOKE ALL ON FUNCTION @extschema@.churn_lose_alerts(bigint[], text), @extschema@.churn_close_departed(date, integer)
+	FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.churn_lose_alerts(bigint[], text), @extschema@.churn_close_departed(date, integer)
+	TO bankcrm_admin, bankcrm_app;
 REVOKE ALL ON FUNCTION @extschema@.churn_apply(bigint[], date), @extschema@.churn_scan(date),
 	@extschema@.churn_process_dirty(integer), @extschema@.churn_evaluate_hits(bigint[], date),
 	@extschema@.churn_apply_hits(@extschema@.churn_hit[]) FROM PUBLIC;
@@ -4635,6 +5580,440 @@ GRANT EXECUTE ON FUNCTION @extschema@.churn_deviation(bigint, date), @extschema@
 	@extschema@.churn_remediation_outcome(bigint, text, text) TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
 REVOKE ALL ON FUNCTION @extschema@.churn_activity_row(), @extschema@.churn_activity_flush(),
 	@extschema@.churn_activity_truncated() FROM PUBLIC;
+-- src/sql/61_churn_model.sql
+-- churn probability: features of a party as of a week (series in C, the
+-- customer 360 in SQL), an L2-regularised logistic regression trained in
+-- the database on the bank's own history of who left, versioned models,
+-- point-in-time probabilities and the contribution at risk
+
+CREATE FUNCTION @extschema@.churn_features(series real[], as_of date, policy @extschema@.churn_policy DEFAULT NULL,
+	holidays date[] DEFAULT NULL, holidays_prev date[] DEFAULT NULL)
+RETURNS double precision[]
+AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churn_features(real[], date, @extschema@.churn_policy, date[], date[]) IS 'A series'' features as of a week, from that week and the weeks before it alone (see churn_feature_names); NULL for a week before the series';
+
+CREATE FUNCTION @extschema@.churn_feature_names()
+RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+RETURN ARRAY['txn_level_drop', 'txn_cusum', 'count_level_drop', 'count_cusum', 'loan_level_drop', 'loan_cusum',
+             'txn_recent_vs_half_year', 'txn_quarter_slope', 'silent_weeks', 'severity', 'history_years',
+             'txn_prev_quarter', 'count_recent_vs_half_year', 'loan_recent_vs_half_year', 'products', 'contribution', 'contacts_26w', 'complaints_52w', 'credit_rating',
+             'tenure_years'];
+COMMENT ON FUNCTION @extschema@.churn_feature_names() IS 'The names of the churn model''s features, in order: fourteen from the series (churn_features), six from the customer 360';
+
+CREATE FUNCTION @extschema@.churn_logreg_accum(internal, double precision[], boolean, double precision)
+RETURNS internal
+AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churn_logreg_accum(internal, double precision[], boolean, double precision) IS 'churn_logreg transition function';
+CREATE FUNCTION @extschema@.churn_logreg_combine(internal, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churn_logreg_combine(internal, internal) IS 'churn_logreg combine function';
+CREATE FUNCTION @extschema@.churn_logreg_serial(internal)
+RETURNS bytea
+AS 'MODULE_PATHNAME' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churn_logreg_serial(internal) IS 'churn_logreg serial function';
+CREATE FUNCTION @extschema@.churn_logreg_deserial(bytea, internal)
+RETURNS internal
+AS 'MODULE_PATHNAME' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churn_logreg_deserial(bytea, internal) IS 'churn_logreg deserial function';
+CREATE FUNCTION @extschema@.churn_logreg_final(internal)
+RETURNS double precision[]
+AS 'MODULE_PATHNAME' LANGUAGE C CALLED ON NULL INPUT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churn_logreg_final(internal) IS 'churn_logreg final function: the fit';
+
+CREATE AGGREGATE @extschema@.churn_logreg(features double precision[], label boolean, lambda double precision) (
+	SFUNC = @extschema@.churn_logreg_accum,
+	STYPE = internal,
+	FINALFUNC = @extschema@.churn_logreg_final,
+	COMBINEFUNC = @extschema@.churn_logreg_combine,
+	SERIALFUNC = @extschema@.churn_logreg_serial,
+	DESERIALFUNC = @extschema@.churn_logreg_deserial,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.churn_logreg(double precision[], boolean, double precision) IS 'Fits an L2-regularised logistic regression (Newton''s method on standardised features, lambda the penalty) to the rows; returns the intercept then one coefficient per feature, on the features'' own scale';
+
+CREATE FUNCTION @extschema@.churn_logreg_predict(coef double precision[], features double precision[])
+RETURNS double precision
+AS 'MODULE_PATHNAME' LANGUAGE C STRICT IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.churn_logreg_predict(double precision[], double precision[]) IS 'The probability a churn_logreg model gives a row of features';
+
+CREATE TABLE @extschema@.churn_model (
+	model_id        integer GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY,
+	name            text NOT NULL,
+	version         integer NOT NULL,
+	trained_at      timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	trained_by      name NOT NULL DEFAULT CURRENT_USER,
+	horizon_weeks   integer NOT NULL CONSTRAINT churn_model_horizon_check CHECK (horizon_weeks BETWEEN 1 AND 104),
+	lambda          double precision NOT NULL CONSTRAINT churn_model_lambda_check CHECK (lambda >= 0 AND lambda < 'Infinity'),
+	weeks_from      date NOT NULL,
+	weeks_to        date NOT NULL,
+	step_weeks      integer NOT NULL,
+	features        text[] NOT NULL,
+	coef            double precision[] NOT NULL,
+	rows            bigint NOT NULL,
+	positives       bigint NOT NULL,
+	train_brier     double precision,
+	train_auc       double precision,
+	CONSTRAINT churn_model_coef_check CHECK (pg_catalog.cardinality(coef) = pg_catalog.cardinality(features) + 1),
+	UNIQUE (name, version)
+);
+COMMENT ON TABLE @extschema@.churn_model IS 'Churn probability models trained in the database (churn_model_train): each name''s versions, what they were trained on and their coefficients';
+COMMENT ON COLUMN @extschema@.churn_model.horizon_weeks IS 'The model gives the probability that the party exits within this many weeks';
+COMMENT ON COLUMN @extschema@.churn_model.coef IS 'The intercept, then one coefficient per feature (churn_logreg)';
+COMMENT ON COLUMN @extschema@.churn_model.rows IS 'Training rows: corporates active in a training week, one row per party and week';
+COMMENT ON COLUMN @extschema@.churn_model.positives IS 'Training rows whose party exited within horizon_weeks';
+COMMENT ON COLUMN @extschema@.churn_model.train_brier IS 'Brier score (mean squared error of the probability) on the training rows';
+COMMENT ON COLUMN @extschema@.churn_model.train_auc IS 'Area under the ROC curve on the training rows';
+
+-- Per party and week: the features of both kinds and, where known, whether
+-- the party exited within horizon weeks.  A party exited in the week after
+-- its last week of activity when that lies four weeks or more before the
+-- latest week of any party's activity, or when it closed.  The customer
+-- 360 is taken as of the week: holdings open then, contacts of the 26
+-- weeks and complaints of the 52 weeks before it; the credit rating is the
+-- current one (no history of ratings is kept).  Grouped joins by party_id,
+-- not LATERAL subqueries, so that the query runs shard by shard on Citus.
+CREATE FUNCTION @extschema@.churn_model_rows(weeks date[], horizon_weeks integer, party_ids bigint[] DEFAULT NULL,
+	OUT party_id bigint, OUT week date, OUT features double precision[], OUT exited boolean,
+	OUT yearly_contribution double precision)
+RETURNS SETOF record
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	cal record;
+	pol @extschema@.churn_policy;
+	data_end date;
+BEGIN
+	IF churn_model_rows.horizon_weeks IS NULL OR churn_model_rows.horizon_weeks NOT BETWEEN 1 AND 104 THEN
+		RAISE EXCEPTION 'horizon_weeks must be between 1 and 104'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	SELECT c.days, c.prev_days INTO cal FROM @extschema@.churn_calendar() c;
+	pol := @extschema@.churn_policy_for('corporate');
+	SELECT pg_catalog.max(@extschema@.churn_series_last_week(s.series)) INTO data_end FROM bankcrm_churn.churn_series s;
+	RETURN QUERY
+	WITH w AS (SELECT DISTINCT u.week FROM pg_catalog.unnest(churn_model_rows.weeks) u(week) WHERE u.week IS NOT NULL),
+	pw AS (
+		SELECT s.party_id, w.week, s.series, p.onboarded_on, p.credit_rating,
+		       CASE WHEN p.closed_on IS NOT NULL
+		                 THEN LEAST(p.closed_on, @extschema@.churn_series_last_week(s.series) OPERATOR(pg_catalog.+) 7)
+		            WHEN @extschema@.churn_series_last_week(s.series) OPERATOR(pg_catalog.<=) (data_end OPERATOR(pg_catalog.-) 28)
+		                 THEN @extschema@.churn_series_last_week(s.series) OPERATOR(pg_catalog.+) 7 END AS exit_week
+		  FROM bankcrm_churn.churn_series s
+		  JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) s.party_id
+		  CROSS JOIN w
+		 WHERE p.kind OPERATOR(pg_catalog.=) 'corporate'
+		   AND (churn_model_rows.party_ids IS NULL OR s.party_id OPERATOR(pg_catalog.=) ANY (churn_model_rows.party_ids))
+		   -- a half year of history, and still active in the week
+		   AND w.week OPERATOR(pg_catalog.>=)
+		       ('2000-01-03'::date OPERATOR(pg_catalog.+) (7 OPERATOR(pg_catalog.*) (pg_catalog.array_lower(s.series, 2) OPERATOR(pg_catalog.+) 26)))
+		   AND w.week OPERATOR(pg_catalog.<=) @extschema@.churn_series_last_week(s.series)),
+	hold AS (
+		SELECT pw.party_id, pw.week, pg_catalog.count(*) AS products,
+		       (12 OPERATOR(pg_catalog.*) pg_catalog.sum(h.monthly_contribution))::double precision AS contribution
+		  FROM pw JOIN @extschema@.holding h ON h.party_id OPERATOR(pg_catalog.=) pw.party_id
+		 WHERE h.opened_on OPERATOR(pg_catalog.<=) pw.week
+		   AND (h.closed_on IS NULL OR h.closed_on OPERATOR(pg_catalog.>) pw.week)
+		 GROUP BY pw.party_id, pw.week),
+	cont AS (
+		SELECT pw.party_id, pw.week, pg_catalog.count(*) AS n
+		  FROM pw JOIN @extschema@.contact c ON c.party_id OPERATOR(pg_catalog.=) pw.party_id
+		 WHERE c.occurred_at OPERATOR(pg_catalog.>=) (pw.week OPERATOR(pg_catalog.-) 175)
+		   AND c.occurred_at OPERATOR(pg_catalog.<) (pw.week OPERATOR(pg_catalog.+) 7)
+		 GROUP BY pw.party_id, pw.week),
+	comp AS (
+		SELECT pw.party_id, pw.week, pg_catalog.count(*) AS n
+		  FROM pw JOIN @extschema@.complaint c ON c.party_id OPERATOR(pg_catalog.=) pw.party_id
+		 WHERE c.received_at OPERATOR(pg_catalog.>=) (pw.week OPERATOR(pg_catalog.-) 357)
+		   AND c.received_at OPERATOR(pg_catalog.<) (pw.week OPERATOR(pg_catalog.+) 7)
+		 GROUP BY pw.party_id, pw.week)
+	SELECT pw.party_id, pw.week,
+	       @extschema@.churn_features(pw.series, pw.week, pol, cal.days, cal.prev_days)
+	       OPERATOR(pg_catalog.||) ARRAY[
+	           COALESCE(hold.products, 0)::double precision,
+	           pg_catalog.ln(1 OPERATOR(pg_catalog.+) GREATEST(COALESCE(hold.contribution, 0), 0)) OPERATOR(pg_catalog./) 10::double precision,
+	           pg_catalog.ln(1 OPERATOR(pg_catalog.+) COALESCE(cont.n, 0)),
+	           pg_catalog.ln(1 OPERATOR(pg_catalog.+) COALESCE(comp.n, 0)),
+	           COALESCE((22 OPERATOR(pg_catalog.-) @extschema@.notch(pw.credit_rating))::double precision OPERATOR(pg_catalog./) 21::double precision, 0.5),
+	           LEAST(GREATEST(COALESCE((pw.week OPERATOR(pg_catalog.-) pw.onboarded_on)::double precision
+	                                   OPERATOR(pg_catalog./) 365.25::double precision, 0), 0), 30)],
+	       CASE WHEN pw.exit_week IS NOT NULL
+	                 AND pw.exit_week OPERATOR(pg_catalog.<=) (pw.week OPERATOR(pg_catalog.+) (7 OPERATOR(pg_catalog.*) churn_model_rows.horizon_weeks)) THEN true
+	            WHEN (pw.week OPERATOR(pg_catalog.+) (7 OPERATOR(pg_catalog.*) churn_model_rows.horizon_weeks)) OPERATOR(pg_catalog.<=) data_end THEN false END,
+	       COALESCE(hold.contribution, 0)
+	  FROM pw
+	  LEFT JOIN hold ON hold.party_id OPERATOR(pg_catalog.=) pw.party_id AND hold.week OPERATOR(pg_catalog.=) pw.week
+	  LEFT JOIN cont ON cont.party_id OPERATOR(pg_catalog.=) pw.party_id AND cont.week OPERATOR(pg_catalog.=) pw.week
+	  LEFT JOIN comp ON comp.party_id OPERATOR(pg_catalog.=) pw.party_id AND comp.week OPERATOR(pg_catalog.=) pw.week;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.churn_model_rows(date[], integer, bigint[]) IS 'The churn model''s rows: per corporate (of party_ids, NULL: all) active in each week with a half year of history, its features as of the week, whether it exited within horizon_weeks (NULL while unknown) and its yearly contribution';
+
+CREATE FUNCTION @extschema@.churn_model_train(name text, weeks_from date, weeks_to date, horizon_weeks integer DEFAULT 26,
+	step_weeks integer DEFAULT 4, lambda double precision DEFAULT 1)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	ws date[];
+	mid integer;
+	r record;
+BEGIN
+	IF churn_model_train.name IS NULL OR churn_model_train.weeks_from IS NULL OR churn_model_train.weeks_to IS NULL THEN
+		RAISE EXCEPTION 'a churn model needs a name and the weeks to train on'
+			USING ERRCODE = 'null_value_not_allowed';
+	END IF;
+	IF churn_model_train.step_weeks IS NULL OR churn_model_train.step_weeks < 1 THEN
+		RAISE EXCEPTION 'step_weeks must be at least 1'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	IF churn_model_train.lambda IS NULL OR NOT (churn_model_train.lambda >= 0 AND churn_model_train.lambda < 'Infinity') THEN
+		RAISE EXCEPTION 'lambda must be a finite number of at least 0'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	ws := ARRAY(SELECT pg_catalog.date_trunc('week', g)::date
+	              FROM pg_catalog.generate_series(churn_model_train.weeks_from, churn_model_train.weeks_to,
+	                                              pg_catalog.make_interval(weeks => churn_model_train.step_weeks)) g);
+	CREATE TEMP TABLE churn_model_train_rows ON COMMIT DROP AS
+	SELECT m.features, m.exited
+	  FROM @extschema@.churn_model_rows(ws, churn_model_train.horizon_weeks) m
+	 WHERE m.exited IS NOT NULL;
+	SELECT pg_catalog.count(*) AS n, pg_catalog.count(*) FILTER (WHERE t.exited) AS pos,
+	       @extschema@.churn_logreg(t.features, t.exited, churn_model_train.lambda) AS coef
+	  INTO r FROM churn_model_train_rows t;
+	IF r.n = 0 OR r.pos = 0 OR r.pos = r.n THEN
+		RAISE EXCEPTION 'no churn model can be trained on these weeks'
+			USING ERRCODE = 'data_exception',
+			      DETAIL = pg_catalog.format('The weeks give %s rows whose outcome is known, %s of them exits.', r.n, r.pos),
+			      HINT = 'Train on weeks at least horizon_weeks before the latest activity, in which some parties left.';
+	END IF;
+	INSERT INTO @extschema@.churn_model (name, version, horizon_weeks, lambda, weeks_from, weeks_to, step_weeks,
+	                                     features, coef, rows, positives)
+	SELECT churn_model_train.name,
+	       COALESCE((SELECT pg_catalog.max(m.version) FROM @extschema@.churn_model m
+	                  WHERE m.name OPERATOR(pg_catalog.=) churn_model_train.name), 0) OPERATOR(pg_catalog.+) 1,
+	       churn_model_train.horizon_weeks, churn_model_train.lambda, churn_model_train.weeks_from,
+	       churn_model_train.weeks_to, churn_model_train.step_weeks, @extschema@.churn_feature_names(), r.coef, r.n, r.pos
+	RETURNING model_id INTO mid;
+	-- the fit on its own rows: Brier score and the AUC (Mann-Whitney, ties halved)
+	UPDATE @extschema@.churn_model m
+	   SET train_brier = q.brier, train_auc = q.auc
+	  FROM (SELECT pg_catalog.avg((s.p OPERATOR(pg_catalog.-) s.y) OPERATOR(pg_catalog.^) 2) AS brier,
+	               (pg_catalog.sum(s.rk) FILTER (WHERE s.y OPERATOR(pg_catalog.=) 1)
+	                OPERATOR(pg_catalog.-) ((r.pos::double precision OPERATOR(pg_catalog.*) (r.pos OPERATOR(pg_catalog.+) 1)) OPERATOR(pg_catalog./) 2))
+	               OPERATOR(pg_catalog./) (r.pos::double precision OPERATOR(pg_catalog.*) (r.n OPERATOR(pg_catalog.-) r.pos)) AS auc
+	          FROM (SELECT x.p, x.y, pg_catalog.avg(x.rn) OVER (PARTITION BY x.p) AS rk
+	                  FROM (SELECT @extschema@.churn_logreg_predict(r.coef, t.features) AS p, t.exited::integer AS y,
+	                               pg_catalog.row_number() OVER (ORDER BY @extschema@.churn_logreg_predict(r.coef, t.features)) AS rn
+	                          FROM churn_model_train_rows t) x) s) q
+	 WHERE m.model_id OPERATOR(pg_catalog.=) mid;
+	DROP TABLE churn_model_train_rows;
+	RETURN mid;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.churn_model_train(text, date, date, integer, integer, double precision) IS 'Trains a new version of a churn probability model in the database: corporates active in every step_weeks-th week from weeks_from to weeks_to whose outcome is known, labelled by whether they exited within horizon_weeks, fitted by churn_logreg with penalty lambda; returns the model_id';
+
+-- the newest model (highest model_id) when none is named
+CREATE FUNCTION @extschema@.churn_model_current()
+RETURNS integer
+LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+	SELECT pg_catalog.max(m.model_id) FROM @extschema@.churn_model m;
+END;
+COMMENT ON FUNCTION @extschema@.churn_model_current() IS 'The newest churn model (the highest model_id), NULL when none is trained';
+
+CREATE FUNCTION @extschema@.churn_probability(party_id bigint, week date DEFAULT NULL, model_id integer DEFAULT NULL)
+RETURNS double precision
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	coef double precision[];
+	horizon integer;
+	w date := churn_probability.week;
+	p double precision;
+BEGIN
+	SELECT m.coef, m.horizon_weeks INTO coef, horizon FROM @extschema@.churn_model m
+	 WHERE m.model_id OPERATOR(pg_catalog.=) COALESCE(churn_probability.model_id, @extschema@.churn_model_current());
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'no churn model %', COALESCE(churn_probability.model_id::text, 'is trained')
+			USING ERRCODE = 'no_data_found',
+			      HINT = 'Train one with churn_model_train(name, weeks_from, weeks_to).';
+	END IF;
+	IF w IS NULL THEN
+		SELECT @extschema@.churn_series_last_week(s.series) INTO w FROM bankcrm_churn.churn_series s
+		 WHERE s.party_id OPERATOR(pg_catalog.=) churn_probability.party_id;
+	END IF;
+	SELECT @extschema@.churn_logreg_predict(coef, r.features) INTO p
+	  FROM @extschema@.churn_model_rows(ARRAY[w], horizon, ARRAY[churn_probability.party_id]) r;
+	RETURN p;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.churn_probability(bigint, date, integer) IS 'The probability that a corporate exits within the model''s horizon, as of a week (default: its last week) from the data up to that week, under a model (default: the newest); NULL for a party not active then or with less than a half year of history';
+
+-- the scores of a week, kept for the dashboard and the task force's queue
+CREATE TABLE @extschema@.churn_score (
+	party_id             bigint NOT NULL REFERENCES @extschema@.party ON DELETE CASCADE,
+	week                 date NOT NULL,
+	model_id             integer NOT NULL,
+	probability          double precision NOT NULL,
+	yearly_contribution  double precision NOT NULL,
+	at_risk              double precision NOT NULL,
+	scored_at            timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	PRIMARY KEY (party_id, week, model_id)
+);
+COMMENT ON TABLE @extschema@.churn_score IS 'Churn probabilities per party, week and model (churn_score_week), with the yearly contribution and the contribution at risk (probability times contribution)';
+COMMENT ON COLUMN @extschema@.churn_score.at_risk IS 'Expected yearly contribution lost: probability times yearly_contribution';
+
+CREATE FUNCTION @extschema@.churn_score_week(week date DEFAULT NULL, model_id integer DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	m record;
+	w date := churn_score_week.week;
+	n integer;
+BEGIN
+	SELECT x.model_id, x.coef, x.horizon_weeks INTO m FROM @extschema@.churn_model x
+	 WHERE x.model_id OPERATOR(pg_catalog.=) COALESCE(churn_score_week.model_id, @extschema@.churn_model_current());
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'no churn model %', COALESCE(churn_score_week.model_id::text, 'is trained')
+			USING ERRCODE = 'no_data_found',
+			      HINT = 'Train one with churn_model_train(name, weeks_from, weeks_to).';
+	END IF;
+	IF w IS NULL THEN
+		SELECT pg_catalog.max(@extschema@.churn_series_last_week(s.series)) INTO w FROM bankcrm_churn.churn_series s;
+	END IF;
+	IF w IS NULL THEN
+		RETURN 0;
+	END IF;
+	IF pg_catalog.date_part('isodow', w) OPERATOR(pg_catalog.<>) 1 THEN
+		RAISE EXCEPTION 'week must be a Monday'
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = pg_catalog.format('%s is not the first day of an ISO week.', w),
+			      HINT = 'Use date_trunc(''week'', d)::date.';
+	END IF;
+	DELETE FROM @extschema@.churn_score s
+	 WHERE s.week OPERATOR(pg_catalog.=) w AND s.model_id OPERATOR(pg_catalog.=) m.model_id;
+	INSERT INTO @extschema@.churn_score (party_id, week, model_id, probability, yearly_contribution, at_risk)
+	SELECT r.party_id, r.week, m.model_id, x.p, r.yearly_contribution, x.p OPERATOR(pg_catalog.*) r.yearly_contribution
+	  FROM @extschema@.churn_model_rows(ARRAY[w], m.horizon_weeks) r,
+	       LATERAL (SELECT @extschema@.churn_logreg_predict(m.coef, r.features) AS p) x;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.churn_score_week(date, integer) IS 'Scores every corporate active in a week (default: the latest week of activity) under a model (default: the newest) into churn_score, replacing that week''s scores of the model; returns the parties scored';
+
+CREATE INDEX churn_score_week_idx ON @extschema@.churn_score (week, model_id);
+
+GRANT SELECT ON @extschema@.churn_model TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
+GRANT ALL ON @extschema@.churn_model, @extschema@.churn_score TO bankcrm_admin;
+GRANT SELECT ON @extschema@.churn_score TO bankcrm_manager, bankcrm_rm, bankcrm_app;
+REVOKE ALL ON FUNCTION @extschema@.churn_model_train(text, date, date, integer, integer, double precision),
+	@extschema@.churn_score_week(date, integer), @extschema@.churn_model_rows(date[], integer, bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.churn_model_train(text, date, date, integer, integer, double precision),
+	@extschema@.churn_score_week(date, integer) TO bankcrm_admin, bankcrm_app;
+-- the rows read the customer 360 under the caller's row-level security
+GRANT EXECUTE ON FUNCTION @extschema@.churn_model_rows(date[], integer, bigint[])
+	TO bankcrm_admin, bankcrm_app, bankcrm_manager, bankcrm_rm;
+
+-- churn: the task force's screen --------------------------------------------
+
+CREATE VIEW @extschema@.churn_dashboard WITH (security_invoker = true) AS
+SELECT a.alert_id,
+       a.party_id,
+       p.name AS party_name,
+       p.kind AS party_kind,
+       a.branch_id,
+       b.name AS branch_name,
+       a.severity,
+       a.state,
+       a.metric,
+       a.rule,
+       a.first_week,
+       a.last_week,
+       (GREATEST(a.last_week, @extschema@.churn_series_last_week(s.series)) OPERATOR(pg_catalog.-) a.first_week)
+           OPERATOR(pg_catalog./) 7 AS weeks_open,
+       pg_catalog.now() OPERATOR(pg_catalog.-) a.raised_at AS age,
+       a.level_drop_pct,
+       a.rm_id,
+       a.branch_manager_id,
+       a.team_id,
+       @extschema@.churn_sparkline(s.series, a.metric, a.last_week, 26) AS sparkline,
+       sc.probability,
+       sc.yearly_contribution,
+       sc.at_risk AS contribution_at_risk
+  FROM @extschema@.churn_alert a
+  JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) a.party_id
+  LEFT JOIN @extschema@.branch b ON b.branch_id OPERATOR(pg_catalog.=) a.branch_id
+  LEFT JOIN bankcrm_churn.churn_series s ON s.party_id OPERATOR(pg_catalog.=) a.party_id
+  -- the party's latest score, of the newest model that scored that week
+  -- (grouped by party_id, the distribution column: on Citus it runs in
+  -- the shards)
+  LEFT JOIN (SELECT DISTINCT ON (x.party_id) x.party_id, x.probability, x.yearly_contribution, x.at_risk
+               FROM @extschema@.churn_score x
+              ORDER BY x.party_id, x.week DESC, x.model_id DESC) sc ON sc.party_id OPERATOR(pg_catalog.=) a.party_id
+ WHERE a.state IN ('open', 'acknowledged', 'in_remediation') AND p.status OPERATOR(pg_catalog.<>) 'closed';
+COMMENT ON VIEW @extschema@.churn_dashboard IS 'Active churn alerts of the parties the bank can still keep (not closed), with branch, severity, age and the last 26 weeks of the alerting metric for sparklines; shows what the caller''s row-level security allows';
+COMMENT ON COLUMN @extschema@.churn_dashboard.alert_id IS 'The alert';
+COMMENT ON COLUMN @extschema@.churn_dashboard.party_id IS 'The party';
+COMMENT ON COLUMN @extschema@.churn_dashboard.party_name IS 'The party''s name';
+COMMENT ON COLUMN @extschema@.churn_dashboard.party_kind IS 'The party''s kind';
+COMMENT ON COLUMN @extschema@.churn_dashboard.branch_id IS 'The party''s home branch when the alert was raised';
+COMMENT ON COLUMN @extschema@.churn_dashboard.branch_name IS 'That branch''s name';
+COMMENT ON COLUMN @extschema@.churn_dashboard.severity IS 'watch, warning or critical';
+COMMENT ON COLUMN @extschema@.churn_dashboard.state IS 'open, acknowledged or in_remediation';
+COMMENT ON COLUMN @extschema@.churn_dashboard.metric IS 'loan_volume, txn_volume or txn_count';
+COMMENT ON COLUMN @extschema@.churn_dashboard.rule IS 'The rules that fired';
+COMMENT ON COLUMN @extschema@.churn_dashboard.first_week IS 'The week that raised the alert';
+COMMENT ON COLUMN @extschema@.churn_dashboard.last_week IS 'The latest week that fired a rule';
+COMMENT ON COLUMN @extschema@.churn_dashboard.weeks_open IS 'Weeks from first_week to the party''s latest week of activity (or last_week when later): how long the alert has been open in the data''s time';
+COMMENT ON COLUMN @extschema@.churn_dashboard.age IS 'Time since the alert was raised';
+COMMENT ON COLUMN @extschema@.churn_dashboard.level_drop_pct IS 'Percent the last four weeks lay below the reference level';
+COMMENT ON COLUMN @extschema@.churn_dashboard.rm_id IS 'Task force: covering relationship manager';
+COMMENT ON COLUMN @extschema@.churn_dashboard.branch_manager_id IS 'Task force: branch manager';
+COMMENT ON COLUMN @extschema@.churn_dashboard.team_id IS 'Task force: the relationship manager''s team';
+COMMENT ON COLUMN @extschema@.churn_dashboard.sparkline IS 'The metric over the 26 weeks ending with last_week, oldest first, NULL for a week without a row';
+COMMENT ON COLUMN @extschema@.churn_dashboard.probability IS 'The party''s churn probability, from its latest score (churn_score_week; of that week, the newest model''s)';
+COMMENT ON COLUMN @extschema@.churn_dashboard.yearly_contribution IS 'The party''s yearly contribution at that score';
+COMMENT ON COLUMN @extschema@.churn_dashboard.contribution_at_risk IS 'Expected yearly contribution lost: probability times yearly contribution';
+
+GRANT SELECT ON @extschema@.churn_dashboard TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
+
+-- the task force's queue: the dashboard's alerts, each branch's ranked by
+-- the contribution at risk (sorted on the coordinator on Citus)
+CREATE VIEW @extschema@.churn_queue WITH (security_invoker = true) AS
+SELECT d.branch_id, d.branch_name, d.alert_id, d.party_id, d.party_name, d.severity, d.state, d.metric, d.rule,
+       d.first_week, d.weeks_open, d.level_drop_pct, d.probability, d.yearly_contribution, d.contribution_at_risk,
+       d.rm_id, d.branch_manager_id, d.team_id
+  FROM @extschema@.churn_dashboard d
+ ORDER BY d.branch_id, d.contribution_at_risk DESC NULLS LAST, d.severity OPERATOR(pg_catalog.=) 'critical' DESC,
+          d.level_drop_pct DESC NULLS LAST, d.alert_id;
+COMMENT ON VIEW @extschema@.churn_queue IS 'The task force''s queue: active alerts of the parties the bank can still keep, by branch, highest contribution at risk (churn probability times yearly contribution) first, then severity and level drop; shows what the caller''s row-level security allows';
+COMMENT ON COLUMN @extschema@.churn_queue.branch_id IS 'The party''s home branch when the alert was raised';
+COMMENT ON COLUMN @extschema@.churn_queue.branch_name IS 'That branch''s name';
+COMMENT ON COLUMN @extschema@.churn_queue.alert_id IS 'The alert';
+COMMENT ON COLUMN @extschema@.churn_queue.party_id IS 'The party';
+COMMENT ON COLUMN @extschema@.churn_queue.party_name IS 'The party''s name';
+COMMENT ON COLUMN @extschema@.churn_queue.severity IS 'watch, warning or critical';
+COMMENT ON COLUMN @extschema@.churn_queue.state IS 'open, acknowledged or in_remediation';
+COMMENT ON COLUMN @extschema@.churn_queue.metric IS 'loan_volume, txn_volume or txn_count';
+COMMENT ON COLUMN @extschema@.churn_queue.rule IS 'The rules that fired';
+COMMENT ON COLUMN @extschema@.churn_queue.first_week IS 'The week that raised the alert';
+COMMENT ON COLUMN @extschema@.churn_queue.weeks_open IS 'Weeks from first_week to the party''s latest week of activity';
+COMMENT ON COLUMN @extschema@.churn_queue.level_drop_pct IS 'Percent the last four weeks lay below the reference level';
+COMMENT ON COLUMN @extschema@.churn_queue.probability IS 'The party''s latest churn probability';
+COMMENT ON COLUMN @extschema@.churn_queue.yearly_contribution IS 'The party''s yearly contribution at that score';
+COMMENT ON COLUMN @extschema@.churn_queue.contribution_at_risk IS 'Probability times yearly contribution';
+COMMENT ON COLUMN @extschema@.churn_queue.rm_id IS 'Task force: covering relationship manager';
+COMMENT ON COLUMN @extschema@.churn_queue.branch_manager_id IS 'Task force: branch manager';
+COMMENT ON COLUMN @extschema@.churn_queue.team_id IS 'Task force: the relationship manager''s team';
+GRANT SELECT ON @extschema@.churn_queue TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
 -- src/sql/70_dialer.sql
 -- outbound dialer: PBXs, per-campaign dial settings, agents, call attempts,
 -- the do-not-call list, holidays, the claim and finish functions the worker
@@ -5567,6 +6946,28 @@ GRANT EXECUTE ON FUNCTION @extschema@.dialer_launch(integer), @extschema@.dialer
 GRANT EXECUTE ON FUNCTION @extschema@.dialer_queue(bigint, bigint, timestamptz, bigint, @extschema@.phone),
 	@extschema@.dialer_cancel(bigint) TO bankcrm_admin, bankcrm_app;
 GRANT EXECUTE ON FUNCTION @extschema@.dial(bigint) TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;
+-- src/sql/71_dialer_wake.sql: dialer workers woken by commits (src/dialer/wake.c)
+
+-- dialer: wake-ups ----------------------------------------------------------
+
+CREATE FUNCTION @extschema@.dialer_wake()
+RETURNS void
+AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.dialer_wake() IS 'Wakes the dialer workers of this database when the current transaction commits (no-op unless bankcrm is preloaded)';
+REVOKE EXECUTE ON FUNCTION @extschema@.dialer_wake() FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.dialer_wake_trigger()
+RETURNS trigger
+AS 'MODULE_PATHNAME' LANGUAGE C VOLATILE PARALLEL UNSAFE;
+COMMENT ON FUNCTION @extschema@.dialer_wake_trigger() IS 'Row trigger: a queued attempt, an agent or dial settings changed; wakes the dialer workers at commit';
+REVOKE EXECUTE ON FUNCTION @extschema@.dialer_wake_trigger() FROM PUBLIC;
+
+CREATE TRIGGER dialer_wake AFTER INSERT OR UPDATE OF state, due_at ON @extschema@.call_attempt
+	FOR EACH ROW WHEN (NEW.state = 'queued') EXECUTE FUNCTION @extschema@.dialer_wake_trigger();
+CREATE TRIGGER dialer_wake AFTER INSERT OR UPDATE ON @extschema@.dialer_agent
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.dialer_wake_trigger();
+CREATE TRIGGER dialer_wake AFTER INSERT OR UPDATE ON @extschema@.dial_settings
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.dialer_wake_trigger();
 -- src/sql/80_rls.sql
 -- row-level security: which party's rows each staff role sees, in one place
 --
@@ -5669,12 +7070,14 @@ BEGIN
 		'@extschema@.party', '@extschema@.party_phone', '@extschema@.party_relation', '@extschema@.coverage',
 		'@extschema@.holding', '@extschema@.activity_weekly', '@extschema@.contact', '@extschema@.complaint',
 		'@extschema@.survey_response', '@extschema@.appointment',
+		-- households and groups (22_relationship_group.sql)
+		'@extschema@.relationship_group',
 		-- scoring (40_score.sql) and segments (45_segment.sql)
 		'@extschema@.party_score', '@extschema@.score_history', '@extschema@.party_retention',
 		'@extschema@.segment_member', '@extschema@.segment_history',
 		-- churn (60_churn.sql)
 		'bankcrm_churn.churn_series', 'bankcrm_churn.churn_dirty', '@extschema@.churn_alert',
-		'@extschema@.churn_alert_history', '@extschema@.churn_remediation',
+		'@extschema@.churn_alert_history', '@extschema@.churn_remediation', '@extschema@.churn_score',
 		-- the dialer (70_dialer.sql)
 		'@extschema@.call_attempt'] LOOP
 		sch := pg_catalog.split_part(t, '.', 1);
@@ -5766,31 +7169,38 @@ AS $$
 		(24, '@extschema@.dialer_state', 'reference'),
 		(25, '@extschema@.dnc', 'reference'),
 		(26, '@extschema@.holiday', 'reference'),
+		(27, '@extschema@.churn_model', 'reference'),
 		-- distributed by party_id, co-located with party (party first)
-		(27, '@extschema@.party', 'distributed'),
-		(28, '@extschema@.party_kyc', 'distributed'),
-		(29, '@extschema@.party_phone', 'distributed'),
-		(30, '@extschema@.party_relation', 'distributed'),
-		(31, '@extschema@.coverage', 'distributed'),
-		(32, '@extschema@.holding', 'distributed'),
-		(33, '@extschema@.activity_weekly', 'distributed'),
-		(34, '@extschema@.contact', 'distributed'),
-		(35, '@extschema@.complaint', 'distributed'),
-		(36, '@extschema@.survey_response', 'distributed'),
-		(37, '@extschema@.appointment', 'distributed'),
-		(38, '@extschema@.party_score', 'distributed'),
-		(39, '@extschema@.score_history', 'distributed'),
-		(40, '@extschema@.party_retention', 'distributed'),
-		(41, '@extschema@.segment_member', 'distributed'),
-		(42, '@extschema@.segment_history', 'distributed'),
-		(43, '@extschema@.lead', 'distributed'),
-		(44, 'bankcrm_churn.churn_series', 'distributed'),
-		(45, 'bankcrm_churn.churn_dirty', 'distributed'),
-		(46, '@extschema@.churn_alert', 'distributed'),
-		(47, '@extschema@.churn_alert_history', 'distributed'),
-		(48, '@extschema@.churn_remediation', 'distributed'),
-		(49, '@extschema@.call_attempt', 'distributed'),
-		(50, '@extschema@.lead_event_failure', 'distributed')
+		(28, '@extschema@.party', 'distributed'),
+		(29, '@extschema@.party_kyc', 'distributed'),
+		(30, '@extschema@.party_phone', 'distributed'),
+		(31, '@extschema@.party_relation', 'distributed'),
+		(32, '@extschema@.coverage', 'distributed'),
+		(33, '@extschema@.holding', 'distributed'),
+		(34, '@extschema@.activity_weekly', 'distributed'),
+		(35, '@extschema@.contact', 'distributed'),
+		(36, '@extschema@.complaint', 'distributed'),
+		(37, '@extschema@.survey_response', 'distributed'),
+		(38, '@extschema@.appointment', 'distributed'),
+		(39, '@extschema@.party_score', 'distributed'),
+		(40, '@extschema@.score_history', 'distributed'),
+		(41, '@extschema@.party_retention', 'distributed'),
+		(42, '@extschema@.segment_member', 'distributed'),
+		(43, '@extschema@.segment_history', 'distributed'),
+		(44, '@extschema@.lead', 'distributed'),
+		(45, 'bankcrm_churn.churn_series', 'distributed'),
+		(46, 'bankcrm_churn.churn_dirty', 'distributed'),
+		(47, '@extschema@.churn_alert', 'distributed'),
+		(48, '@extschema@.churn_alert_history', 'distributed'),
+		(49, '@extschema@.churn_remediation', 'distributed'),
+		(50, '@extschema@.call_attempt', 'distributed'),
+		(51, '@extschema@.churn_score', 'distributed'),
+		(52, '@extschema@.lead_event_failure', 'distributed'),
+		-- reference tables added since: models of behavioural clusters
+		(53, '@extschema@.cluster_model', 'reference'),
+		(54, '@extschema@.cluster_centroid', 'reference'),
+		-- distributed since: households and groups
+		(55, '@extschema@.relationship_group', 'distributed')
 	) v(o, t, k)
 	 ORDER BY v.o
 $$;
@@ -6008,6 +7418,9 @@ BEGIN
 		  FROM pg_catalog.pg_class c
 		 WHERE c.relnamespace OPERATOR(pg_catalog.=) '@extschema@'::regnamespace
 		   AND c.relkind IN ('r', 'p', 'S')
+		   -- derived from party_relation by its triggers, which rebuild it
+		   -- when a dump is restored (22_relationship_group.sql)
+		   AND c.relname OPERATOR(pg_catalog.<>) 'relationship_group'
 		 ORDER BY c.relkind DESC, c.relname
 	LOOP
 		PERFORM pg_catalog.pg_extension_config_dump(r.rel, '');
