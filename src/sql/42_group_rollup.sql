@@ -91,3 +91,7 @@ GRANT ALL ON @extschema@.relationship_group, @extschema@.guarantor_chain, @extsc
 	@extschema@.relationship_group_rollup TO bankcrm_admin;
 REVOKE ALL ON FUNCTION @extschema@.relationship_group_refresh(), @extschema@.relationship_group_touch(bigint[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.relationship_group_refresh() TO bankcrm_admin, bankcrm_manager, bankcrm_app;
+-- per-party readers: for the roles that see parties (row-level security applies)
+REVOKE ALL ON FUNCTION @extschema@.relationship_group_of(bigint[], regclass), @extschema@.guarantor_chain_rows() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.relationship_group_of(bigint[], regclass), @extschema@.guarantor_chain_rows()
+	TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;

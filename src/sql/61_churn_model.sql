@@ -332,12 +332,19 @@ CREATE INDEX churn_score_week_idx ON @extschema@.churn_score (week, model_id);
 GRANT SELECT ON @extschema@.churn_model TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
 GRANT ALL ON @extschema@.churn_model, @extschema@.churn_score TO bankcrm_admin;
 GRANT SELECT ON @extschema@.churn_score TO bankcrm_manager, bankcrm_rm, bankcrm_app;
+-- the application trains and scores (churn_model_train, churn_score_week)
+GRANT INSERT, UPDATE ON @extschema@.churn_model TO bankcrm_app;
+GRANT INSERT, DELETE ON @extschema@.churn_score TO bankcrm_app;
 REVOKE ALL ON FUNCTION @extschema@.churn_model_train(text, date, date, integer, integer, double precision),
 	@extschema@.churn_score_week(date, integer), @extschema@.churn_model_rows(date[], integer, bigint[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.churn_model_train(text, date, date, integer, integer, double precision),
 	@extschema@.churn_score_week(date, integer) TO bankcrm_admin, bankcrm_app;
 -- the rows read the customer 360 under the caller's row-level security
 GRANT EXECUTE ON FUNCTION @extschema@.churn_model_rows(date[], integer, bigint[])
+	TO bankcrm_admin, bankcrm_app, bankcrm_manager, bankcrm_rm;
+-- a party's probability: for the roles that see parties
+REVOKE ALL ON FUNCTION @extschema@.churn_probability(bigint, date, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION @extschema@.churn_probability(bigint, date, integer)
 	TO bankcrm_admin, bankcrm_app, bankcrm_manager, bankcrm_rm;
 
 -- churn: the task force's screen --------------------------------------------

@@ -50,6 +50,9 @@ SELECT bankcrm.dialer_queue(990001, 9900000002, now() + interval '1 day') AS gr_
 INSERT INTO bankcrm.churn_alert (party_id, metric, severity, rule, first_week, last_week)
 VALUES (9900000001, 'txn_volume', 'watch', 'drift', '2026-05-25', '2026-06-08') RETURNING alert_id AS gr_alert \gset
 SELECT bankcrm.churn_remediation_log(:gr_alert, 'marketing') AS gr_remediation \gset
+-- a behavioural cluster model to assign from, a churn model to score with
+SELECT count(*) FROM bankcrm.cluster_fit('grant', ARRAY['aum', 'loans'], 2, 0, 500);
+SELECT bankcrm.churn_model_train('grant setup', '2025-06-02', '2026-06-08') > 0;
 
 CREATE TEMP TABLE gr_call (fn regprocedure PRIMARY KEY, call text NOT NULL);
 INSERT INTO gr_call VALUES
@@ -111,7 +114,24 @@ INSERT INTO gr_call VALUES
 	('bankcrm.lead_event_replay(bigint)', $$bankcrm.lead_event_replay()$$),
 	('bankcrm.dialer_stop(integer)', $$bankcrm.dialer_stop(990001)$$),
 	('bankcrm.visible_party_ids(name)', $$count(*) FROM bankcrm.visible_party_ids(current_user)$$),
-	('bankcrm.distribution_plan()', $$count(*) FROM bankcrm.distribution_plan()$$);
+	('bankcrm.distribution_plan()', $$count(*) FROM bankcrm.distribution_plan()$$),
+	('bankcrm.churn_close_departed(date,integer)', $$count(*) FROM bankcrm.churn_close_departed('2026-06-08', 26)$$),
+	('bankcrm.churn_lose_alerts(bigint[],text)', $$count(*) FROM bankcrm.churn_lose_alerts(ARRAY[9900000002]::bigint[], 'grant test')$$),
+	('bankcrm.churn_model_current()', $$bankcrm.churn_model_current()$$),
+	('bankcrm.churn_model_rows(date[],integer,bigint[])', $$count(*) FROM bankcrm.churn_model_rows(ARRAY['2026-06-08'::date], 26, ARRAY[9900000001]::bigint[])$$),
+	('bankcrm.churn_model_train(text,date,date,integer,integer,double precision)', $$bankcrm.churn_model_train('grant', '2025-06-02', '2026-06-08') > 0$$),
+	('bankcrm.churn_probability(bigint,date,integer)', $$bankcrm.churn_probability(9900000001, '2026-06-08')$$),
+	('bankcrm.churn_score_week(date,integer)', $$bankcrm.churn_score_week('2026-06-08')$$),
+	('bankcrm.cluster_check_feature(text)', $$bankcrm.cluster_check_feature('aum')$$),
+	('bankcrm.cluster_feature_query(text[])', $$bankcrm.cluster_feature_query(ARRAY['aum', 'loans'])$$),
+	('bankcrm.cluster_member_query(jsonb)', $$bankcrm.cluster_member_query('{"cluster_model": "grant", "cluster": 1}')$$),
+	('bankcrm.cluster_compute(text[],integer,bigint,integer,integer,integer,integer,double precision,integer)', $$count(*) FROM bankcrm.cluster_compute(ARRAY['aum', 'loans'], 2, 0, 500)$$),
+	('bankcrm.cluster_fit(text,text[],integer,bigint,integer,integer,integer,integer,double precision,integer)', $$count(*) FROM bankcrm.cluster_fit('grant refit', ARRAY['aum', 'loans'], 2, 0, 500)$$),
+	('bankcrm.cluster_choose_k(text[],integer[],bigint,integer,integer,integer)', $$count(*) FROM bankcrm.cluster_choose_k(ARRAY['aum', 'loans'], ARRAY[2], 0, 500)$$),
+	('bankcrm.cluster_assign(text)', $$count(*) FROM bankcrm.cluster_assign('grant')$$),
+	('bankcrm.guarantor_chain_rows()', $$count(*) FROM bankcrm.guarantor_chain_rows()$$),
+	('bankcrm.relationship_group_of(bigint[],regclass)', $$count(*) FROM bankcrm.relationship_group_of(ARRAY[9900000001]::bigint[])$$),
+	('bankcrm.relationship_group_refresh()', $$count(*) FROM bankcrm.relationship_group_refresh()$$);
 
 -- the extension's callable functions and the bankcrm roles each is granted to
 CREATE TEMP VIEW gr_granted AS
