@@ -33,6 +33,10 @@ ensure_packages() {
 
 BASE_PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-contrib make gcc clang libc6-dev python3)
 TEST_PACKAGES=(postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl valgrind libclang-rt-14-dev)
+# optional: a stage that needs them is skipped, with the reason, when they
+# cannot be installed (test/run's report stage; test/t/030_pg_cron.pl)
+BROWSER_PACKAGES=(chromium fonts-wqy-zenhei)
+CRON_PACKAGES=(postgresql-15-cron)
 
 pg_bindir() { "$PG_CONFIG" --bindir; }
 

@@ -175,7 +175,7 @@ BEGIN
 			      HINT = 'Give one value (and one note, one highlight flag) per label.';
 	END IF;
 	SELECT pg_catalog.max(v) INTO top FROM pg_catalog.unnest(vals) v WHERE v > 0 AND v < 'Infinity'::float8;
-	out := @extschema@.svg_open(chart, title, 640, 40 + 28 * n);
+	out := @extschema@.svg_open(chart, title, 800, 40 + 28 * n);
 	FOR i IN 1 .. n LOOP
 		w := CASE WHEN top IS NULL OR vals[i] IS NULL OR NOT vals[i] > 0 THEN 0
 		          ELSE 300 * LEAST(vals[i], top) / top END;
@@ -381,13 +381,13 @@ BEGIN
 		y := 50 + 30 * i;
 		out := out || pg_catalog.format(
 			'<g class="alert"><circle cx="18" cy="%s" r="6" fill="%s"/>'
-			'<text x="30" y="%s">%s</text><text x="220" y="%s">%s</text><text x="340" y="%s">%s</text>'
+			'<text x="30" y="%s">%s</text><text x="200" y="%s">%s</text><text x="320" y="%s">%s</text>'
 			'%s<text x="630" y="%s" text-anchor="end">%s</text></g>',
 			y - 4, CASE r.severity WHEN 'critical' THEN '#d7301f' WHEN 'warning' THEN '#fc8d59' ELSE '#fee08b' END,
 			y, @extschema@.svg_escape(COALESCE(r.party_name, '')),
 			y, @extschema@.svg_escape(COALESCE(r.branch_name, '')),
 			y, @extschema@.svg_escape(r.metric || ' · ' || r.state),
-			@extschema@.svg_polyline(r.sparkline, 450, y - 16, 120, 20,
+			@extschema@.svg_polyline(r.sparkline, 505, y - 16, 90, 20,
 			                         CASE r.severity WHEN 'critical' THEN '#d7301f' ELSE '#2c7bb6' END),
 			y, COALESCE('-' || @extschema@.svg_num(r.level_drop_pct) || '%', ''));
 		i := i + 1;
