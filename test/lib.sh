@@ -180,3 +180,30 @@ citus_stop() {
 		run_as_pg "$(pg_bindir)/pg_ctl" -D "$dir/$node/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
 	done
 }
+
+# ---- pg_cron ---------------------------------------------------------------
+#
+# cron_ensure: make sure pg_cron is installed in the PostgreSQL that
+# $PG_CONFIG names: Debian's postgresql-15-cron, copied into that server's
+# directories when $PG_CONFIG is another build of the same major version.
+# Returns 1, with the reason in CRON_SKIP, when it cannot be had.
+CRON_SKIP=
+cron_ensure() {
+	local libdir extdir f
+	libdir=$("$PG_CONFIG" --pkglibdir)
+	extdir=$("$PG_CONFIG" --sharedir)/extension
+	[ -f "$libdir/pg_cron.so" ] && [ -f "$extdir/pg_cron.control" ] && return 0
+	ensure_packages "${CRON_PACKAGES[@]}" 2>/tmp/bankcrm-cron-apt.log || {
+		CRON_SKIP="postgresql-15-cron cannot be installed ($(tail -1 /tmp/bankcrm-cron-apt.log))"
+		return 1
+	}
+	if [ ! -f "$libdir/pg_cron.so" ] && [ -f /usr/lib/postgresql/15/lib/pg_cron.so ] &&
+		[ "$("$PG_CONFIG" --version | cut -d' ' -f2 | cut -d. -f1)" = 15 ]; then
+		cp /usr/lib/postgresql/15/lib/pg_cron.so "$libdir/" || { CRON_SKIP="cannot write $libdir"; return 1; }
+		for f in /usr/share/postgresql/15/extension/pg_cron*; do cp "$f" "$extdir/"; done
+	fi
+	[ -f "$libdir/pg_cron.so" ] && [ -f "$extdir/pg_cron.control" ] || {
+		CRON_SKIP="pg_cron is not installed in $libdir"
+		return 1
+	}
+}
