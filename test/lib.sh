@@ -207,3 +207,22 @@ cron_ensure() {
 		return 1
 	}
 }
+
+# ---- who uses the installed library -----------------------------------------
+#
+# so_users [EXCEPT_DIR]: the data directories of running servers (other than
+# the one in EXCEPT_DIR) whose processes have the installed bankcrm.so of
+# $PG_CONFIG loaded, one "PID DATADIR" a line.  A `make install` replaces that
+# file under them: their running processes keep the old code, new backends
+# and restarted workers load the new one.
+so_users() {
+	local except=${1:-} so pid dir seen=" "
+	so=$("$PG_CONFIG" --pkglibdir)/bankcrm.so
+	for pid in $(grep -l -F "$so" /proc/[0-9]*/maps 2>/dev/null | cut -d/ -f3); do
+		dir=$(readlink "/proc/$pid/cwd" 2>/dev/null) || continue
+		[ -n "$except" ] && [ "${dir#"$except"}" != "$dir" ] && continue
+		case "$seen" in *" $dir "*) continue ;; esac
+		seen="$seen$dir "
+		printf '%s %s\n' "$pid" "$dir"
+	done
+}
