@@ -475,13 +475,16 @@ COMMENT ON FUNCTION @extschema@.svg_party_slide(bigint, integer) IS
 	'One party''s slide as SVG from party_360 and its score: profile, coverage, balances, products, last contact and a line of its weekly transaction volume';
 
 -- pictures: privileges ------------------------------------------------------------
--- the charts read through views and tables with the caller's rights, so they
--- are for every role of the bank; what each draws is what that role may read
+-- each chart for the roles that may read what it draws from; what each
+-- draws is what row-level security lets the caller see
 
 REVOKE ALL ON FUNCTION @extschema@.svg_value_pyramid(text), @extschema@.svg_pareto(text, numeric, integer),
 	@extschema@.svg_funnel(bigint), @extschema@.svg_churn_dashboard(integer),
 	@extschema@.svg_party_slide(bigint, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION @extschema@.svg_value_pyramid(text), @extschema@.svg_pareto(text, numeric, integer),
-	@extschema@.svg_funnel(bigint), @extschema@.svg_churn_dashboard(integer),
+-- value_pyramid and funnel: aggregates, for the analyst too
+GRANT EXECUTE ON FUNCTION @extschema@.svg_value_pyramid(text), @extschema@.svg_funnel(bigint)
+	TO bankcrm_admin, bankcrm_manager, bankcrm_analyst, bankcrm_app;
+-- party rows: party_score, churn_dashboard, party_360
+GRANT EXECUTE ON FUNCTION @extschema@.svg_pareto(text, numeric, integer), @extschema@.svg_churn_dashboard(integer),
 	@extschema@.svg_party_slide(bigint, integer)
-	TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
+	TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_app;

@@ -111,7 +111,12 @@ INSERT INTO gr_call VALUES
 	('bankcrm.lead_event_replay(bigint)', $$bankcrm.lead_event_replay()$$),
 	('bankcrm.dialer_stop(integer)', $$bankcrm.dialer_stop(990001)$$),
 	('bankcrm.visible_party_ids(name)', $$count(*) FROM bankcrm.visible_party_ids(current_user)$$),
-	('bankcrm.distribution_plan()', $$count(*) FROM bankcrm.distribution_plan()$$);
+	('bankcrm.distribution_plan()', $$count(*) FROM bankcrm.distribution_plan()$$),
+	('bankcrm.svg_value_pyramid(text)', $$bankcrm.svg_value_pyramid()$$),
+	('bankcrm.svg_pareto(text,numeric,integer)', $$bankcrm.svg_pareto()$$),
+	('bankcrm.svg_funnel(bigint)', $$bankcrm.svg_funnel(990001)$$),
+	('bankcrm.svg_churn_dashboard(integer)', $$bankcrm.svg_churn_dashboard()$$),
+	('bankcrm.svg_party_slide(bigint,integer)', $$bankcrm.svg_party_slide(9900000001)$$);
 
 -- the extension's callable functions and the bankcrm roles each is granted to
 CREATE TEMP VIEW gr_granted AS
