@@ -5,6 +5,7 @@
 #   make test       install what is missing, build with -Werror, run every suite
 #   make demo       start a private cluster in ./.demo with synthetic data
 #   make demo-stop  stop it
+#   make report     write report.html: the pictures of the running demo (doc/pictures.md)
 
 EXTENSION  = bankcrm
 EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).control)
@@ -78,7 +79,7 @@ $(OBJS) $(OBJS:.o=.bc): $(HEADERS)
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@
 
-.PHONY: test demo demo-stop bench release
+.PHONY: test demo demo-stop bench release report
 
 # freeze the install script of default_version as released (doc/releasing.md)
 release: $(EXTENSION)--$(EXTVERSION).sql
@@ -95,6 +96,9 @@ demo:
 
 demo-stop:
 	test/demo stop
+
+report:
+	test/report
 
 bench:
 	test/bench/run

@@ -33,6 +33,10 @@ ensure_packages() {
 
 BASE_PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-contrib make gcc clang libc6-dev python3)
 TEST_PACKAGES=(postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl valgrind libclang-rt-14-dev)
+# optional: a stage that needs them is skipped, with the reason, when they
+# cannot be installed (test/run's report stage; test/t/030_pg_cron.pl)
+BROWSER_PACKAGES=(chromium fonts-wqy-zenhei)
+CRON_PACKAGES=(postgresql-15-cron)
 
 pg_bindir() { "$PG_CONFIG" --bindir; }
 
@@ -174,5 +178,51 @@ citus_stop() {
 	for node in coord w1 w2; do
 		[ -f "$dir/$node/data/postmaster.pid" ] || continue
 		run_as_pg "$(pg_bindir)/pg_ctl" -D "$dir/$node/data" -m fast -w -t 60 stop >/dev/null 2>&1 || true
+	done
+}
+
+# ---- pg_cron ---------------------------------------------------------------
+#
+# cron_ensure: make sure pg_cron is installed in the PostgreSQL that
+# $PG_CONFIG names: Debian's postgresql-15-cron, copied into that server's
+# directories when $PG_CONFIG is another build of the same major version.
+# Returns 1, with the reason in CRON_SKIP, when it cannot be had.
+CRON_SKIP=
+cron_ensure() {
+	local libdir extdir f
+	libdir=$("$PG_CONFIG" --pkglibdir)
+	extdir=$("$PG_CONFIG" --sharedir)/extension
+	[ -f "$libdir/pg_cron.so" ] && [ -f "$extdir/pg_cron.control" ] && return 0
+	ensure_packages "${CRON_PACKAGES[@]}" 2>/tmp/bankcrm-cron-apt.log || {
+		CRON_SKIP="postgresql-15-cron cannot be installed ($(tail -1 /tmp/bankcrm-cron-apt.log))"
+		return 1
+	}
+	if [ ! -f "$libdir/pg_cron.so" ] && [ -f /usr/lib/postgresql/15/lib/pg_cron.so ] &&
+		[ "$("$PG_CONFIG" --version | cut -d' ' -f2 | cut -d. -f1)" = 15 ]; then
+		cp /usr/lib/postgresql/15/lib/pg_cron.so "$libdir/" || { CRON_SKIP="cannot write $libdir"; return 1; }
+		for f in /usr/share/postgresql/15/extension/pg_cron*; do cp "$f" "$extdir/"; done
+	fi
+	[ -f "$libdir/pg_cron.so" ] && [ -f "$extdir/pg_cron.control" ] || {
+		CRON_SKIP="pg_cron is not installed in $libdir"
+		return 1
+	}
+}
+
+# ---- who uses the installed library -----------------------------------------
+#
+# so_users [EXCEPT_DIR]: the data directories of running servers (other than
+# the one in EXCEPT_DIR) whose processes have the installed bankcrm.so of
+# $PG_CONFIG loaded, one "PID DATADIR" a line.  A `make install` replaces that
+# file under them: their running processes keep the old code, new backends
+# and restarted workers load the new one.
+so_users() {
+	local except=${1:-} so pid dir seen=" "
+	so=$("$PG_CONFIG" --pkglibdir)/bankcrm.so
+	for pid in $(grep -l -F "$so" /proc/[0-9]*/maps 2>/dev/null | cut -d/ -f3); do
+		dir=$(readlink "/proc/$pid/cwd" 2>/dev/null) || continue
+		[ -n "$except" ] && [ "${dir#"$except"}" != "$dir" ] && continue
+		case "$seen" in *" $dir "*) continue ;; esac
+		seen="$seen$dir "
+		printf '%s %s\n' "$pid" "$dir"
 	done
 }

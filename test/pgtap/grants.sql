@@ -131,7 +131,12 @@ INSERT INTO gr_call VALUES
 	('bankcrm.cluster_assign(text)', $$count(*) FROM bankcrm.cluster_assign('grant')$$),
 	('bankcrm.guarantor_chain_rows()', $$count(*) FROM bankcrm.guarantor_chain_rows()$$),
 	('bankcrm.relationship_group_of(bigint[],regclass)', $$count(*) FROM bankcrm.relationship_group_of(ARRAY[9900000001]::bigint[])$$),
-	('bankcrm.relationship_group_refresh()', $$count(*) FROM bankcrm.relationship_group_refresh()$$);
+	('bankcrm.relationship_group_refresh()', $$count(*) FROM bankcrm.relationship_group_refresh()$$),
+	('bankcrm.svg_value_pyramid(text)', $$bankcrm.svg_value_pyramid()$$),
+	('bankcrm.svg_pareto(text,numeric,integer)', $$bankcrm.svg_pareto()$$),
+	('bankcrm.svg_funnel(bigint)', $$bankcrm.svg_funnel(990001)$$),
+	('bankcrm.svg_churn_dashboard(integer)', $$bankcrm.svg_churn_dashboard()$$),
+	('bankcrm.svg_party_slide(bigint,integer)', $$bankcrm.svg_party_slide(9900000001)$$);
 
 -- the extension's callable functions and the bankcrm roles each is granted to
 CREATE TEMP VIEW gr_granted AS
