@@ -34,6 +34,7 @@ OBJS = \
 	src/campaign.o \
 	src/rls.o \
 	src/churn.o \
+	src/churn_calendar.o \
 	src/churn_series.o \
 	src/churn_worker.o \
 	src/churn_monitor.o \

@@ -150,6 +150,7 @@ extern int	ChurnSeriesLastIndex(const ChurnSeries *s);
 extern void ChurnParamsDefault(ChurnParams *p);
 extern void ChurnParamsFromPolicy(HeapTupleHeader t, ChurnParams *p);
 extern void ChurnParamsCached(FunctionCallInfo fcinfo, HeapTupleHeader t, ChurnParams *p);
+/* churn_calendar.c */
 extern void ChurnCalendarDecode(ArrayType *hol, ArrayType *hol_prev, ChurnCalendar *cal);
 extern void ChurnReferenceWeeks(int w0, int n, const ChurnCalendar *cal, int holiday_weeks,
 								int *ref, bool *in_holiday);

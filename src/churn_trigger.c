@@ -711,3 +711,16 @@ churn_activity_flush(PG_FUNCTION_ARGS)
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }
+
+/*
+ * churn_wake_monitor() -> void
+ *		Ask the churn monitor of this database to wake when the current
+ *		transaction commits.  A no-op when the library is not preloaded.
+ */
+PG_FUNCTION_INFO_V1(churn_wake_monitor);
+Datum
+churn_wake_monitor(PG_FUNCTION_ARGS)
+{
+	ChurnWakeMonitorAtCommit();
+	PG_RETURN_VOID();
+}
