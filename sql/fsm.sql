@@ -151,6 +151,11 @@ UPDATE complaint SET state = 'investigating' WHERE complaint_id = 1;
 SELECT complaint_id, state FROM complaint;
 SELECT entity, event, from_state, to_state, note FROM fsm_history WHERE entity = 'complaint'::regclass ORDER BY history_id;
 
+-- in replica mode the guard does not fire: events are refused, not written unchecked
+SET session_replication_role = replica;
+SELECT fsm_fire('bankcrm.complaint', 1, 'close');
+RESET session_replication_role;
+
 -- firing needs a guarded table with an integer key
 SELECT fsm_fire('bankcrm.region', 1, 'x');
 SELECT fsm_fire('public.loan_application', 1, NULL);

@@ -607,6 +607,14 @@ FsmFire(Oid schema, Oid relid, int64 id, const char *event, const char *note,
 		if (SPI_connect() != SPI_OK_CONNECT)
 			elog(ERROR, "SPI_connect failed");
 		rel = table_open(relid, AccessShareLock);
+		/* the marked update needs the guard to strip and check it */
+		if (SessionReplicationRole == SESSION_REPLICATION_ROLE_REPLICA)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("cannot fire an event while session_replication_role is \"replica\""),
+					 errdetail("The guard trigger of table \"%s\" does not fire in replica mode, so the transition would not be checked.",
+							   RelationGetRelationName(rel)),
+					 errhint("Fire events with session_replication_role = origin, the default.")));
 		e = fsm_entity_lookup(schema, rel);
 		if (!e->fire_ready)
 			fsm_entity_prepare_fire(schema, e, rel);
