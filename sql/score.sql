@@ -148,6 +148,14 @@ INSERT INTO activity_weekly (party_id, week, loan_volume, txn_volume, txn_count)
 INSERT INTO coverage (party_id, staff_id, role, valid_from) VALUES (3, 1, 'primary_rm', '2021-11-16');
 
 SELECT * FROM score_all(NULL, '2026-11-16');
+-- a run that wrote a tenth of the rows or more leaves fresh statistics of
+-- what it wrote (ANALYZE counts every row of a small table)
+SELECT c.relname, c.reltuples::bigint AS reltuples
+  FROM pg_class c
+ WHERE c.oid IN ('party_score'::regclass, 'score_history'::regclass, 'product_affinity'::regclass)
+ ORDER BY 1;
+SELECT (SELECT count(*) FROM party_score) AS party_score, (SELECT count(*) FROM score_history) AS score_history,
+       (SELECT count(*) FROM product_affinity) AS product_affinity;
 -- contributions: 1: 80 000 * 2 % + 3 650 - 25 = 5 225; 2: 2 M * 1 % + 7 300 = 27 300;
 -- 3: 10 M * 1.5 % - 10 M * 0.2 % * 45 % + 3 M * 2.15 % + 3 650 - (120 + 120 + 0.05) = 208 909.95;
 -- 4: nothing yet; 5: 50 000 * 2.45 % = 1 225; 7: 600 000 * 1 % = 6 000
