@@ -109,6 +109,49 @@ RESET ROLE;
 SELECT party_id - 9400000000 AS party, group_id - 9400000000 AS grp, members
   FROM relationship_group WHERE party_id IN (9400000033, 9400000034, 9400000043) ORDER BY 1;
 
+-- wallet share where the bank knows what a party holds in all
+INSERT INTO wallet_estimate (party_id, total_assets, source, estimated_on) VALUES
+	(9400000002, 1200000, 'kyc', '2026-01-15'), (9400000030, 1000000, 'rm_estimate', '2026-03-01');
+SELECT party_id - 9400000000 AS party, aum, group_id - 9400000000 AS grp, group_kind, group_members,
+       group_aum, group_loans, group_contribution, group_value_score, wallet_share
+  FROM party_features WHERE party_id IN (9400000002, 9400000030, 9400000031, 9400000010, 9400000043) ORDER BY party_id;
+SELECT group_id - 9400000000 AS grp, aum, wallet_assets, wallet_share
+  FROM relationship_group_rollup WHERE group_id BETWEEN 9400000000 AND 9499999999 ORDER BY group_id;
+-- segment rules and clusters may use the group figures
+SELECT segment_check_rule('group_aum >= 1000000 AND wallet_share < 0.5') AS rule_ok;
+INSERT INTO wallet_estimate (party_id, total_assets, source, estimated_on) VALUES (9400000003, 0, 'kyc', '2026-01-01');
+INSERT INTO wallet_estimate (party_id, total_assets, source, estimated_on) VALUES (9400000003, 1000, 'guess', '2026-01-01');
+
+-- a model may tier by group: members take the tiers of their group's sums
+CREATE TEMP TABLE grp_model AS SELECT * FROM score_model WHERE is_default;
+UPDATE grp_model SET model = 'grp_members', is_default = false, builtin = false, tier_by_group = false;
+INSERT INTO score_model SELECT * FROM grp_model;
+UPDATE grp_model SET model = 'grp_groups', tier_by_group = true;
+INSERT INTO score_model SELECT * FROM grp_model;
+SELECT score_all('grp_members') IS NOT NULL AS scored, score_all('grp_groups') IS NOT NULL AS scored_by_group;
+SELECT party_id - 9400000000 AS party, i.wealth_tier AS own_wealth_tier, g.wealth_tier AS group_wealth_tier,
+       i.value_tier AS own_value_tier, g.value_tier AS group_value_tier
+  FROM party_score i JOIN party_score g USING (party_id)
+ WHERE i.model = 'grp_members' AND g.model = 'grp_groups' AND party_id BETWEEN 9400000000 AND 9499999999
+   AND party_id IN (9400000002, 9400000010, 9400000011, 9400000012, 9400000030, 9400000031, 9400000032, 9400000043)
+ ORDER BY party_id;
+-- each member's tier is the one of the group's summed contribution and assets
+SELECT rg.group_id - 9400000000 AS grp,
+       value_tier(sum(i.contribution), min(m.key_min), min(m.general_min)) AS tier_of_sum,
+       array_agg(DISTINCT g.value_tier) AS members_tiers,
+       wealth_tier(sum(i.aum), min(m.affluent_min), min(m.hnw_min), min(m.uhnw_min)) AS wealth_of_sum,
+       array_agg(DISTINCT g.wealth_tier) FILTER (WHERE p.kind = 'individual') AS members_wealth
+  FROM relationship_group rg
+  JOIN party p USING (party_id)
+  JOIN party_score i ON i.party_id = rg.party_id AND i.model = 'grp_members'
+  JOIN party_score g ON g.party_id = rg.party_id AND g.model = 'grp_groups'
+  JOIN score_model m ON m.model = 'grp_members'
+ WHERE rg.party_id BETWEEN 9400000000 AND 9499999999
+ GROUP BY rg.group_id ORDER BY rg.group_id;
+DELETE FROM party_score WHERE model IN ('grp_members', 'grp_groups');
+DELETE FROM score_history WHERE model IN ('grp_members', 'grp_groups');
+DELETE FROM score_model WHERE model IN ('grp_members', 'grp_groups');
+
 -- privileges
 SELECT r.rolname, has_table_privilege(r.rolname, 'bankcrm.relationship_group_rollup', 'SELECT') AS rollup,
        has_table_privilege(r.rolname, 'bankcrm.guarantor_chain', 'SELECT') AS chains,
@@ -117,6 +160,7 @@ SELECT r.rolname, has_table_privilege(r.rolname, 'bankcrm.relationship_group_rol
  ORDER BY 1;
 
 -- clean up
+DELETE FROM wallet_estimate WHERE party_id BETWEEN 9400000000 AND 9499999999;
 DELETE FROM party_score WHERE party_id BETWEEN 9400000000 AND 9499999999;
 DELETE FROM coverage WHERE party_id BETWEEN 9400000000 AND 9499999999;
 DELETE FROM holding WHERE party_id BETWEEN 9400000000 AND 9499999999;

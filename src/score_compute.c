@@ -26,6 +26,81 @@
 
 #include "score_run.h"
 
+/* a member of a relationship group: its group and its place in the run */
+typedef struct GroupMember
+{
+	int64		group_id;
+	uint32		index;
+} GroupMember;
+
+static int
+GroupMemberCmp(const void *a, const void *b)
+{
+	const GroupMember *x = (const GroupMember *) a;
+	const GroupMember *y = (const GroupMember *) b;
+
+	if (x->group_id != y->group_id)
+		return x->group_id < y->group_id ? -1 : 1;
+	return x->index < y->index ? -1 : x->index > y->index ? 1 : 0;
+}
+
+/*
+ * GroupTiers
+ *		For a model that tiers by group: each member of a household or
+ *		corporate group takes the group's value tier (the members'
+ *		contributions added up, or their value scores added up to at most
+ *		1000) and, if an individual, the group's wealth tier (the members'
+ *		assets added up): the sums relationship_group_rollup shows.
+ */
+static void
+GroupTiers(ScoreRun *run)
+{
+	ScoreModel *m = &run->m;
+	GroupMember *g;
+	uint32		n = 0;
+	uint32		i,
+				j;
+
+	g = palloc_extended(sizeof(GroupMember) * Max(run->nparties, 1), MCXT_ALLOC_HUGE);
+	for (i = 0; i < run->nparties; i++)
+		if (run->parties[i].group_id != 0)
+		{
+			g[n].group_id = run->parties[i].group_id;
+			g[n].index = i;
+			n++;
+		}
+	qsort(g, n, sizeof(GroupMember), GroupMemberCmp);
+	for (i = 0; i < n; i = j)
+	{
+		double		contribution = 0.0;
+		int64		value_score = 0;
+		int64		aum = 0;
+		int8		value_tier;
+		int8		wealth_tier;
+
+		for (j = i; j < n && g[j].group_id == g[i].group_id; j++)
+		{
+			const ScoreParty *p = &run->parties[g[j].index];
+
+			contribution += p->contribution;
+			value_score += p->value_score;
+			aum += p->aum;
+		}
+		value_tier = ScoreValueTier(m->tier_on_score ? (double) Min(value_score, 1000) : contribution,
+									m->key_min, m->general_min);
+		wealth_tier = ScoreWealthTier((double) aum / 100.0, m->affluent_min, m->hnw_min, m->uhnw_min);
+		for (; i < j; i++)
+		{
+			ScoreParty *p = &run->parties[g[i].index];
+
+			p->value_tier = value_tier;
+			if (p->kind == SCORE_KIND_INDIVIDUAL)
+				p->wealth_tier = wealth_tier;
+		}
+	}
+	pfree(g);
+}
+
 /*
  * ScoreComputeParties
  *		Every formula except the quintiles, party by party.
@@ -49,7 +124,6 @@ ScoreComputeParties(ScoreRun *run)
 					dep_ftp = 0.0;
 		double		aum;
 		double		fees;
-		double		ret;
 		DateADT		last;
 		bool		has_ref = true;
 		int64		ref = 0;
@@ -128,6 +202,16 @@ ScoreComputeParties(ScoreRun *run)
 		aum = (double) p->aum / 100.0;
 		p->wealth_tier = p->kind == SCORE_KIND_INDIVIDUAL
 			? ScoreWealthTier(aum, m->affluent_min, m->hnw_min, m->uhnw_min) : -1;
+	}
+
+	if (m->tier_by_group)
+		GroupTiers(run);
+
+	/* lifetime value, by the retention of the (party's or group's) tier */
+	for (i = 0; i < run->nparties; i++)
+	{
+		ScoreParty *p = &run->parties[i];
+		double		ret;
 
 		ret = p->own_retention;
 		if (isnan(ret))

@@ -105,7 +105,9 @@ LoadModel(ScoreRun *run, const char *model, MemoryContext runcxt)
 					 "(($2 OPERATOR(pg_catalog.-) 365)::timestamp AT TIME ZONE sm.time_zone), "
 					 "(($2 OPERATOR(pg_catalog.+) 1)::timestamp AT TIME ZONE sm.time_zone), "
 					 "pg_catalog.make_date(pg_catalog.date_part('year', $2)::integer, 1, 1), "
-					 "sm.affinity_min_parties, sm.history_tolerance, sm.history_score_tolerance, sm.version "
+					 "sm.affinity_min_parties, sm.history_tolerance, sm.history_score_tolerance, sm.version, "
+					 /* a column of 0.2.0: read by name, false until ALTER EXTENSION UPDATE adds it */
+					 "COALESCE((pg_catalog.to_jsonb(sm) OPERATOR(pg_catalog.->>) 'tier_by_group')::boolean, false) "
 					 "FROM %s.score_model sm WHERE sm.model OPERATOR(pg_catalog.=) COALESCE($1, "
 					 "(SELECT d.model FROM %s.score_model d WHERE d.is_default))",
 					 nspname, nspname, nspname);
@@ -174,6 +176,7 @@ LoadModel(ScoreRun *run, const char *model, MemoryContext runcxt)
 	m->history_tolerance = ModelFloat8(26);
 	m->history_score_tolerance = ModelInt32(27);
 	m->version = ModelInt32(28);
+	m->tier_by_group = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 29, &isnull));
 
 	/* products: transfer price (to 10 decimals) and side of the balance sheet */
 	resetStringInfo(&q);

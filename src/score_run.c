@@ -120,6 +120,7 @@ static void ReadContacts(ScoreRun *run);
 static void ReadActivity(ScoreRun *run);
 static void ReadRetention(ScoreRun *run);
 static void ReadHistory(ScoreRun *run);
+static void ReadGroups(ScoreRun *run);
 
 /*
  * ScoreNumericScaled
@@ -875,6 +876,27 @@ ReadRetention(ScoreRun *run)
 	ScoreReadTable(run, "party_retention", false, "party_id, retention", 2, RetentionRow, NULL);
 }
 
+/* a ReadTableRow callback: the party's household or corporate group */
+static void
+GroupRow(ScoreRun *run, TupleTableSlot *slot, void *arg)
+{
+	ScoreParty *p = ScoreRunFindParty(run, DatumGetInt64(slot->tts_values[0]));
+
+	if (p != NULL)
+		p->group_id = DatumGetInt64(slot->tts_values[1]);
+}
+
+/*
+ * ReadGroups
+ *		Each party's relationship group, for a model that tiers by group.
+ */
+static void
+ReadGroups(ScoreRun *run)
+{
+	if (run->m.tier_by_group)
+		ScoreReadTable(run, "relationship_group", false, "party_id, group_id", 2, GroupRow, NULL);
+}
+
 /* the tier code of a text column (-1 NULL or unknown) */
 static int8
 SlotTier(TupleTableSlot *slot, AttrNumber att, const char *const *names, int n)
@@ -1031,6 +1053,7 @@ ScoreRunCompute(ScoreRun *run)
 	ReadActivity(run);
 	ReadRetention(run);
 	ReadHistory(run);
+	ReadGroups(run);
 	ScoreComputeParties(run);
 	ScoreComputeQuintiles(run);
 }

@@ -62,6 +62,7 @@ typedef struct ScoreModel
 	double		history_tolerance;	/* of money columns, relative */
 	int32		history_score_tolerance;	/* value score points */
 	bool		tier_on_score;
+	bool		tier_by_group;	/* members take their group's tiers */
 	double		key_min;
 	double		general_min;
 	double		affluent_min;
@@ -151,6 +152,7 @@ typedef struct ScoreParty
 		};
 	};
 	int64		party_id;
+	int64		group_id;		/* relationship_group, when tier_by_group; 0: none */
 	int64		loan_bal;		/* cents */
 	int64		dep_bal;
 	int64		aum;

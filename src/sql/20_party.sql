@@ -107,6 +107,20 @@ CREATE TABLE @extschema@.party_kyc (
 );
 COMMENT ON TABLE @extschema@.party_kyc IS 'Know-your-customer answers per party; readable by bankcrm_admin only';
 
+-- wallet_estimate: what a party holds in all, with us and elsewhere, where
+-- the bank knows it (declared in KYC, surveyed, estimated by the RM, from a
+-- credit bureau): the denominator of wallet share
+CREATE TABLE @extschema@.wallet_estimate (
+	party_id      bigint PRIMARY KEY REFERENCES @extschema@.party ON DELETE CASCADE,
+	total_assets  numeric(18, 2) NOT NULL CONSTRAINT wallet_estimate_total_assets_check CHECK (total_assets > 0),
+	source        text NOT NULL CONSTRAINT wallet_estimate_source_check CHECK (source IN ('kyc', 'survey', 'rm_estimate', 'bureau')),
+	estimated_on  date NOT NULL DEFAULT CURRENT_DATE
+);
+COMMENT ON TABLE @extschema@.wallet_estimate IS 'A party''s financial assets in all (with this bank and elsewhere), where known: the denominator of wallet share (party_features.wallet_share, relationship_group_rollup.wallet_share)';
+COMMENT ON COLUMN @extschema@.wallet_estimate.total_assets IS 'Financial assets in all, CNY: deposits, wealth and insurance with every institution';
+COMMENT ON COLUMN @extschema@.wallet_estimate.source IS 'Where the figure comes from: kyc (declared), survey, rm_estimate or bureau';
+COMMENT ON COLUMN @extschema@.wallet_estimate.estimated_on IS 'Day of the estimate';
+
 CREATE TABLE @extschema@.party_phone (
 	party_id    bigint NOT NULL REFERENCES @extschema@.party ON DELETE CASCADE,
 	phone       @extschema@.phone NOT NULL,

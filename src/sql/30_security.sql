@@ -92,6 +92,9 @@ GRANT UPDATE (status, purpose, starts_at, ends_at) ON @extschema@.appointment TO
 GRANT UPDATE (state, assigned_to, resolved_at) ON @extschema@.complaint TO bankcrm_manager, bankcrm_app;
 GRANT INSERT, UPDATE ON @extschema@.party, @extschema@.party_phone, @extschema@.party_relation, @extschema@.coverage,
 	@extschema@.holding, @extschema@.activity_weekly TO bankcrm_app;
+-- wallet estimates: read by who may see the party, kept by applications
+GRANT SELECT ON @extschema@.wallet_estimate TO bankcrm_manager, bankcrm_rm, bankcrm_app;
+GRANT INSERT, UPDATE, DELETE ON @extschema@.wallet_estimate TO bankcrm_app;
 GRANT USAGE ON ALL SEQUENCES IN SCHEMA @extschema@ TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 
 -- analysts: masked parties and aggregates

@@ -67,6 +67,8 @@ CREATE TABLE @extschema@.score_model (
 	                         CONSTRAINT score_model_affinity_min_parties_check CHECK (affinity_min_parties >= 1),
 	time_zone                text NOT NULL DEFAULT 'Asia/Shanghai',
 	builtin                  boolean NOT NULL DEFAULT false,
+	-- tiers of households and corporate groups
+	tier_by_group            boolean NOT NULL DEFAULT false,
 	CONSTRAINT score_model_value_tier_order_check CHECK (general_min <= key_min),
 	CONSTRAINT score_model_wealth_tier_order_check CHECK (affluent_min <= hnw_min AND hnw_min <= uhnw_min),
 	CONSTRAINT score_model_growth_days_check CHECK (growth_min_days >= 1 AND growth_window_days >= growth_min_days),
@@ -105,6 +107,7 @@ COMMENT ON COLUMN @extschema@.score_model.clv_years IS 'Horizon of the lifetime 
 COMMENT ON COLUMN @extschema@.score_model.hidden_gold_occupations IS 'Occupations that can be hidden gold (individual merchants)';
 COMMENT ON COLUMN @extschema@.score_model.hidden_gold_min_turnover IS 'Smallest yearly business turnover (CNY) of hidden gold';
 COMMENT ON COLUMN @extschema@.score_model.hidden_gold_max_aum IS 'Hidden gold keeps less than this AUM (CNY) with the bank';
+COMMENT ON COLUMN @extschema@.score_model.tier_by_group IS 'When true, a member of a household or corporate group (relationship_group) takes the value tier and wealth tier of its group: the members'' contributions, value scores (at most 1000) and assets added up, under the same cut-offs; lifetime value then uses the retention of that tier';
 COMMENT ON COLUMN @extschema@.score_model.affinity_min_parties IS 'Smallest number of parties behind a product_affinity row';
 COMMENT ON COLUMN @extschema@.score_model.time_zone IS 'Time zone in which contact times are turned into days';
 COMMENT ON COLUMN @extschema@.score_model.builtin IS 'Installed by the extension; inserting a builtin row of an existing name replaces it (how restores keep a modified built-in model)';

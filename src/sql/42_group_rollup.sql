@@ -16,9 +16,11 @@ WITH m AS (
 	       COALESCE(b.loans, 0) AS loans,
 	       sc.contribution,
 	       sc.value_score,
-	       sc.clv
+	       sc.clv,
+	       we.total_assets
 	  FROM @extschema@.relationship_group g
 	  LEFT JOIN @extschema@.party_balance b ON b.party_id = g.party_id
+	  LEFT JOIN @extschema@.wallet_estimate we ON we.party_id = g.party_id
 	  LEFT JOIN @extschema@.party_score sc ON sc.party_id = g.party_id
 	        AND sc.model = (SELECT dm.model FROM @extschema@.score_model dm WHERE dm.is_default)
 ), lead AS (
@@ -52,7 +54,9 @@ SELECT s.group_id,
        COALESCE(h.products, '{}') AS products,
        @extschema@.value_tier(CASE dm.value_tier_basis WHEN 'value_score' THEN s.value_score ELSE s.contribution END,
                               dm.key_min, dm.general_min) AS value_tier,
-       @extschema@.wealth_tier(s.aum, dm.affluent_min, dm.hnw_min, dm.uhnw_min) AS wealth_tier
+       @extschema@.wealth_tier(s.aum, dm.affluent_min, dm.hnw_min, dm.uhnw_min) AS wealth_tier,
+       s.wallet_assets,
+       pg_catalog.round(s.known_aum / s.wallet_assets, 4) AS wallet_share
   FROM (SELECT m.group_id,
                pg_catalog.min(m.kind) AS kind,
                pg_catalog.count(*) AS members,
@@ -61,7 +65,9 @@ SELECT s.group_id,
                pg_catalog.sum(m.contribution) AS contribution,
                pg_catalog.sum(m.clv) AS clv,
                CASE WHEN pg_catalog.count(m.value_score) > 0 THEN LEAST(1000, pg_catalog.sum(m.value_score)) END AS value_score,
-               pg_catalog.max(m.value_score) AS top_value_score
+               pg_catalog.max(m.value_score) AS top_value_score,
+               pg_catalog.sum(m.total_assets)::numeric(18, 2) AS wallet_assets,
+               pg_catalog.sum(m.aum) FILTER (WHERE m.total_assets IS NOT NULL) AS known_aum
           FROM m
          GROUP BY m.group_id) s
   LEFT JOIN lead l ON l.group_id = s.group_id
@@ -80,6 +86,8 @@ COMMENT ON COLUMN @extschema@.relationship_group_rollup.primary_rm IS 'Name of t
 COMMENT ON COLUMN @extschema@.relationship_group_rollup.products IS 'Codes of the products held by anyone in the group (open holdings), distinct, sorted';
 COMMENT ON COLUMN @extschema@.relationship_group_rollup.value_tier IS 'The group''s value tier under the default score model''s cut-offs (key_min, general_min), applied to the group''s contribution or value score as the model''s value_tier_basis says';
 COMMENT ON COLUMN @extschema@.relationship_group_rollup.wealth_tier IS 'The group''s wealth tier under the default score model''s cut-offs, applied to the group''s assets';
+COMMENT ON COLUMN @extschema@.relationship_group_rollup.wallet_assets IS 'Financial assets in all (wallet_estimate) of the members that have an estimate, CNY; NULL when none has';
+COMMENT ON COLUMN @extschema@.relationship_group_rollup.wallet_share IS 'The assets the bank holds for the members with an estimate, over their estimates, to 4 decimals: the group''s wallet share where known';
 
 -- privileges of 22_relationship_group.sql and of the rollup: staff who
 -- see parties see their groups (row-level security applies); analysts

@@ -47,9 +47,29 @@ SELECT p.party_id,
        (CURRENT_DATE - (SELECT pg_catalog.max(c.occurred_at) FROM @extschema@.contact c
                          WHERE c.party_id = p.party_id)::date) AS days_since_last_contact,
        p.consent_marketing,
-       p.do_not_contact
+       p.do_not_contact,
+       grp.group_id,
+       grp.kind AS group_kind,
+       grp.members AS group_members,
+       gs.aum AS group_aum,
+       gs.loans AS group_loans,
+       gs.contribution AS group_contribution,
+       gs.value_score AS group_value_score,
+       pg_catalog.round(COALESCE(bal.aum, 0) / we.total_assets, 4) AS wallet_share
   FROM @extschema@.party p
   LEFT JOIN @extschema@.party_balance bal ON bal.party_id = p.party_id
+  LEFT JOIN @extschema@.wallet_estimate we ON we.party_id = p.party_id
+  LEFT JOIN @extschema@.relationship_group grp ON grp.party_id = p.party_id
+  LEFT JOIN (SELECT g.group_id,
+                    pg_catalog.sum(COALESCE(b.aum, 0))::numeric(18, 2) AS aum,
+                    pg_catalog.sum(COALESCE(b.loans, 0))::numeric(18, 2) AS loans,
+                    pg_catalog.sum(s.contribution) AS contribution,
+                    CASE WHEN pg_catalog.count(s.value_score) > 0 THEN LEAST(1000, pg_catalog.sum(s.value_score)) END AS value_score
+               FROM @extschema@.relationship_group g
+               LEFT JOIN @extschema@.party_balance b ON b.party_id = g.party_id
+               LEFT JOIN @extschema@.party_score s ON s.party_id = g.party_id
+                     AND s.model = (SELECT dm.model FROM @extschema@.score_model dm WHERE dm.is_default)
+              GROUP BY g.group_id) gs ON gs.group_id = grp.group_id
   LEFT JOIN (SELECT h.party_id,
                     pg_catalog.array_agg(DISTINCT pr.code) AS products,
                     pg_catalog.array_agg(DISTINCT pr.category) AS product_categories
@@ -76,6 +96,14 @@ COMMENT ON COLUMN @extschema@.party_features.value_tier IS 'key, general or scat
 COMMENT ON COLUMN @extschema@.party_features.wealth_tier IS 'mass, affluent, hnw or uhnw, under the default score model';
 COMMENT ON COLUMN @extschema@.party_features.rfm_r IS 'Recency score under the default score model';
 COMMENT ON COLUMN @extschema@.party_features.rfm_f IS 'Frequency score under the default score model';
+COMMENT ON COLUMN @extschema@.party_features.group_id IS 'The party''s household or corporate group (relationship_group: its lowest party_id); NULL when it has none';
+COMMENT ON COLUMN @extschema@.party_features.group_kind IS 'household, corporate or mixed; NULL without a group';
+COMMENT ON COLUMN @extschema@.party_features.group_members IS 'Parties in the group; NULL without a group';
+COMMENT ON COLUMN @extschema@.party_features.group_aum IS 'Deposits, wealth and insurance balances of all members of the group, CNY (the members the caller may see)';
+COMMENT ON COLUMN @extschema@.party_features.group_loans IS 'Loan and card balances of all members of the group, CNY';
+COMMENT ON COLUMN @extschema@.party_features.group_contribution IS 'The members'' profit contributions added up, under the default score model';
+COMMENT ON COLUMN @extschema@.party_features.group_value_score IS 'The members'' value scores added up, at most 1000, under the default score model';
+COMMENT ON COLUMN @extschema@.party_features.wallet_share IS 'aum over the party''s financial assets in all (wallet_estimate), to 4 decimals; NULL where no estimate is known; above 1 when the estimate is older than what the bank now holds';
 COMMENT ON COLUMN @extschema@.party_features.rfm_m IS 'Monetary score under the default score model';
 COMMENT ON COLUMN @extschema@.party_features.clv IS 'Customer lifetime value under the default score model';
 COMMENT ON COLUMN @extschema@.party_features.days_since_last_contact IS 'Days since the last contact on any channel; NULL if never contacted';

@@ -100,8 +100,8 @@ BEGIN
 		'@extschema@.party', '@extschema@.party_phone', '@extschema@.party_relation', '@extschema@.coverage',
 		'@extschema@.holding', '@extschema@.activity_weekly', '@extschema@.contact', '@extschema@.complaint',
 		'@extschema@.survey_response', '@extschema@.appointment',
-		-- households and groups (22_relationship_group.sql)
-		'@extschema@.relationship_group',
+		-- households and groups (22_relationship_group.sql), wallet estimates (20_party.sql)
+		'@extschema@.relationship_group', '@extschema@.wallet_estimate',
 		-- scoring (40_score.sql) and segments (45_segment.sql)
 		'@extschema@.party_score', '@extschema@.score_history', '@extschema@.party_retention',
 		'@extschema@.segment_member', '@extschema@.segment_history',

@@ -76,7 +76,9 @@ AS $$
 		(53, '@extschema@.cluster_model', 'reference'),
 		(54, '@extschema@.cluster_centroid', 'reference'),
 		-- distributed since: households and groups
-		(55, '@extschema@.relationship_group', 'distributed')
+		(55, '@extschema@.relationship_group', 'distributed'),
+		-- distributed since: wallet estimates
+		(56, '@extschema@.wallet_estimate', 'distributed')
 	) v(o, t, k)
 	 ORDER BY v.o
 $$;

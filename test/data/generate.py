@@ -40,6 +40,8 @@ def main(argv=None):
     mode.add_argument('--table', help='write the COPY rows of one table')
     mode.add_argument('--list-tables', action='store_true', help='list the tables in load order')
     ap.add_argument('--jobs', type=int, default=0, help='worker processes (default: number of CPUs)')
+    ap.add_argument('--skip', action='append', default=[], metavar='TABLE',
+                    help='leave out a table the database does not have (an earlier release); repeatable')
     a = ap.parse_args(argv)
     if a.list_tables:
         for t in GLOBAL_TABLES + BLOCK_TABLES + ['truth_meta']:
@@ -56,7 +58,10 @@ def main(argv=None):
     out = open(sys.stdout.fileno(), 'w', encoding='utf-8', newline='\n', buffering=1 << 20, closefd=False)
     try:
         if a.script:
-            write_script(cfg, out, jobs)
+            for t in a.skip:
+                if t not in BLOCK_TABLES:
+                    ap.error(f'only tables of parties can be skipped, not {t!r}')
+            write_script(cfg, out, jobs, skip=set(a.skip))
         else:
             if a.table not in COLUMNS:
                 ap.error(f'unknown table {a.table!r} (see --list-tables)')

@@ -74,9 +74,11 @@ WITH ext AS (
 	    OR (ds.classoid = 'pg_constraint'::regclass
 	        AND ds.objoid IN (SELECT co.oid FROM pg_constraint co JOIN rel r ON r.oid = co.conrelid))
 	UNION ALL
-	-- the tables pg_dump dumps as configuration
-	SELECT format('config %s %s', e.extconfig::regclass[], e.extcondition)
-	  FROM pg_extension e WHERE e.extname = 'bankcrm'
+	-- the tables pg_dump dumps as configuration, each with its condition
+	-- (in name order: an update registers its new tables after the others)
+	SELECT format('config %s %s', c.rel::regclass, quote_literal(c.cond))
+	  FROM pg_extension e, unnest(e.extconfig, e.extcondition) c(rel, cond)
+	 WHERE e.extname = 'bankcrm'
 	UNION ALL
 	-- the settings it defines, as the update leaves them
 	SELECT format('setting %s', name) FROM pg_settings WHERE name LIKE 'bankcrm.%'

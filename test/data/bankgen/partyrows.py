@@ -77,6 +77,27 @@ def kyc_rows(cfg, b, parties):
     return out
 
 
+def wallet_rows(cfg, b, parties):
+    """wallet_estimate: what some living individuals hold in all, with us and
+    elsewhere. Declared in KYC by most wealthy parties and some others, or
+    estimated by the RM for the wealthy; the share kept with us follows a
+    Beta(2, 3) law (mean 40 %), rounded to 10,000 CNY as people answer."""
+    r = rng(cfg.seed, 'wallet_estimate', b)
+    out = []
+    for p in parties:
+        if p.kind != 'individual' or p.status not in ('active', 'dormant') or p.wealth < 10000:
+            continue
+        if r.random() >= (0.6 if p.wealth >= 5e5 else 0.2):
+            continue
+        share = clamp(r.betavariate(2, 3), 0.05, 1.0)
+        total = max(10000, round(p.wealth / share / 10000) * 10000)
+        source = 'kyc' if p.wealth < 5e5 or r.random() < 0.5 else 'rm_estimate'
+        on = rand_date(r, max(p.onboarded, D(2024, 1, 1)), add_days(AS_OF, -1)) \
+            if p.onboarded < add_days(AS_OF, -1) else p.onboarded
+        out.append(f'{p.pid}\t{total}\t{source}\t{on.isoformat()}\n')
+    return out
+
+
 # ----------------------------------------------------------------------------
 # phones: mobiles 1[3-9]x + 8 digits, fixed lines area code + 7/8 digits not
 # starting with 0 or 1; the digits are a bijection of (party, slot), so every
