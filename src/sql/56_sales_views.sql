@@ -4,21 +4,25 @@
 -- relationship manager creates
 
 -- every stay of a lead in a state: from its creation or a state change to the next change
+-- A lead's history rows are those of its process and id.  They are not
+-- found by fsm_history.entity: that is the OID of the lead table on the node
+-- that wrote the row, which on Citus is not the OID of the table on the
+-- workers, where these views' shard queries run.
 CREATE VIEW @extschema@.lead_stay AS
 WITH moves AS (
 	SELECT l.lead_id, l.campaign_id, l.process_name,
 	       COALESCE(f.from_state, l.state) AS state, l.created_at AS entered_at, 0::bigint AS seq
 	  FROM @extschema@.lead l
 	  LEFT JOIN (
-	       SELECT DISTINCT ON (h.entity_id) h.entity_id, h.from_state FROM @extschema@.fsm_history h
-	        WHERE h.entity = '@extschema@.lead'::regclass
-	        ORDER BY h.entity_id, h.history_id) f ON f.entity_id = l.lead_id
+	       SELECT DISTINCT ON (h.process_name, h.entity_id) h.process_name, h.entity_id, h.from_state
+	         FROM @extschema@.fsm_history h
+	        ORDER BY h.process_name, h.entity_id, h.history_id) f
+	    ON f.entity_id = l.lead_id AND f.process_name = l.process_name
 	UNION ALL
 	SELECT l.lead_id, l.campaign_id, l.process_name, h.to_state, h.at, h.history_id
 	  FROM @extschema@.fsm_history h
-	  JOIN @extschema@.lead l ON l.lead_id = h.entity_id
-	 WHERE h.entity = '@extschema@.lead'::regclass
-	   AND h.to_state IS DISTINCT FROM h.from_state
+	  JOIN @extschema@.lead l ON l.lead_id = h.entity_id AND l.process_name = h.process_name
+	 WHERE h.to_state IS DISTINCT FROM h.from_state
 )
 SELECT m.lead_id, m.campaign_id, m.process_name, m.state, m.entered_at,
        pg_catalog.lead(m.entered_at) OVER w AS left_at,
@@ -99,8 +103,8 @@ WITH ev AS (
 	-- events fired by a worker or an administrator (no staff mapping) count for the lead's assignee
 	SELECT COALESCE(h.staff_id, l.assigned_to) AS staff_id, l.process_name, h.at::date AS day, h.from_state
 	  FROM @extschema@.fsm_history h
-	  JOIN @extschema@.lead l ON l.lead_id = h.entity_id
-	 WHERE h.entity = '@extschema@.lead'::regclass AND COALESCE(h.staff_id, l.assigned_to) IS NOT NULL
+	  JOIN @extschema@.lead l ON l.lead_id = h.entity_id AND l.process_name = h.process_name
+	 WHERE COALESCE(h.staff_id, l.assigned_to) IS NOT NULL
 ), days AS (
 	SELECT DISTINCT e.staff_id, e.process_name, e.day FROM ev e
 ), counts AS (

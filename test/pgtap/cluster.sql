@@ -13,7 +13,8 @@ SELECT columns_are('bankcrm', 'cluster_profiles',
 SELECT col_is_pk('bankcrm', 'relationship_group', 'party_id', 'one group row per party');
 SELECT columns_are('bankcrm', 'relationship_group_rollup',
 	ARRAY['group_id', 'kind', 'members', 'aum', 'loans', 'contribution', 'clv', 'value_score', 'top_value_score',
-	      'lead_party_id', 'primary_rm', 'products', 'value_tier', 'wealth_tier'], 'relationship_group_rollup columns');
+	      'lead_party_id', 'primary_rm', 'products', 'value_tier', 'wealth_tier', 'wallet_assets', 'wallet_share'],
+	'relationship_group_rollup columns');
 SELECT columns_are('bankcrm', 'guarantor_chain',
 	ARRAY['guarantor_id', 'party_id', 'depth', 'path', 'status', 'loans'], 'guarantor_chain columns');
 SELECT is((SELECT proparallel FROM pg_proc WHERE oid = 'bankcrm.kmeans_pass(double precision[], double precision[])'::regprocedure),

@@ -21,7 +21,8 @@ SELECT columns_are('bankcrm', 'party_features',
 	      'rating_band', 'home_branch_id', 'onboarded_on', 'tenure_years', 'aum', 'loans', 'turnover',
 	      'products_held', 'products', 'product_categories', 'contribution', 'value_score', 'value_tier',
 	      'wealth_tier', 'rfm_r', 'rfm_f', 'rfm_m', 'clv', 'days_since_last_contact', 'consent_marketing',
-	      'do_not_contact'], 'party_features columns: no name, phone or birth date');
+	      'do_not_contact', 'group_id', 'group_kind', 'group_members', 'group_aum', 'group_loans',
+	      'group_contribution', 'group_value_score', 'wallet_share'], 'party_features columns: no name, phone or birth date');
 SELECT function_returns('bankcrm', 'segment_check_rule', ARRAY['text'], 'boolean', 'segment_check_rule returns boolean');
 SELECT volatility_is('bankcrm', 'segment_check_rule', ARRAY['text'], 'stable', 'the checker reads the catalogs: stable');
 SELECT volatility_is('bankcrm', 'segment_preview', ARRAY['text'], 'stable', 'preview is stable');

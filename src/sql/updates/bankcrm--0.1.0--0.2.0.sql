@@ -258,3 +258,55 @@ SELECT s.group_id,
   LEFT JOIN @extschema@.score_model dm ON dm.is_default;
 COMMENT ON COLUMN @extschema@.relationship_group_rollup.wallet_assets IS 'Financial assets in all (wallet_estimate) of the members that have an estimate, CNY; NULL when none has';
 COMMENT ON COLUMN @extschema@.relationship_group_rollup.wallet_share IS 'The assets the bank holds for the members with an estimate, over their estimates, to 4 decimals: the group''s wallet share where known';
+
+-- lead_stay and rep_activity find a lead's history by its process and id,
+-- not by fsm_history.entity (an OID of the writing node: wrong on Citus workers)
+-- A lead's history rows are those of its process and id.  They are not
+-- found by fsm_history.entity: that is the OID of the lead table on the node
+-- that wrote the row, which on Citus is not the OID of the table on the
+-- workers, where these views' shard queries run.
+CREATE OR REPLACE VIEW @extschema@.lead_stay AS
+WITH moves AS (
+	SELECT l.lead_id, l.campaign_id, l.process_name,
+	       COALESCE(f.from_state, l.state) AS state, l.created_at AS entered_at, 0::bigint AS seq
+	  FROM @extschema@.lead l
+	  LEFT JOIN (
+	       SELECT DISTINCT ON (h.process_name, h.entity_id) h.process_name, h.entity_id, h.from_state
+	         FROM @extschema@.fsm_history h
+	        ORDER BY h.process_name, h.entity_id, h.history_id) f
+	    ON f.entity_id = l.lead_id AND f.process_name = l.process_name
+	UNION ALL
+	SELECT l.lead_id, l.campaign_id, l.process_name, h.to_state, h.at, h.history_id
+	  FROM @extschema@.fsm_history h
+	  JOIN @extschema@.lead l ON l.lead_id = h.entity_id AND l.process_name = h.process_name
+	 WHERE h.to_state IS DISTINCT FROM h.from_state
+)
+SELECT m.lead_id, m.campaign_id, m.process_name, m.state, m.entered_at,
+       pg_catalog.lead(m.entered_at) OVER w AS left_at,
+       pg_catalog.lead(m.state) OVER w AS next_state
+  FROM moves m
+WINDOW w AS (PARTITION BY m.lead_id ORDER BY m.seq);
+
+CREATE OR REPLACE VIEW @extschema@.rep_activity AS
+WITH ev AS (
+	-- events fired by a worker or an administrator (no staff mapping) count for the lead's assignee
+	SELECT COALESCE(h.staff_id, l.assigned_to) AS staff_id, l.process_name, h.at::date AS day, h.from_state
+	  FROM @extschema@.fsm_history h
+	  JOIN @extschema@.lead l ON l.lead_id = h.entity_id AND l.process_name = h.process_name
+	 WHERE COALESCE(h.staff_id, l.assigned_to) IS NOT NULL
+), days AS (
+	SELECT DISTINCT e.staff_id, e.process_name, e.day FROM ev e
+), counts AS (
+	SELECT e.staff_id, e.process_name, e.day, e.from_state, pg_catalog.count(*) AS n
+	  FROM ev e GROUP BY e.staff_id, e.process_name, e.day, e.from_state
+)
+SELECT d.staff_id, s.name AS staff_name, s.team_id, d.process_name, d.day, ps.state AS stage, ps.stage_order,
+       COALESCE(c.n, 0) AS activity, ps.daily_target,
+       GREATEST(ps.daily_target - COALESCE(c.n, 0), 0) AS shortfall,
+       COALESCE(c.n, 0) >= ps.daily_target AS target_met
+  FROM days d
+  JOIN @extschema@.staff s ON s.staff_id = d.staff_id
+  JOIN @extschema@.process_state ps ON ps.process_name = d.process_name AND NOT ps.is_terminal
+  LEFT JOIN counts c ON c.staff_id = d.staff_id AND c.process_name = d.process_name
+        AND c.day = d.day AND c.from_state = ps.state
+ WHERE ps.daily_target > 0 OR c.n IS NOT NULL;
