@@ -46,6 +46,7 @@ OBJS = \
 	src/dialer/pacing.o \
 	src/dialer/worker.o \
 	src/dialer/calls.o \
+	src/dialer/predictive.o \
 	src/dialer/dialer_db.o \
 	src/dialer/launcher.o \
 	src/dialer/wake.o

@@ -1016,7 +1016,10 @@ test_outcomes(void)
 	CHECK_STR(AmiOutcomeName(AMI_OUTCOME_CONGESTION), "congestion");
 	CHECK_STR(AmiOutcomeName(AMI_OUTCOME_FAILED), "failed");
 	CHECK_STR(AmiOutcomeName(AMI_OUTCOME_INVALID_NUMBER), "invalid_number");
+	CHECK_STR(AmiOutcomeName(AMI_OUTCOME_MACHINE), "machine");
+	CHECK_STR(AmiOutcomeName(AMI_OUTCOME_ABANDONED), "abandoned");
 	CHECK_STR(AmiOutcomeName(AMI_OUTCOME_UNKNOWN), "unknown");
+	CHECK_STR(AmiOutcomeName((AmiOutcome) AMI_OUTCOME_COUNT), "unknown");
 	CHECK_STR(AmiOutcomeName((AmiOutcome) 42), "unknown");
 }
 
