@@ -45,6 +45,8 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/timestamp.h"
 
 #include "bankcrm.h"
@@ -189,6 +191,25 @@ dialer_running_pid(int pbx_id)
 			pid = DatumGetInt32(d);
 	}
 	return pid;
+}
+
+PG_FUNCTION_INFO_V1(dialer_outcome_names);
+
+/*
+ * dialer_outcome_names
+ *		The outcomes the worker can report (AmiOutcomeName over AmiOutcome),
+ *		so that the regression tests compare them with call_outcomes() and
+ *		the CHECK constraints: one vocabulary, checked in one place.
+ */
+Datum
+dialer_outcome_names(PG_FUNCTION_ARGS)
+{
+	Datum		names[AMI_OUTCOME_COUNT];
+	int			i;
+
+	for (i = 0; i < AMI_OUTCOME_COUNT; i++)
+		names[i] = CStringGetTextDatum(AmiOutcomeName((AmiOutcome) i));
+	PG_RETURN_ARRAYTYPE_P(construct_array(names, AMI_OUTCOME_COUNT, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 PG_FUNCTION_INFO_V1(dialer_launch);

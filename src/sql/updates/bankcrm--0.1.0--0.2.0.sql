@@ -625,7 +625,7 @@ SELECT s.campaign_id,
        round(100.0 * pg_catalog.count(*) FILTER (WHERE a.outcome = 'abandoned' AND a.answered_at >= pg_catalog.now() - interval '15 minutes')
              / NULLIF(pg_catalog.count(*) FILTER (WHERE a.outcome IN ('answered', 'abandoned') AND a.answered_at >= pg_catalog.now() - interval '15 minutes'), 0), 2) AS abandoned_15min_pct,
        round(100.0 * COALESCE(pg_catalog.sum(pg_catalog.date_part('epoch', a.ended_at - COALESCE(a.connected_at, a.answered_at)))
-                               FILTER (WHERE a.outcome = 'answered' AND a.staff_id IS NOT NULL
+                               FILTER (WHERE a.outcome = 'answered' AND a.connected_at >= ag.logged_in_at
                                          AND a.ended_at >= pg_catalog.date_trunc('day', pg_catalog.now())), 0)::numeric
              / NULLIF((SELECT pg_catalog.sum(pg_catalog.date_part('epoch', pg_catalog.now()
                                  - GREATEST(g.logged_in_at, pg_catalog.date_trunc('day', pg_catalog.now()))))
@@ -636,22 +636,29 @@ SELECT s.campaign_id,
                  FROM @extschema@.dialer_agent g
                 WHERE g.campaign_id = s.campaign_id AND g.state <> 'offline' AND g.logged_in_at IS NOT NULL)
               - COALESCE(pg_catalog.sum(pg_catalog.date_part('epoch', a.ended_at - COALESCE(a.connected_at, a.answered_at)))
-                          FILTER (WHERE a.outcome = 'answered' AND a.staff_id IS NOT NULL
+                          FILTER (WHERE a.outcome = 'answered' AND a.connected_at >= ag.logged_in_at
                                     AND a.ended_at >= pg_catalog.date_trunc('day', pg_catalog.now())), 0))::numeric
-             / NULLIF(pg_catalog.count(*) FILTER (WHERE a.outcome = 'answered' AND a.staff_id IS NOT NULL
+             / NULLIF(pg_catalog.count(*) FILTER (WHERE a.outcome = 'answered' AND a.connected_at >= ag.logged_in_at
                                                    AND a.ended_at >= pg_catalog.date_trunc('day', pg_catalog.now())), 0), 1) AS wait_between_calls_s
   FROM @extschema@.dial_settings s
   LEFT JOIN @extschema@.call_attempt a ON a.campaign_id = s.campaign_id
+  -- the agent of a call, for the talk within its current logged-in time
+  LEFT JOIN @extschema@.dialer_agent ag ON ag.staff_id = a.staff_id AND ag.state <> 'offline'
  GROUP BY s.campaign_id, s.pbx_id, s.mode, s.active;
 COMMENT ON VIEW @extschema@.dialer_campaign_status IS 'Per campaign: attempts queued, in flight, started in the last minute, done by outcome, blocked; answer rate; agents ready and on a call; pacing ratio, live-answer rate, abandonment today and in the last 15 minutes, agent utilisation and wait between calls';
 COMMENT ON COLUMN @extschema@.dialer_campaign_status.pacing_ratio IS 'Calls in flight per agent logged in (ready or on a call): above 1 the dialer rings ahead of its agents';
 COMMENT ON COLUMN @extschema@.dialer_campaign_status.live_answer_rate_pct IS 'Today: live answers (answered or abandoned) per finished call, in percent';
 COMMENT ON COLUMN @extschema@.dialer_campaign_status.abandoned_today_pct IS 'Today: abandoned calls per live answer, in percent (the law: at most 3)';
 COMMENT ON COLUMN @extschema@.dialer_campaign_status.abandoned_15min_pct IS 'The last 15 minutes: abandoned calls per live answer, in percent (the pacing: never above 5)';
-COMMENT ON COLUMN @extschema@.dialer_campaign_status.agent_utilisation_pct IS 'Today: agents'' talk time per logged-in time of the agents logged in now, in percent';
+COMMENT ON COLUMN @extschema@.dialer_campaign_status.agent_utilisation_pct IS 'Today: talk time of the agents logged in now, since they logged in, per their logged-in time, in percent';
 COMMENT ON COLUMN @extschema@.dialer_campaign_status.wait_between_calls_s IS 'Today: logged-in time not talking per call taken by an agent, in seconds';
 GRANT SELECT ON @extschema@.dialer_campaign_status TO bankcrm_manager, bankcrm_app, bankcrm_admin;
 REVOKE ALL ON FUNCTION @extschema@.dialer_claim(integer, integer, bigint[], integer[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.dialer_connect(bigint[], integer[], timestamptz[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.dialer_pacing(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.dialer_finish(bigint[], text[], integer[], text[], integer[], timestamptz[], timestamptz[], timestamptz[], text[], integer[], text[], text[], timestamptz[]) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.dialer_outcome_names()
+RETURNS text[]
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.dialer_outcome_names() IS 'The outcomes the dialer worker can report, as its C code names them (the regression tests check them against call_outcomes())';
