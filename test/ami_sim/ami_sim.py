@@ -38,10 +38,12 @@ OUTCOMES = ("answer", "busy", "noanswer", "congestion", "nonexistent", "invalid"
 # "machine" and "notsure" answer like "answer" everywhere else
 PREDICTIVE_CONTEXTS = ("crm-predictive",)
 
-# AMD() verdicts the simulator reports: (AMDSTATUS, AMDCAUSE)
+# AMD() verdicts the simulator reports: (AMDSTATUS, AMDCAUSE), as a real
+# Asterisk 22 with doc/dialer.md's amd.conf reported them
+# (transcripts/12-14-predictive-*.txt)
 AMD_RESULT = {
-    "answer": ("HUMAN", "HUMAN-1000-1000"),
-    "machine": ("MACHINE", "LONGGREETING-2000-1500"),
+    "answer": ("HUMAN", "HUMAN-800-800"),
+    "machine": ("MACHINE", "LONGGREETING-1500-1500"),
     "notsure": ("NOTSURE", "TOOLONG-5000"),
 }
 
@@ -1063,7 +1065,7 @@ class AmiSimulator:
         self._dsc(call, "INUSE")
         self._newstate(l1, 6)
         self._dial("DialEnd", call, "ANSWER")
-        l1.context, l1.exten, l1.priority = call.o_context, call.o_exten, 1
+        l1.context, l1.exten, l1.priority = call.o_context, call.o_exten, 2
         self._newexten(l1, "AMD", "")
         self._originate_response(call, True, REASON["answer"])
         t0 = time.monotonic()
@@ -1071,7 +1073,7 @@ class AmiSimulator:
         status, cause = AMD_RESULT[call.outcome]
         amd = self.stats_data["amd"]
         amd[status] = amd.get(status, 0) + 1
-        l1.priority = 2
+        l1.priority = 3
         self._newexten(l1, "UserEvent", "BankcrmAmd,Status: %s,Cause: %s" % (status, cause))
         self._emit("UserEvent", "user,all", l1.snapshot() + [
             ("UserEvent", "BankcrmAmd"), ("Status", status), ("Cause", cause)])
@@ -1081,7 +1083,7 @@ class AmiSimulator:
             await asyncio.sleep(min(talk_left, 0.2))
         else:
             queue = "bankcrm-%s" % call.o_exten
-            l1.priority = 3
+            l1.priority = 5
             self._newexten(l1, "Queue", "%s,,,,2" % queue)
             member = None
             waited = 0.0
@@ -1099,10 +1101,11 @@ class AmiSimulator:
                 mem["busy"] = True
                 self.stats_data["connected"] += 1
                 agent = Leg("%s-%08x;1" % (iface, self.chan_seq), self._new_uid(), l1.linkedid,
-                            "crm-agent", iface.split("/")[-1].split("@")[0], 6)
+                            "crm-agent", call.o_exten, 6)
+                agent.cid = agent.conn = l1.cid
                 self.chan_seq += 1
                 self._emit("AgentConnect", "agent,all", l1.snapshot() + agent.snapshot("Dest") + [
-                    ("Queue", queue), ("MemberName", mem["name"]), ("Interface", iface),
+                    ("Queue", queue), ("Interface", iface), ("MemberName", mem["name"]),
                     ("HoldTime", str(int(waited))), ("RingTime", "0")])
                 try:
                     await asyncio.sleep(max(talk_left, 0.05))
@@ -1110,7 +1113,7 @@ class AmiSimulator:
                     mem["busy"] = False
             else:
                 self.stats_data["abandoned"] += 1
-                l1.priority = 4
+                l1.priority = 6
                 self._newexten(l1, "UserEvent", "BankcrmQueue,Status: TIMEOUT")
                 self._emit("UserEvent", "user,all", l1.snapshot() + [
                     ("UserEvent", "BankcrmQueue"), ("Status", "TIMEOUT")])

@@ -72,7 +72,7 @@ like($by{1}, qr/^(abandoned:HUMAN,)?answered:HUMAN$/, 'live answers: answered (o
 like($by{9}, qr/^(abandoned:NOTSURE,)?answered:NOTSURE$/, 'not sure: treated as live, AMDSTATUS NOTSURE');
 is(psql($db, q{SELECT count(*) FROM bankcrm.call_attempt WHERE campaign_id = 2 AND amd_status IS NOT NULL AND amd_cause IS NULL}),
 	'0', 'every verdict has its cause');
-is(psql($db, q{SELECT amd_cause FROM bankcrm.call_attempt WHERE amd_status = 'MACHINE' LIMIT 1}), 'LONGGREETING-2000-1500',
+is(psql($db, q{SELECT amd_cause FROM bankcrm.call_attempt WHERE amd_status = 'MACHINE' LIMIT 1}), 'LONGGREETING-1500-1500',
 	'AMDCAUSE recorded');
 
 # no agent was ever offered a machine; every answered call has its agent
