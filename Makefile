@@ -33,6 +33,7 @@ OBJS = \
 	src/fsm_guard.o \
 	src/campaign.o \
 	src/rls.o \
+	src/bgw.o \
 	src/churn.o \
 	src/churn_calendar.o \
 	src/churn_series.o \

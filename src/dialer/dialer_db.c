@@ -49,6 +49,7 @@
 #include "utils/timestamp.h"
 
 #include "ami.h"
+#include "bgw.h"
 #include "worker.h"
 
 /* session advisory lock (key1, pbx_id) held by the worker of a PBX; see dialer_pid() */
@@ -59,26 +60,17 @@
  * ------------------------------------------------------------------------
  */
 
+/* a transaction with SPI (src/bgw.c, shared with the churn monitor) */
 static void
 dialer_begin(const char *what)
 {
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	debug_query_string = what;
-	pgstat_report_activity(STATE_RUNNING, what);
+	BgwBegin(what, true);
 }
 
 static void
 dialer_commit(DialerWorker *w)
 {
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	debug_query_string = NULL;
-	pgstat_report_stat(true);
-	pgstat_report_activity(STATE_IDLE, NULL);
+	BgwCommit(true);
 	MemoryContextSwitchTo(w->loop_cxt);
 }
 
@@ -88,13 +80,7 @@ dialer_recover(DialerWorker *w, MemoryContext cxt, const char *what)
 {
 	ErrorData  *edata;
 
-	MemoryContextSwitchTo(cxt);
-	edata = CopyErrorData();
-	FlushErrorState();
-	AbortCurrentTransaction();
-	SPI_finish();
-	debug_query_string = NULL;
-	pgstat_report_activity(STATE_IDLE, NULL);
+	edata = BgwRecover(cxt);
 	MemoryContextSwitchTo(w->loop_cxt);
 	ereport(WARNING,
 			(errcode(edata->sqlerrcode),

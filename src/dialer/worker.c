@@ -18,8 +18,9 @@
  * and BACKOFF back to CONNECTING.  Every failure records a reason in
  * dialer_state.last_error, closes the socket and waits min * 2^n (capped,
  * with jitter: pacing.c) before the next attempt.  The only blocking call is
- * WaitLatchOrSocket; SIGTERM sets a flag and the latch, so the loop finishes
- * its step, writes what is finished and records that it exited.
+ * WaitLatchOrSocket; SIGTERM sets a flag and the latch (src/bgw.c, shared
+ * with the churn monitor), so the loop finishes its step, writes what is
+ * finished and records that it exited.
  *
  * Dialing never holds a transaction across a wait: the attempts are claimed
  * and committed as "dialing" (dialer_db.c) before any Originate for them is
@@ -65,6 +66,7 @@
 
 #include "ami.h"
 #include "bankcrm.h"
+#include "bgw.h"
 #include "compat.h"
 #include "pacing.h"
 #include "wake.h"
@@ -76,22 +78,9 @@
 /* a Ping unanswered for this long ends the session */
 #define DIALER_PING_TIMEOUT_MS	10000
 
-static void dialer_sigterm(SIGNAL_ARGS);
 static void dialer_drop(DialerWorker *w, const char *fmt,...) pg_attribute_printf(2, 3);
 
-static volatile sig_atomic_t got_sigterm = false;
 static uint32 dialer_wait_event = 0;
-
-/* SIGTERM: finish the current step, then leave the loop */
-static void
-dialer_sigterm(SIGNAL_ARGS)
-{
-	int			save_errno = errno;
-
-	got_sigterm = true;
-	SetLatch(MyLatch);
-	errno = save_errno;
-}
 
 /* ------------------------------------------------------------------------
  * the connection
@@ -662,9 +651,8 @@ DialerWorkerMain(Datum main_arg)
 	HASHCTL		ctl;
 	bool		have_pbx = false;
 
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, dialer_sigterm);
-	BackgroundWorkerUnblockSignals();
+	/* SIGTERM: finish the current step, then leave the loop (src/bgw.c) */
+	BgwSignals(true);
 
 	w = MemoryContextAllocZero(TopMemoryContext, sizeof(DialerWorker));
 	w->pbx_id = DatumGetInt32(main_arg);
@@ -683,7 +671,7 @@ DialerWorkerMain(Datum main_arg)
 	w->pace_cxt = AllocSetContextCreate(TopMemoryContext, "bankcrm dialer pacing", ALLOCSET_DEFAULT_SIZES);
 
 	BackgroundWorkerInitializeConnectionByOid(w->dboid, InvalidOid, 0);
-	dialer_wait_event = BankcrmWaitEventNew("BankcrmDialer");
+	dialer_wait_event = BgwWaitEvent("BankcrmDialer");
 	/* nothing planted in public (or anywhere else) is ever called as superuser */
 	BankcrmPinSearchPath();
 	/* a "dialing" commit must survive a crash, whatever the server default */
@@ -713,7 +701,7 @@ DialerWorkerMain(Datum main_arg)
 	(void) DialerWakePublish(w->pbx_id);
 	ereport(LOG, (errmsg("dialer for PBX %d (\"%s\") started", w->pbx_id, w->pbx.name)));
 
-	while (!got_sigterm)
+	while (!BgwStopRequested())
 	{
 		TimestampTz now;
 		int64		timeout_ms;
@@ -721,11 +709,7 @@ DialerWorkerMain(Datum main_arg)
 		int			rc;
 
 		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
+		(void) BgwReloadConfig();
 		now = GetCurrentTimestamp();
 
 		/* the pbx row: limits, address, secret */
