@@ -119,7 +119,7 @@ def _entry(value):
 def validate_script(script):
     if not isinstance(script, dict):
         raise ValueError("script must be a JSON object")
-    for section in ("numbers", "prefixes"):
+    for section in ("numbers", "prefixes", "last_digits"):
         for value in script.get(section, {}).values():
             _entry(value)
     if "default" in script:
@@ -745,6 +745,8 @@ class AmiSimulator:
                     best = prefix
             if best is not None:
                 entry = _entry(self.script["prefixes"][best])
+            elif number[-1:] in self.script.get("last_digits", {}):
+                entry = _entry(self.script["last_digits"][number[-1:]])
             elif self.script.get("last_digit", True) and number[-1:] in LAST_DIGIT:
                 entry = {"outcome": LAST_DIGIT[number[-1:]]}
             else:
