@@ -406,6 +406,17 @@ DialerOnEvent(DialerWorker *w, const AmiMessage *m)
 			}
 			if (c->answered_at == 0)
 				c->answered_at = GetCurrentTimestamp();
+			else
+			{
+				/* how long detection takes here: the pacing's screening time */
+				double		took = (double) (GetCurrentTimestamp() - c->answered_at) / USECS_PER_SEC;
+
+				if (took >= 0.0 && took < 30.0)
+				{
+					w->screen_s = w->screens == 0 ? took : 0.95 * w->screen_s + 0.05 * took;
+					w->screens++;
+				}
+			}
 		}
 		else if (strcmp(name, "BankcrmQueue") == 0)
 			c->queue_left = true;

@@ -41,7 +41,10 @@
 /* reread the campaigns' figures this often (a commit that changes agents rereads at once) */
 #define DIALER_PACE_MS		1000
 
-/* answer to the detector's verdict: AMD()'s usual decision time */
+/*
+ * answer to the detector's verdict: AMD()'s usual decision time, until the
+ * worker has timed 10 verdicts of its own (then their running average)
+ */
 #define DIALER_SCREEN_S		2.5
 
 /* ringing calls are counted by whole seconds rung, up to this many */
@@ -170,7 +173,7 @@ DialerPaceAllow(DialerWorker *w, TimestampTz now, int budget, int64 **campaigns,
 		in.human_share = p->human_share;
 		in.ring = p->ring;
 		in.ring_timeout_s = p->ring_timeout_ms / 1000.0;
-		in.screen_s = DIALER_SCREEN_S;
+		in.screen_s = w->screens >= 10 ? w->screen_s : DIALER_SCREEN_S;
 		in.handle = p->handle;
 		in.live_day = p->live_day;
 		in.abandoned_day = p->abandoned_day;

@@ -195,6 +195,8 @@ typedef struct DialerWorker
 	DialerMember *members;
 	int			nmembers;
 	int			members_cap;
+	double		screen_s;		/* answer to the detector's verdict, learnt (exponentially weighted) */
+	int64		screens;		/* verdicts it has learnt from */
 } DialerWorker;
 
 /* what dialer_claim() returned, copied out of SPI */

@@ -72,6 +72,8 @@ DECLARE
 	s   @extschema@.dial_settings;
 	ph  @extschema@.phone := dialer_queue.phone;
 	ld  record;
+	-- the attempt's mode, decided here (Citus deparses no CASE on a parameter in VALUES)
+	m   text;
 	id  bigint;
 	n   integer;
 BEGIN
@@ -118,9 +120,9 @@ BEGIN
 	SELECT 1 + pg_catalog.count(*) INTO n
 	  FROM @extschema@.call_attempt a
 	 WHERE a.party_id = dialer_queue.party_id AND a.lead_id = ld.lead_id AND a.state = 'done';
+	m := CASE WHEN s.mode = 'predictive' THEN 'predictive' ELSE 'progressive' END;
 	INSERT INTO @extschema@.call_attempt (campaign_id, lead_id, party_id, phone, pbx_id, mode, due_at, attempt_no)
-	VALUES (s.campaign_id, ld.lead_id, dialer_queue.party_id, ph, s.pbx_id,
-	        CASE s.mode WHEN 'predictive' THEN 'predictive' ELSE 'progressive' END, dialer_queue.due_at, n)
+	VALUES (s.campaign_id, ld.lead_id, dialer_queue.party_id, ph, s.pbx_id, m, dialer_queue.due_at, n)
 	RETURNING attempt_id INTO id;
 	RETURN id;
 END
@@ -142,7 +144,7 @@ BEGIN
 	END IF;
 	INSERT INTO @extschema@.call_attempt (campaign_id, lead_id, party_id, phone, pbx_id, mode, due_at, attempt_no)
 	SELECT s.campaign_id, l.lead_id, l.party_id, ph.phone, s.pbx_id,
-	       CASE s.mode WHEN 'predictive' THEN 'predictive' ELSE 'progressive' END, dialer_enqueue.due_at,
+	       CASE WHEN s.mode = 'predictive' THEN 'predictive' ELSE 'progressive' END, dialer_enqueue.due_at,
 	       1 + (SELECT count(*) FROM @extschema@.call_attempt a WHERE a.lead_id = l.lead_id AND a.state = 'done')
 	  FROM @extschema@.dial_settings s
 	  JOIN @extschema@.lead l ON l.campaign_id = s.campaign_id
