@@ -433,7 +433,10 @@ DialerOnEvent(DialerWorker *w, const AmiMessage *m)
 		if (c->staff_id < 0)
 			c->staff_id = 0;
 		if (c->staff_id != 0)
+		{
 			c->connected_at = GetCurrentTimestamp();
+			w->connects_pending++;
+		}
 	}
 	else if (strcmp(ev, "CoreShowChannel") == 0)
 	{

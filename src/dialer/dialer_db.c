@@ -506,6 +506,9 @@ DialerRecordConnects(DialerWorker *w)
 	int			n = 0;
 	int			cap = 16;
 
+	/* nothing to write: no scan of the calls in flight */
+	if (w->connects_pending == 0)
+		return;
 	ids = palloc(sizeof(int64) * cap);
 	hash_seq_init(&seq, w->calls);
 	while ((c = hash_seq_search(&seq)) != NULL)
@@ -520,7 +523,10 @@ DialerRecordConnects(DialerWorker *w)
 		ids[n++] = c->attempt_id;
 	}
 	if (n == 0)
+	{
+		w->connects_pending = 0;
 		return;
+	}
 	PG_TRY();
 	{
 		Datum	   *a = palloc(sizeof(Datum) * n);
@@ -554,6 +560,7 @@ DialerRecordConnects(DialerWorker *w)
 				c->connect_recorded_at = GetCurrentTimestamp();
 			}
 		}
+		w->connects_pending = 0;
 	}
 	PG_CATCH();
 	{

@@ -195,6 +195,7 @@ typedef struct DialerWorker
 	DialerMember *members;
 	int			nmembers;
 	int			members_cap;
+	int			connects_pending;	/* AgentConnects not yet written by DialerRecordConnects */
 	double		screen_s;		/* answer to the detector's verdict, learnt (exponentially weighted) */
 	int64		screens;		/* verdicts it has learnt from */
 } DialerWorker;
