@@ -33,6 +33,7 @@ OBJS = \
 	src/fsm_guard.o \
 	src/campaign.o \
 	src/rls.o \
+	src/bgw.o \
 	src/churn.o \
 	src/churn_calendar.o \
 	src/churn_series.o \
@@ -46,6 +47,7 @@ OBJS = \
 	src/dialer/pacing.o \
 	src/dialer/worker.o \
 	src/dialer/calls.o \
+	src/dialer/predictive.o \
 	src/dialer/dialer_db.o \
 	src/dialer/launcher.o \
 	src/dialer/wake.o

@@ -29,7 +29,7 @@ INSERT INTO dial_settings (campaign_id, pbx_id, customer_channel) VALUES (901, 1
 INSERT INTO dial_settings (campaign_id, pbx_id, window_start, window_end) VALUES (901, 1, '20:00', '09:00');
 INSERT INTO dial_settings (campaign_id, pbx_id, call_days) VALUES (901, 1, '{0}');
 INSERT INTO dial_settings (campaign_id, pbx_id, customer_context) VALUES (901, 1, 'crm out');
-INSERT INTO dial_settings (campaign_id, pbx_id, mode) VALUES (901, 1, 'predictive');
+INSERT INTO dial_settings (campaign_id, pbx_id, mode) VALUES (901, 1, 'robocall');
 INSERT INTO dial_settings (campaign_id, pbx_id, window_start, window_end, call_days, skip_holidays, max_concurrent, max_attempts)
 VALUES (901, 1, '09:00', '20:00', '{1,2,3,4,5}', true, 2, 2), (902, 1, '00:00', '23:59:59', '{1,2,3,4,5,6,7}', false, 5, 3);
 INSERT INTO dial_settings (campaign_id, pbx_id) VALUES (99, 1);

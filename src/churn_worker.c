@@ -39,8 +39,8 @@
  * marks.  Without shared_preload_libraries there is no shared memory and no
  * monitor; the wake-up is then a no-op.
  *
- * Shared memory holds one slot per served database, protected by a
- * spinlock held only to copy a few words.
+ * The wake-up table, the registration, the signals and the wait events are
+ * src/bgw.c's, shared with the dialer: one slot per served database.
  *
  * Copyright (c) 2026, bankcrm developers
  *
@@ -80,25 +80,13 @@
 #include "utils/varlena.h"
 
 #include "bankcrm.h"
+#include "bgw.h"
 #include "churn.h"
 #include "compat.h"
 #include "dialer/pacing.h"
 
 /* the longest pause after failed batches */
 #define CHURN_BACKOFF_MAX_MS (5 * 60 * 1000L)
-
-typedef struct ChurnMonitorSlot
-{
-	Oid			dboid;			/* InvalidOid: free */
-	pid_t		pid;
-	Latch	   *latch;
-} ChurnMonitorSlot;
-
-typedef struct ChurnShared
-{
-	slock_t		mutex;
-	ChurnMonitorSlot slots[CHURN_MAX_DATABASES];
-} ChurnShared;
 
 /* a monitor the launcher started */
 typedef struct LaunchedMonitor
@@ -108,9 +96,6 @@ typedef struct LaunchedMonitor
 	TimestampTz started_at;
 } LaunchedMonitor;
 
-static void churn_shmem_request(void);
-static void churn_shmem_startup(void);
-static void churn_xact_callback(XactEvent event, void *arg);
 static void churn_monitor_detach(int code, Datum arg);
 static void churn_launcher_exit(int code, Datum arg);
 static int	ChurnMonitorBatch(void);
@@ -119,11 +104,8 @@ static void ChurnMonitorRecover(MemoryContext cxt, const char *what);
 static bool ChurnExtensionReady(void);
 static void ChurnLauncherReconcile(LaunchedMonitor *launched, int *nlaunched);
 
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-static ChurnShared *churn_shared = NULL;
-static bool wake_at_commit = false;
-static bool xact_callback_registered = false;
+/* the monitors' wake-up table (src/bgw.c): one slot per database */
+static BgwWakeTable churn_wake_table = -1;
 static bool warmed = false;		/* the monitor's detector states are filled */
 static uint32 churn_wait_event = PG_WAIT_EXTENSION;	/* this process's wait event */
 static int	churn_failures = 0;	/* the monitor's failed batches in a row */
@@ -131,41 +113,13 @@ static char *churn_serving = NULL;	/* the monitor's database, for its last log l
 
 /*
  * ChurnWorkerShmemRequest
- *		Install the shared memory hooks; _PG_init calls it while
- *		shared_preload_libraries is processed.
+ *		Define the monitors' wake-up table (src/bgw.c); _PG_init calls it
+ *		while shared_preload_libraries is processed.
  */
 void
 ChurnWorkerShmemRequest(void)
 {
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = churn_shmem_request;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = churn_shmem_startup;
-}
-
-static void
-churn_shmem_request(void)
-{
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(ChurnShared)));
-}
-
-static void
-churn_shmem_startup(void)
-{
-	bool		found;
-
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	churn_shared = ShmemInitStruct("bankcrm churn monitor", sizeof(ChurnShared), &found);
-	if (!found)
-	{
-		memset(churn_shared, 0, sizeof(ChurnShared));
-		SpinLockInit(&churn_shared->mutex);
-	}
-	LWLockRelease(AddinShmemInitLock);
+	churn_wake_table = BgwWakeDefine("bankcrm churn monitor", CHURN_MAX_DATABASES);
 }
 
 /*
@@ -178,16 +132,7 @@ ChurnWorkerRegisterLauncher(void)
 {
 	BackgroundWorker worker;
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = 1;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "bankcrm");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "churn_launcher_main");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "bankcrm churn launcher");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "bankcrm churn launcher");
-	worker.bgw_main_arg = (Datum) 0;
-	worker.bgw_notify_pid = 0;
+	BgwDefine(&worker, "churn_launcher_main", "bankcrm churn launcher", "bankcrm churn launcher", 1, (Datum) 0);
 	RegisterBackgroundWorker(&worker);
 }
 
@@ -203,48 +148,8 @@ ChurnWorkerRegisterLauncher(void)
 void
 ChurnWakeMonitorAtCommit(void)
 {
-	if (churn_shared == NULL)
-		return;
-	if (!xact_callback_registered)
-	{
-		RegisterXactCallback(churn_xact_callback, NULL);
-		xact_callback_registered = true;
-	}
-	wake_at_commit = true;
-}
-
-static void
-churn_xact_callback(XactEvent event, void *arg)
-{
-	Latch	   *latch = NULL;
-	int			i;
-
-	switch (event)
-	{
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-			if (!wake_at_commit || churn_shared == NULL)
-				break;
-			SpinLockAcquire(&churn_shared->mutex);
-			for (i = 0; i < CHURN_MAX_DATABASES; i++)
-				if (churn_shared->slots[i].dboid == MyDatabaseId)
-				{
-					latch = churn_shared->slots[i].latch;
-					break;
-				}
-			SpinLockRelease(&churn_shared->mutex);
-			if (latch != NULL)
-				SetLatch(latch);
-			wake_at_commit = false;
-			break;
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-		case XACT_EVENT_PREPARE:
-			wake_at_commit = false;
-			break;
-		default:
-			break;
-	}
+	if (churn_wake_table >= 0)
+		BgwWakeAtCommit(churn_wake_table);
 }
 
 /* ---------------------------------------------------------------------
@@ -259,12 +164,10 @@ churn_launcher_main(Datum main_arg)
 	int			nlaunched = 0;
 	MemoryContext loop_ctx;
 
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
+	BgwSignals(false);
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 	pgstat_report_appname("bankcrm churn launcher");
-	churn_wait_event = BankcrmWaitEventNew("BankcrmChurnLauncher");
+	churn_wait_event = BgwWaitEvent("BankcrmChurnLauncher");
 	before_shmem_exit(churn_launcher_exit, (Datum) 0);
 	ereport(LOG, (errmsg("bankcrm churn launcher started")));
 
@@ -272,11 +175,7 @@ churn_launcher_main(Datum main_arg)
 	for (;;)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
+		(void) BgwReloadConfig();
 		MemoryContextSwitchTo(loop_ctx);
 		ChurnLauncherReconcile(launched, &nlaunched);
 		MemoryContextSwitchTo(TopMemoryContext);
@@ -418,6 +317,7 @@ ChurnLauncherReconcile(LaunchedMonitor *launched, int *nlaunched)
 		BackgroundWorker worker;
 		BackgroundWorkerHandle *handle;
 		MemoryContext old;
+		char		name[BGW_MAXLEN];
 
 		for (i = 0; i < *nlaunched; i++)
 			if (launched[i].dboid == want[j])
@@ -426,15 +326,9 @@ ChurnLauncherReconcile(LaunchedMonitor *launched, int *nlaunched)
 						  !TimestampDifferenceExceeds(m->started_at, now, 1000)))
 			continue;
 
-		memset(&worker, 0, sizeof(worker));
-		worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-		worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-		worker.bgw_restart_time = BGW_NEVER_RESTART;
-		snprintf(worker.bgw_library_name, BGW_MAXLEN, "bankcrm");
-		snprintf(worker.bgw_function_name, BGW_MAXLEN, "churn_monitor_main");
-		snprintf(worker.bgw_name, BGW_MAXLEN, "bankcrm churn monitor for database %s", names[j]);
-		snprintf(worker.bgw_type, BGW_MAXLEN, "bankcrm churn monitor");
-		worker.bgw_main_arg = ObjectIdGetDatum(want[j]);
+		snprintf(name, sizeof(name), "bankcrm churn monitor for database %s", names[j]);
+		BgwDefine(&worker, "churn_monitor_main", "bankcrm churn monitor", name, BGW_NEVER_RESTART,
+				  ObjectIdGetDatum(want[j]));
 		worker.bgw_notify_pid = MyProcPid;
 
 		old = MemoryContextSwitchTo(TopMemoryContext);
@@ -466,21 +360,8 @@ ChurnLauncherReconcile(LaunchedMonitor *launched, int *nlaunched)
 static void
 churn_monitor_detach(int code, Datum arg)
 {
-	int			i;
-
 	if (churn_serving != NULL)
 		ereport(LOG, (errmsg("churn monitor stopped serving database \"%s\"", churn_serving)));
-	if (churn_shared == NULL)
-		return;
-	SpinLockAcquire(&churn_shared->mutex);
-	for (i = 0; i < CHURN_MAX_DATABASES; i++)
-		if (churn_shared->slots[i].pid == MyProcPid)
-		{
-			churn_shared->slots[i].dboid = InvalidOid;
-			churn_shared->slots[i].pid = 0;
-			churn_shared->slots[i].latch = NULL;
-		}
-	SpinLockRelease(&churn_shared->mutex);
 }
 
 void
@@ -488,17 +369,13 @@ churn_monitor_main(Datum main_arg)
 {
 	Oid			dboid = DatumGetObjectId(main_arg);
 	MemoryContext loop_ctx;
-	int			i;
-	int			free_slot = -1;
 
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, die);
-	BackgroundWorkerUnblockSignals();
+	BgwSignals(false);
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 	/* nothing planted in public (or anywhere else) is ever called as superuser */
 	BankcrmPinSearchPath();
 	pgstat_report_appname("bankcrm churn monitor");
-	churn_wait_event = BankcrmWaitEventNew("BankcrmChurnMonitor");
+	churn_wait_event = BgwWaitEvent("BankcrmChurnMonitor");
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	churn_serving = MemoryContextStrdup(TopMemoryContext, get_database_name(dboid));
@@ -506,38 +383,15 @@ churn_monitor_main(Datum main_arg)
 	before_shmem_exit(churn_monitor_detach, (Datum) 0);
 	ereport(LOG, (errmsg("churn monitor started serving database \"%s\"", churn_serving)));
 
-	/* publish our latch for this database */
-	if (churn_shared != NULL)
-	{
-		SpinLockAcquire(&churn_shared->mutex);
-		for (i = 0; i < CHURN_MAX_DATABASES; i++)
-		{
-			if (churn_shared->slots[i].dboid == dboid)
-			{
-				free_slot = i;
-				break;
-			}
-			if (free_slot < 0 && churn_shared->slots[i].dboid == InvalidOid)
-				free_slot = i;
-		}
-		if (free_slot >= 0)
-		{
-			churn_shared->slots[free_slot].dboid = dboid;
-			churn_shared->slots[free_slot].pid = MyProcPid;
-			churn_shared->slots[free_slot].latch = MyLatch;
-		}
-		SpinLockRelease(&churn_shared->mutex);
-	}
+	/* publish our latch for this database (the slot is freed at exit) */
+	if (churn_wake_table >= 0)
+		(void) BgwWakePublish(churn_wake_table, 0);
 
 	loop_ctx = AllocSetContextCreate(TopMemoryContext, "bankcrm churn monitor loop", ALLOCSET_DEFAULT_SIZES);
 	for (;;)
 	{
 		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
+		(void) BgwReloadConfig();
 		if (!bankcrm_churn_monitor)
 			proc_exit(0);
 
@@ -571,11 +425,7 @@ churn_monitor_main(Datum main_arg)
 			if (n < bankcrm_churn_batch_size)
 				break;
 			CHECK_FOR_INTERRUPTS();
-			if (ConfigReloadPending)
-			{
-				ConfigReloadPending = false;
-				ProcessConfigFile(PGC_SIGHUP);
-			}
+			(void) BgwReloadConfig();
 			if (!bankcrm_churn_monitor)
 				proc_exit(0);
 		}

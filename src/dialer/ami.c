@@ -1005,6 +1005,10 @@ AmiOutcomeName(AmiOutcome outcome)
 			return "failed";
 		case AMI_OUTCOME_INVALID_NUMBER:
 			return "invalid_number";
+		case AMI_OUTCOME_MACHINE:
+			return "machine";
+		case AMI_OUTCOME_ABANDONED:
+			return "abandoned";
 		case AMI_OUTCOME_UNKNOWN:
 			break;
 	}

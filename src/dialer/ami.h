@@ -148,8 +148,14 @@ typedef enum AmiOutcome
 	AMI_OUTCOME_NO_ANSWER,
 	AMI_OUTCOME_CONGESTION,
 	AMI_OUTCOME_FAILED,
-	AMI_OUTCOME_INVALID_NUMBER
+	AMI_OUTCOME_INVALID_NUMBER,
+	/* predictive mode, from the dialplan's UserEvents (doc/dialer.md) */
+	AMI_OUTCOME_MACHINE,		/* AMD said MACHINE: never offered to an agent */
+	AMI_OUTCOME_ABANDONED		/* a live answer that met no agent within 2 s */
 } AmiOutcome;
+
+/* one past the last outcome: AmiOutcomeName(0 .. AMI_OUTCOME_COUNT - 1) lists them all */
+#define AMI_OUTCOME_COUNT (AMI_OUTCOME_ABANDONED + 1)
 
 /* the fields of an Originate, in the order they go on the wire */
 typedef struct AmiOriginate

@@ -170,6 +170,10 @@ dialer_done_push(DialerWorker *w, DialerCall *c, AmiOutcome outcome, const char 
 	d->answered_at = c->answered_at;
 	d->ended_at = ended_at;
 	d->not_placed = not_placed;
+	d->staff_id = c->staff_id;
+	strlcpy(d->amd_status, c->amd_status, sizeof(d->amd_status));
+	strlcpy(d->amd_cause, c->amd_cause, sizeof(d->amd_cause));
+	d->connected_at = c->connected_at;
 	if (detail)
 		strlcpy(d->detail, detail, sizeof(d->detail));
 	hash_search(w->calls, &c->attempt_id, HASH_REMOVE, &found);
@@ -215,13 +219,13 @@ DialerPbxStopping(DialerWorker *w, const char *why)
 			(errmsg("dialer for PBX %d: %s; no new calls until it is back", w->pbx_id, why)));
 }
 
-/* what the evidence gathered for a call says */
+/* what the evidence gathered for a call says (predictive: with what the dialplan told) */
 static AmiOutcome
 dialer_resolve(const DialerCall *c)
 {
 	if (c->reason < 0 && c->cause < 0 && c->dial_status[0] == '\0')
 		return AMI_OUTCOME_UNKNOWN;
-	return AmiOutcomeResolve(c->reason, c->dial_status[0] ? c->dial_status : NULL, c->cause);
+	return DialerPredictiveOutcome(c, AmiOutcomeResolve(c->reason, c->dial_status[0] ? c->dial_status : NULL, c->cause));
 }
 
 /* finish the call if everything needed has arrived */
@@ -368,6 +372,71 @@ DialerOnEvent(DialerWorker *w, const AmiMessage *m)
 			return;
 		}
 		dialer_maybe_finish(w, c);
+	}
+	else if (strcmp(ev, "UserEvent") == 0)
+	{
+		/* predictive: the dialplan's answering-machine verdict, or Queue() left unanswered */
+		const char *name = AmiMessageGet(m, "UserEvent");
+
+		c = dialer_event_call(w, m, "Uniqueid", &leg);
+		if (c == NULL)
+			c = dialer_event_call(w, m, "Linkedid", &leg);
+		if (c == NULL || name == NULL)
+			return;
+		if (strcmp(name, "BankcrmAmd") == 0)
+		{
+			const char *status = AmiMessageGet(m, "Status");
+			const char *cause = AmiMessageGet(m, "Cause");
+
+			/* only the detector's own words; anything else reads as not sure */
+			if (status && (strcmp(status, "HUMAN") == 0 || strcmp(status, "MACHINE") == 0 ||
+						   strcmp(status, "NOTSURE") == 0 || strcmp(status, "HANGUP") == 0))
+				strlcpy(c->amd_status, status, sizeof(c->amd_status));
+			else
+				strlcpy(c->amd_status, "NOTSURE", sizeof(c->amd_status));
+			c->amd_cause[0] = '\0';
+			if (cause)
+			{
+				size_t		i;
+
+				strlcpy(c->amd_cause, cause, sizeof(c->amd_cause));
+				for (i = 0; c->amd_cause[i]; i++)
+					if (c->amd_cause[i] == '\r' || c->amd_cause[i] == '\n')
+						c->amd_cause[i] = ' ';
+			}
+			if (c->answered_at == 0)
+				c->answered_at = GetCurrentTimestamp();
+			else
+			{
+				/* how long detection takes here: the pacing's screening time */
+				double		took = (double) (GetCurrentTimestamp() - c->answered_at) / USECS_PER_SEC;
+
+				if (took >= 0.0 && took < 30.0)
+				{
+					w->screen_s = w->screens == 0 ? took : 0.95 * w->screen_s + 0.05 * took;
+					w->screens++;
+				}
+			}
+		}
+		else if (strcmp(name, "BankcrmQueue") == 0)
+			c->queue_left = true;
+	}
+	else if (strcmp(ev, "AgentConnect") == 0)
+	{
+		/* predictive: a member of the campaign queue (MemberName = staff id) took the call */
+		c = dialer_event_call(w, m, "Uniqueid", &leg);
+		if (c == NULL)
+			c = dialer_event_call(w, m, "Linkedid", &leg);
+		if (c == NULL || c->staff_id != 0)
+			return;
+		c->staff_id = dialer_int(AmiMessageGet(m, "MemberName"), 0);
+		if (c->staff_id < 0)
+			c->staff_id = 0;
+		if (c->staff_id != 0)
+		{
+			c->connected_at = GetCurrentTimestamp();
+			w->connects_pending++;
+		}
 	}
 	else if (strcmp(ev, "CoreShowChannel") == 0)
 	{

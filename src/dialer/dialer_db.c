@@ -49,6 +49,7 @@
 #include "utils/timestamp.h"
 
 #include "ami.h"
+#include "bgw.h"
 #include "worker.h"
 
 /* session advisory lock (key1, pbx_id) held by the worker of a PBX; see dialer_pid() */
@@ -59,26 +60,17 @@
  * ------------------------------------------------------------------------
  */
 
+/* a transaction with SPI (src/bgw.c, shared with the churn monitor) */
 static void
 dialer_begin(const char *what)
 {
-	SetCurrentStatementStartTimestamp();
-	StartTransactionCommand();
-	SPI_connect();
-	PushActiveSnapshot(GetTransactionSnapshot());
-	debug_query_string = what;
-	pgstat_report_activity(STATE_RUNNING, what);
+	BgwBegin(what, true);
 }
 
 static void
 dialer_commit(DialerWorker *w)
 {
-	SPI_finish();
-	PopActiveSnapshot();
-	CommitTransactionCommand();
-	debug_query_string = NULL;
-	pgstat_report_stat(true);
-	pgstat_report_activity(STATE_IDLE, NULL);
+	BgwCommit(true);
 	MemoryContextSwitchTo(w->loop_cxt);
 }
 
@@ -88,13 +80,7 @@ dialer_recover(DialerWorker *w, MemoryContext cxt, const char *what)
 {
 	ErrorData  *edata;
 
-	MemoryContextSwitchTo(cxt);
-	edata = CopyErrorData();
-	FlushErrorState();
-	AbortCurrentTransaction();
-	SPI_finish();
-	debug_query_string = NULL;
-	pgstat_report_activity(STATE_IDLE, NULL);
+	edata = BgwRecover(cxt);
 	MemoryContextSwitchTo(w->loop_cxt);
 	ereport(WARNING,
 			(errcode(edata->sqlerrcode),
@@ -286,11 +272,20 @@ DialerFlush(DialerWorker *w)
 		bool	   *nanswer = palloc(sizeof(bool) * n);
 		bool	   *ndetail = palloc(sizeof(bool) * n);
 		bool	   *nnone = palloc0(sizeof(bool) * n);
+		Datum	   *staffs = palloc(sizeof(Datum) * n);
+		Datum	   *amds = palloc(sizeof(Datum) * n);
+		Datum	   *amd_causes = palloc(sizeof(Datum) * n);
+		Datum	   *connects = palloc(sizeof(Datum) * n);
+		bool	   *nstaff = palloc(sizeof(bool) * n);
+		bool	   *namd = palloc(sizeof(bool) * n);
+		bool	   *namd_cause = palloc(sizeof(bool) * n);
+		bool	   *nconnect = palloc(sizeof(bool) * n);
 		int			dims[1] = {n};
 		int			lbs[1] = {1};
-		Oid			argtypes[9] = {INT8ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, INT4ARRAYOID,
-		TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID};
-		Datum		values[9];
+		Oid			argtypes[13] = {INT8ARRAYOID, TEXTARRAYOID, INT4ARRAYOID, TEXTARRAYOID, INT4ARRAYOID,
+			TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TIMESTAMPTZARRAYOID, TEXTARRAYOID,
+		INT4ARRAYOID, TEXTARRAYOID, TEXTARRAYOID, TIMESTAMPTZARRAYOID};
+		Datum		values[13];
 		int			i;
 
 		for (i = 0; i < n; i++)
@@ -312,6 +307,14 @@ DialerFlush(DialerWorker *w)
 			ends[i] = TimestampTzGetDatum(d->ended_at);
 			details[i] = CStringGetTextDatum(d->detail);
 			ndetail[i] = d->detail[0] == '\0';
+			staffs[i] = Int32GetDatum(d->staff_id);
+			nstaff[i] = d->staff_id == 0;
+			amds[i] = CStringGetTextDatum(d->amd_status);
+			namd[i] = d->amd_status[0] == '\0';
+			amd_causes[i] = CStringGetTextDatum(d->amd_cause);
+			namd_cause[i] = d->amd_cause[0] == '\0';
+			connects[i] = TimestampTzGetDatum(d->connected_at);
+			nconnect[i] = d->connected_at == 0;
 		}
 		dialer_begin("bankcrm dialer: record outcomes");
 		values[0] = PointerGetDatum(construct_md_array(ids, nnone, 1, dims, lbs, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
@@ -323,8 +326,12 @@ DialerFlush(DialerWorker *w)
 		values[6] = PointerGetDatum(construct_md_array(answers, nanswer, 1, dims, lbs, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 		values[7] = PointerGetDatum(construct_md_array(ends, nnone, 1, dims, lbs, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 		values[8] = PointerGetDatum(construct_md_array(details, ndetail, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
-		if (SPI_execute_with_args("SELECT bankcrm.dialer_finish($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-								  9, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+		values[9] = PointerGetDatum(construct_md_array(staffs, nstaff, 1, dims, lbs, INT4OID, 4, true, TYPALIGN_INT));
+		values[10] = PointerGetDatum(construct_md_array(amds, namd, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+		values[11] = PointerGetDatum(construct_md_array(amd_causes, namd_cause, 1, dims, lbs, TEXTOID, -1, false, TYPALIGN_INT));
+		values[12] = PointerGetDatum(construct_md_array(connects, nconnect, 1, dims, lbs, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		if (SPI_execute_with_args("SELECT bankcrm.dialer_finish($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+								  13, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not record the outcomes");
 		dialer_commit(w);
 		memmove(&w->done[0], &w->done[n], sizeof(DialerDone) * (w->ndone - n));
@@ -356,21 +363,38 @@ DialerFlush(DialerWorker *w)
  *		waits a second.
  */
 void
-DialerClaimAttempts(DialerWorker *w, int budget, DialerClaim *cl)
+DialerClaimAttempts(DialerWorker *w, int budget, int npace, const int64 *campaigns, const int *allow,
+					DialerClaim *cl)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 
 	cl->n = 0;
 	PG_TRY();
 	{
-		Oid			argtypes[2] = {INT4OID, INT4OID};
-		Datum		values[2] = {Int32GetDatum(w->pbx_id), Int32GetDatum(budget)};
+		Oid			argtypes[4] = {INT4OID, INT4OID, INT8ARRAYOID, INT4ARRAYOID};
+		Datum		values[4] = {Int32GetDatum(w->pbx_id), Int32GetDatum(budget), (Datum) 0, (Datum) 0};
+		char		nulls[4] = {' ', ' ', 'n', 'n'};
 		int			n;
 		int			i;
 
+		if (npace > 0)
+		{
+			Datum	   *c = palloc(sizeof(Datum) * npace);
+			Datum	   *a = palloc(sizeof(Datum) * npace);
+
+			for (i = 0; i < npace; i++)
+			{
+				c[i] = Int64GetDatum(campaigns[i]);
+				a[i] = Int32GetDatum(allow[i]);
+			}
+			values[2] = PointerGetDatum(construct_array(c, npace, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+			values[3] = PointerGetDatum(construct_array(a, npace, INT4OID, 4, true, TYPALIGN_INT));
+			nulls[2] = nulls[3] = ' ';
+		}
 		dialer_begin("bankcrm dialer: claim due attempts");
-		if (SPI_execute_with_args("SELECT attempt_id, channel, context, exten, timeout_ms, caller_id FROM bankcrm.dialer_claim($1, $2)",
-								  2, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+		if (SPI_execute_with_args("SELECT attempt_id, channel, context, exten, timeout_ms, caller_id, campaign_id, mode, variables "
+								  "FROM bankcrm.dialer_claim($1, $2, $3, $4)",
+								  4, argtypes, values, nulls, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not claim attempts");
 		n = (int) SPI_processed;
 		if (n > 0)
@@ -383,6 +407,9 @@ DialerClaimAttempts(DialerWorker *w, int budget, DialerClaim *cl)
 			cl->extens = palloc(sizeof(char *) * n);
 			cl->timeouts = palloc(sizeof(int) * n);
 			cl->callerids = palloc(sizeof(char *) * n);
+			cl->campaign_ids = palloc(sizeof(int64) * n);
+			cl->predictive = palloc(sizeof(bool) * n);
+			cl->variables = palloc(sizeof(char *) * n);
 			for (i = 0; i < n; i++)
 			{
 				HeapTuple	t = SPI_tuptable->vals[i];
@@ -400,6 +427,11 @@ DialerClaimAttempts(DialerWorker *w, int budget, DialerClaim *cl)
 				cl->timeouts[i] = DatumGetInt32(SPI_getbinval(t, d, 5, &isnull));
 				v = SPI_getvalue(t, d, 6);
 				cl->callerids[i] = v ? pstrdup(v) : NULL;
+				cl->campaign_ids[i] = DatumGetInt64(SPI_getbinval(t, d, 7, &isnull));
+				v = SPI_getvalue(t, d, 8);
+				cl->predictive[i] = v != NULL && strcmp(v, "predictive") == 0;
+				v = SPI_getvalue(t, d, 9);
+				cl->variables[i] = v ? pstrdup(v) : NULL;
 			}
 			MemoryContextSwitchTo(spi);
 		}
@@ -452,6 +484,199 @@ DialerRecordSent(DialerWorker *w, const int64 *ids, int n, TimestampTz sent_at)
 	PG_CATCH();
 	{
 		dialer_recover(w, cxt, "record when its Originates were sent");
+	}
+	PG_END_TRY();
+}
+
+/*
+ * DialerRecordConnects
+ *		Predictive mode: record the calls an agent of the queue took since
+ *		the last time (bankcrm.dialer_connect: the attempt's staff_id and
+ *		connected_at, the agent on_call), in a short transaction of its own.
+ *		On an error they are tried again on the next turn of the loop; the
+ *		outcome carries the agent in any case.
+ */
+void
+DialerRecordConnects(DialerWorker *w)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+	HASH_SEQ_STATUS seq;
+	DialerCall *c;
+	int64	   *ids;
+	int			n = 0;
+	int			cap = 16;
+
+	/* nothing to write: no scan of the calls in flight */
+	if (w->connects_pending == 0)
+		return;
+	ids = palloc(sizeof(int64) * cap);
+	hash_seq_init(&seq, w->calls);
+	while ((c = hash_seq_search(&seq)) != NULL)
+	{
+		if (c->staff_id == 0 || c->connect_recorded)
+			continue;
+		if (n >= cap)
+		{
+			cap *= 2;
+			ids = repalloc(ids, sizeof(int64) * cap);
+		}
+		ids[n++] = c->attempt_id;
+	}
+	if (n == 0)
+	{
+		w->connects_pending = 0;
+		return;
+	}
+	PG_TRY();
+	{
+		Datum	   *a = palloc(sizeof(Datum) * n);
+		Datum	   *s = palloc(sizeof(Datum) * n);
+		Datum	   *t = palloc(sizeof(Datum) * n);
+		Oid			argtypes[3] = {INT8ARRAYOID, INT4ARRAYOID, TIMESTAMPTZARRAYOID};
+		Datum		values[3];
+		int			i;
+
+		for (i = 0; i < n; i++)
+		{
+			c = hash_search(w->calls, &ids[i], HASH_FIND, NULL);
+			a[i] = Int64GetDatum(ids[i]);
+			s[i] = Int32GetDatum(c->staff_id);
+			t[i] = TimestampTzGetDatum(c->connected_at);
+		}
+		dialer_begin("bankcrm dialer: record connects");
+		values[0] = PointerGetDatum(construct_array(a, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		values[1] = PointerGetDatum(construct_array(s, n, INT4OID, 4, true, TYPALIGN_INT));
+		values[2] = PointerGetDatum(construct_array(t, n, TIMESTAMPTZOID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+		if (SPI_execute_with_args("SELECT bankcrm.dialer_connect($1, $2, $3)",
+								  3, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not record the connected calls");
+		dialer_commit(w);
+		for (i = 0; i < n; i++)
+		{
+			c = hash_search(w->calls, &ids[i], HASH_FIND, NULL);
+			if (c)
+			{
+				c->connect_recorded = true;
+				c->connect_recorded_at = GetCurrentTimestamp();
+			}
+		}
+		w->connects_pending = 0;
+	}
+	PG_CATCH();
+	{
+		dialer_recover(w, cxt, "record the calls its agents took");
+	}
+	PG_END_TRY();
+}
+
+/* a float8[] column as a palloc'd array */
+static double *
+dialer_float8s(Datum d, int *n)
+{
+	ArrayType  *a = DatumGetArrayTypeP(d);
+	Datum	   *elems;
+	bool	   *nulls;
+	double	   *out;
+	int			i;
+
+	deconstruct_array(a, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, n);
+	out = palloc(sizeof(double) * (*n + 1));
+	for (i = 0; i < *n; i++)
+		out[i] = nulls[i] ? 0.0 : DatumGetFloat8(elems[i]);
+	return out;
+}
+
+/* a text[] column as a palloc'd array of C strings */
+static char **
+dialer_texts(Datum d, int *n)
+{
+	ArrayType  *a = DatumGetArrayTypeP(d);
+	Datum	   *elems;
+	bool	   *nulls;
+	char	  **out;
+	int			i;
+
+	deconstruct_array(a, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, n);
+	out = palloc(sizeof(char *) * (*n + 1));
+	for (i = 0; i < *n; i++)
+		out[i] = nulls[i] ? pstrdup("") : TextDatumGetCString(elems[i]);
+	return out;
+}
+
+/*
+ * DialerReadPace
+ *		Read what bankcrm.dialer_pacing() says of the PBX's predictive
+ *		campaigns into w->pace (w->pace_cxt).  On an error the figures read
+ *		last are kept.
+ */
+void
+DialerReadPace(DialerWorker *w)
+{
+	MemoryContext cxt = CurrentMemoryContext;
+
+	PG_TRY();
+	{
+		Oid			argtypes[1] = {INT4OID};
+		Datum		values[1] = {Int32GetDatum(w->pbx_id)};
+		int			n;
+		int			i;
+
+		dialer_begin("bankcrm dialer: read pacing");
+		if (SPI_execute_with_args("SELECT campaign_id, max_concurrent, ring_timeout_ms, agents_ready, busy_s, finished, "
+								  "answer_rate, human_share, ring_mu, ring_sigma, handle_mu, handle_sigma, "
+								  "live_day, abandoned_day, live_window, abandoned_window, member_names, member_interfaces "
+								  "FROM bankcrm.dialer_pacing($1)",
+								  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "could not read the pacing figures");
+		n = (int) SPI_processed;
+		{
+			MemoryContext old;
+			DialerPace *pace;
+
+			w->pace = NULL;
+			w->npace = 0;
+			MemoryContextReset(w->pace_cxt);
+			old = MemoryContextSwitchTo(w->pace_cxt);
+			pace = palloc0(sizeof(DialerPace) * (n + 1));
+			for (i = 0; i < n; i++)
+			{
+				HeapTuple	t = SPI_tuptable->vals[i];
+				TupleDesc	d = SPI_tuptable->tupdesc;
+				DialerPace *p = &pace[i];
+				bool		isnull;
+				int			nnames;
+
+				p->campaign_id = DatumGetInt64(SPI_getbinval(t, d, 1, &isnull));
+				p->max_concurrent = DatumGetInt32(SPI_getbinval(t, d, 2, &isnull));
+				p->ring_timeout_ms = DatumGetInt32(SPI_getbinval(t, d, 3, &isnull));
+				p->agents_ready = DatumGetInt32(SPI_getbinval(t, d, 4, &isnull));
+				p->busy_s = dialer_float8s(SPI_getbinval(t, d, 5, &isnull), &p->nbusy);
+				p->finished = DatumGetInt64(SPI_getbinval(t, d, 6, &isnull));
+				p->answer_rate = DatumGetFloat8(SPI_getbinval(t, d, 7, &isnull));
+				p->human_share = DatumGetFloat8(SPI_getbinval(t, d, 8, &isnull));
+				p->ring.mu = DatumGetFloat8(SPI_getbinval(t, d, 9, &isnull));
+				p->ring.sigma = DatumGetFloat8(SPI_getbinval(t, d, 10, &isnull));
+				p->handle.mu = DatumGetFloat8(SPI_getbinval(t, d, 11, &isnull));
+				p->handle.sigma = DatumGetFloat8(SPI_getbinval(t, d, 12, &isnull));
+				p->live_day = DatumGetInt64(SPI_getbinval(t, d, 13, &isnull));
+				p->abandoned_day = DatumGetInt64(SPI_getbinval(t, d, 14, &isnull));
+				p->live_window = DatumGetInt64(SPI_getbinval(t, d, 15, &isnull));
+				p->abandoned_window = DatumGetInt64(SPI_getbinval(t, d, 16, &isnull));
+				p->member_names = dialer_texts(SPI_getbinval(t, d, 17, &isnull), &nnames);
+				p->member_ifaces = dialer_texts(SPI_getbinval(t, d, 18, &isnull), &p->nmembers);
+				if (nnames < p->nmembers)
+					p->nmembers = nnames;
+			}
+			MemoryContextSwitchTo(old);
+			w->pace = pace;
+			w->npace = n;
+			w->pace_read_at = GetCurrentTimestamp();
+		}
+		dialer_commit(w);
+	}
+	PG_CATCH();
+	{
+		dialer_recover(w, cxt, "read its predictive campaigns");
 	}
 	PG_END_TRY();
 }

@@ -45,9 +45,12 @@
 #include "utils/guc.h"
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
 #include "utils/timestamp.h"
 
 #include "bankcrm.h"
+#include "bgw.h"
 #include "compat.h"
 #include "pacing.h"
 #include "worker.h"
@@ -139,14 +142,8 @@ DialerRegisterLauncher(void)
 
 	if (!bankcrm_dialer_autostart || bankcrm_database == NULL || bankcrm_database[0] == '\0')
 		return;
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "bankcrm");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "DialerLauncherMain");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "bankcrm dialer launcher");
-	snprintf(worker.bgw_type, BGW_MAXLEN, "bankcrm dialer launcher");
+	BgwDefine(&worker, "DialerLauncherMain", "bankcrm dialer launcher", "bankcrm dialer launcher",
+			  BGW_NEVER_RESTART, (Datum) 0);
 	RegisterBackgroundWorker(&worker);
 }
 
@@ -155,17 +152,11 @@ static bool
 dialer_register(int pbx_id, Oid dboid, BackgroundWorkerHandle **handle)
 {
 	BackgroundWorker worker;
+	char		name[BGW_MAXLEN];
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	/* a crash safety net only: a lost PBX link is handled in-process */
-	worker.bgw_restart_time = 5;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "bankcrm");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "DialerWorkerMain");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "bankcrm dialer for PBX %d", pbx_id);
-	snprintf(worker.bgw_type, BGW_MAXLEN, "bankcrm dialer");
-	worker.bgw_main_arg = Int32GetDatum(pbx_id);
+	snprintf(name, sizeof(name), "bankcrm dialer for PBX %d", pbx_id);
+	/* restart after 5 s: a crash safety net only; a lost PBX link is handled in-process */
+	BgwDefine(&worker, "DialerWorkerMain", "bankcrm dialer", name, 5, Int32GetDatum(pbx_id));
 	memcpy(worker.bgw_extra, &dboid, sizeof(Oid));
 	worker.bgw_notify_pid = MyProcPid;
 	return RegisterDynamicBackgroundWorker(&worker, handle);
@@ -189,6 +180,25 @@ dialer_running_pid(int pbx_id)
 			pid = DatumGetInt32(d);
 	}
 	return pid;
+}
+
+PG_FUNCTION_INFO_V1(dialer_outcome_names);
+
+/*
+ * dialer_outcome_names
+ *		The outcomes the worker can report (AmiOutcomeName over AmiOutcome),
+ *		so that the regression tests compare them with call_outcomes() and
+ *		the CHECK constraints: one vocabulary, checked in one place.
+ */
+Datum
+dialer_outcome_names(PG_FUNCTION_ARGS)
+{
+	Datum		names[AMI_OUTCOME_COUNT];
+	int			i;
+
+	for (i = 0; i < AMI_OUTCOME_COUNT; i++)
+		names[i] = CStringGetTextDatum(AmiOutcomeName((AmiOutcome) i));
+	PG_RETURN_ARRAYTYPE_P(construct_array(names, AMI_OUTCOME_COUNT, TEXTOID, -1, false, TYPALIGN_INT));
 }
 
 PG_FUNCTION_INFO_V1(dialer_launch);
@@ -248,19 +258,6 @@ dialer_launch(PG_FUNCTION_ARGS)
 /* how long the autostart worker waits for the extension in bankcrm.database */
 #define DIALER_AUTOSTART_WAIT_MS	(10 * 60 * 1000)
 
-/* SIGTERM while a launcher waits */
-static volatile sig_atomic_t launcher_sigterm = false;
-
-static void
-dialer_launcher_sigterm(SIGNAL_ARGS)
-{
-	int			save_errno = errno;
-
-	launcher_sigterm = true;
-	SetLatch(MyLatch);
-	errno = save_errno;
-}
-
 /* wait before the next look: backoff with jitter, 1 s to 60 s; false on SIGTERM */
 static bool
 dialer_launcher_wait(int failures, uint32 wait_event)
@@ -270,7 +267,7 @@ dialer_launcher_wait(int failures, uint32 wait_event)
 	(void) WaitLatch(MyLatch, WL_LATCH_SET | WL_TIMEOUT | WL_EXIT_ON_PM_DEATH, (long) ms, wait_event);
 	ResetLatch(MyLatch);
 	CHECK_FOR_INTERRUPTS();
-	return !launcher_sigterm;
+	return !BgwStopRequested();
 }
 
 /*
@@ -292,13 +289,12 @@ DialerLauncherMain(Datum main_arg)
 	BackgroundWorker worker;
 	BackgroundWorkerHandle *handle;
 
-	pqsignal(SIGTERM, dialer_launcher_sigterm);
-	BackgroundWorkerUnblockSignals();
+	BgwSignals(true);
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 	pgstat_report_appname("bankcrm dialer launcher");
-	wait_event = BankcrmWaitEventNew("BankcrmDialerLauncher");
+	wait_event = BgwWaitEvent("BankcrmDialerLauncher");
 
-	while (!launcher_sigterm)
+	while (!BgwStopRequested())
 	{
 		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();
@@ -313,17 +309,15 @@ DialerLauncherMain(Datum main_arg)
 		if (!dialer_launcher_wait(failures, wait_event))
 			proc_exit(0);
 	}
-	if (launcher_sigterm)
+	if (BgwStopRequested())
 		proc_exit(0);
 
-	memset(&worker, 0, sizeof(worker));
-	worker.bgw_flags = BGWORKER_SHMEM_ACCESS | BGWORKER_BACKEND_DATABASE_CONNECTION;
-	worker.bgw_start_time = BgWorkerStart_RecoveryFinished;
-	worker.bgw_restart_time = BGW_NEVER_RESTART;
-	snprintf(worker.bgw_library_name, BGW_MAXLEN, "bankcrm");
-	snprintf(worker.bgw_function_name, BGW_MAXLEN, "DialerAutostartMain");
-	snprintf(worker.bgw_name, BGW_MAXLEN, "bankcrm dialer autostart for database %s", bankcrm_database);
-	snprintf(worker.bgw_type, BGW_MAXLEN, "bankcrm dialer launcher");
+	{
+		char		name[BGW_MAXLEN];
+
+		snprintf(name, sizeof(name), "bankcrm dialer autostart for database %s", bankcrm_database);
+		BgwDefine(&worker, "DialerAutostartMain", "bankcrm dialer launcher", name, BGW_NEVER_RESTART, (Datum) 0);
+	}
 	memcpy(worker.bgw_extra, &dboid, sizeof(Oid));
 	if (!RegisterDynamicBackgroundWorker(&worker, &handle))
 		ereport(WARNING,
@@ -353,19 +347,18 @@ DialerAutostartMain(Datum main_arg)
 	char	   *dbname;
 	TimestampTz started = GetCurrentTimestamp();
 
-	pqsignal(SIGTERM, dialer_launcher_sigterm);
-	BackgroundWorkerUnblockSignals();
+	BgwSignals(true);
 	memcpy(&dboid, MyBgworkerEntry->bgw_extra, sizeof(Oid));
 	BackgroundWorkerInitializeConnectionByOid(dboid, InvalidOid, 0);
 	BankcrmPinSearchPath();
 	pgstat_report_appname("bankcrm dialer launcher");
-	wait_event = BankcrmWaitEventNew("BankcrmDialerLauncher");
+	wait_event = BgwWaitEvent("BankcrmDialerLauncher");
 
 	SetCurrentStatementStartTimestamp();
 	StartTransactionCommand();
 	dbname = MemoryContextStrdup(TopMemoryContext, get_database_name(dboid));
 	CommitTransactionCommand();
-	while (!launcher_sigterm)
+	while (!BgwStopRequested())
 	{
 		SetCurrentStatementStartTimestamp();
 		StartTransactionCommand();

@@ -5,8 +5,8 @@
  *	  settings change sets the latch of its database's dialer workers, so an
  *	  attempt due now is claimed at once instead of at the next poll.
  *
- * Each worker publishes its latch in a slot of shared memory (database,
- * PBX, pid, latch, a wake counter).  Row triggers on call_attempt,
+ * Each worker publishes its latch in a slot of the dialer's wake-up table
+ * (src/bgw.c; keyed by database and PBX).  Row triggers on call_attempt,
  * dialer_agent and dial_settings (src/sql/71_dialer_wake.sql) ask for a
  * wake-up at commit; the transaction callback then bumps the counter of
  * every slot of the database and sets its latch.  The worker claims at once
@@ -29,92 +29,26 @@
  */
 #include "postgres.h"
 
-#include "access/xact.h"
 #include "commands/trigger.h"
 #include "fmgr.h"
-#include "miscadmin.h"
-#include "storage/ipc.h"
-#include "storage/latch.h"
-#include "storage/lwlock.h"
-#include "storage/shmem.h"
-#include "storage/spin.h"
 
+#include "bgw.h"
 #include "wake.h"
 
 #define DIALER_WAKE_SLOTS 64
 
-typedef struct DialerWakeSlot
-{
-	Oid			dboid;			/* InvalidOid: free */
-	int			pbx_id;
-	pid_t		pid;
-	Latch	   *latch;
-	uint64		wakes;			/* bumped by every waking commit */
-} DialerWakeSlot;
-
-typedef struct DialerWakeShared
-{
-	slock_t		mutex;
-	DialerWakeSlot slots[DIALER_WAKE_SLOTS];
-} DialerWakeShared;
-
-static shmem_request_hook_type prev_shmem_request_hook = NULL;
-static shmem_startup_hook_type prev_shmem_startup_hook = NULL;
-static DialerWakeShared *wake_shared = NULL;
-static bool wake_at_commit = false;
-static bool xact_callback_registered = false;
-static int	my_slot = -1;		/* in a dialer worker: its slot */
-static uint64 my_wakes_seen = 0;
-
-static void
-wake_shmem_request(void)
-{
-	if (prev_shmem_request_hook)
-		prev_shmem_request_hook();
-	RequestAddinShmemSpace(MAXALIGN(sizeof(DialerWakeShared)));
-}
-
-static void
-wake_shmem_startup(void)
-{
-	bool		found;
-
-	if (prev_shmem_startup_hook)
-		prev_shmem_startup_hook();
-	LWLockAcquire(AddinShmemInitLock, LW_EXCLUSIVE);
-	wake_shared = ShmemInitStruct("bankcrm dialer wake", sizeof(DialerWakeShared), &found);
-	if (!found)
-	{
-		memset(wake_shared, 0, sizeof(DialerWakeShared));
-		SpinLockInit(&wake_shared->mutex);
-	}
-	LWLockRelease(AddinShmemInitLock);
-}
+/* the dialer workers' wake-up table (bgw.c), keyed by PBX */
+static BgwWakeTable dialer_wake_table = -1;
 
 /*
  * DialerWakeShmemRequest
- *		Install the shared memory hooks; _PG_init calls it while
+ *		Define the wake-up table; _PG_init calls it while
  *		shared_preload_libraries is processed.
  */
 void
 DialerWakeShmemRequest(void)
 {
-	prev_shmem_request_hook = shmem_request_hook;
-	shmem_request_hook = wake_shmem_request;
-	prev_shmem_startup_hook = shmem_startup_hook;
-	shmem_startup_hook = wake_shmem_startup;
-}
-
-static void
-wake_unpublish(int code, Datum arg)
-{
-	if (wake_shared == NULL || my_slot < 0)
-		return;
-	SpinLockAcquire(&wake_shared->mutex);
-	if (wake_shared->slots[my_slot].pid == MyProcPid)
-		memset(&wake_shared->slots[my_slot], 0, sizeof(DialerWakeSlot));
-	SpinLockRelease(&wake_shared->mutex);
-	my_slot = -1;
+	dialer_wake_table = BgwWakeDefine("bankcrm dialer wake", DIALER_WAKE_SLOTS);
 }
 
 /*
@@ -126,41 +60,7 @@ wake_unpublish(int code, Datum arg)
 bool
 DialerWakePublish(int pbx_id)
 {
-	int			i;
-	int			free_slot = -1;
-
-	if (wake_shared == NULL)
-		return false;
-	SpinLockAcquire(&wake_shared->mutex);
-	for (i = 0; i < DIALER_WAKE_SLOTS; i++)
-	{
-		DialerWakeSlot *s = &wake_shared->slots[i];
-
-		/* the slot of an earlier worker of this PBX that exited without its exit callback */
-		if (s->dboid == MyDatabaseId && s->pbx_id == pbx_id)
-		{
-			free_slot = i;
-			break;
-		}
-		if (s->dboid == InvalidOid && free_slot < 0)
-			free_slot = i;
-	}
-	if (free_slot >= 0)
-	{
-		DialerWakeSlot *s = &wake_shared->slots[free_slot];
-
-		s->dboid = MyDatabaseId;
-		s->pbx_id = pbx_id;
-		s->pid = MyProcPid;
-		s->latch = MyLatch;
-		my_wakes_seen = s->wakes;
-	}
-	SpinLockRelease(&wake_shared->mutex);
-	if (free_slot < 0)
-		return false;
-	my_slot = free_slot;
-	on_shmem_exit(wake_unpublish, (Datum) 0);
-	return true;
+	return dialer_wake_table >= 0 && BgwWakePublish(dialer_wake_table, pbx_id);
 }
 
 /*
@@ -170,56 +70,7 @@ DialerWakePublish(int pbx_id)
 bool
 DialerWakeTaken(void)
 {
-	uint64		wakes;
-
-	if (wake_shared == NULL || my_slot < 0)
-		return false;
-	SpinLockAcquire(&wake_shared->mutex);
-	wakes = wake_shared->slots[my_slot].wakes;
-	SpinLockRelease(&wake_shared->mutex);
-	if (wakes == my_wakes_seen)
-		return false;
-	my_wakes_seen = wakes;
-	return true;
-}
-
-static void
-wake_xact_callback(XactEvent event, void *arg)
-{
-	Latch	   *latches[DIALER_WAKE_SLOTS];
-	int			n = 0;
-	int			i;
-
-	switch (event)
-	{
-		case XACT_EVENT_COMMIT:
-		case XACT_EVENT_PARALLEL_COMMIT:
-			if (!wake_at_commit || wake_shared == NULL)
-				break;
-			wake_at_commit = false;
-			SpinLockAcquire(&wake_shared->mutex);
-			for (i = 0; i < DIALER_WAKE_SLOTS; i++)
-			{
-				DialerWakeSlot *s = &wake_shared->slots[i];
-
-				if (s->dboid == MyDatabaseId && s->pid != MyProcPid && s->latch != NULL)
-				{
-					s->wakes++;
-					latches[n++] = s->latch;
-				}
-			}
-			SpinLockRelease(&wake_shared->mutex);
-			for (i = 0; i < n; i++)
-				SetLatch(latches[i]);
-			break;
-		case XACT_EVENT_ABORT:
-		case XACT_EVENT_PARALLEL_ABORT:
-		case XACT_EVENT_PREPARE:
-			wake_at_commit = false;
-			break;
-		default:
-			break;
-	}
+	return dialer_wake_table >= 0 && BgwWakeTaken(dialer_wake_table);
 }
 
 /*
@@ -229,14 +80,8 @@ wake_xact_callback(XactEvent event, void *arg)
 void
 DialerWakeAtCommit(void)
 {
-	if (wake_shared == NULL || my_slot >= 0)
-		return;
-	if (!xact_callback_registered)
-	{
-		RegisterXactCallback(wake_xact_callback, NULL);
-		xact_callback_registered = true;
-	}
-	wake_at_commit = true;
+	if (dialer_wake_table >= 0)
+		BgwWakeAtCommit(dialer_wake_table);
 }
 
 /*

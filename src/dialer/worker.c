@@ -18,8 +18,9 @@
  * and BACKOFF back to CONNECTING.  Every failure records a reason in
  * dialer_state.last_error, closes the socket and waits min * 2^n (capped,
  * with jitter: pacing.c) before the next attempt.  The only blocking call is
- * WaitLatchOrSocket; SIGTERM sets a flag and the latch, so the loop finishes
- * its step, writes what is finished and records that it exited.
+ * WaitLatchOrSocket; SIGTERM sets a flag and the latch (src/bgw.c, shared
+ * with the churn monitor), so the loop finishes its step, writes what is
+ * finished and records that it exited.
  *
  * Dialing never holds a transaction across a wait: the attempts are claimed
  * and committed as "dialing" (dialer_db.c) before any Originate for them is
@@ -65,6 +66,7 @@
 
 #include "ami.h"
 #include "bankcrm.h"
+#include "bgw.h"
 #include "compat.h"
 #include "pacing.h"
 #include "wake.h"
@@ -76,22 +78,9 @@
 /* a Ping unanswered for this long ends the session */
 #define DIALER_PING_TIMEOUT_MS	10000
 
-static void dialer_sigterm(SIGNAL_ARGS);
 static void dialer_drop(DialerWorker *w, const char *fmt,...) pg_attribute_printf(2, 3);
 
-static volatile sig_atomic_t got_sigterm = false;
 static uint32 dialer_wait_event = 0;
-
-/* SIGTERM: finish the current step, then leave the loop */
-static void
-dialer_sigterm(SIGNAL_ARGS)
-{
-	int			save_errno = errno;
-
-	got_sigterm = true;
-	SetLatch(MyLatch);
-	errno = save_errno;
-}
 
 /* ------------------------------------------------------------------------
  * the connection
@@ -212,6 +201,19 @@ dialer_next_action_id(DialerWorker *w, const char *kind, char *buf, size_t len)
 	snprintf(buf, len, "%s-" UINT64_FORMAT, kind, ++w->action_seq);
 }
 
+/* the same, for the other files of the worker */
+void
+DialerNextActionId(DialerWorker *w, const char *prefix, char *buf, size_t len)
+{
+	dialer_next_action_id(w, prefix, buf, len);
+}
+
+void
+DialerSend(DialerWorker *w, const char *data, size_t len)
+{
+	dialer_send(w, data, len);
+}
+
 /* start a non-blocking connection */
 static void
 dialer_connect(DialerWorker *w)
@@ -316,9 +318,9 @@ dialer_send_login(DialerWorker *w, const char *challenge)
 
 	dialer_next_action_id(w, "login", id, sizeof(id));
 	if (challenge)
-		err = AmiBuildLoginMd5(buf, sizeof(buf), &len, id, w->pbx.username, challenge, w->pbx.secret, "call,system");
+		err = AmiBuildLoginMd5(buf, sizeof(buf), &len, id, w->pbx.username, challenge, w->pbx.secret, "call,system,user,agent");
 	else
-		err = AmiBuildLoginPlain(buf, sizeof(buf), &len, id, w->pbx.username, w->pbx.secret, "call,system");
+		err = AmiBuildLoginPlain(buf, sizeof(buf), &len, id, w->pbx.username, w->pbx.secret, "call,system,user,agent");
 	if (err != AMI_OK)
 	{
 		dialer_drop(w, "could not build the Login action: %s", AmiErrorMessage(err));
@@ -347,6 +349,8 @@ dialer_ready(DialerWorker *w)
 	w->next_ping = TimestampTzPlusMilliseconds(now, bankcrm_dialer_ping_interval * 1000);
 	w->ping_sent = 0;
 	w->next_poll = now;
+	/* a new session: the campaign queues get their members again */
+	DialerQueueForget(w);
 	ereport(LOG, (errmsg("dialer for PBX %d logged in to %s:%d", w->pbx_id, w->pbx.host, w->pbx.port)));
 
 	hash_seq_init(&seq, w->calls);
@@ -514,8 +518,13 @@ dialer_dial(DialerWorker *w, int budget)
 {
 	DialerClaim cl;
 	int			i;
+	int64	   *campaigns;
+	int		   *allow;
+	int			npace;
 
-	DialerClaimAttempts(w, budget, &cl);
+	/* predictive campaigns: what the pacing allows each now */
+	npace = DialerPaceAllow(w, GetCurrentTimestamp(), budget, &campaigns, &allow);
+	DialerClaimAttempts(w, budget, npace, campaigns, allow, &cl);
 	for (i = 0; i < cl.n; i++)
 	{
 		char		buf[2048];
@@ -523,7 +532,7 @@ dialer_dial(DialerWorker *w, int budget)
 		char		chan_a[64];
 		char		chan_b[64];
 		char		var[64];
-		const char *vars[1];
+		const char *vars[2];
 		AmiOriginate o;
 		size_t		len;
 		AmiError	err;
@@ -546,6 +555,8 @@ dialer_dial(DialerWorker *w, int budget)
 		o.caller_id = cl.callerids[i];
 		o.variables = vars;
 		o.nvariables = 1;
+		if (cl.variables[i] != NULL)
+			vars[o.nvariables++] = cl.variables[i];
 		o.channel_id = chan_a;
 		o.other_channel_id = chan_b;
 		o.async = true;
@@ -556,6 +567,8 @@ dialer_dial(DialerWorker *w, int budget)
 		c->cause = -1;
 		c->sent_at = now;
 		c->deadline = TimestampTzPlusMilliseconds(now, (int64) cl.timeouts[i] + (int64) bankcrm_dialer_call_timeout * 1000);
+		c->campaign_id = cl.campaign_ids[i];
+		c->predictive = cl.predictive[i];
 
 		err = AmiBuildOriginate(buf, sizeof(buf), &len, &o);
 		if (err != AMI_OK)
@@ -638,9 +651,8 @@ DialerWorkerMain(Datum main_arg)
 	HASHCTL		ctl;
 	bool		have_pbx = false;
 
-	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, dialer_sigterm);
-	BackgroundWorkerUnblockSignals();
+	/* SIGTERM: finish the current step, then leave the loop (src/bgw.c) */
+	BgwSignals(true);
 
 	w = MemoryContextAllocZero(TopMemoryContext, sizeof(DialerWorker));
 	w->pbx_id = DatumGetInt32(main_arg);
@@ -656,9 +668,10 @@ DialerWorkerMain(Datum main_arg)
 	ctl.entrysize = sizeof(DialerCall);
 	w->calls = hash_create("bankcrm dialer calls", 1024, &ctl, HASH_ELEM | HASH_BLOBS);
 	w->loop_cxt = AllocSetContextCreate(TopMemoryContext, "bankcrm dialer loop", ALLOCSET_DEFAULT_SIZES);
+	w->pace_cxt = AllocSetContextCreate(TopMemoryContext, "bankcrm dialer pacing", ALLOCSET_DEFAULT_SIZES);
 
 	BackgroundWorkerInitializeConnectionByOid(w->dboid, InvalidOid, 0);
-	dialer_wait_event = BankcrmWaitEventNew("BankcrmDialer");
+	dialer_wait_event = BgwWaitEvent("BankcrmDialer");
 	/* nothing planted in public (or anywhere else) is ever called as superuser */
 	BankcrmPinSearchPath();
 	/* a "dialing" commit must survive a crash, whatever the server default */
@@ -688,7 +701,7 @@ DialerWorkerMain(Datum main_arg)
 	(void) DialerWakePublish(w->pbx_id);
 	ereport(LOG, (errmsg("dialer for PBX %d (\"%s\") started", w->pbx_id, w->pbx.name)));
 
-	while (!got_sigterm)
+	while (!BgwStopRequested())
 	{
 		TimestampTz now;
 		int64		timeout_ms;
@@ -696,11 +709,7 @@ DialerWorkerMain(Datum main_arg)
 		int			rc;
 
 		CHECK_FOR_INTERRUPTS();
-		if (ConfigReloadPending)
-		{
-			ConfigReloadPending = false;
-			ProcessConfigFile(PGC_SIGHUP);
-		}
+		(void) BgwReloadConfig();
 		now = GetCurrentTimestamp();
 
 		/* the pbx row: limits, address, secret */
@@ -743,6 +752,8 @@ DialerWorkerMain(Datum main_arg)
 					w->ping_sent = now;
 					w->next_ping = TimestampTzPlusMilliseconds(now, bankcrm_dialer_ping_interval * 1000);
 				}
+				/* predictive campaigns' figures and queue members, once a second */
+				DialerPaceRefresh(w, now);
 				if (now >= w->next_poll && !w->pbx_stopping && !w->done_full)
 				{
 					int			budget = PacingBucketAvailable(&w->bucket, now);
@@ -771,6 +782,7 @@ DialerWorkerMain(Datum main_arg)
 			DialerSweep(w, now);
 			w->next_sweep = TimestampTzPlusMilliseconds(now, 100);
 		}
+		DialerRecordConnects(w);
 		DialerFlush(w);
 		DialerReportState(w);
 		if (w->sock != PGINVALID_SOCKET && w->out_len > 0)
@@ -830,7 +842,10 @@ DialerWorkerMain(Datum main_arg)
 			CHECK_FOR_INTERRUPTS();
 			/* a committed enqueue, agent or settings change: look for work now */
 			if (DialerWakeTaken())
+			{
 				w->next_poll = GetCurrentTimestamp();
+				w->next_pace = w->next_poll;
+			}
 		}
 		if (w->sock != PGINVALID_SOCKET)
 		{

@@ -73,6 +73,16 @@ typedef struct DialerCall
 	bool		got_hangup;		/* customer leg hung up */
 	bool		reconcile;		/* must be found by the running CoreShowChannels */
 	bool		seen_live;		/* CoreShowChannels listed one of its legs */
+	/* predictive mode (predictive.c) */
+	bool		predictive;
+	int64		campaign_id;	/* 0 when taken over from an earlier worker */
+	char		amd_status[12]; /* the dialplan's AMDSTATUS, "" until it came */
+	char		amd_cause[64];
+	bool		queue_left;		/* the dialplan's Queue() returned: no agent took it */
+	int			staff_id;		/* AgentConnect's MemberName, 0 if none */
+	TimestampTz connected_at;
+	bool		connect_recorded;	/* dialer_connect() has it */
+	TimestampTz connect_recorded_at;	/* when it was committed */
 } DialerCall;
 
 /* one finished attempt waiting to be written */
@@ -88,6 +98,10 @@ typedef struct DialerDone
 	TimestampTz ended_at;
 	bool		not_placed;		/* the PBX refused the Originate: dial it again */
 	char		detail[128];
+	int			staff_id;		/* predictive: the agent the queue connected, 0 if none */
+	char		amd_status[12];
+	char		amd_cause[64];
+	TimestampTz connected_at;
 } DialerDone;
 
 /* the pbx row */
@@ -101,6 +115,40 @@ typedef struct DialerPbx
 	int			max_channels;
 	double		max_cps;
 } DialerPbx;
+
+/* what dialer_pacing() says of one predictive campaign (predictive.c) */
+typedef struct DialerPace
+{
+	int64		campaign_id;
+	int			max_concurrent;
+	int			ring_timeout_ms;
+	int			agents_ready;
+	int			nbusy;
+	double	   *busy_s;			/* how long each busy agent has been, at read_at */
+	int64		finished;
+	double		answer_rate;
+	double		human_share;
+	PacingLogNormal ring;
+	PacingLogNormal handle;
+	int64		live_day;
+	int64		abandoned_day;
+	int64		live_window;
+	int64		abandoned_window;
+	int			nmembers;
+	char	  **member_names;	/* staff ids */
+	char	  **member_ifaces;	/* agent_endpoint with the extension */
+	int			allow;			/* the last decision: calls allowed now */
+	bool		fallback;		/* the last decision was progressive */
+} DialerPace;
+
+/* a member the worker added to a campaign queue */
+typedef struct DialerMember
+{
+	int64		campaign_id;
+	char		iface[160];
+	char		name[16];
+	bool		wanted;
+} DialerMember;
 
 /* everything the worker keeps; one per process, in TopMemoryContext */
 typedef struct DialerWorker
@@ -138,6 +186,18 @@ typedef struct DialerWorker
 	char		last_error[256];
 	bool		status_dirty;
 	int			reconnects;
+	/* predictive mode (predictive.c), in TopMemoryContext */
+	MemoryContext pace_cxt;		/* holds pace; reset at every read */
+	DialerPace *pace;
+	int			npace;
+	TimestampTz pace_read_at;
+	TimestampTz next_pace;
+	DialerMember *members;
+	int			nmembers;
+	int			members_cap;
+	int			connects_pending;	/* AgentConnects not yet written by DialerRecordConnects */
+	double		screen_s;		/* answer to the detector's verdict, learnt (exponentially weighted) */
+	int64		screens;		/* verdicts it has learnt from */
 } DialerWorker;
 
 /* what dialer_claim() returned, copied out of SPI */
@@ -150,6 +210,9 @@ typedef struct DialerClaim
 	char	  **extens;
 	int		   *timeouts;
 	char	  **callerids;
+	int64	   *campaign_ids;
+	bool	   *predictive;
+	char	  **variables;		/* one more Originate variable, or NULL */
 } DialerClaim;
 
 /* GUC variables (launcher.c) */
@@ -177,10 +240,22 @@ extern void DialerOnEvent(DialerWorker *w, const AmiMessage *m);
 extern void DialerReconciled(DialerWorker *w);
 extern void DialerSweep(DialerWorker *w, TimestampTz now);
 
+/* predictive mode (predictive.c) */
+extern void DialerPaceRefresh(DialerWorker *w, TimestampTz now);
+extern int	DialerPaceAllow(DialerWorker *w, TimestampTz now, int budget, int64 **campaigns, int **allow);
+extern void DialerQueueSync(DialerWorker *w);
+extern void DialerQueueForget(DialerWorker *w);
+extern AmiOutcome DialerPredictiveOutcome(const DialerCall *c, AmiOutcome base);
+extern void DialerSend(DialerWorker *w, const char *data, size_t len);
+extern void DialerNextActionId(DialerWorker *w, const char *prefix, char *buf, size_t len);
+
 /* the database (dialer_db.c) */
 extern bool DialerTakeOver(DialerWorker *w, bool *have_pbx);
 extern int	DialerReadPbx(DialerWorker *w, DialerPbx *pbx);
-extern void DialerClaimAttempts(DialerWorker *w, int budget, DialerClaim *cl);
+extern void DialerClaimAttempts(DialerWorker *w, int budget, int npace, const int64 *campaigns,
+								const int *allow, DialerClaim *cl);
+extern void DialerReadPace(DialerWorker *w);
+extern void DialerRecordConnects(DialerWorker *w);
 extern void DialerRecordSent(DialerWorker *w, const int64 *ids, int n, TimestampTz sent_at);
 extern void DialerFlush(DialerWorker *w);
 extern void DialerReportState(DialerWorker *w);

@@ -62,7 +62,7 @@ CREATE TABLE @extschema@.contact (
 	                  ('service', 'sales', 'care', 'collection', 'complaint', 'survey', 'retention', 'kyc')),
 	outcome         text NOT NULL CONSTRAINT contact_outcome_check CHECK (outcome IN
 	                  ('completed', 'answered', 'no_answer', 'busy', 'congestion', 'failed', 'invalid_number', 'unknown',
-	                   'left_message', 'interested', 'not_interested', 'appointment', 'sale', 'declined', 'do_not_call')),
+	                   'machine', 'abandoned', 'left_message', 'interested', 'not_interested', 'appointment', 'sale', 'declined', 'do_not_call')),
 	fabe_step       text CONSTRAINT contact_fabe_step_check CHECK (fabe_step IN ('feature', 'advantage', 'benefit', 'evidence', 'convinced')),
 	campaign_id     bigint,
 	lead_id         bigint,

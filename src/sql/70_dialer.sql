@@ -35,7 +35,7 @@ CREATE TABLE @extschema@.dial_settings (
 	campaign_id       bigint PRIMARY KEY REFERENCES @extschema@.campaign ON DELETE CASCADE,
 	pbx_id            integer NOT NULL REFERENCES @extschema@.pbx,
 	mode              text NOT NULL DEFAULT 'progressive'
-	                  CONSTRAINT dial_settings_mode_check CHECK (mode IN ('preview', 'progressive')),
+	                  CONSTRAINT dial_settings_mode_check CHECK (mode IN ('preview', 'progressive', 'predictive')),
 	active            boolean NOT NULL DEFAULT true,
 	max_concurrent    integer NOT NULL DEFAULT 10 CONSTRAINT dial_settings_max_concurrent_check CHECK (max_concurrent > 0),
 	dial_timeout_ms   integer NOT NULL DEFAULT 30000
@@ -53,10 +53,12 @@ CREATE TABLE @extschema@.dial_settings (
 	                  CONSTRAINT dial_settings_call_days_check CHECK (call_days <@ '{1,2,3,4,5,6,7}' AND cardinality(call_days) > 0),
 	skip_holidays     boolean NOT NULL DEFAULT true,
 	max_attempts      integer NOT NULL DEFAULT 3 CONSTRAINT dial_settings_max_attempts_check CHECK (max_attempts BETWEEN 1 AND 100),
+	queue_context     text NOT NULL DEFAULT 'crm-predictive' CONSTRAINT dial_settings_queue_context_check CHECK (queue_context ~ '^[A-Za-z0-9_.-]+$'),
+	machine_message   text CONSTRAINT dial_settings_machine_message_check CHECK (machine_message ~ '^[A-Za-z0-9_/.-]+$'),
 	CONSTRAINT dial_settings_window_check CHECK (window_end > window_start)
 );
 COMMENT ON TABLE @extschema@.dial_settings IS 'How the dialer calls the leads of one campaign: mode, PBX, limits, channel templates, calling window, attempts';
-COMMENT ON COLUMN @extschema@.dial_settings.mode IS 'preview: an agent clicks dial(lead_id), the agent''s phone rings first; progressive: the worker dials one queued attempt per ready agent';
+COMMENT ON COLUMN @extschema@.dial_settings.mode IS 'preview: an agent clicks dial(lead_id), the agent''s phone rings first; progressive: the worker dials one queued attempt per ready agent; predictive: the worker rings as many numbers as the pacing allows, answered customers wait in the campaign''s queue for the first free agent';
 COMMENT ON COLUMN @extschema@.dial_settings.active IS 'false stops the worker from starting new calls for this campaign (queued attempts wait); so does a campaign state other than active';
 COMMENT ON COLUMN @extschema@.dial_settings.max_concurrent IS 'Most calls of this campaign in flight at once';
 COMMENT ON COLUMN @extschema@.dial_settings.dial_timeout_ms IS 'How long the customer''s phone may ring (Originate Timeout)';
@@ -70,16 +72,18 @@ COMMENT ON COLUMN @extschema@.dial_settings.window_end IS 'Local time of the cus
 COMMENT ON COLUMN @extschema@.dial_settings.call_days IS 'ISO days of the week (1 = Monday) on which calls are allowed';
 COMMENT ON COLUMN @extschema@.dial_settings.skip_holidays IS 'No calls on the days of the holiday table (national or the customer''s region)';
 COMMENT ON COLUMN @extschema@.dial_settings.max_attempts IS 'Most attempts per lead, retries included';
+COMMENT ON COLUMN @extschema@.dial_settings.queue_context IS 'Predictive mode: dialplan context (Context of the Originate, Exten = campaign id) that runs answering-machine detection and puts a live customer in the queue bankcrm-<campaign id>';
+COMMENT ON COLUMN @extschema@.dial_settings.machine_message IS 'Predictive mode: sound file the dialplan plays to an answering machine (BANKCRM_MACHINE_MESSAGE); NULL hangs up at once';
 CREATE INDEX dial_settings_pbx_idx ON @extschema@.dial_settings (pbx_id);
 
 CREATE TABLE @extschema@.dial_retry_rule (
 	campaign_id  bigint NOT NULL REFERENCES @extschema@.dial_settings ON DELETE CASCADE,
 	outcome      text NOT NULL CONSTRAINT dial_retry_rule_outcome_check CHECK (outcome IN
-	               ('no_answer', 'busy', 'congestion', 'failed', 'unknown')),
+	               ('no_answer', 'busy', 'congestion', 'failed', 'unknown', 'machine')),
 	delay        interval NOT NULL CONSTRAINT dial_retry_rule_delay_check CHECK (delay >= '0'),
 	PRIMARY KEY (campaign_id, outcome)
 );
-COMMENT ON TABLE @extschema@.dial_retry_rule IS 'Retry rules of progressive campaigns: after an attempt with this outcome, a new attempt is queued after the delay (up to max_attempts); no row, no retry';
+COMMENT ON TABLE @extschema@.dial_retry_rule IS 'Retry rules of progressive and predictive campaigns: after an attempt with this outcome, a new attempt is queued after the delay (up to max_attempts); no row, no retry';
 
 CREATE TABLE @extschema@.dialer_agent (
 	staff_id     integer PRIMARY KEY REFERENCES @extschema@.staff,
@@ -89,11 +93,32 @@ CREATE TABLE @extschema@.dialer_agent (
 	             CONSTRAINT dialer_agent_state_check CHECK (state IN ('offline', 'ready', 'on_call')),
 	attempt_id   bigint,
 	since        timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	logged_in_at timestamptz,
 	CONSTRAINT dialer_agent_call_check CHECK ((state = 'on_call') = (attempt_id IS NOT NULL))
 );
 COMMENT ON TABLE @extschema@.dialer_agent IS 'Call-centre agents: their PBX extension, the campaign they work and whether they are ready for a progressive call';
 COMMENT ON COLUMN @extschema@.dialer_agent.extension IS 'The agent''s extension: Exten of a progressive Originate, {agent} of agent_endpoint in preview mode';
 COMMENT ON COLUMN @extschema@.dialer_agent.state IS 'offline, ready (the worker may connect the next progressive call) or on_call (attempt_id)';
+COMMENT ON COLUMN @extschema@.dialer_agent.logged_in_at IS 'When the agent last came from offline (set by the dialer_agent_login trigger); NULL while offline';
+
+-- when an agent logs in (leaves offline): the start of its logged-in time
+CREATE FUNCTION @extschema@.dialer_agent_login()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NEW.state = 'offline' THEN
+		NEW.logged_in_at := NULL;
+	ELSIF TG_OP = 'INSERT' OR OLD.state = 'offline' OR NEW.logged_in_at IS NULL THEN
+		NEW.logged_in_at := pg_catalog.now();
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.dialer_agent_login() IS 'Trigger: dialer_agent.logged_in_at is when the agent left offline, NULL while offline';
+CREATE TRIGGER dialer_agent_login BEFORE INSERT OR UPDATE OF state ON @extschema@.dialer_agent
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.dialer_agent_login();
 
 -- dialer: do-not-call list and holidays
 
@@ -121,7 +146,7 @@ CREATE TABLE @extschema@.call_attempt (
 	party_id      bigint NOT NULL REFERENCES @extschema@.party,
 	phone         @extschema@.phone NOT NULL,
 	pbx_id        integer NOT NULL REFERENCES @extschema@.pbx,
-	mode          text NOT NULL CONSTRAINT call_attempt_mode_check CHECK (mode IN ('preview', 'progressive')),
+	mode          text NOT NULL CONSTRAINT call_attempt_mode_check CHECK (mode IN ('preview', 'progressive', 'predictive')),
 	staff_id      integer REFERENCES @extschema@.staff,
 	attempt_no    integer NOT NULL DEFAULT 1 CONSTRAINT call_attempt_no_check CHECK (attempt_no > 0),
 	state         text NOT NULL DEFAULT 'queued'
@@ -132,7 +157,7 @@ CREATE TABLE @extschema@.call_attempt (
 	answered_at   timestamptz,
 	ended_at      timestamptz,
 	outcome       text CONSTRAINT call_attempt_outcome_check CHECK (outcome IN
-	                ('answered', 'busy', 'no_answer', 'congestion', 'failed', 'invalid_number', 'unknown')),
+	                ('answered', 'busy', 'no_answer', 'congestion', 'failed', 'invalid_number', 'unknown', 'machine', 'abandoned')),
 	reason        integer,
 	dial_status   text,
 	hangup_cause  integer,
@@ -141,6 +166,9 @@ CREATE TABLE @extschema@.call_attempt (
 	detail        text,
 	contact_id    bigint,
 	created_at    timestamptz NOT NULL DEFAULT pg_catalog.now(),
+	amd_status    text CONSTRAINT call_attempt_amd_status_check CHECK (amd_status IN ('HUMAN', 'MACHINE', 'NOTSURE', 'HANGUP')),
+	amd_cause     text CONSTRAINT call_attempt_amd_cause_check CHECK (amd_cause !~ '[\r\n]' AND length(amd_cause) <= 64),
+	connected_at  timestamptz,
 	CONSTRAINT call_attempt_outcome_state_check CHECK ((state = 'done') = (outcome IS NOT NULL)),
 	CONSTRAINT call_attempt_dialed_check CHECK (state IN ('queued', 'blocked', 'cancelled') OR dialed_at IS NOT NULL),
 	-- keys of a party's rows include party_id (doc/scale-out.md)
@@ -159,6 +187,10 @@ COMMENT ON COLUMN @extschema@.call_attempt.ring_ms IS 'From sending the Originat
 COMMENT ON COLUMN @extschema@.call_attempt.talk_ms IS 'From the answer to the customer''s hangup';
 COMMENT ON COLUMN @extschema@.call_attempt.detail IS 'Why an attempt was blocked, failed or is unknown, in words';
 COMMENT ON COLUMN @extschema@.call_attempt.contact_id IS 'The contact row this attempt wrote';
+COMMENT ON COLUMN @extschema@.call_attempt.outcome IS 'answered, busy, no_answer, congestion, failed, invalid_number, unknown; predictive mode adds machine (answering machine, never offered to an agent) and abandoned (a live answer that met no agent within 2 s)';
+COMMENT ON COLUMN @extschema@.call_attempt.amd_status IS 'Predictive mode: the dialplan''s answering-machine detection, AMDSTATUS (HUMAN, MACHINE, NOTSURE, HANGUP); NULL when none ran';
+COMMENT ON COLUMN @extschema@.call_attempt.amd_cause IS 'Predictive mode: AMDCAUSE, why the detector decided (e.g. LONGGREETING-2000-1500)';
+COMMENT ON COLUMN @extschema@.call_attempt.connected_at IS 'Predictive mode: when an agent of the campaign queue took the call (staff_id)';
 CREATE INDEX call_attempt_due_idx ON @extschema@.call_attempt (pbx_id, due_at) WHERE state = 'queued';
 CREATE INDEX call_attempt_dialing_idx ON @extschema@.call_attempt (pbx_id) WHERE state = 'dialing';
 CREATE INDEX call_attempt_campaign_idx ON @extschema@.call_attempt (campaign_id, state);
@@ -166,6 +198,10 @@ CREATE INDEX call_attempt_lead_idx ON @extschema@.call_attempt (lead_id);
 -- never two calls to one party at once, never two open attempts for one lead
 CREATE UNIQUE INDEX call_attempt_party_live_idx ON @extschema@.call_attempt (party_id) WHERE state = 'dialing';
 CREATE UNIQUE INDEX call_attempt_lead_open_idx ON @extschema@.call_attempt (lead_id, party_id) WHERE state IN ('queued', 'dialing');
+-- the 72-hour rule: a number whose call was abandoned is not dialed predictively again for 72 hours
+CREATE INDEX call_attempt_abandoned_idx ON @extschema@.call_attempt (party_id, answered_at) WHERE outcome = 'abandoned';
+-- what the pacing learns from: a campaign's recent calls
+CREATE INDEX call_attempt_campaign_ended_idx ON @extschema@.call_attempt (campaign_id, ended_at) WHERE state = 'done';
 
 -- lead events that failed where nothing may stop: kept for an operator to see and replay
 CREATE TABLE @extschema@.lead_event_failure (
@@ -332,6 +368,8 @@ DECLARE
 	s   @extschema@.dial_settings;
 	ph  @extschema@.phone := dialer_queue.phone;
 	ld  record;
+	-- the attempt's mode, decided here (Citus deparses no CASE on a parameter in VALUES)
+	m   text;
 	id  bigint;
 	n   integer;
 BEGIN
@@ -378,13 +416,14 @@ BEGIN
 	SELECT 1 + pg_catalog.count(*) INTO n
 	  FROM @extschema@.call_attempt a
 	 WHERE a.party_id = dialer_queue.party_id AND a.lead_id = ld.lead_id AND a.state = 'done';
+	m := CASE WHEN s.mode = 'predictive' THEN 'predictive' ELSE 'progressive' END;
 	INSERT INTO @extschema@.call_attempt (campaign_id, lead_id, party_id, phone, pbx_id, mode, due_at, attempt_no)
-	VALUES (s.campaign_id, ld.lead_id, dialer_queue.party_id, ph, s.pbx_id, 'progressive', dialer_queue.due_at, n)
+	VALUES (s.campaign_id, ld.lead_id, dialer_queue.party_id, ph, s.pbx_id, m, dialer_queue.due_at, n)
 	RETURNING attempt_id INTO id;
 	RETURN id;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.dialer_queue(bigint, bigint, timestamptz, bigint, @extschema@.phone) IS 'Queues a progressive call attempt to a party that is an open lead of the campaign (its primary phone unless one is given), due at the given time; returns the attempt id; refuses a party that does not exist (23503), is not a lead of the campaign (22023) or whose lead is closed (55000)';
+COMMENT ON FUNCTION @extschema@.dialer_queue(bigint, bigint, timestamptz, bigint, @extschema@.phone) IS 'Queues a progressive call attempt (predictive in a predictive campaign) to a party that is an open lead of the campaign (its primary phone unless one is given), due at the given time; returns the attempt id; refuses a party that does not exist (23503), is not a lead of the campaign (22023) or whose lead is closed (55000)';
 
 -- progressive campaigns: an attempt for every lead waiting for a call
 CREATE FUNCTION @extschema@.dialer_enqueue(campaign_id bigint, due_at timestamptz DEFAULT pg_catalog.now())
@@ -401,7 +440,8 @@ BEGIN
 			      HINT = 'Insert a row into dial_settings for the campaign first.';
 	END IF;
 	INSERT INTO @extschema@.call_attempt (campaign_id, lead_id, party_id, phone, pbx_id, mode, due_at, attempt_no)
-	SELECT s.campaign_id, l.lead_id, l.party_id, ph.phone, s.pbx_id, 'progressive', dialer_enqueue.due_at,
+	SELECT s.campaign_id, l.lead_id, l.party_id, ph.phone, s.pbx_id,
+	       CASE WHEN s.mode = 'predictive' THEN 'predictive' ELSE 'progressive' END, dialer_enqueue.due_at,
 	       1 + (SELECT count(*) FROM @extschema@.call_attempt a WHERE a.lead_id = l.lead_id AND a.state = 'done')
 	  FROM @extschema@.dial_settings s
 	  JOIN @extschema@.lead l ON l.campaign_id = s.campaign_id
@@ -421,7 +461,7 @@ BEGIN
 	RETURN n;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.dialer_enqueue(bigint, timestamptz) IS 'Queues a progressive attempt for every lead of the campaign whose state takes a call outcome, that has no open attempt and attempts left; returns how many';
+COMMENT ON FUNCTION @extschema@.dialer_enqueue(bigint, timestamptz) IS 'Queues a progressive attempt (predictive in a predictive campaign) for every lead of the campaign whose state takes a call outcome, that has no open attempt and attempts left; returns how many';
 
 -- preview mode: the agent behind the current role (or the lead's assignee) clicks dial
 CREATE FUNCTION @extschema@.dial(lead_id bigint)
@@ -487,8 +527,10 @@ COMMENT ON FUNCTION @extschema@.dial(bigint) IS 'Preview dialing: queues a call 
 
 -- the worker: take due attempts, check them at the moment of dialing, and mark
 -- those it may dial as "dialing" (committed by the caller before any Originate)
-CREATE FUNCTION @extschema@.dialer_claim(pbx_id integer, budget integer)
-RETURNS TABLE (attempt_id bigint, channel text, context text, exten text, timeout_ms integer, caller_id text)
+CREATE FUNCTION @extschema@.dialer_claim(pbx_id integer, budget integer,
+		pace_campaigns bigint[] DEFAULT NULL, pace_allow integer[] DEFAULT NULL)
+RETURNS TABLE (attempt_id bigint, channel text, context text, exten text, timeout_ms integer, caller_id text,
+		campaign_id bigint, mode text, variables text)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -588,6 +630,22 @@ BEGIN
 		END IF;
 	END LOOP;
 
+	-- predictive: a number whose call was abandoned waits 72 hours from that answer
+	FOR r IN
+		SELECT b.attempt_id, b.party_id, pg_catalog.max(x.answered_at) AS abandoned_at
+		  FROM @extschema@.call_attempt b
+		  JOIN @extschema@.call_attempt x ON x.party_id = b.party_id AND x.outcome = 'abandoned'
+		   AND x.phone OPERATOR(@extschema@.=) b.phone AND x.answered_at > pg_catalog.now() - interval '72 hours'
+		 WHERE b.party_id = ANY (parties) AND b.attempt_id = ANY (ids) AND b.state = 'queued' AND b.mode = 'predictive'
+		 GROUP BY b.attempt_id, b.party_id
+		 ORDER BY b.attempt_id
+	LOOP
+		UPDATE @extschema@.call_attempt a
+		   SET due_at = GREATEST(a.due_at, r.abandoned_at + interval '72 hours'),
+		       detail = 'an abandoned call to this number less than 72 hours ago'
+		 WHERE a.party_id = r.party_id AND a.attempt_id = r.attempt_id;
+	END LOOP;
+
 	-- what may be dialed now: due, and no call of the party in flight
 	FOR r IN
 		SELECT a.attempt_id, a.campaign_id, a.party_id, a.phone, a.mode, a.staff_id, a.due_at
@@ -638,6 +696,10 @@ BEGIN
 		), live AS (
 			SELECT lv.campaign_id, lv.n
 			  FROM ROWS FROM (pg_catalog.unnest(live_c), pg_catalog.unnest(live_n)) AS lv(campaign_id, n)
+		), pace AS (
+			SELECT pc.campaign_id, pc.allow
+			  FROM ROWS FROM (pg_catalog.unnest(dialer_claim.pace_campaigns), pg_catalog.unnest(dialer_claim.pace_allow))
+			       AS pc(campaign_id, allow)
 		), agents AS (
 			SELECT g.staff_id, g.campaign_id,
 			       pg_catalog.row_number() OVER (PARTITION BY g.campaign_id ORDER BY g.since, g.staff_id) AS agent_rank
@@ -648,8 +710,11 @@ BEGIN
 			       pg_catalog.row_number() OVER (PARTITION BY c.campaign_id ORDER BY c.due_at, c.attempt_id) AS fit_rank
 			  FROM cand c
 			  LEFT JOIN agents ag ON c.mode = 'progressive' AND ag.campaign_id = c.campaign_id AND ag.agent_rank = c.campaign_rank
+			  LEFT JOIN pace pc ON c.mode = 'predictive' AND pc.campaign_id = c.campaign_id
 			 WHERE c.party_rank = 1
 			   AND CASE c.mode WHEN 'progressive' THEN ag.staff_id IS NOT NULL
+			       -- predictive: as many as the worker's pacing allows the campaign now
+			       WHEN 'predictive' THEN c.campaign_rank <= COALESCE(pc.allow, 0)
 			       ELSE NOT EXISTS (SELECT 1 FROM @extschema@.dialer_agent g WHERE g.staff_id = c.staff_id AND g.state = 'on_call') END
 		)
 		SELECT f.attempt_id, f.party_id, f.agent_id
@@ -676,14 +741,21 @@ BEGIN
 
 	RETURN QUERY
 	SELECT d.attempt_id,
-	       CASE d.mode WHEN 'progressive' THEN @extschema@.dial_channel(s.customer_channel, d.phone)
-	                   ELSE pg_catalog.replace(s.agent_endpoint, '{agent}', g.extension) END,
-	       CASE d.mode WHEN 'progressive' THEN s.agent_context ELSE s.customer_context END,
+	       CASE d.mode WHEN 'preview' THEN pg_catalog.replace(s.agent_endpoint, '{agent}', g.extension)
+	                   ELSE @extschema@.dial_channel(s.customer_channel, d.phone) END,
+	       CASE d.mode WHEN 'progressive' THEN s.agent_context WHEN 'predictive' THEN s.queue_context
+	                   ELSE s.customer_context END,
 	       CASE d.mode WHEN 'progressive' THEN g.extension
+	                   WHEN 'predictive' THEN d.campaign_id::text
 	                   ELSE @extschema@.dial_channel(
 	                          CASE WHEN s.customer_channel ~ '\{e164\}' THEN '{e164}' ELSE '{number}' END, d.phone) END,
-	       s.dial_timeout_ms,
-	       s.caller_id
+	       -- predictive: every number rings at least 15 s
+	       CASE d.mode WHEN 'predictive' THEN GREATEST(s.dial_timeout_ms, 15000) ELSE s.dial_timeout_ms END,
+	       s.caller_id,
+	       d.campaign_id,
+	       d.mode,
+	       CASE WHEN d.mode = 'predictive' AND s.machine_message IS NOT NULL
+	            THEN 'BANKCRM_MACHINE_MESSAGE=' || s.machine_message END
 	  FROM ROWS FROM (pg_catalog.unnest(p_id), pg_catalog.unnest(p_agent)) AS x(attempt_id, agent_id)
 	  JOIN ROWS FROM (pg_catalog.unnest(c_id), pg_catalog.unnest(c_campaign), pg_catalog.unnest(c_phone),
 	                  pg_catalog.unnest(c_mode))
@@ -693,12 +765,129 @@ BEGIN
 	 ORDER BY d.attempt_id;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.dialer_claim(integer, integer) IS 'Worker only: takes up to budget due attempts of a PBX (each locked by party_id and attempt_id, SKIP LOCKED), blocks do-not-call and no-consent ones, reschedules those outside the calling window, and marks as dialing and returns those within the party, campaign and agent limits';
+COMMENT ON FUNCTION @extschema@.dialer_claim(integer, integer, bigint[], integer[]) IS 'Worker only: takes up to budget due attempts of a PBX (each locked by party_id and attempt_id, SKIP LOCKED), blocks do-not-call and no-consent ones, reschedules those outside the calling window and predictive ones whose number had an abandoned call in the last 72 hours, and marks as dialing and returns those within the party, campaign and agent limits (predictive: pace_allow[i] calls for campaign pace_campaigns[i], as the worker''s pacing decided)';
+
+-- the worker, predictive mode: an agent of the campaign queue took the call
+CREATE FUNCTION @extschema@.dialer_connect(attempt_ids bigint[], staff_ids integer[], connected_ats timestamptz[])
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	f     record;
+	pid   bigint;
+	n     integer := 0;
+BEGIN
+	FOR f IN
+		SELECT * FROM unnest(attempt_ids, staff_ids, connected_ats) AS f(attempt_id, staff_id, connected_at)
+	LOOP
+		SELECT a.party_id INTO pid FROM @extschema@.call_attempt a WHERE a.attempt_id = f.attempt_id;
+		CONTINUE WHEN NOT FOUND;
+		UPDATE @extschema@.call_attempt a
+		   SET staff_id = f.staff_id, connected_at = f.connected_at
+		 WHERE a.party_id = pid AND a.attempt_id = f.attempt_id AND a.state = 'dialing';
+		CONTINUE WHEN NOT FOUND;
+		n := n + 1;
+		UPDATE @extschema@.dialer_agent g
+		   SET state = 'on_call', attempt_id = f.attempt_id, since = f.connected_at
+		 WHERE g.staff_id = f.staff_id;
+	END LOOP;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.dialer_connect(bigint[], integer[], timestamptz[]) IS 'Worker only: in predictive mode, records that the queue connected each attempt to an agent (staff_id, connected_at) and marks the agent on_call';
+
+-- the worker, predictive mode: what the pacing of each campaign reads, learnt
+-- from the campaign's own recent calls, and the members of its queue
+CREATE FUNCTION @extschema@.dialer_pacing(pbx_id integer)
+RETURNS TABLE (campaign_id bigint, max_concurrent integer, ring_timeout_ms integer, agents_ready integer,
+		busy_s double precision[], finished bigint, answer_rate double precision, human_share double precision,
+		ring_mu double precision, ring_sigma double precision, handle_mu double precision, handle_sigma double precision,
+		live_day bigint, abandoned_day bigint, live_window bigint, abandoned_window bigint,
+		member_names text[], member_interfaces text[])
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT s.campaign_id, s.max_concurrent, GREATEST(s.dial_timeout_ms, 15000),
+	       (SELECT pg_catalog.count(*)::integer FROM @extschema@.dialer_agent g
+	         WHERE g.campaign_id = s.campaign_id AND g.state = 'ready'),
+	       (SELECT COALESCE(pg_catalog.array_agg(pg_catalog.date_part('epoch', pg_catalog.now() - g.since)), '{}')
+	          FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id AND g.state = 'on_call'),
+	       h.finished, h.answer_rate, h.human_share, h.ring_mu, h.ring_sigma, h.handle_mu, h.handle_sigma,
+	       d.live_day, d.abandoned_day, d.live_window, d.abandoned_window,
+	       (SELECT COALESCE(pg_catalog.array_agg(g.staff_id::text ORDER BY g.staff_id), '{}')
+	          FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id AND g.state <> 'offline'),
+	       (SELECT COALESCE(pg_catalog.array_agg(pg_catalog.replace(s.agent_endpoint, '{agent}', g.extension) ORDER BY g.staff_id), '{}')
+	          FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id AND g.state <> 'offline')
+	  FROM @extschema@.dial_settings s
+	  JOIN @extschema@.campaign k ON k.campaign_id = s.campaign_id
+	  -- the last 500 calls: rates and log-normal fits (with a prior worth 10 calls)
+	  CROSS JOIN LATERAL (
+		SELECT pg_catalog.count(x.handle_s) AS finished,
+		       (pg_catalog.count(*) FILTER (WHERE x.outcome IN ('answered', 'abandoned', 'machine')) + 3.0)
+		         / (pg_catalog.count(*) + 10.0) AS answer_rate,
+		       (pg_catalog.count(*) FILTER (WHERE x.outcome IN ('answered', 'abandoned')) + 7.0)
+		         / (pg_catalog.count(*) FILTER (WHERE x.outcome IN ('answered', 'abandoned', 'machine')) + 10.0) AS human_share,
+		       CASE WHEN pg_catalog.count(x.ring_s) >= 5 THEN pg_catalog.avg(pg_catalog.ln(x.ring_s)) ELSE pg_catalog.ln(8.0) END::double precision AS ring_mu,
+		       CASE WHEN pg_catalog.count(x.ring_s) >= 5 THEN COALESCE(pg_catalog.stddev_samp(pg_catalog.ln(x.ring_s)), 0.5) ELSE 0.5 END::double precision AS ring_sigma,
+		       CASE WHEN pg_catalog.count(x.handle_s) >= 5 THEN pg_catalog.avg(pg_catalog.ln(x.handle_s)) ELSE pg_catalog.ln(120.0) END::double precision AS handle_mu,
+		       CASE WHEN pg_catalog.count(x.handle_s) >= 5 THEN COALESCE(pg_catalog.stddev_samp(pg_catalog.ln(x.handle_s)), 0.8) ELSE 0.8 END::double precision AS handle_sigma
+		  FROM (SELECT a.outcome,
+		               CASE WHEN a.answered_at IS NOT NULL AND a.ring_ms > 0 THEN a.ring_ms / 1000.0 END AS ring_s,
+		               CASE WHEN a.outcome = 'answered' AND a.ended_at > COALESCE(a.connected_at, a.answered_at)
+		                    THEN pg_catalog.date_part('epoch', a.ended_at - COALESCE(a.connected_at, a.answered_at)) END AS handle_s
+		          FROM @extschema@.call_attempt a
+		         WHERE a.campaign_id = s.campaign_id AND a.state = 'done' AND a.outcome <> 'unknown'
+		         ORDER BY a.ended_at DESC
+		         LIMIT 500) x
+	  ) h
+	  -- live answers and abandoned calls today (server time zone) and in the last 15 minutes
+	  CROSS JOIN LATERAL (
+		SELECT pg_catalog.count(*) FILTER (WHERE a.answered_at >= pg_catalog.date_trunc('day', pg_catalog.now())) AS live_day,
+		       pg_catalog.count(*) FILTER (WHERE a.answered_at >= pg_catalog.date_trunc('day', pg_catalog.now())
+		                                     AND a.outcome = 'abandoned') AS abandoned_day,
+		       pg_catalog.count(*) FILTER (WHERE a.answered_at >= pg_catalog.now() - interval '15 minutes') AS live_window,
+		       pg_catalog.count(*) FILTER (WHERE a.answered_at >= pg_catalog.now() - interval '15 minutes'
+		                                     AND a.outcome = 'abandoned') AS abandoned_window
+		  FROM @extschema@.call_attempt a
+		 WHERE a.campaign_id = s.campaign_id AND a.state = 'done' AND a.outcome IN ('answered', 'abandoned')
+		   AND a.ended_at >= LEAST(pg_catalog.date_trunc('day', pg_catalog.now()), pg_catalog.now() - interval '15 minutes')
+	  ) d
+	 WHERE s.pbx_id = dialer_pacing.pbx_id AND s.mode = 'predictive' AND s.active AND k.state = 'active'
+	 ORDER BY s.campaign_id
+$$;
+COMMENT ON FUNCTION @extschema@.dialer_pacing(integer) IS 'Worker only: for each active predictive campaign of the PBX, what its pacing reads: agents ready and how long each busy one has been, answer rate, human share, log-normal fits of ring and talk time from its last 500 calls, live answers and abandoned calls today and in the last 15 minutes, and the members its queue should have';
+
+-- the outcomes of a call, in one place: what the worker reports (the C side,
+-- src/dialer/ami.c AmiOutcomeName, is checked against this list by the
+-- regression tests), the lead event each fires, and whether it was a live answer
+CREATE FUNCTION @extschema@.call_outcomes()
+RETURNS TABLE (outcome text, lead_event text, live boolean, description text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	VALUES ('answered', 'call_answered', true, 'the customer answered and talked to an agent'),
+	       ('busy', 'busy', false, 'the line was busy'),
+	       ('no_answer', 'no_answer', false, 'nobody answered before the ring timeout'),
+	       ('congestion', 'congestion', false, 'the network was congested'),
+	       ('failed', 'failed', false, 'the call could not be placed (no route, no extension)'),
+	       ('invalid_number', 'invalid_number', false, 'the number does not exist (Q.850 cause 1)'),
+	       ('unknown', NULL, false, 'the PBX lost track of the call; no lead event'),
+	       ('machine', 'no_answer', false, 'predictive: an answering machine answered; never offered to an agent'),
+	       ('abandoned', 'no_answer', true, 'predictive: a live answer that met no agent within 2 s; the dialplan played the abandonment message')
+$$;
+COMMENT ON FUNCTION @extschema@.call_outcomes() IS 'The call outcomes: the lead event each fires in dialer_finish (NULL: none), whether it is a live answer (the base of the abandonment rate), and what it means';
+
+CREATE FUNCTION @extschema@.dialer_outcome_names()
+RETURNS text[]
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.dialer_outcome_names() IS 'The outcomes the dialer worker can report, as its C code names them (the regression tests check them against call_outcomes())';
 
 -- the worker: record what calls came to, write contacts, fire lead events, schedule retries
 CREATE FUNCTION @extschema@.dialer_finish(attempt_ids bigint[], outcomes text[], reasons integer[],
 		dial_statuses text[], causes integer[], sent_ats timestamptz[], answered_ats timestamptz[],
-		ended_ats timestamptz[], details text[])
+		ended_ats timestamptz[], details text[], staff_ids integer[] DEFAULT NULL,
+		amd_statuses text[] DEFAULT NULL, amd_causes text[] DEFAULT NULL, connected_ats timestamptz[] DEFAULT NULL)
 RETURNS integer
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -709,13 +898,15 @@ DECLARE
 	n     integer := 0;
 	cid   bigint;
 	pid   bigint;
+	ev    text;
 BEGIN
 	-- attempt by attempt, each addressed by party_id too (a single-shard
 	-- update on Citus); only attempts still dialing are finished
 	FOR f IN
 		SELECT * FROM unnest(attempt_ids, outcomes, reasons, dial_statuses, causes,
-		                     sent_ats, answered_ats, ended_ats, details)
-		           AS f(attempt_id, outcome, reason, dial_status, cause, sent_at, answered_at, ended_at, detail)
+		                     sent_ats, answered_ats, ended_ats, details, staff_ids, amd_statuses, amd_causes, connected_ats)
+		           AS f(attempt_id, outcome, reason, dial_status, cause, sent_at, answered_at, ended_at, detail,
+		                staff_id, amd_status, amd_cause, connected_at)
 	LOOP
 		SELECT a.party_id INTO pid FROM @extschema@.call_attempt a WHERE a.attempt_id = f.attempt_id;
 		CONTINUE WHEN NOT FOUND;
@@ -740,7 +931,8 @@ BEGIN
 		                     COALESCE(f.answered_at, f.ended_at) - COALESCE(f.sent_at, a.sent_at, a.dialed_at)))::integer),
 		       talk_ms = CASE WHEN f.answered_at IS NOT NULL
 		                      THEN GREATEST(0, (1000 * pg_catalog.date_part('epoch', f.ended_at - f.answered_at))::integer) END,
-		       detail = f.detail
+		       detail = f.detail, staff_id = COALESCE(f.staff_id, a.staff_id),
+		       amd_status = f.amd_status, amd_cause = f.amd_cause, connected_at = f.connected_at
 		 WHERE a.party_id = pid AND a.attempt_id = f.attempt_id AND a.state = 'dialing'
 		RETURNING a.* INTO r;
 		CONTINUE WHEN NOT FOUND;
@@ -759,23 +951,23 @@ BEGIN
 		 WHERE attempt_id = r.attempt_id;
 		-- the lead's event; one the lead does not take (it moved on meanwhile,
 		-- or something failed) is kept in lead_event_failure for replay
-		IF r.lead_id IS NOT NULL AND r.outcome <> 'unknown' THEN
-			PERFORM @extschema@.lead_fire_or_keep(r.lead_id, r.party_id,
-				CASE r.outcome WHEN 'answered' THEN 'call_answered' ELSE r.outcome END,
+		ev := (SELECT o.lead_event FROM @extschema@.call_outcomes() o WHERE o.outcome = r.outcome);
+		IF r.lead_id IS NOT NULL AND ev IS NOT NULL THEN
+			PERFORM @extschema@.lead_fire_or_keep(r.lead_id, r.party_id, ev,
 				pg_catalog.format('call attempt %s', r.attempt_id), r.ended_at);
 		END IF;
-		-- retries: progressive attempts only, by the campaign's rule for the outcome
+		-- retries: progressive and predictive attempts, by the campaign's rule for the outcome
 		INSERT INTO @extschema@.call_attempt (campaign_id, lead_id, party_id, phone, pbx_id, mode, attempt_no, due_at)
-		SELECT r.campaign_id, r.lead_id, r.party_id, r.phone, r.pbx_id, 'progressive', r.attempt_no + 1, r.ended_at + q.delay
+		SELECT r.campaign_id, r.lead_id, r.party_id, r.phone, r.pbx_id, r.mode, r.attempt_no + 1, r.ended_at + q.delay
 		  FROM @extschema@.dial_retry_rule q
 		  JOIN @extschema@.dial_settings s ON s.campaign_id = q.campaign_id
-		 WHERE r.mode = 'progressive' AND q.campaign_id = r.campaign_id AND q.outcome = r.outcome
+		 WHERE r.mode IN ('progressive', 'predictive') AND q.campaign_id = r.campaign_id AND q.outcome = r.outcome
 		   AND r.attempt_no < s.max_attempts;
 	END LOOP;
 	RETURN n;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.dialer_finish(bigint[], text[], integer[], text[], integer[], timestamptz[], timestamptz[], timestamptz[], text[]) IS 'Worker only: records the outcome of finished attempts (only those still dialing), writes their contact rows, frees their agents, fires the lead events (keeping those that fail in lead_event_failure) and queues retries; outcome not_placed (the PBX refused the Originate) puts the attempt back in the queue instead';
+COMMENT ON FUNCTION @extschema@.dialer_finish(bigint[], text[], integer[], text[], integer[], timestamptz[], timestamptz[], timestamptz[], text[], integer[], text[], text[], timestamptz[]) IS 'Worker only: records the outcome of finished attempts (only those still dialing), writes their contact rows, frees their agents, fires the lead events (keeping those that fail in lead_event_failure) and queues retries; outcome not_placed (the PBX refused the Originate) puts the attempt back in the queue instead';
 
 -- the worker at start: attempts it left dialing; cancel queued attempts by hand
 CREATE FUNCTION @extschema@.dialer_cancel(attempt_id bigint)
@@ -885,11 +1077,44 @@ SELECT s.campaign_id,
        round(100.0 * pg_catalog.count(*) FILTER (WHERE a.outcome = 'answered')
              / NULLIF(pg_catalog.count(*) FILTER (WHERE a.state = 'done'), 0), 1) AS answer_rate_pct,
        (SELECT pg_catalog.count(*) FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id AND g.state = 'ready') AS agents_ready,
-       (SELECT pg_catalog.count(*) FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id AND g.state = 'on_call') AS agents_on_call
+       (SELECT pg_catalog.count(*) FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id AND g.state = 'on_call') AS agents_on_call,
+       round(pg_catalog.count(*) FILTER (WHERE a.state = 'dialing')::numeric
+             / NULLIF((SELECT pg_catalog.count(*) FROM @extschema@.dialer_agent g
+                        WHERE g.campaign_id = s.campaign_id AND g.state <> 'offline'), 0), 2) AS pacing_ratio,
+       round(100.0 * pg_catalog.count(*) FILTER (WHERE a.outcome IN ('answered', 'abandoned') AND a.ended_at >= pg_catalog.date_trunc('day', pg_catalog.now()))
+             / NULLIF(pg_catalog.count(*) FILTER (WHERE a.state = 'done' AND a.outcome <> 'unknown' AND a.ended_at >= pg_catalog.date_trunc('day', pg_catalog.now())), 0), 1) AS live_answer_rate_pct,
+       round(100.0 * pg_catalog.count(*) FILTER (WHERE a.outcome = 'abandoned' AND a.answered_at >= pg_catalog.date_trunc('day', pg_catalog.now()))
+             / NULLIF(pg_catalog.count(*) FILTER (WHERE a.outcome IN ('answered', 'abandoned') AND a.answered_at >= pg_catalog.date_trunc('day', pg_catalog.now())), 0), 2) AS abandoned_today_pct,
+       round(100.0 * pg_catalog.count(*) FILTER (WHERE a.outcome = 'abandoned' AND a.answered_at >= pg_catalog.now() - interval '15 minutes')
+             / NULLIF(pg_catalog.count(*) FILTER (WHERE a.outcome IN ('answered', 'abandoned') AND a.answered_at >= pg_catalog.now() - interval '15 minutes'), 0), 2) AS abandoned_15min_pct,
+       round(100.0 * COALESCE(pg_catalog.sum(pg_catalog.date_part('epoch', a.ended_at - COALESCE(a.connected_at, a.answered_at)))
+                               FILTER (WHERE a.outcome = 'answered' AND a.connected_at >= ag.logged_in_at
+                                         AND a.ended_at >= pg_catalog.date_trunc('day', pg_catalog.now())), 0)::numeric
+             / NULLIF((SELECT pg_catalog.sum(pg_catalog.date_part('epoch', pg_catalog.now()
+                                 - GREATEST(g.logged_in_at, pg_catalog.date_trunc('day', pg_catalog.now()))))
+                         FROM @extschema@.dialer_agent g
+                        WHERE g.campaign_id = s.campaign_id AND g.state <> 'offline' AND g.logged_in_at IS NOT NULL), 0)::numeric, 1) AS agent_utilisation_pct,
+       round(((SELECT pg_catalog.sum(pg_catalog.date_part('epoch', pg_catalog.now()
+                         - GREATEST(g.logged_in_at, pg_catalog.date_trunc('day', pg_catalog.now()))))
+                 FROM @extschema@.dialer_agent g
+                WHERE g.campaign_id = s.campaign_id AND g.state <> 'offline' AND g.logged_in_at IS NOT NULL)
+              - COALESCE(pg_catalog.sum(pg_catalog.date_part('epoch', a.ended_at - COALESCE(a.connected_at, a.answered_at)))
+                          FILTER (WHERE a.outcome = 'answered' AND a.connected_at >= ag.logged_in_at
+                                    AND a.ended_at >= pg_catalog.date_trunc('day', pg_catalog.now())), 0))::numeric
+             / NULLIF(pg_catalog.count(*) FILTER (WHERE a.outcome = 'answered' AND a.connected_at >= ag.logged_in_at
+                                                   AND a.ended_at >= pg_catalog.date_trunc('day', pg_catalog.now())), 0), 1) AS wait_between_calls_s
   FROM @extschema@.dial_settings s
   LEFT JOIN @extschema@.call_attempt a ON a.campaign_id = s.campaign_id
+  -- the agent of a call, for the talk within its current logged-in time
+  LEFT JOIN @extschema@.dialer_agent ag ON ag.staff_id = a.staff_id AND ag.state <> 'offline'
  GROUP BY s.campaign_id, s.pbx_id, s.mode, s.active;
-COMMENT ON VIEW @extschema@.dialer_campaign_status IS 'Per campaign: attempts queued, in flight, started in the last minute, done by outcome, blocked; answer rate; agents ready and on a call';
+COMMENT ON VIEW @extschema@.dialer_campaign_status IS 'Per campaign: attempts queued, in flight, started in the last minute, done by outcome, blocked; answer rate; agents ready and on a call; pacing ratio, live-answer rate, abandonment today and in the last 15 minutes, agent utilisation and wait between calls';
+COMMENT ON COLUMN @extschema@.dialer_campaign_status.pacing_ratio IS 'Calls in flight per agent logged in (ready or on a call): above 1 the dialer rings ahead of its agents';
+COMMENT ON COLUMN @extschema@.dialer_campaign_status.live_answer_rate_pct IS 'Today: live answers (answered or abandoned) per finished call, in percent';
+COMMENT ON COLUMN @extschema@.dialer_campaign_status.abandoned_today_pct IS 'Today: abandoned calls per live answer, in percent (the law: at most 3)';
+COMMENT ON COLUMN @extschema@.dialer_campaign_status.abandoned_15min_pct IS 'The last 15 minutes: abandoned calls per live answer, in percent (the pacing: never above 5)';
+COMMENT ON COLUMN @extschema@.dialer_campaign_status.agent_utilisation_pct IS 'Today: talk time of the agents logged in now, since they logged in, per their logged-in time, in percent';
+COMMENT ON COLUMN @extschema@.dialer_campaign_status.wait_between_calls_s IS 'Today: logged-in time not talking per call taken by an agent, in seconds';
 
 -- dialer: privileges.  pbx holds secrets: bankcrm_admin and superusers (the worker) only.
 REVOKE ALL ON @extschema@.pbx FROM PUBLIC;
@@ -908,14 +1133,16 @@ GRANT SELECT ON @extschema@.dnc TO bankcrm_manager, bankcrm_app;
 
 GRANT INSERT ON @extschema@.dnc TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT UPDATE (state, since) ON @extschema@.dialer_agent TO bankcrm_rm, bankcrm_manager, bankcrm_app;
-REVOKE ALL ON FUNCTION @extschema@.dialer_claim(integer, integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.dialer_claim(integer, integer, bigint[], integer[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.dialer_connect(bigint[], integer[], timestamptz[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.dialer_pacing(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.lead_fire_or_keep(bigint, bigint, text, text, timestamptz) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.lead_event_replay(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION @extschema@.lead_event_replay(bigint) TO bankcrm_admin, bankcrm_app;
 GRANT SELECT ON @extschema@.lead_event_failure TO bankcrm_admin, bankcrm_app;
 GRANT UPDATE (replayed_at, tries, sqlstate, error) ON @extschema@.lead_event_failure TO bankcrm_admin, bankcrm_app;
 GRANT DELETE ON @extschema@.lead_event_failure TO bankcrm_admin;
-REVOKE ALL ON FUNCTION @extschema@.dialer_finish(bigint[], text[], integer[], text[], integer[], timestamptz[], timestamptz[], timestamptz[], text[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.dialer_finish(bigint[], text[], integer[], text[], integer[], timestamptz[], timestamptz[], timestamptz[], text[], integer[], text[], text[], timestamptz[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.dialer_launch(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.dialer_stop(integer) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.dialer_queue(bigint, bigint, timestamptz, bigint, @extschema@.phone) FROM PUBLIC;

@@ -30,7 +30,22 @@ import time
 BANNER = "Asterisk Call Manager/11.0.0"
 GARBAGE = b"\x00\x01garbage \xff\xfe without a colon\r\n\r\n"
 
-OUTCOMES = ("answer", "busy", "noanswer", "congestion", "nonexistent", "invalid")
+OUTCOMES = ("answer", "busy", "noanswer", "congestion", "nonexistent", "invalid",
+            "machine", "notsure")
+
+# predictive mode: an Originate whose Context is one of these runs the
+# dialplan of doc/dialer.md (AMD(), then Queue(bankcrm-<Exten>) for 2 s);
+# "machine" and "notsure" answer like "answer" everywhere else
+PREDICTIVE_CONTEXTS = ("crm-predictive",)
+
+# AMD() verdicts the simulator reports: (AMDSTATUS, AMDCAUSE), as a real
+# Asterisk 22 with doc/dialer.md's amd.conf reported them
+# (transcripts/12-14-predictive-*.txt)
+AMD_RESULT = {
+    "answer": ("HUMAN", "HUMAN-800-800"),
+    "machine": ("MACHINE", "LONGGREETING-1500-1500"),
+    "notsure": ("NOTSURE", "TOOLONG-5000"),
+}
 
 # the default rule: the last digit of the dialed number picks the outcome
 LAST_DIGIT = {
@@ -56,6 +71,8 @@ CAUSE_TXT = {
 # OriginateResponse Reason codes (Asterisk AST_CONTROL_* values)
 REASON = {
     "answer": 4,
+    "machine": 4,
+    "notsure": 4,
     "busy": 5,
     "noanswer": 3,
     "congestion": 8,
@@ -102,7 +119,7 @@ def _entry(value):
 def validate_script(script):
     if not isinstance(script, dict):
         raise ValueError("script must be a JSON object")
-    for section in ("numbers", "prefixes"):
+    for section in ("numbers", "prefixes", "last_digits"):
         for value in script.get(section, {}).values():
             _entry(value)
     if "default" in script:
@@ -203,7 +220,8 @@ class AmiSimulator:
                  md5=True, ring_ms=0, talk_ms=2000, script=None, log=None,
                  delay_ms=0, reorder=False, local_dial=False, drop_after_actions=None,
                  drop_after_originates=None, garbage_after_actions=None,
-                 refuse_ms=0, restart_after_ms=None, restart_down_ms=0):
+                 refuse_ms=0, restart_after_ms=None, restart_down_ms=0,
+                 amd_ms=300, queue_wait_ms=2000):
         self.host = host
         self.port = port
         self.username = username
@@ -224,6 +242,12 @@ class AmiSimulator:
         self.restart_after_ms = restart_after_ms
         self.restart_down_ms = restart_down_ms
         self.overrides = {}
+        self.amd_ms = amd_ms
+        self.queue_wait_ms = queue_wait_ms
+        # campaign queues: name -> {interface: {"name": MemberName, "busy": bool}}
+        self.queues = {}
+        # true: every queue member is busy (live answers are abandoned)
+        self.members_busy = False
         self._loop = None
         self._thread = None
         self._server = None
@@ -236,6 +260,7 @@ class AmiSimulator:
             "originates": 0, "calls_active": 0, "calls_max_active": 0,
             "outcomes": {}, "restarts": 0, "drops": 0,
             "shutdowns": 0, "refused_shutting_down": 0,
+            "amd": {}, "connected": 0, "abandoned": 0, "machine_offered": 0,
         }
         self.shutting_down = False
         self.originated = []
@@ -570,6 +595,8 @@ class AmiSimulator:
             "originate": self._originate,
             "coreshowchannels": self._coreshowchannels,
             "hangup": self._hangup,
+            "queueadd": self._queueadd,
+            "queueremove": self._queueremove,
         }.get(name)
         if handler is None:
             self._respond(s, m, "Error",
@@ -652,6 +679,42 @@ class AmiSimulator:
         s.send([("Event", "CoreShowChannelsComplete")] + idh +
                [("EventList", "Complete"), ("ListItems", str(n))])
 
+    async def _queueadd(self, s, m):
+        queue, iface = m.get("Queue"), m.get("Interface")
+        if not queue or not iface:
+            self._respond(s, m, "Error", "'Queue' and 'Interface' not specified.")
+            return
+        members = self.queues.setdefault(queue, {})
+        if iface in members:
+            self._respond(s, m, "Error", "Unable to add interface: Already there")
+            return
+        members[iface] = {"name": m.get("MemberName") or iface, "busy": False}
+        self._respond(s, m, "Success", "Added interface to queue")
+
+    async def _queueremove(self, s, m):
+        queue, iface = m.get("Queue"), m.get("Interface")
+        if not queue or not iface:
+            self._respond(s, m, "Error", "Need 'Queue' and 'Interface' parameters.")
+            return
+        if iface not in self.queues.get(queue, {}):
+            self._respond(s, m, "Error", "Unable to remove interface: Not there")
+            return
+        del self.queues[queue][iface]
+        self._respond(s, m, "Success", "Removed interface from queue")
+
+    def queue_members(self):
+        """{queue: {interface: MemberName}} as the PBX holds them now."""
+        done = threading.Event()
+        out = {}
+
+        def read():
+            for q, members in self.queues.items():
+                out[q] = {i: v["name"] for i, v in members.items()}
+            done.set()
+        self._on_loop(read)
+        done.wait(5)
+        return out
+
     async def _hangup(self, s, m):
         target = m.get("Channel") or ""
         for c in list(self.calls):
@@ -682,6 +745,8 @@ class AmiSimulator:
                     best = prefix
             if best is not None:
                 entry = _entry(self.script["prefixes"][best])
+            elif number[-1:] in self.script.get("last_digits", {}):
+                entry = _entry(self.script["last_digits"][number[-1:]])
             elif self.script.get("last_digit", True) and number[-1:] in LAST_DIGIT:
                 entry = {"outcome": LAST_DIGIT[number[-1:]]}
             else:
@@ -912,7 +977,11 @@ class AmiSimulator:
         if call.ring_ms:
             await asyncio.sleep(call.ring_ms / 1000.0)
 
-        if outcome == "answer":
+        if outcome in ("answer", "machine", "notsure") and call.o_context in PREDICTIVE_CONTEXTS \
+                and not call.application:
+            await self._predictive(call)
+            return
+        if outcome in ("answer", "machine", "notsure"):
             self._newexten(l2, "Answer", "")
             self._newstate(l2, 6)
             self._dsc(call, "INUSE")
@@ -990,6 +1059,78 @@ class AmiSimulator:
             self._dsc(call, "NOT_INUSE")
 
 
+    async def _predictive(self, call):
+        """The predictive dialplan: AMD() on answer, then Queue() for 2 s."""
+        l1, l2 = call.leg1, call.leg2
+        self._newexten(l2, "Answer", "")
+        self._newstate(l2, 6)
+        self._dsc(call, "INUSE")
+        self._newstate(l1, 6)
+        self._dial("DialEnd", call, "ANSWER")
+        l1.context, l1.exten, l1.priority = call.o_context, call.o_exten, 2
+        self._newexten(l1, "AMD", "")
+        self._originate_response(call, True, REASON["answer"])
+        t0 = time.monotonic()
+        await asyncio.sleep(self.amd_ms / 1000.0)
+        status, cause = AMD_RESULT[call.outcome]
+        amd = self.stats_data["amd"]
+        amd[status] = amd.get(status, 0) + 1
+        l1.priority = 3
+        self._newexten(l1, "UserEvent", "BankcrmAmd,Status: %s,Cause: %s" % (status, cause))
+        self._emit("UserEvent", "user,all", l1.snapshot() + [
+            ("UserEvent", "BankcrmAmd"), ("Status", status), ("Cause", cause)])
+        talk_left = max(0.0, call.talk_ms / 1000.0 - (time.monotonic() - t0))
+        if status == "MACHINE":
+            # the message (if any) is played and the call ends; nobody is offered it
+            await asyncio.sleep(min(talk_left, 0.2))
+        else:
+            queue = "bankcrm-%s" % call.o_exten
+            l1.priority = 5
+            self._newexten(l1, "Queue", "%s,,,,2" % queue)
+            member = None
+            waited = 0.0
+            while True:
+                for iface, mem in self.queues.get(queue, {}).items():
+                    if not mem["busy"] and not self.members_busy:
+                        member = (iface, mem)
+                        break
+                if member or waited * 1000 >= self.queue_wait_ms or not l2.alive:
+                    break
+                await asyncio.sleep(0.02)
+                waited += 0.02
+            if member:
+                iface, mem = member
+                mem["busy"] = True
+                self.stats_data["connected"] += 1
+                agent = Leg("%s-%08x;1" % (iface, self.chan_seq), self._new_uid(), l1.linkedid,
+                            "crm-agent", call.o_exten, 6)
+                agent.cid = agent.conn = l1.cid
+                self.chan_seq += 1
+                self._emit("AgentConnect", "agent,all", l1.snapshot() + agent.snapshot("Dest") + [
+                    ("Queue", queue), ("Interface", iface), ("MemberName", mem["name"]),
+                    ("HoldTime", str(int(waited))), ("RingTime", "0")])
+                try:
+                    await asyncio.sleep(max(talk_left, 0.05))
+                finally:
+                    mem["busy"] = False
+            else:
+                self.stats_data["abandoned"] += 1
+                l1.priority = 6
+                self._newexten(l1, "UserEvent", "BankcrmQueue,Status: TIMEOUT")
+                self._emit("UserEvent", "user,all", l1.snapshot() + [
+                    ("UserEvent", "BankcrmQueue"), ("Status", "TIMEOUT")])
+                await asyncio.sleep(0.05)
+        l2.priority = 3
+        self._newexten(l2, "Hangup", "")
+        self._req("SoftHangupRequest", l2, 16)
+        self._req("HangupRequest", l1, 16)
+        self._req("SoftHangupRequest", l1, 16)
+        self._hangup_event(l1, 16)
+        self._hangup_event(l2, 16)
+        self._dsc(call, "NOT_INUSE")
+        self._dsc(call, "NOT_INUSE")
+
+
 class Msg:
     """An action as received: ordered headers, case-insensitive lookup."""
 
@@ -1057,6 +1198,13 @@ def control_command(sim, line):
             return "OK"
         if cmd == "stats":
             return "OK " + json.dumps(sim.stats_data, sort_keys=True)
+        if cmd == "members-busy":
+            sim.members_busy = bool(args) and args[0].lower() in ("on", "1", "true", "yes")
+            return "OK"
+        if cmd == "queues":
+            # runs on the simulator's own loop already: read directly
+            return "OK " + json.dumps({q: {i: v["name"] for i, v in m.items()}
+                                       for q, m in sim.queues.items()}, sort_keys=True)
         if cmd == "calls":
             return "OK " + json.dumps([
                 {"action_id": c.action_id, "number": c.number, "outcome": c.outcome,
@@ -1111,6 +1259,10 @@ def main(argv=None):
     ap.add_argument("--refuse-ms", type=int, default=0, help="refuse connections for this long at start")
     ap.add_argument("--restart-after-ms", type=int, help="simulate a PBX restart after this long (once)")
     ap.add_argument("--restart-down-ms", type=int, default=0, help="how long the restart refuses connections")
+    ap.add_argument("--amd-ms", type=int, default=300,
+                    help="predictive: answer to the AMD() verdict")
+    ap.add_argument("--queue-wait-ms", type=int, default=2000,
+                    help="predictive: how long Queue() waits for a free member before the call is abandoned")
     args = ap.parse_args(argv)
 
     sim = AmiSimulator(
@@ -1122,7 +1274,8 @@ def main(argv=None):
         drop_after_originates=args.drop_after_originates,
         garbage_after_actions=args.garbage_after_actions,
         refuse_ms=args.refuse_ms, restart_after_ms=args.restart_after_ms,
-        restart_down_ms=args.restart_down_ms)
+        restart_down_ms=args.restart_down_ms, amd_ms=args.amd_ms,
+        queue_wait_ms=args.queue_wait_ms)
     port = sim.start()
     print("LISTENING %d" % port, flush=True)
     if args.control_port is not None:

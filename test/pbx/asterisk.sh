@@ -13,8 +13,9 @@
 # manager.conf and extensions.conf are not written here: they are the blocks
 # of doc/dialer.md marked "<!-- test/pbx: manager.conf -->" and
 # "<!-- test/pbx: extensions.conf -->", so the documented set-up is the one
-# tested (only the AMI port is changed to PORT).  Everything else (the
-# directories, the modules, an empty queues.conf and amd.conf, the log) is
+# tested (only the AMI port is changed to PORT); so are queues.conf and
+# amd.conf (the predictive queues and the detector).  Everything else (the
+# directories, the modules, the log) is
 # the minimum a private instance needs (../shared/asterisk/README.md).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -82,8 +83,8 @@ noload => res_phoneprov.so
 noload => cdr_sqlite3_custom.so
 noload => cel_sqlite3_custom.so
 EOF
-	printf '[general]\n' >"$dir/etc/queues.conf"
-	printf '[general]\n' >"$dir/etc/amd.conf"
+	doc_block queues.conf >"$dir/etc/queues.conf"
+	doc_block amd.conf >"$dir/etc/amd.conf"
 	printf '[general]\n' >"$dir/etc/http.conf"
 	printf '[general]\nenabled = no\n' >"$dir/etc/cdr.conf"
 	printf '[general]\n[logfiles]\nmessages => notice,warning,error,verbose\n' >"$dir/etc/logger.conf"

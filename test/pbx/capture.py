@@ -26,6 +26,12 @@ def main():
     ap.add_argument("--timeout-ms", type=int, default=5000)
     ap.add_argument("--seconds", type=float, default=4.0)
     ap.add_argument("--title", default="")
+    ap.add_argument("--context", default="crm-agent",
+                    help="Context of the Originate (crm-predictive: predictive mode, Exten = the campaign)")
+    ap.add_argument("--exten", default=None, help="Exten of the Originate (default: --agent)")
+    ap.add_argument("--member", action="append", default=[],
+                    help="QUEUE,INTERFACE,NAME: a QueueAdd before the Originate (and a QueueRemove after)")
+    ap.add_argument("--events", default=None, help="Events of the Login (e.g. call,system,user,agent)")
     args = ap.parse_args()
 
     out = []
@@ -54,15 +60,27 @@ def main():
                 out.append("<< " + line.decode("utf-8", "replace"))
 
     pump(time.time() + 0.5)
-    send(["Action: Login", "ActionID: login-1", "Username: crm", "Secret: crmsecret"])
+    login = ["Action: Login", "ActionID: login-1", "Username: crm", "Secret: crmsecret"]
+    if args.events:
+        login.append("Events: " + args.events)
+    send(login)
     pump(time.time() + 0.5)
+    members = [m.split(",", 2) for m in args.member]
+    for i, (queue, iface, name) in enumerate(members):
+        send(["Action: QueueAdd", "ActionID: queueadd-%d" % (i + 1), "Queue: " + queue,
+              "Interface: " + iface, "MemberName: " + name, "Paused: false"])
+        pump(time.time() + 0.3)
     aid = "att-" + args.number[-4:]
     send(["Action: Originate", "ActionID: " + aid,
-          "Channel: Local/%s@crm-out" % args.number, "Context: crm-agent",
-          "Exten: " + args.agent, "Priority: 1", "Timeout: %d" % args.timeout_ms,
+          "Channel: Local/%s@crm-out" % args.number, "Context: " + args.context,
+          "Exten: " + (args.exten or args.agent), "Priority: 1", "Timeout: %d" % args.timeout_ms,
           'CallerID: "Bank CRM" <95599>', "Variable: BANKCRM_ATTEMPT=" + aid,
           "ChannelId: %s-a" % aid, "OtherChannelId: %s-b" % aid, "Async: true"])
     pump(time.time() + args.seconds)
+    for i, (queue, iface, name) in enumerate(members):
+        send(["Action: QueueRemove", "ActionID: queueremove-%d" % (i + 1), "Queue: " + queue,
+              "Interface: " + iface])
+        pump(time.time() + 0.3)
     send(["Action: Logoff", "ActionID: logoff-1"])
     pump(time.time() + 0.5)
     s.close()

@@ -184,7 +184,11 @@ static const struct
 	{"07-originate-congestion.txt", 26},
 	{"08-originate-nonexistent.txt", 18},
 	{"09-originate-malformed.txt", 4},
-	{"10-events-off-ping.txt", 6}
+	{"10-events-off-ping.txt", 6},
+	/* predictive mode: QueueAdd, AMD's UserEvent, Queue(), AgentConnect */
+	{"12-predictive-queue-connected.txt", 127},
+	{"13-predictive-machine.txt", 57},
+	{"14-predictive-abandoned.txt", 57}
 };
 
 /* every transcript, every chunking: same messages, exact round trip */
@@ -1016,7 +1020,10 @@ test_outcomes(void)
 	CHECK_STR(AmiOutcomeName(AMI_OUTCOME_CONGESTION), "congestion");
 	CHECK_STR(AmiOutcomeName(AMI_OUTCOME_FAILED), "failed");
 	CHECK_STR(AmiOutcomeName(AMI_OUTCOME_INVALID_NUMBER), "invalid_number");
+	CHECK_STR(AmiOutcomeName(AMI_OUTCOME_MACHINE), "machine");
+	CHECK_STR(AmiOutcomeName(AMI_OUTCOME_ABANDONED), "abandoned");
 	CHECK_STR(AmiOutcomeName(AMI_OUTCOME_UNKNOWN), "unknown");
+	CHECK_STR(AmiOutcomeName((AmiOutcome) AMI_OUTCOME_COUNT), "unknown");
 	CHECK_STR(AmiOutcomeName((AmiOutcome) 42), "unknown");
 }
 

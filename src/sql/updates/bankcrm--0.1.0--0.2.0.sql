@@ -310,3 +310,661 @@ SELECT d.staff_id, s.name AS staff_name, s.team_id, d.process_name, d.day, ps.st
   LEFT JOIN counts c ON c.staff_id = d.staff_id AND c.process_name = d.process_name
         AND c.day = d.day AND c.from_state = ps.state
  WHERE ps.daily_target > 0 OR c.n IS NOT NULL;
+-- issue 15: predictive dialing under a 3 % abandonment cap, answering-machine
+-- detection (src/sql/70_dialer.sql, src/sql/21_business.sql)
+ALTER TABLE @extschema@.contact DROP CONSTRAINT contact_outcome_check,
+	ADD CONSTRAINT contact_outcome_check CHECK (outcome IN
+	                  ('completed', 'answered', 'no_answer', 'busy', 'congestion', 'failed', 'invalid_number', 'unknown',
+	                   'machine', 'abandoned', 'left_message', 'interested', 'not_interested', 'appointment', 'sale', 'declined', 'do_not_call'));
+ALTER TABLE @extschema@.dial_settings DROP CONSTRAINT dial_settings_mode_check,
+	ADD CONSTRAINT dial_settings_mode_check CHECK (mode IN ('preview', 'progressive', 'predictive'));
+ALTER TABLE @extschema@.dial_settings
+	ADD COLUMN queue_context text NOT NULL DEFAULT 'crm-predictive' CONSTRAINT dial_settings_queue_context_check CHECK (queue_context ~ '^[A-Za-z0-9_.-]+$'),
+	ADD COLUMN machine_message text CONSTRAINT dial_settings_machine_message_check CHECK (machine_message ~ '^[A-Za-z0-9_/.-]+$');
+COMMENT ON COLUMN @extschema@.dial_settings.mode IS 'preview: an agent clicks dial(lead_id), the agent''s phone rings first; progressive: the worker dials one queued attempt per ready agent; predictive: the worker rings as many numbers as the pacing allows, answered customers wait in the campaign''s queue for the first free agent';
+COMMENT ON COLUMN @extschema@.dial_settings.queue_context IS 'Predictive mode: dialplan context (Context of the Originate, Exten = campaign id) that runs answering-machine detection and puts a live customer in the queue bankcrm-<campaign id>';
+COMMENT ON COLUMN @extschema@.dial_settings.machine_message IS 'Predictive mode: sound file the dialplan plays to an answering machine (BANKCRM_MACHINE_MESSAGE); NULL hangs up at once';
+COMMENT ON TABLE @extschema@.dial_retry_rule IS 'Retry rules of progressive and predictive campaigns: after an attempt with this outcome, a new attempt is queued after the delay (up to max_attempts); no row, no retry';
+ALTER TABLE @extschema@.dial_retry_rule DROP CONSTRAINT dial_retry_rule_outcome_check,
+	ADD CONSTRAINT dial_retry_rule_outcome_check CHECK (outcome IN
+	               ('no_answer', 'busy', 'congestion', 'failed', 'unknown', 'machine'));
+ALTER TABLE @extschema@.dialer_agent ADD COLUMN logged_in_at timestamptz;
+COMMENT ON COLUMN @extschema@.dialer_agent.logged_in_at IS 'When the agent last came from offline (set by the dialer_agent_login trigger); NULL while offline';
+
+CREATE FUNCTION @extschema@.dialer_agent_login()
+RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+	IF NEW.state = 'offline' THEN
+		NEW.logged_in_at := NULL;
+	ELSIF TG_OP = 'INSERT' OR OLD.state = 'offline' OR NEW.logged_in_at IS NULL THEN
+		NEW.logged_in_at := pg_catalog.now();
+	END IF;
+	RETURN NEW;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.dialer_agent_login() IS 'Trigger: dialer_agent.logged_in_at is when the agent left offline, NULL while offline';
+CREATE TRIGGER dialer_agent_login BEFORE INSERT OR UPDATE OF state ON @extschema@.dialer_agent
+	FOR EACH ROW EXECUTE FUNCTION @extschema@.dialer_agent_login();
+-- agents logged in at the update: their logged-in time starts now
+UPDATE @extschema@.dialer_agent SET logged_in_at = pg_catalog.now() WHERE state <> 'offline';
+ALTER TABLE @extschema@.call_attempt DROP CONSTRAINT call_attempt_mode_check,
+	ADD CONSTRAINT call_attempt_mode_check CHECK (mode IN ('preview', 'progressive', 'predictive'));
+ALTER TABLE @extschema@.call_attempt DROP CONSTRAINT call_attempt_outcome_check,
+	ADD CONSTRAINT call_attempt_outcome_check CHECK (outcome IN
+	                ('answered', 'busy', 'no_answer', 'congestion', 'failed', 'invalid_number', 'unknown', 'machine', 'abandoned'));
+ALTER TABLE @extschema@.call_attempt
+	ADD COLUMN amd_status text CONSTRAINT call_attempt_amd_status_check CHECK (amd_status IN ('HUMAN', 'MACHINE', 'NOTSURE', 'HANGUP')),
+	ADD COLUMN amd_cause text CONSTRAINT call_attempt_amd_cause_check CHECK (amd_cause !~ '[\r\n]' AND length(amd_cause) <= 64),
+	ADD COLUMN connected_at timestamptz;
+COMMENT ON COLUMN @extschema@.call_attempt.outcome IS 'answered, busy, no_answer, congestion, failed, invalid_number, unknown; predictive mode adds machine (answering machine, never offered to an agent) and abandoned (a live answer that met no agent within 2 s)';
+COMMENT ON COLUMN @extschema@.call_attempt.amd_status IS 'Predictive mode: the dialplan''s answering-machine detection, AMDSTATUS (HUMAN, MACHINE, NOTSURE, HANGUP); NULL when none ran';
+COMMENT ON COLUMN @extschema@.call_attempt.amd_cause IS 'Predictive mode: AMDCAUSE, why the detector decided (e.g. LONGGREETING-2000-1500)';
+COMMENT ON COLUMN @extschema@.call_attempt.connected_at IS 'Predictive mode: when an agent of the campaign queue took the call (staff_id)';
+CREATE INDEX call_attempt_abandoned_idx ON @extschema@.call_attempt (party_id, answered_at) WHERE outcome = 'abandoned';
+CREATE INDEX call_attempt_campaign_ended_idx ON @extschema@.call_attempt (campaign_id, ended_at) WHERE state = 'done';
+
+CREATE OR REPLACE FUNCTION @extschema@.dialer_queue(campaign_id bigint, party_id bigint,
+		due_at timestamptz DEFAULT pg_catalog.now(), lead_id bigint DEFAULT NULL, phone @extschema@.phone DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	s   @extschema@.dial_settings;
+	ph  @extschema@.phone := dialer_queue.phone;
+	ld  record;
+	-- the attempt's mode, decided here (Citus deparses no CASE on a parameter in VALUES)
+	m   text;
+	id  bigint;
+	n   integer;
+BEGIN
+	SELECT * INTO s FROM @extschema@.dial_settings d WHERE d.campaign_id = dialer_queue.campaign_id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'campaign % has no dial settings', dialer_queue.campaign_id
+			USING ERRCODE = 'undefined_object',
+			      HINT = 'Insert a row into dial_settings for the campaign first.';
+	END IF;
+	-- only a party that exists, only as a lead of this campaign, only while the lead is open
+	IF NOT EXISTS (SELECT 1 FROM @extschema@.party p WHERE p.party_id = dialer_queue.party_id) THEN
+		RAISE EXCEPTION 'party % does not exist', dialer_queue.party_id
+			USING ERRCODE = 'foreign_key_violation',
+			      HINT = 'Calls are queued for parties of bankcrm.party only.';
+	END IF;
+	SELECT l.lead_id, l.state, l.process_name INTO ld
+	  FROM @extschema@.lead l
+	 WHERE l.party_id = dialer_queue.party_id AND l.campaign_id = dialer_queue.campaign_id
+	   AND (dialer_queue.lead_id IS NULL OR l.lead_id = dialer_queue.lead_id);
+	IF NOT FOUND THEN
+		IF dialer_queue.lead_id IS NULL THEN
+			RAISE EXCEPTION 'party % is not a lead of campaign %', dialer_queue.party_id, dialer_queue.campaign_id
+				USING ERRCODE = 'invalid_parameter_value',
+				      HINT = 'Generate the campaign''s leads (campaign_generate_leads) or insert the lead first.';
+		END IF;
+		RAISE EXCEPTION 'lead % is not the lead of party % in campaign %', dialer_queue.lead_id,
+			dialer_queue.party_id, dialer_queue.campaign_id
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'Pass the lead_id of the party in this campaign, or NULL to use it.';
+	END IF;
+	PERFORM @extschema@.dial_check_lead_open(ld.lead_id, ld.process_name, ld.state);
+	IF ph IS NULL THEN
+		SELECT pp.phone INTO ph
+		  FROM @extschema@.party_phone pp
+		 WHERE pp.party_id = dialer_queue.party_id AND pp.kind <> 'fax'
+		 ORDER BY pp.is_primary DESC, pp.verified DESC, pp.phone
+		 LIMIT 1;
+		IF ph IS NULL THEN
+			RAISE EXCEPTION 'party % has no phone number to dial', dialer_queue.party_id
+				USING ERRCODE = 'no_data_found';
+		END IF;
+	END IF;
+	-- the attempt number first: Citus takes no subquery in an INSERT's VALUES
+	SELECT 1 + pg_catalog.count(*) INTO n
+	  FROM @extschema@.call_attempt a
+	 WHERE a.party_id = dialer_queue.party_id AND a.lead_id = ld.lead_id AND a.state = 'done';
+	m := CASE WHEN s.mode = 'predictive' THEN 'predictive' ELSE 'progressive' END;
+	INSERT INTO @extschema@.call_attempt (campaign_id, lead_id, party_id, phone, pbx_id, mode, due_at, attempt_no)
+	VALUES (s.campaign_id, ld.lead_id, dialer_queue.party_id, ph, s.pbx_id, m, dialer_queue.due_at, n)
+	RETURNING attempt_id INTO id;
+	RETURN id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.dialer_queue(bigint, bigint, timestamptz, bigint, @extschema@.phone) IS 'Queues a progressive call attempt (predictive in a predictive campaign) to a party that is an open lead of the campaign (its primary phone unless one is given), due at the given time; returns the attempt id; refuses a party that does not exist (23503), is not a lead of the campaign (22023) or whose lead is closed (55000)';
+
+CREATE OR REPLACE FUNCTION @extschema@.dialer_enqueue(campaign_id bigint, due_at timestamptz DEFAULT pg_catalog.now())
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n integer;
+BEGIN
+	IF NOT EXISTS (SELECT 1 FROM @extschema@.dial_settings d WHERE d.campaign_id = dialer_enqueue.campaign_id) THEN
+		RAISE EXCEPTION 'campaign % has no dial settings', dialer_enqueue.campaign_id
+			USING ERRCODE = 'undefined_object',
+			      HINT = 'Insert a row into dial_settings for the campaign first.';
+	END IF;
+	INSERT INTO @extschema@.call_attempt (campaign_id, lead_id, party_id, phone, pbx_id, mode, due_at, attempt_no)
+	SELECT s.campaign_id, l.lead_id, l.party_id, ph.phone, s.pbx_id,
+	       CASE WHEN s.mode = 'predictive' THEN 'predictive' ELSE 'progressive' END, dialer_enqueue.due_at,
+	       1 + (SELECT count(*) FROM @extschema@.call_attempt a WHERE a.lead_id = l.lead_id AND a.state = 'done')
+	  FROM @extschema@.dial_settings s
+	  JOIN @extschema@.lead l ON l.campaign_id = s.campaign_id
+	  CROSS JOIN LATERAL (
+	        SELECT pp.phone FROM @extschema@.party_phone pp
+	         WHERE pp.party_id = l.party_id AND pp.kind <> 'fax'
+	         ORDER BY pp.is_primary DESC, pp.verified DESC, pp.phone
+	         LIMIT 1) ph
+	 WHERE s.campaign_id = dialer_enqueue.campaign_id
+	   -- the lead's state takes a call outcome (outbound_sale: first_call, follow_up_call)
+	   AND EXISTS (SELECT 1 FROM @extschema@.process_transition t
+	                WHERE t.process_name = l.process_name AND t.from_state = l.state AND t.event = 'call_answered')
+	   AND NOT EXISTS (SELECT 1 FROM @extschema@.call_attempt a
+	                    WHERE a.lead_id = l.lead_id AND a.state IN ('queued', 'dialing'))
+	   AND (SELECT count(*) FROM @extschema@.call_attempt a WHERE a.lead_id = l.lead_id AND a.state = 'done') < s.max_attempts;
+	GET DIAGNOSTICS n = ROW_COUNT;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.dialer_enqueue(bigint, timestamptz) IS 'Queues a progressive attempt (predictive in a predictive campaign) for every lead of the campaign whose state takes a call outcome, that has no open attempt and attempts left; returns how many';
+
+-- dialer_claim and dialer_finish take more arguments (and dialer_claim returns more columns)
+DROP FUNCTION @extschema@.dialer_claim(integer, integer);
+DROP FUNCTION @extschema@.dialer_finish(bigint[], text[], integer[], text[], integer[], timestamptz[], timestamptz[], timestamptz[], text[]);
+CREATE FUNCTION @extschema@.dialer_claim(pbx_id integer, budget integer,
+		pace_campaigns bigint[] DEFAULT NULL, pace_allow integer[] DEFAULT NULL)
+RETURNS TABLE (attempt_id bigint, channel text, context text, exten text, timeout_ms integer, caller_id text,
+		campaign_id bigint, mode text, variables text)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	ids       bigint[] := '{}';
+	parties   bigint[] := '{}';
+	clock     timestamptz;
+	next_at   timestamptz;
+	dialed    timestamptz;
+	r         record;
+	-- the attempts that may be dialed, in due order
+	c_id      bigint[] := '{}';
+	c_campaign bigint[] := '{}';
+	c_party   bigint[] := '{}';
+	c_phone   @extschema@.phone[] := '{}';
+	c_mode    text[] := '{}';
+	c_staff   integer[] := '{}';
+	c_due     timestamptz[] := '{}';
+	-- calls in flight per campaign, ready agents
+	live_c    bigint[];
+	live_n    bigint[];
+	ag_staff  integer[];
+	ag_campaign bigint[];
+	ag_since  timestamptz[];
+	-- what was dialed
+	p_id      bigint[] := '{}';
+	p_party   bigint[] := '{}';
+	p_agent   integer[] := '{}';
+BEGIN
+	IF dialer_claim.budget <= 0 THEN
+		RETURN;
+	END IF;
+	SELECT pg_catalog.now() + p.clock_offset INTO clock FROM @extschema@.pbx p WHERE p.pbx_id = dialer_claim.pbx_id;
+
+	-- the due attempts, read without locks; then each is claimed by its key
+	-- (party_id first, a single-shard lock on Citus), skipping those that
+	-- another session holds: no attempt is ever claimed twice
+	FOR r IN
+		SELECT a.party_id, a.attempt_id
+		  FROM @extschema@.call_attempt a
+		  JOIN @extschema@.dial_settings s ON s.campaign_id = a.campaign_id
+		  JOIN @extschema@.campaign k ON k.campaign_id = a.campaign_id
+		 WHERE a.pbx_id = dialer_claim.pbx_id AND a.state = 'queued' AND a.due_at <= pg_catalog.now()
+		   AND s.active AND k.state = 'active'
+		 ORDER BY a.due_at, a.attempt_id
+		 LIMIT dialer_claim.budget * 4
+	LOOP
+		PERFORM 1 FROM @extschema@.call_attempt a
+		 WHERE a.party_id = r.party_id AND a.attempt_id = r.attempt_id AND a.state = 'queued'
+		   FOR UPDATE SKIP LOCKED;
+		IF FOUND THEN
+			ids := ids || r.attempt_id;
+			parties := parties || r.party_id;
+		END IF;
+	END LOOP;
+	IF pg_catalog.cardinality(ids) = 0 THEN
+		RETURN;
+	END IF;
+
+	-- do-not-call list, do-not-contact flag, no marketing consent: never dialed
+	FOR r IN
+		SELECT a.attempt_id, a.party_id, a.lead_id,
+		       CASE WHEN EXISTS (SELECT 1 FROM @extschema@.dnc d WHERE d.phone OPERATOR(@extschema@.=) a.phone) THEN 'number on the do-not-call list'
+		            WHEN p.do_not_contact THEN 'party asked not to be contacted'
+		            ELSE 'party has not consented to marketing contact' END AS detail
+		  FROM @extschema@.call_attempt a
+		  JOIN @extschema@.party p ON p.party_id = a.party_id
+		 WHERE a.party_id = ANY (parties) AND a.attempt_id = ANY (ids)
+		   AND (p.do_not_contact OR NOT p.consent_marketing
+		        OR EXISTS (SELECT 1 FROM @extschema@.dnc d WHERE d.phone OPERATOR(@extschema@.=) a.phone))
+		 ORDER BY a.attempt_id
+	LOOP
+		UPDATE @extschema@.call_attempt a
+		   SET state = 'blocked', ended_at = pg_catalog.now(), detail = r.detail
+		 WHERE a.party_id = r.party_id AND a.attempt_id = r.attempt_id;
+		-- the customer asked not to be called: the lead leaves the funnel
+		IF r.lead_id IS NOT NULL AND r.detail <> 'party has not consented to marketing contact' THEN
+			PERFORM @extschema@.lead_fire_or_keep(r.lead_id, r.party_id, 'do_not_call',
+				pg_catalog.format('call attempt %s: %s', r.attempt_id, r.detail), NULL);
+		END IF;
+	END LOOP;
+
+	-- outside the calling window: wait for it to open (or give up after 15 days)
+	FOR r IN
+		SELECT b.attempt_id, b.party_id, b.campaign_id
+		  FROM @extschema@.call_attempt b
+		 WHERE b.party_id = ANY (parties) AND b.attempt_id = ANY (ids) AND b.state = 'queued'
+		 ORDER BY b.attempt_id
+	LOOP
+		next_at := @extschema@.dial_next_window(r.campaign_id, r.party_id, clock);
+		IF next_at IS DISTINCT FROM clock THEN
+			UPDATE @extschema@.call_attempt a
+			   SET due_at = next_at + (pg_catalog.now() - clock),
+			       state = CASE WHEN next_at IS NULL THEN 'cancelled' ELSE 'queued' END,
+			       detail = CASE WHEN next_at IS NULL THEN 'no calling window within 15 days' END
+			 WHERE a.party_id = r.party_id AND a.attempt_id = r.attempt_id;
+		END IF;
+	END LOOP;
+
+	-- predictive: a number whose call was abandoned waits 72 hours from that answer
+	FOR r IN
+		SELECT b.attempt_id, b.party_id, pg_catalog.max(x.answered_at) AS abandoned_at
+		  FROM @extschema@.call_attempt b
+		  JOIN @extschema@.call_attempt x ON x.party_id = b.party_id AND x.outcome = 'abandoned'
+		   AND x.phone OPERATOR(@extschema@.=) b.phone AND x.answered_at > pg_catalog.now() - interval '72 hours'
+		 WHERE b.party_id = ANY (parties) AND b.attempt_id = ANY (ids) AND b.state = 'queued' AND b.mode = 'predictive'
+		 GROUP BY b.attempt_id, b.party_id
+		 ORDER BY b.attempt_id
+	LOOP
+		UPDATE @extschema@.call_attempt a
+		   SET due_at = GREATEST(a.due_at, r.abandoned_at + interval '72 hours'),
+		       detail = 'an abandoned call to this number less than 72 hours ago'
+		 WHERE a.party_id = r.party_id AND a.attempt_id = r.attempt_id;
+	END LOOP;
+
+	-- what may be dialed now: due, and no call of the party in flight
+	FOR r IN
+		SELECT a.attempt_id, a.campaign_id, a.party_id, a.phone, a.mode, a.staff_id, a.due_at
+		  FROM @extschema@.call_attempt a
+		 WHERE a.party_id = ANY (parties) AND a.attempt_id = ANY (ids) AND a.state = 'queued'
+		   AND a.due_at <= pg_catalog.now()
+		   AND NOT EXISTS (SELECT 1 FROM @extschema@.call_attempt l WHERE l.party_id = a.party_id AND l.state = 'dialing')
+		 ORDER BY a.due_at, a.attempt_id
+	LOOP
+		c_id := c_id || r.attempt_id;
+		c_campaign := c_campaign || r.campaign_id;
+		c_party := c_party || r.party_id;
+		c_phone := c_phone || r.phone;
+		c_mode := c_mode || r.mode;
+		c_staff := c_staff || r.staff_id;
+		c_due := c_due || r.due_at;
+	END LOOP;
+	IF pg_catalog.cardinality(c_id) = 0 THEN
+		RETURN;
+	END IF;
+	SELECT pg_catalog.array_agg(x.campaign_id), pg_catalog.array_agg(x.n) INTO live_c, live_n
+	  FROM (SELECT l.campaign_id, pg_catalog.count(*) AS n
+	          FROM @extschema@.call_attempt l
+	         WHERE l.state = 'dialing' AND l.campaign_id = ANY (c_campaign)
+	         GROUP BY l.campaign_id) x;
+	FOR r IN
+		SELECT g.staff_id, g.campaign_id, g.since
+		  FROM @extschema@.dialer_agent g
+		 WHERE g.state = 'ready' AND g.campaign_id = ANY (c_campaign)
+		   FOR UPDATE SKIP LOCKED
+	LOOP
+		ag_staff := ag_staff || r.staff_id;
+		ag_campaign := ag_campaign || r.campaign_id;
+		ag_since := ag_since || r.since;
+	END LOOP;
+
+	-- one call per party, campaign and PBX limits, agents
+	FOR r IN
+		WITH cand AS (
+			SELECT c.attempt_id, c.campaign_id, c.party_id, c.phone, c.mode, c.staff_id, c.due_at, s.max_concurrent,
+			       pg_catalog.row_number() OVER (PARTITION BY c.party_id ORDER BY c.due_at, c.attempt_id) AS party_rank,
+			       pg_catalog.row_number() OVER (PARTITION BY c.campaign_id, c.mode ORDER BY c.due_at, c.attempt_id) AS campaign_rank
+			  FROM ROWS FROM (pg_catalog.unnest(c_id), pg_catalog.unnest(c_campaign), pg_catalog.unnest(c_party),
+			                  pg_catalog.unnest(c_phone), pg_catalog.unnest(c_mode), pg_catalog.unnest(c_staff),
+			                  pg_catalog.unnest(c_due))
+			       AS c(attempt_id, campaign_id, party_id, phone, mode, staff_id, due_at)
+			  JOIN @extschema@.dial_settings s ON s.campaign_id = c.campaign_id
+		), live AS (
+			SELECT lv.campaign_id, lv.n
+			  FROM ROWS FROM (pg_catalog.unnest(live_c), pg_catalog.unnest(live_n)) AS lv(campaign_id, n)
+		), pace AS (
+			SELECT pc.campaign_id, pc.allow
+			  FROM ROWS FROM (pg_catalog.unnest(dialer_claim.pace_campaigns), pg_catalog.unnest(dialer_claim.pace_allow))
+			       AS pc(campaign_id, allow)
+		), agents AS (
+			SELECT g.staff_id, g.campaign_id,
+			       pg_catalog.row_number() OVER (PARTITION BY g.campaign_id ORDER BY g.since, g.staff_id) AS agent_rank
+			  FROM ROWS FROM (pg_catalog.unnest(ag_staff), pg_catalog.unnest(ag_campaign), pg_catalog.unnest(ag_since))
+			       AS g(staff_id, campaign_id, since)
+		), fit AS (
+			SELECT c.*, COALESCE(c.staff_id, ag.staff_id) AS agent_id,
+			       pg_catalog.row_number() OVER (PARTITION BY c.campaign_id ORDER BY c.due_at, c.attempt_id) AS fit_rank
+			  FROM cand c
+			  LEFT JOIN agents ag ON c.mode = 'progressive' AND ag.campaign_id = c.campaign_id AND ag.agent_rank = c.campaign_rank
+			  LEFT JOIN pace pc ON c.mode = 'predictive' AND pc.campaign_id = c.campaign_id
+			 WHERE c.party_rank = 1
+			   AND CASE c.mode WHEN 'progressive' THEN ag.staff_id IS NOT NULL
+			       -- predictive: as many as the worker's pacing allows the campaign now
+			       WHEN 'predictive' THEN c.campaign_rank <= COALESCE(pc.allow, 0)
+			       ELSE NOT EXISTS (SELECT 1 FROM @extschema@.dialer_agent g WHERE g.staff_id = c.staff_id AND g.state = 'on_call') END
+		)
+		SELECT f.attempt_id, f.party_id, f.agent_id
+		  FROM fit f
+		  LEFT JOIN live lv ON lv.campaign_id = f.campaign_id
+		 WHERE f.fit_rank <= f.max_concurrent - COALESCE(lv.n, 0)
+		 ORDER BY f.due_at, f.attempt_id
+		 LIMIT dialer_claim.budget
+	LOOP
+		IF r.agent_id IS NOT NULL THEN
+			UPDATE @extschema@.dialer_agent g
+			   SET state = 'on_call', attempt_id = r.attempt_id, since = pg_catalog.now()
+			 WHERE g.staff_id = r.agent_id;
+		END IF;
+		-- the clock read here: Citus runs no volatile function in an UPDATE
+		dialed := pg_catalog.clock_timestamp();
+		UPDATE @extschema@.call_attempt a
+		   SET state = 'dialing', dialed_at = dialed, staff_id = r.agent_id
+		 WHERE a.party_id = r.party_id AND a.attempt_id = r.attempt_id;
+		p_id := p_id || r.attempt_id;
+		p_party := p_party || r.party_id;
+		p_agent := p_agent || r.agent_id;
+	END LOOP;
+
+	RETURN QUERY
+	SELECT d.attempt_id,
+	       CASE d.mode WHEN 'preview' THEN pg_catalog.replace(s.agent_endpoint, '{agent}', g.extension)
+	                   ELSE @extschema@.dial_channel(s.customer_channel, d.phone) END,
+	       CASE d.mode WHEN 'progressive' THEN s.agent_context WHEN 'predictive' THEN s.queue_context
+	                   ELSE s.customer_context END,
+	       CASE d.mode WHEN 'progressive' THEN g.extension
+	                   WHEN 'predictive' THEN d.campaign_id::text
+	                   ELSE @extschema@.dial_channel(
+	                          CASE WHEN s.customer_channel ~ '\{e164\}' THEN '{e164}' ELSE '{number}' END, d.phone) END,
+	       -- predictive: every number rings at least 15 s
+	       CASE d.mode WHEN 'predictive' THEN GREATEST(s.dial_timeout_ms, 15000) ELSE s.dial_timeout_ms END,
+	       s.caller_id,
+	       d.campaign_id,
+	       d.mode,
+	       CASE WHEN d.mode = 'predictive' AND s.machine_message IS NOT NULL
+	            THEN 'BANKCRM_MACHINE_MESSAGE=' || s.machine_message END
+	  FROM ROWS FROM (pg_catalog.unnest(p_id), pg_catalog.unnest(p_agent)) AS x(attempt_id, agent_id)
+	  JOIN ROWS FROM (pg_catalog.unnest(c_id), pg_catalog.unnest(c_campaign), pg_catalog.unnest(c_phone),
+	                  pg_catalog.unnest(c_mode))
+	       AS d(attempt_id, campaign_id, phone, mode) ON d.attempt_id = x.attempt_id
+	  JOIN @extschema@.dial_settings s ON s.campaign_id = d.campaign_id
+	  LEFT JOIN @extschema@.dialer_agent g ON g.staff_id = x.agent_id
+	 ORDER BY d.attempt_id;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.dialer_claim(integer, integer, bigint[], integer[]) IS 'Worker only: takes up to budget due attempts of a PBX (each locked by party_id and attempt_id, SKIP LOCKED), blocks do-not-call and no-consent ones, reschedules those outside the calling window and predictive ones whose number had an abandoned call in the last 72 hours, and marks as dialing and returns those within the party, campaign and agent limits (predictive: pace_allow[i] calls for campaign pace_campaigns[i], as the worker''s pacing decided)';
+
+CREATE FUNCTION @extschema@.dialer_connect(attempt_ids bigint[], staff_ids integer[], connected_ats timestamptz[])
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	f     record;
+	pid   bigint;
+	n     integer := 0;
+BEGIN
+	FOR f IN
+		SELECT * FROM unnest(attempt_ids, staff_ids, connected_ats) AS f(attempt_id, staff_id, connected_at)
+	LOOP
+		SELECT a.party_id INTO pid FROM @extschema@.call_attempt a WHERE a.attempt_id = f.attempt_id;
+		CONTINUE WHEN NOT FOUND;
+		UPDATE @extschema@.call_attempt a
+		   SET staff_id = f.staff_id, connected_at = f.connected_at
+		 WHERE a.party_id = pid AND a.attempt_id = f.attempt_id AND a.state = 'dialing';
+		CONTINUE WHEN NOT FOUND;
+		n := n + 1;
+		UPDATE @extschema@.dialer_agent g
+		   SET state = 'on_call', attempt_id = f.attempt_id, since = f.connected_at
+		 WHERE g.staff_id = f.staff_id;
+	END LOOP;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.dialer_connect(bigint[], integer[], timestamptz[]) IS 'Worker only: in predictive mode, records that the queue connected each attempt to an agent (staff_id, connected_at) and marks the agent on_call';
+
+CREATE FUNCTION @extschema@.dialer_pacing(pbx_id integer)
+RETURNS TABLE (campaign_id bigint, max_concurrent integer, ring_timeout_ms integer, agents_ready integer,
+		busy_s double precision[], finished bigint, answer_rate double precision, human_share double precision,
+		ring_mu double precision, ring_sigma double precision, handle_mu double precision, handle_sigma double precision,
+		live_day bigint, abandoned_day bigint, live_window bigint, abandoned_window bigint,
+		member_names text[], member_interfaces text[])
+LANGUAGE sql STABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	SELECT s.campaign_id, s.max_concurrent, GREATEST(s.dial_timeout_ms, 15000),
+	       (SELECT pg_catalog.count(*)::integer FROM @extschema@.dialer_agent g
+	         WHERE g.campaign_id = s.campaign_id AND g.state = 'ready'),
+	       (SELECT COALESCE(pg_catalog.array_agg(pg_catalog.date_part('epoch', pg_catalog.now() - g.since)), '{}')
+	          FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id AND g.state = 'on_call'),
+	       h.finished, h.answer_rate, h.human_share, h.ring_mu, h.ring_sigma, h.handle_mu, h.handle_sigma,
+	       d.live_day, d.abandoned_day, d.live_window, d.abandoned_window,
+	       (SELECT COALESCE(pg_catalog.array_agg(g.staff_id::text ORDER BY g.staff_id), '{}')
+	          FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id AND g.state <> 'offline'),
+	       (SELECT COALESCE(pg_catalog.array_agg(pg_catalog.replace(s.agent_endpoint, '{agent}', g.extension) ORDER BY g.staff_id), '{}')
+	          FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id AND g.state <> 'offline')
+	  FROM @extschema@.dial_settings s
+	  JOIN @extschema@.campaign k ON k.campaign_id = s.campaign_id
+	  -- the last 500 calls: rates and log-normal fits (with a prior worth 10 calls)
+	  CROSS JOIN LATERAL (
+		SELECT pg_catalog.count(x.handle_s) AS finished,
+		       (pg_catalog.count(*) FILTER (WHERE x.outcome IN ('answered', 'abandoned', 'machine')) + 3.0)
+		         / (pg_catalog.count(*) + 10.0) AS answer_rate,
+		       (pg_catalog.count(*) FILTER (WHERE x.outcome IN ('answered', 'abandoned')) + 7.0)
+		         / (pg_catalog.count(*) FILTER (WHERE x.outcome IN ('answered', 'abandoned', 'machine')) + 10.0) AS human_share,
+		       CASE WHEN pg_catalog.count(x.ring_s) >= 5 THEN pg_catalog.avg(pg_catalog.ln(x.ring_s)) ELSE pg_catalog.ln(8.0) END::double precision AS ring_mu,
+		       CASE WHEN pg_catalog.count(x.ring_s) >= 5 THEN COALESCE(pg_catalog.stddev_samp(pg_catalog.ln(x.ring_s)), 0.5) ELSE 0.5 END::double precision AS ring_sigma,
+		       CASE WHEN pg_catalog.count(x.handle_s) >= 5 THEN pg_catalog.avg(pg_catalog.ln(x.handle_s)) ELSE pg_catalog.ln(120.0) END::double precision AS handle_mu,
+		       CASE WHEN pg_catalog.count(x.handle_s) >= 5 THEN COALESCE(pg_catalog.stddev_samp(pg_catalog.ln(x.handle_s)), 0.8) ELSE 0.8 END::double precision AS handle_sigma
+		  FROM (SELECT a.outcome,
+		               CASE WHEN a.answered_at IS NOT NULL AND a.ring_ms > 0 THEN a.ring_ms / 1000.0 END AS ring_s,
+		               CASE WHEN a.outcome = 'answered' AND a.ended_at > COALESCE(a.connected_at, a.answered_at)
+		                    THEN pg_catalog.date_part('epoch', a.ended_at - COALESCE(a.connected_at, a.answered_at)) END AS handle_s
+		          FROM @extschema@.call_attempt a
+		         WHERE a.campaign_id = s.campaign_id AND a.state = 'done' AND a.outcome <> 'unknown'
+		         ORDER BY a.ended_at DESC
+		         LIMIT 500) x
+	  ) h
+	  -- live answers and abandoned calls today (server time zone) and in the last 15 minutes
+	  CROSS JOIN LATERAL (
+		SELECT pg_catalog.count(*) FILTER (WHERE a.answered_at >= pg_catalog.date_trunc('day', pg_catalog.now())) AS live_day,
+		       pg_catalog.count(*) FILTER (WHERE a.answered_at >= pg_catalog.date_trunc('day', pg_catalog.now())
+		                                     AND a.outcome = 'abandoned') AS abandoned_day,
+		       pg_catalog.count(*) FILTER (WHERE a.answered_at >= pg_catalog.now() - interval '15 minutes') AS live_window,
+		       pg_catalog.count(*) FILTER (WHERE a.answered_at >= pg_catalog.now() - interval '15 minutes'
+		                                     AND a.outcome = 'abandoned') AS abandoned_window
+		  FROM @extschema@.call_attempt a
+		 WHERE a.campaign_id = s.campaign_id AND a.state = 'done' AND a.outcome IN ('answered', 'abandoned')
+		   AND a.ended_at >= LEAST(pg_catalog.date_trunc('day', pg_catalog.now()), pg_catalog.now() - interval '15 minutes')
+	  ) d
+	 WHERE s.pbx_id = dialer_pacing.pbx_id AND s.mode = 'predictive' AND s.active AND k.state = 'active'
+	 ORDER BY s.campaign_id
+$$;
+COMMENT ON FUNCTION @extschema@.dialer_pacing(integer) IS 'Worker only: for each active predictive campaign of the PBX, what its pacing reads: agents ready and how long each busy one has been, answer rate, human share, log-normal fits of ring and talk time from its last 500 calls, live answers and abandoned calls today and in the last 15 minutes, and the members its queue should have';
+
+CREATE FUNCTION @extschema@.call_outcomes()
+RETURNS TABLE (outcome text, lead_event text, live boolean, description text)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+	VALUES ('answered', 'call_answered', true, 'the customer answered and talked to an agent'),
+	       ('busy', 'busy', false, 'the line was busy'),
+	       ('no_answer', 'no_answer', false, 'nobody answered before the ring timeout'),
+	       ('congestion', 'congestion', false, 'the network was congested'),
+	       ('failed', 'failed', false, 'the call could not be placed (no route, no extension)'),
+	       ('invalid_number', 'invalid_number', false, 'the number does not exist (Q.850 cause 1)'),
+	       ('unknown', NULL, false, 'the PBX lost track of the call; no lead event'),
+	       ('machine', 'no_answer', false, 'predictive: an answering machine answered; never offered to an agent'),
+	       ('abandoned', 'no_answer', true, 'predictive: a live answer that met no agent within 2 s; the dialplan played the abandonment message')
+$$;
+COMMENT ON FUNCTION @extschema@.call_outcomes() IS 'The call outcomes: the lead event each fires in dialer_finish (NULL: none), whether it is a live answer (the base of the abandonment rate), and what it means';
+
+CREATE FUNCTION @extschema@.dialer_finish(attempt_ids bigint[], outcomes text[], reasons integer[],
+		dial_statuses text[], causes integer[], sent_ats timestamptz[], answered_ats timestamptz[],
+		ended_ats timestamptz[], details text[], staff_ids integer[] DEFAULT NULL,
+		amd_statuses text[] DEFAULT NULL, amd_causes text[] DEFAULT NULL, connected_ats timestamptz[] DEFAULT NULL)
+RETURNS integer
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	f     record;
+	r     @extschema@.call_attempt;
+	n     integer := 0;
+	cid   bigint;
+	pid   bigint;
+	ev    text;
+BEGIN
+	-- attempt by attempt, each addressed by party_id too (a single-shard
+	-- update on Citus); only attempts still dialing are finished
+	FOR f IN
+		SELECT * FROM unnest(attempt_ids, outcomes, reasons, dial_statuses, causes,
+		                     sent_ats, answered_ats, ended_ats, details, staff_ids, amd_statuses, amd_causes, connected_ats)
+		           AS f(attempt_id, outcome, reason, dial_status, cause, sent_at, answered_at, ended_at, detail,
+		                staff_id, amd_status, amd_cause, connected_at)
+	LOOP
+		SELECT a.party_id INTO pid FROM @extschema@.call_attempt a WHERE a.attempt_id = f.attempt_id;
+		CONTINUE WHEN NOT FOUND;
+		-- the PBX refused the Originate: no call was placed, the attempt waits to be dialed again
+		IF f.outcome = 'not_placed' THEN
+			UPDATE @extschema@.call_attempt a
+			   SET state = 'queued', dialed_at = NULL, sent_at = NULL, due_at = pg_catalog.now(), detail = f.detail,
+			       staff_id = CASE WHEN a.mode = 'progressive' THEN NULL ELSE a.staff_id END
+			 WHERE a.party_id = pid AND a.attempt_id = f.attempt_id AND a.state = 'dialing';
+			IF FOUND THEN
+				n := n + 1;
+				UPDATE @extschema@.dialer_agent
+				   SET state = 'ready', attempt_id = NULL, since = pg_catalog.now()
+				 WHERE attempt_id = f.attempt_id;
+			END IF;
+			CONTINUE;
+		END IF;
+		UPDATE @extschema@.call_attempt a
+		   SET state = 'done', outcome = f.outcome, reason = f.reason, dial_status = f.dial_status,
+		       hangup_cause = f.cause, sent_at = COALESCE(f.sent_at, a.sent_at), answered_at = f.answered_at, ended_at = f.ended_at,
+		       ring_ms = GREATEST(0, (1000 * pg_catalog.date_part('epoch',
+		                     COALESCE(f.answered_at, f.ended_at) - COALESCE(f.sent_at, a.sent_at, a.dialed_at)))::integer),
+		       talk_ms = CASE WHEN f.answered_at IS NOT NULL
+		                      THEN GREATEST(0, (1000 * pg_catalog.date_part('epoch', f.ended_at - f.answered_at))::integer) END,
+		       detail = f.detail, staff_id = COALESCE(f.staff_id, a.staff_id),
+		       amd_status = f.amd_status, amd_cause = f.amd_cause, connected_at = f.connected_at
+		 WHERE a.party_id = pid AND a.attempt_id = f.attempt_id AND a.state = 'dialing'
+		RETURNING a.* INTO r;
+		CONTINUE WHEN NOT FOUND;
+		n := n + 1;
+		INSERT INTO @extschema@.contact (party_id, staff_id, channel, purpose, outcome, campaign_id, lead_id,
+		                                 occurred_at, duration_s, note)
+		VALUES (r.party_id, r.staff_id, 'phone_out', 'sales', r.outcome, r.campaign_id, r.lead_id,
+		        COALESCE(r.sent_at, r.dialed_at), COALESCE(r.talk_ms, 0) / 1000,
+		        pg_catalog.format('call attempt %s', r.attempt_id)
+		          || COALESCE(pg_catalog.format(', cause %s', r.hangup_cause), '')
+		          || COALESCE(': ' || r.detail, ''))
+		RETURNING contact_id INTO cid;
+		UPDATE @extschema@.call_attempt SET contact_id = cid WHERE party_id = r.party_id AND attempt_id = r.attempt_id;
+		UPDATE @extschema@.dialer_agent
+		   SET state = 'ready', attempt_id = NULL, since = pg_catalog.now()
+		 WHERE attempt_id = r.attempt_id;
+		-- the lead's event; one the lead does not take (it moved on meanwhile,
+		-- or something failed) is kept in lead_event_failure for replay
+		ev := (SELECT o.lead_event FROM @extschema@.call_outcomes() o WHERE o.outcome = r.outcome);
+		IF r.lead_id IS NOT NULL AND ev IS NOT NULL THEN
+			PERFORM @extschema@.lead_fire_or_keep(r.lead_id, r.party_id, ev,
+				pg_catalog.format('call attempt %s', r.attempt_id), r.ended_at);
+		END IF;
+		-- retries: progressive and predictive attempts, by the campaign's rule for the outcome
+		INSERT INTO @extschema@.call_attempt (campaign_id, lead_id, party_id, phone, pbx_id, mode, attempt_no, due_at)
+		SELECT r.campaign_id, r.lead_id, r.party_id, r.phone, r.pbx_id, r.mode, r.attempt_no + 1, r.ended_at + q.delay
+		  FROM @extschema@.dial_retry_rule q
+		  JOIN @extschema@.dial_settings s ON s.campaign_id = q.campaign_id
+		 WHERE r.mode IN ('progressive', 'predictive') AND q.campaign_id = r.campaign_id AND q.outcome = r.outcome
+		   AND r.attempt_no < s.max_attempts;
+	END LOOP;
+	RETURN n;
+END
+$$;
+COMMENT ON FUNCTION @extschema@.dialer_finish(bigint[], text[], integer[], text[], integer[], timestamptz[], timestamptz[], timestamptz[], text[], integer[], text[], text[], timestamptz[]) IS 'Worker only: records the outcome of finished attempts (only those still dialing), writes their contact rows, frees their agents, fires the lead events (keeping those that fail in lead_event_failure) and queues retries; outcome not_placed (the PBX refused the Originate) puts the attempt back in the queue instead';
+
+DROP VIEW @extschema@.dialer_campaign_status;
+CREATE VIEW @extschema@.dialer_campaign_status AS
+SELECT s.campaign_id,
+       s.pbx_id,
+       s.mode,
+       s.active,
+       pg_catalog.count(*) FILTER (WHERE a.state = 'queued') AS queued,
+       pg_catalog.count(*) FILTER (WHERE a.state = 'dialing') AS in_flight,
+       pg_catalog.count(*) FILTER (WHERE a.dialed_at >= pg_catalog.now() - interval '1 minute') AS originates_last_minute,
+       pg_catalog.count(*) FILTER (WHERE a.state = 'done') AS done,
+       pg_catalog.count(*) FILTER (WHERE a.outcome = 'answered') AS answered,
+       pg_catalog.count(*) FILTER (WHERE a.outcome IN ('no_answer', 'busy')) AS no_answer_or_busy,
+       pg_catalog.count(*) FILTER (WHERE a.outcome IN ('congestion', 'failed', 'invalid_number', 'unknown')) AS failed,
+       pg_catalog.count(*) FILTER (WHERE a.state = 'blocked') AS blocked,
+       round(100.0 * pg_catalog.count(*) FILTER (WHERE a.outcome = 'answered')
+             / NULLIF(pg_catalog.count(*) FILTER (WHERE a.state = 'done'), 0), 1) AS answer_rate_pct,
+       (SELECT pg_catalog.count(*) FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id AND g.state = 'ready') AS agents_ready,
+       (SELECT pg_catalog.count(*) FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id AND g.state = 'on_call') AS agents_on_call,
+       round(pg_catalog.count(*) FILTER (WHERE a.state = 'dialing')::numeric
+             / NULLIF((SELECT pg_catalog.count(*) FROM @extschema@.dialer_agent g
+                        WHERE g.campaign_id = s.campaign_id AND g.state <> 'offline'), 0), 2) AS pacing_ratio,
+       round(100.0 * pg_catalog.count(*) FILTER (WHERE a.outcome IN ('answered', 'abandoned') AND a.ended_at >= pg_catalog.date_trunc('day', pg_catalog.now()))
+             / NULLIF(pg_catalog.count(*) FILTER (WHERE a.state = 'done' AND a.outcome <> 'unknown' AND a.ended_at >= pg_catalog.date_trunc('day', pg_catalog.now())), 0), 1) AS live_answer_rate_pct,
+       round(100.0 * pg_catalog.count(*) FILTER (WHERE a.outcome = 'abandoned' AND a.answered_at >= pg_catalog.date_trunc('day', pg_catalog.now()))
+             / NULLIF(pg_catalog.count(*) FILTER (WHERE a.outcome IN ('answered', 'abandoned') AND a.answered_at >= pg_catalog.date_trunc('day', pg_catalog.now())), 0), 2) AS abandoned_today_pct,
+       round(100.0 * pg_catalog.count(*) FILTER (WHERE a.outcome = 'abandoned' AND a.answered_at >= pg_catalog.now() - interval '15 minutes')
+             / NULLIF(pg_catalog.count(*) FILTER (WHERE a.outcome IN ('answered', 'abandoned') AND a.answered_at >= pg_catalog.now() - interval '15 minutes'), 0), 2) AS abandoned_15min_pct,
+       round(100.0 * COALESCE(pg_catalog.sum(pg_catalog.date_part('epoch', a.ended_at - COALESCE(a.connected_at, a.answered_at)))
+                               FILTER (WHERE a.outcome = 'answered' AND a.connected_at >= ag.logged_in_at
+                                         AND a.ended_at >= pg_catalog.date_trunc('day', pg_catalog.now())), 0)::numeric
+             / NULLIF((SELECT pg_catalog.sum(pg_catalog.date_part('epoch', pg_catalog.now()
+                                 - GREATEST(g.logged_in_at, pg_catalog.date_trunc('day', pg_catalog.now()))))
+                         FROM @extschema@.dialer_agent g
+                        WHERE g.campaign_id = s.campaign_id AND g.state <> 'offline' AND g.logged_in_at IS NOT NULL), 0)::numeric, 1) AS agent_utilisation_pct,
+       round(((SELECT pg_catalog.sum(pg_catalog.date_part('epoch', pg_catalog.now()
+                         - GREATEST(g.logged_in_at, pg_catalog.date_trunc('day', pg_catalog.now()))))
+                 FROM @extschema@.dialer_agent g
+                WHERE g.campaign_id = s.campaign_id AND g.state <> 'offline' AND g.logged_in_at IS NOT NULL)
+              - COALESCE(pg_catalog.sum(pg_catalog.date_part('epoch', a.ended_at - COALESCE(a.connected_at, a.answered_at)))
+                          FILTER (WHERE a.outcome = 'answered' AND a.connected_at >= ag.logged_in_at
+                                    AND a.ended_at >= pg_catalog.date_trunc('day', pg_catalog.now())), 0))::numeric
+             / NULLIF(pg_catalog.count(*) FILTER (WHERE a.outcome = 'answered' AND a.connected_at >= ag.logged_in_at
+                                                   AND a.ended_at >= pg_catalog.date_trunc('day', pg_catalog.now())), 0), 1) AS wait_between_calls_s
+  FROM @extschema@.dial_settings s
+  LEFT JOIN @extschema@.call_attempt a ON a.campaign_id = s.campaign_id
+  -- the agent of a call, for the talk within its current logged-in time
+  LEFT JOIN @extschema@.dialer_agent ag ON ag.staff_id = a.staff_id AND ag.state <> 'offline'
+ GROUP BY s.campaign_id, s.pbx_id, s.mode, s.active;
+COMMENT ON VIEW @extschema@.dialer_campaign_status IS 'Per campaign: attempts queued, in flight, started in the last minute, done by outcome, blocked; answer rate; agents ready and on a call; pacing ratio, live-answer rate, abandonment today and in the last 15 minutes, agent utilisation and wait between calls';
+COMMENT ON COLUMN @extschema@.dialer_campaign_status.pacing_ratio IS 'Calls in flight per agent logged in (ready or on a call): above 1 the dialer rings ahead of its agents';
+COMMENT ON COLUMN @extschema@.dialer_campaign_status.live_answer_rate_pct IS 'Today: live answers (answered or abandoned) per finished call, in percent';
+COMMENT ON COLUMN @extschema@.dialer_campaign_status.abandoned_today_pct IS 'Today: abandoned calls per live answer, in percent (the law: at most 3)';
+COMMENT ON COLUMN @extschema@.dialer_campaign_status.abandoned_15min_pct IS 'The last 15 minutes: abandoned calls per live answer, in percent (the pacing: never above 5)';
+COMMENT ON COLUMN @extschema@.dialer_campaign_status.agent_utilisation_pct IS 'Today: talk time of the agents logged in now, since they logged in, per their logged-in time, in percent';
+COMMENT ON COLUMN @extschema@.dialer_campaign_status.wait_between_calls_s IS 'Today: logged-in time not talking per call taken by an agent, in seconds';
+GRANT SELECT ON @extschema@.dialer_campaign_status TO bankcrm_manager, bankcrm_app, bankcrm_admin;
+REVOKE ALL ON FUNCTION @extschema@.dialer_claim(integer, integer, bigint[], integer[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.dialer_connect(bigint[], integer[], timestamptz[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.dialer_pacing(integer) FROM PUBLIC;
+REVOKE ALL ON FUNCTION @extschema@.dialer_finish(bigint[], text[], integer[], text[], integer[], timestamptz[], timestamptz[], timestamptz[], text[], integer[], text[], text[], timestamptz[]) FROM PUBLIC;
+
+CREATE FUNCTION @extschema@.dialer_outcome_names()
+RETURNS text[]
+AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION @extschema@.dialer_outcome_names() IS 'The outcomes the dialer worker can report, as its C code names them (the regression tests check them against call_outcomes())';
