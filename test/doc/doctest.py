@@ -18,7 +18,9 @@ statement by statement in page order.  The conventions (doc/README.md,
   --  1 | x               compared with surrounding blanks trimmed)
   <!-- doctest: skip REASON -->   on the line before a block: not run
   <!-- doctest: rules -->         each line of the block is a segment rule
-                                  that segment_check_rule() must accept
+                                  that segment_check_rule() must accept (a
+                                  line starting with a blank, AND or OR
+                                  continues the one above)
 
 Uses psql from PATH with the caller's PGHOST, PGPORT and PGUSER.  Prints one
 line a page ("ok"/"FAILED") and, for failures, what differed; exits 1 when
@@ -225,10 +227,19 @@ def run_page(path, template, name):
             print('  %s: not run (%s)' % (where, arg or 'no reason given'))
             continue
         if mark == 'rules':
+            # a rule a line; a line that starts with a blank, AND or OR
+            # continues the rule above
+            rules = []
             for k, line in enumerate(lines):
-                if line.strip():
-                    todo.append(('%s:%d' % (path, start + k + 1),
-                                 'SELECT bankcrm.segment_check_rule($doc$%s$doc$);' % line.strip(), None))
+                if not line.strip():
+                    continue
+                if rules and (line[0].isspace() or re.match(r'(AND|OR)\b', line)):
+                    rules[-1][1].append(line.strip())
+                else:
+                    rules.append((k, [line.strip()]))
+            for k, rule in rules:
+                todo.append(('%s:%d' % (path, start + k + 1),
+                             'SELECT bankcrm.segment_check_rule($doc$%s$doc$);' % ' '.join(rule), None))
             continue
         try:
             stmts = split_statements(lines)
@@ -268,7 +279,7 @@ def run_page(path, template, name):
             problems.append('%s: %s\n    %s%s\n    got:\n%s' % (
                 where, why, text.strip().replace('\n', '\n    '), shown,
                 '\n'.join('      ' + l for l in o.rstrip().split('\n'))))
-    subprocess.run(['psql', '-X', '-q', '-d', 'postgres', '-c', 'DROP DATABASE IF EXISTS %s' % db])
+    subprocess.run(['psql', '-X', '-q', '-d', 'postgres', '-c', 'DROP DATABASE IF EXISTS %s WITH (FORCE)' % db])
     return problems
 
 

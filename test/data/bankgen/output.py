@@ -216,7 +216,12 @@ def write_script(cfg, out, jobs):
         w(f'COPY {COLUMNS[t]} FROM STDIN;\n')
         w(''.join(global_rows(cfg, org, t)))
         w('\\.\n')
-    for res in run_groups(cfg, BLOCK_TABLES, jobs):
+    # progress on psql's standard output (load sends query output elsewhere):
+    # a line at every tenth of the parties, and one at the end
+    total = len(groups(cfg, BLOCK_TABLES))
+    w(f"\\echo 'load: {cfg.parties} parties, their holdings, activity and contacts ...'\n")
+    shown = 0
+    for done, res in enumerate(run_groups(cfg, BLOCK_TABLES, jobs), 1):
         for t in BLOCK_TABLES:
             data = res[t]
             if not data:
@@ -224,6 +229,11 @@ def write_script(cfg, out, jobs):
             w(f'COPY {COLUMNS[t]} FROM STDIN;\n')
             w(data)
             w('\\.\n')
+        pct = 100 * done // total
+        if pct // 10 > shown // 10 or done == total:
+            shown = pct
+            w(f"\\echo 'load: {pct} %'\n")
+    w("\\echo 'load: committing'\n")
     w(f'COPY {COLUMNS["truth_meta"]} FROM STDIN;\n')
     w(''.join(global_rows(cfg, org, 'truth_meta')))
     w('\\.\n')
