@@ -25,6 +25,7 @@
 #include "utils/timestamp.h"
 
 #include "score_run.h"
+#include "progress.h"
 
 /*
  * ScoreComputeParties
@@ -54,6 +55,7 @@ ScoreComputeParties(ScoreRun *run)
 		bool		has_ref = true;
 		int64		ref = 0;
 
+		ProgressTick();
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 		/*

@@ -79,6 +79,7 @@
 
 #include "compat.h"
 #include "score_run.h"
+#include "progress.h"
 
 
 /* a 64-bit mix of a party id (the finaliser of MurmurHash3) */
@@ -1031,6 +1032,7 @@ ScoreRunCompute(ScoreRun *run)
 	ReadActivity(run);
 	ReadRetention(run);
 	ReadHistory(run);
+	ProgressPhase("scoring the parties", run->nparties);
 	ScoreComputeParties(run);
 	ScoreComputeQuintiles(run);
 }

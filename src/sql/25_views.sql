@@ -66,9 +66,9 @@ SELECT p.party_id,
        rg.group_id,
        rg.kind AS group_kind,
        rg.members AS group_members,
-       p.credit_rating::text AS credit_rating_text,
+       p.credit_rating::text::varchar(4) AS credit_rating_text,
        @extschema@.notch(p.credit_rating) AS credit_rating_rank,
-       ph.phone::text AS primary_phone_text,
+       ph.phone::text::varchar(16) AS primary_phone_text,
        @extschema@.phone_mask(ph.phone) AS primary_phone_masked
   FROM @extschema@.party p
   LEFT JOIN @extschema@.branch b ON b.branch_id = p.home_branch_id
@@ -124,7 +124,7 @@ SELECT p.party_id,
        COALESCE(bal.products_held, 0) AS products_held,
        p.consent_marketing,
        p.do_not_contact,
-       p.credit_rating::text AS credit_rating_text,
+       p.credit_rating::text::varchar(4) AS credit_rating_text,
        @extschema@.notch(p.credit_rating) AS credit_rating_rank
   FROM @extschema@.party p
   LEFT JOIN (SELECT h.party_id,

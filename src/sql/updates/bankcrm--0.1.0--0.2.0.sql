@@ -280,9 +280,9 @@ SELECT p.party_id,
        rg.group_id,
        rg.kind AS group_kind,
        rg.members AS group_members,
-       p.credit_rating::text AS credit_rating_text,
+       p.credit_rating::text::varchar(4) AS credit_rating_text,
        @extschema@.notch(p.credit_rating) AS credit_rating_rank,
-       ph.phone::text AS primary_phone_text,
+       ph.phone::text::varchar(16) AS primary_phone_text,
        @extschema@.phone_mask(ph.phone) AS primary_phone_masked
   FROM @extschema@.party p
   LEFT JOIN @extschema@.branch b ON b.branch_id = p.home_branch_id
@@ -326,7 +326,7 @@ SELECT p.party_id,
        COALESCE(bal.products_held, 0) AS products_held,
        p.consent_marketing,
        p.do_not_contact,
-       p.credit_rating::text AS credit_rating_text,
+       p.credit_rating::text::varchar(4) AS credit_rating_text,
        @extschema@.notch(p.credit_rating) AS credit_rating_rank
   FROM @extschema@.party p
   LEFT JOIN (SELECT h.party_id,
@@ -557,3 +557,392 @@ SELECT a.alert_id,
 COMMENT ON COLUMN @extschema@.churn_dashboard.level_drop_pct IS 'Percent the last four weeks lay below the reference level, one decimal';
 COMMENT ON COLUMN @extschema@.churn_dashboard.age_days IS 'Days since the alert was raised, one decimal (age as a number, for drivers and BI tools that show an interval as an object)';
 COMMENT ON COLUMN @extschema@.churn_dashboard.sparkline IS 'The metric over the 26 weeks ending with last_week, oldest first, to the cent, NULL for a week without a row';
+
+-- 0.2.0: progress of long operations, the view progress (src/sql/32_progress.sql, src/progress.c)
+CREATE FUNCTION @extschema@.progress_slots(
+	OUT pid integer, OUT datid oid, OUT userid oid, OUT command text, OUT phase text,
+	OUT done bigint, OUT total bigint, OUT started_at timestamptz, OUT phase_started_at timestamptz)
+RETURNS SETOF record
+AS 'MODULE_PATHNAME', 'progress_slots'
+LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.progress_slots() IS
+	'The operations under way in the cluster, one row per backend that runs one (shared memory; empty without shared_preload_libraries); read through the view progress';
+
+CREATE FUNCTION @extschema@.progress_begin(command text, phase text DEFAULT '', total bigint DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'progress_begin'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.progress_begin(text, text, bigint) IS
+	'Starts reporting an operation of this backend in the view progress (inside another: a phase of it); the end of the transaction ends it';
+CREATE FUNCTION @extschema@.progress_phase(phase text, total bigint DEFAULT NULL)
+RETURNS void
+AS 'MODULE_PATHNAME', 'progress_phase'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.progress_phase(text, bigint) IS
+	'The operation this backend reports moves to another phase, of total units (NULL: not known)';
+CREATE FUNCTION @extschema@.progress_set(done bigint)
+RETURNS void
+AS 'MODULE_PATHNAME', 'progress_set'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.progress_set(bigint) IS
+	'So many units of the phase are done';
+CREATE FUNCTION @extschema@.progress_end()
+RETURNS void
+AS 'MODULE_PATHNAME', 'progress_end'
+LANGUAGE C VOLATILE PARALLEL RESTRICTED;
+COMMENT ON FUNCTION @extschema@.progress_end() IS
+	'The operation this backend reports is done';
+
+CREATE VIEW @extschema@.progress AS
+SELECT p.pid,
+       d.datname,
+       r.rolname AS usename,
+       p.command,
+       p.phase,
+       p.done,
+       p.total,
+       pg_catalog.round(100.0 * p.done / NULLIF(p.total, 0), 1) AS pct,
+       p.started_at,
+       pg_catalog.round(pg_catalog.date_part('epoch', pg_catalog.clock_timestamp() - p.started_at)::numeric, 1) AS elapsed_s,
+       p.phase_started_at
+  FROM @extschema@.progress_slots() p
+  LEFT JOIN pg_catalog.pg_database d ON d.oid = p.datid
+  LEFT JOIN pg_catalog.pg_roles r ON r.oid = p.userid;
+COMMENT ON VIEW @extschema@.progress IS 'Long operations under way in the cluster (score_all, segment_refresh, segment_refresh_all, churn_scan, cluster_fit, the loaders): which, in which phase, how far; like pg_stat_progress_*';
+COMMENT ON COLUMN @extschema@.progress.pid IS 'Process id of the backend or worker running the operation';
+COMMENT ON COLUMN @extschema@.progress.datname IS 'Its database';
+COMMENT ON COLUMN @extschema@.progress.usename IS 'The role it runs as';
+COMMENT ON COLUMN @extschema@.progress.command IS 'The operation: score_all, segment_refresh, segment_refresh_all, churn_scan, cluster_fit, load, ...';
+COMMENT ON COLUMN @extschema@.progress.phase IS 'What it is doing now; an operation called inside another shows as a phase of it';
+COMMENT ON COLUMN @extschema@.progress.done IS 'Units of the phase done (parties, segments, iterations, ...)';
+COMMENT ON COLUMN @extschema@.progress.total IS 'Units of the phase in all, NULL when not known';
+COMMENT ON COLUMN @extschema@.progress.pct IS 'done as a percentage of total, one decimal';
+COMMENT ON COLUMN @extschema@.progress.started_at IS 'When the operation started';
+COMMENT ON COLUMN @extschema@.progress.elapsed_s IS 'Seconds since it started, one decimal';
+COMMENT ON COLUMN @extschema@.progress.phase_started_at IS 'When the phase started';
+
+-- the DBA's view: every bankcrm role may look (commands and counts, no data)
+GRANT SELECT ON @extschema@.progress TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
+
+-- 0.2.0: segment_refresh, segment_refresh_all, churn_scan, cluster_compute and cluster_fit
+-- report their progress (src/sql/45_segment.sql, 60_churn.sql, 47_cluster.sql)
+CREATE OR REPLACE FUNCTION @extschema@.segment_refresh(segment_id bigint)
+RETURNS TABLE (joined bigint, "left" bigint, total bigint)
+LANGUAGE plpgsql VOLATILE STRICT PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET standard_conforming_strings = on
+AS $$
+DECLARE
+	seg @extschema@.segment;
+	stamp timestamptz := clock_timestamp();
+	sc record;
+	target text;
+BEGIN
+	-- a caller without bank-wide read recomputes the segment within the
+	-- parties it may see: the rule never meets another party's data (no
+	-- error, no count, no timing from it), members it cannot see are left
+	-- as they are, and the numbers returned count only what it sees
+	SELECT * INTO sc FROM @extschema@.segment_caller_scope();
+	-- one refresh of a segment at a time; the next one sees this one's result
+	SELECT * INTO seg FROM @extschema@.segment s WHERE s.segment_id = segment_refresh.segment_id FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'segment % does not exist', segment_refresh.segment_id
+			USING ERRCODE = 'undefined_object',
+			      HINT = 'The segments are listed in bankcrm.segment_sizes.';
+	END IF;
+	-- stamped first: on Citus a reference table is written before, not
+	-- after, the distributed tables that refer to it in one transaction
+	UPDATE @extschema@.segment s SET refreshed_at = stamp WHERE s.segment_id = seg.segment_id;
+	PERFORM @extschema@.progress_begin('segment_refresh', seg.name || ': evaluating and recording', 3);
+	IF sc.bank_wide THEN
+		target := @extschema@.segment_member_query(seg.kind, seg.rule, seg.params);
+	ELSIF seg.kind = 'rule' THEN
+		-- the visible parties first, in a subquery the rule cannot be pushed
+		-- into (OFFSET 0): the rule is evaluated on them only
+		PERFORM @extschema@.segment_check_rule(seg.rule);
+		target := format(E'SELECT f.party_id FROM (SELECT * FROM %I.party_features v WHERE v.party_id = ANY ($3) OFFSET 0) f WHERE (\n%s\n)',
+		                 '@extschema@', seg.rule);
+	ELSE
+		target := format('SELECT t.party_id FROM (%s OFFSET 0) t WHERE t.party_id = ANY ($3)',
+		                 @extschema@.segment_member_query(seg.kind, seg.rule, seg.params));
+	END IF;
+
+	-- the difference, from one evaluation of the members' query: who is
+	-- in the target and not a member joins, who is a member and not in the
+	-- target leaves.  It goes to the history first and the members follow
+	-- from it.  OFFSET 0 plans the members' query on its own: inside the
+	-- full join the planner would keep the joins of party_features the rule
+	-- does not use.  On Citus that query runs in the shard tasks and the
+	-- full join on the coordinator; the other statements join on party_id
+	-- within each shard (doc/segments.md)
+	EXECUTE format(
+		'INSERT INTO %2$I.segment_history (segment_id, party_id, change, at) '
+		'SELECT $1, COALESCE(t.party_id, m.party_id), '
+		'       CASE WHEN m.party_id IS NULL THEN ''joined'' ELSE ''left'' END, $2 '
+		'  FROM (%1$s
+ OFFSET 0) t '
+		'  FULL JOIN (SELECT m.party_id FROM %2$I.segment_member m WHERE m.segment_id = $1 '
+		'               AND ($3::bigint[] IS NULL OR m.party_id = ANY ($3))) m '
+		'    ON m.party_id = t.party_id '
+		' WHERE t.party_id IS NULL OR m.party_id IS NULL',
+		target, '@extschema@')
+	USING seg.segment_id, stamp, sc.parties;
+	PERFORM @extschema@.progress_set(1);
+	EXECUTE format(
+		'DELETE FROM %1$I.segment_member m USING %1$I.segment_history h '
+		' WHERE m.segment_id = $1 AND h.segment_id = $1 AND h.at = $2 AND h.change = ''left'' '
+		'   AND m.party_id = h.party_id',
+		'@extschema@')
+	USING seg.segment_id, stamp;
+	EXECUTE format(
+		'INSERT INTO %1$I.segment_member (segment_id, party_id, joined_at) '
+		'SELECT $1, h.party_id, $2 FROM %1$I.segment_history h '
+		' WHERE h.segment_id = $1 AND h.at = $2 AND h.change = ''joined''',
+		'@extschema@')
+	USING seg.segment_id, stamp;
+	PERFORM @extschema@.progress_set(2);
+
+	RETURN QUERY EXECUTE format(
+		'SELECT d.joined, d."left", n.total '
+		'  FROM (SELECT pg_catalog.count(*) FILTER (WHERE h.change = ''joined'') AS joined, '
+		'               pg_catalog.count(*) FILTER (WHERE h.change = ''left'') AS "left" '
+		'          FROM %1$I.segment_history h WHERE h.segment_id = $1 AND h.at = $2) d, '
+		'       (SELECT pg_catalog.count(*) AS total '
+		'          FROM %1$I.segment_member m WHERE m.segment_id = $1 '
+		'           AND ($3::bigint[] IS NULL OR m.party_id = ANY ($3))) n',
+		'@extschema@')
+	USING seg.segment_id, stamp, sc.parties;
+	PERFORM @extschema@.progress_end();
+END
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.segment_refresh_all()
+RETURNS TABLE (segment_id bigint, joined bigint, "left" bigint, total bigint)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	s record;
+	n bigint := 0;
+BEGIN
+	-- one segment after the other, in segment_id order; the view progress
+	-- shows how many are done and which one runs
+	PERFORM @extschema@.progress_begin('segment_refresh_all', 'segments',
+	                                   (SELECT pg_catalog.count(*) FROM @extschema@.segment));
+	FOR s IN SELECT g.segment_id FROM @extschema@.segment g ORDER BY g.segment_id LOOP
+		RETURN QUERY SELECT s.segment_id, r.joined, r."left", r.total
+		               FROM @extschema@.segment_refresh(s.segment_id) r;
+		n := n OPERATOR(pg_catalog.+) 1;
+		PERFORM @extschema@.progress_set(n);
+	END LOOP;
+	PERFORM @extschema@.progress_end();
+END
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.churn_scan(week date DEFAULT NULL,
+	OUT severity text, OUT parties integer, OUT raised integer, OUT escalated integer, OUT lost integer)
+RETURNS SETOF record
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	n_raised integer[] := ARRAY[0, 0, 0];
+	n_escalated integer[] := ARRAY[0, 0, 0];
+	n_lost integer[] := ARRAY[0, 0, 0];
+	r record;
+	i integer;
+BEGIN
+	IF churn_scan.week IS NOT NULL AND pg_catalog.date_part('isodow', churn_scan.week) OPERATOR(pg_catalog.<>) 1 THEN
+		RAISE EXCEPTION 'week must be a Monday'
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = pg_catalog.format('%s is not the first day of an ISO week.', churn_scan.week),
+			      HINT = 'Use date_trunc(''week'', d)::date.';
+	END IF;
+	PERFORM @extschema@.progress_begin('churn_scan', 'closing the alerts of departed parties', NULL);
+	-- first the parties the bank can no longer keep: their alerts are lost
+	FOR r IN SELECT a.alert_id, a.party_id, a.metric, a.severity, a.event
+	           FROM @extschema@.churn_close_departed(churn_scan.week) a
+	          ORDER BY a.alert_id
+	LOOP
+		PERFORM @extschema@.churn_notify(r.alert_id, r.party_id, r.metric, r.severity, r.event);
+		i := @extschema@.churn_severity_rank(r.severity);
+		n_lost[i] := n_lost[i] OPERATOR(pg_catalog.+) 1;
+	END LOOP;
+	PERFORM @extschema@.progress_phase('evaluating the parties',
+	                                   (SELECT pg_catalog.count(*) FROM bankcrm_churn.churn_series));
+	FOR r IN SELECT a.alert_id, a.party_id, a.metric, a.severity, a.event
+	           FROM @extschema@.churn_apply(NULL, churn_scan.week) a
+	          ORDER BY a.alert_id
+	LOOP
+		PERFORM @extschema@.churn_notify(r.alert_id, r.party_id, r.metric, r.severity, r.event);
+		i := @extschema@.churn_severity_rank(r.severity);
+		IF r.event OPERATOR(pg_catalog.=) 'raised' THEN
+			n_raised[i] := n_raised[i] OPERATOR(pg_catalog.+) 1;
+		ELSIF r.event OPERATOR(pg_catalog.=) 'lost' THEN
+			n_lost[i] := n_lost[i] OPERATOR(pg_catalog.+) 1;
+		ELSE
+			n_escalated[i] := n_escalated[i] OPERATOR(pg_catalog.+) 1;
+		END IF;
+	END LOOP;
+	RETURN QUERY
+	WITH active AS (
+		SELECT a.party_id, pg_catalog.max(@extschema@.churn_severity_rank(a.severity)) AS rank
+		  FROM @extschema@.churn_alert a
+		  JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) a.party_id
+		 WHERE a.state IN ('open', 'acknowledged', 'in_remediation') AND p.status OPERATOR(pg_catalog.<>) 'closed'
+		 GROUP BY a.party_id
+	)
+	SELECT l.severity,
+	       (SELECT pg_catalog.count(*) FROM active a WHERE a.rank OPERATOR(pg_catalog.=) l.rank)::integer,
+	       n_raised[l.rank], n_escalated[l.rank], n_lost[l.rank]
+	  FROM (VALUES ('watch', 1), ('warning', 2), ('critical', 3)) l(severity, rank)
+	 ORDER BY l.rank;
+	PERFORM @extschema@.progress_end();
+END
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.cluster_compute(
+	features text[], k integer, seed bigint DEFAULT 0,
+	sample_size integer DEFAULT 100000, batch_size integer DEFAULT 1024, batches integer DEFAULT 100,
+	max_passes integer DEFAULT 20, tolerance double precision DEFAULT 1e-4,
+	silhouette_sample integer DEFAULT 1000,
+	OUT means double precision[], OUT scales double precision[], OUT centroids double precision[],
+	OUT sizes bigint[], OUT points bigint, OUT passes integer, OUT converged boolean,
+	OUT inertia double precision, OUT silhouette double precision, OUT silhouette_points integer)
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET standard_conforming_strings = on
+AS $$
+DECLARE
+	q text := @extschema@.cluster_feature_query(features);
+	d integer := cardinality(features);
+	all_present text;
+	avgs text;
+	sds text;
+	pt text;
+	sample double precision[];
+	n_sample integer;
+	state double precision[];
+	nextc double precision[];
+	sd double precision[];
+BEGIN
+	IF k IS NULL OR k NOT BETWEEN 2 AND 100 THEN
+		RAISE EXCEPTION 'k must be between 2 and 100, not %', k
+			USING ERRCODE = 'invalid_parameter_value',
+			      HINT = 'cluster_choose_k() reports the inertia and silhouette of k = 2 to 10.';
+	END IF;
+	IF seed IS NULL OR sample_size IS NULL OR sample_size < k OR batch_size IS NULL OR batch_size < 1
+	   OR batches IS NULL OR batches < 0 OR max_passes IS NULL OR max_passes < 1
+	   OR tolerance IS NULL OR NOT tolerance >= 0 OR silhouette_sample IS NULL OR silhouette_sample < 0 THEN
+		RAISE EXCEPTION 'invalid fitting parameters'
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = format('seed %s, sample_size %s, batch_size %s, batches %s, max_passes %s, tolerance %s, silhouette_sample %s.',
+			                      seed, sample_size, batch_size, batches, max_passes, tolerance, silhouette_sample),
+			      HINT = 'The sample holds at least k points, batch_size and max_passes are positive, batches, tolerance and silhouette_sample are not negative.';
+	END IF;
+	SELECT string_agg(format('x.v%s IS NOT NULL', i), ' AND ' ORDER BY i) INTO all_present
+	  FROM generate_series(1, d) i;
+
+	-- 1. standardisation: built-in aggregates, parallel and per shard
+	PERFORM @extschema@.progress_phase('standardising the features', NULL);
+	SELECT string_agg(format('pg_catalog.avg(x.v%s)', i), ', ' ORDER BY i),
+	       string_agg(format('pg_catalog.stddev_pop(x.v%s)', i), ', ' ORDER BY i)
+	  INTO avgs, sds
+	  FROM generate_series(1, d) i;
+	EXECUTE format('SELECT pg_catalog.count(*), ARRAY[%s], ARRAY[%s] FROM (%s) x WHERE %s', avgs, sds, q, all_present)
+	   INTO points, means, sd;
+	IF points < k THEN
+		RAISE EXCEPTION 'cannot find % clusters among % parties', k, points
+			USING ERRCODE = 'invalid_parameter_value',
+			      DETAIL = 'Only parties with every feature not NULL are clustered.',
+			      HINT = 'Choose a smaller k, or wrap a feature in COALESCE().';
+	END IF;
+	scales := ARRAY(SELECT CASE WHEN s > 0 THEN s ELSE 1 END FROM unnest(sd) WITH ORDINALITY u(s, o) ORDER BY o);
+	pt := @extschema@.cluster_point_expr(means, scales);
+
+	-- 2. the sample: the points with the lowest seeded hash of party_id
+	PERFORM @extschema@.progress_phase('sampling', NULL);
+	EXECUTE format('SELECT pg_catalog.array_agg(s.p ORDER BY s.h, s.party_id) FROM '
+	               '(SELECT x.party_id, pg_catalog.hashint8extended(x.party_id, $1) AS h, %s AS p '
+	               '   FROM (%s) x WHERE %s ORDER BY 2, 1 LIMIT $2) s', pt, q, all_present)
+	   INTO sample USING seed, sample_size;
+	n_sample := array_length(sample, 1);
+
+	-- 3. seeding and mini-batches on the sample (only when it exceeds a batch)
+	PERFORM @extschema@.progress_phase('seeding and mini-batches', NULL);
+	centroids := @extschema@.kmeans_start(sample, k, seed, batch_size,
+	                                      CASE WHEN n_sample > batch_size THEN batches ELSE 0 END);
+
+	-- 4. full passes until no centroid moves more than the tolerance; the
+	-- model keeps the centroids the last pass measured
+	passes := 0;
+	converged := false;
+	PERFORM @extschema@.progress_phase('full passes', max_passes);
+	LOOP
+		EXECUTE format('SELECT @extschema@.kmeans_pass($1, %s) FROM (%s) x', pt, q)
+		   INTO state USING centroids;
+		passes := passes + 1;
+		PERFORM @extschema@.progress_set(passes);
+		inertia := @extschema@.kmeans_inertia(state);
+		sizes := @extschema@.kmeans_sizes(state);
+		nextc := @extschema@.kmeans_update(state, centroids);
+		IF @extschema@.kmeans_shift(nextc, centroids) <= tolerance THEN
+			converged := true;
+			EXIT;
+		END IF;
+		EXIT WHEN passes >= max_passes;
+		centroids := nextc;
+	END LOOP;
+
+	-- 5. silhouette on the first points of the sample
+	silhouette_points := LEAST(silhouette_sample, n_sample);
+	IF silhouette_points >= 2 THEN
+		silhouette := @extschema@.kmeans_silhouette(sample[1:silhouette_points][1:d], centroids);
+	END IF;
+END
+$$;
+CREATE OR REPLACE FUNCTION @extschema@.cluster_fit(
+	name text, features text[], k integer, seed bigint DEFAULT 0,
+	sample_size integer DEFAULT 100000, batch_size integer DEFAULT 1024, batches integer DEFAULT 100,
+	max_passes integer DEFAULT 20, tolerance double precision DEFAULT 1e-4,
+	silhouette_sample integer DEFAULT 1000)
+RETURNS TABLE (cluster integer, size bigint, center double precision[])
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, @extschema@, pg_temp
+SET standard_conforming_strings = on
+-- on Citus the model (reference tables) is written after the passes read
+-- the shards: they read over one connection per worker (no effect without Citus)
+SET citus.multi_shard_modify_mode = sequential
+AS $$
+DECLARE
+	r record;
+	d integer;
+BEGIN
+	IF name IS NULL OR btrim(name) = '' THEN
+		RAISE EXCEPTION 'a cluster model needs a name'
+			USING ERRCODE = 'invalid_parameter_value';
+	END IF;
+	PERFORM @extschema@.progress_begin('cluster_fit', name, NULL);
+	SELECT * INTO r FROM @extschema@.cluster_compute(features, k, seed, sample_size, batch_size, batches,
+	                                                 max_passes, tolerance, silhouette_sample);
+	PERFORM @extschema@.progress_phase('storing the model', NULL);
+	d := cardinality(features);
+	-- stamped first: on Citus the reference tables are written together
+	DELETE FROM @extschema@.cluster_centroid c WHERE c.model = cluster_fit.name;
+	INSERT INTO @extschema@.cluster_model AS m (name, features, k, seed, means, scales, centroids, points, passes,
+	                                            converged, inertia, silhouette, silhouette_sample, fitted_at)
+	VALUES (cluster_fit.name, features, k, seed, r.means, r.scales, r.centroids, r.points, r.passes,
+	        r.converged, r.inertia, r.silhouette, r.silhouette_points, clock_timestamp())
+	ON CONFLICT ON CONSTRAINT cluster_model_pkey DO UPDATE
+	   SET features = EXCLUDED.features, k = EXCLUDED.k, seed = EXCLUDED.seed, means = EXCLUDED.means,
+	       scales = EXCLUDED.scales, centroids = EXCLUDED.centroids, points = EXCLUDED.points,
+	       passes = EXCLUDED.passes, converged = EXCLUDED.converged, inertia = EXCLUDED.inertia,
+	       silhouette = EXCLUDED.silhouette, silhouette_sample = EXCLUDED.silhouette_sample,
+	       fitted_at = EXCLUDED.fitted_at;
+	INSERT INTO @extschema@.cluster_centroid (model, cluster, size, centroid, center)
+	SELECT cluster_fit.name, i, r.sizes[i],
+	       ARRAY(SELECT r.centroids[i][j] FROM generate_series(1, d) j ORDER BY j),
+	       ARRAY(SELECT r.means[j] + r.centroids[i][j] * r.scales[j] FROM generate_series(1, d) j ORDER BY j)
+	  FROM generate_series(1, k) i;
+	RETURN QUERY SELECT c.cluster, c.size, c.center FROM @extschema@.cluster_centroid c
+	              WHERE c.model = cluster_fit.name ORDER BY c.cluster;
+	PERFORM @extschema@.progress_end();
+END
+$$;
