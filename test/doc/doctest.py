@@ -219,6 +219,9 @@ def psql(db, script):
     return p.stdout
 
 
+counts = [0, 0, 0]
+
+
 def run_page(path, template, name):
     todo = []      # (where, statement text, expectation)
     for start, mark, arg, lines in blocks(path):
@@ -280,6 +283,9 @@ def run_page(path, template, name):
                 where, why, text.strip().replace('\n', '\n    '), shown,
                 '\n'.join('      ' + l for l in o.rstrip().split('\n'))))
     subprocess.run(['psql', '-X', '-q', '-d', 'postgres', '-c', 'DROP DATABASE IF EXISTS %s WITH (FORCE)' % db])
+    counts[0] = len(todo)
+    counts[1] = sum(1 for t in todo if t[2] and t[2][0] == 'rows')
+    counts[2] = sum(1 for t in todo if t[2] and t[2][0] == 'error')
     return problems
 
 
@@ -310,7 +316,7 @@ def main():
             for p in problems:
                 print('  ' + p)
         else:
-            print('ok     %s' % path)
+            print('ok     %s  (%d statements; %d results and %d errors checked)' % (path, counts[0], counts[1], counts[2]))
     sys.exit(1 if failed else 0)
 
 
