@@ -27,11 +27,13 @@ line a page ("ok"/"FAILED") and, for failures, what differed; exits 1 when
 any page failed.
 """
 import argparse
+import concurrent.futures
 import glob
 import os
 import re
 import subprocess
 import sys
+import threading
 
 MARK = re.compile(r'<!--\s*doctest:\s*(\w+)\s*(.*?)\s*-->')
 ERROR_MARK = re.compile(r'--\s*ERROR\s+([0-9A-Z]{5})\b')
@@ -219,15 +221,15 @@ def psql(db, script):
     return p.stdout
 
 
-counts = [0, 0, 0]
+create_lock = threading.Lock()
 
 
-def run_page(path, template, name):
+def run_page(path, template, name, counts):
     todo = []      # (where, statement text, expectation)
     for start, mark, arg, lines in blocks(path):
         where = '%s:%d' % (path, start)
         if mark == 'skip':
-            print('  %s: not run (%s)' % (where, arg or 'no reason given'))
+            counts[3].append('  %s: not run (%s)' % (where, arg or 'no reason given'))
             continue
         if mark == 'rules':
             # a rule a line; a line that starts with a blank, AND or OR
@@ -253,9 +255,11 @@ def run_page(path, template, name):
     if not todo:
         return None
     db = 'doc_' + name
-    subprocess.run(['psql', '-X', '-q', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1',
-                    '-c', 'SET client_min_messages = warning', '-c', 'DROP DATABASE IF EXISTS %s' % db,
-                    '-c', 'CREATE DATABASE %s TEMPLATE %s' % (db, template)], check=True)
+    # one copy of the template at a time (a copy reads the template whole)
+    with create_lock:
+        subprocess.run(['psql', '-X', '-q', '-d', 'postgres', '-v', 'ON_ERROR_STOP=1',
+                        '-c', 'SET client_min_messages = warning', '-c', 'DROP DATABASE IF EXISTS %s' % db,
+                        '-c', 'CREATE DATABASE %s TEMPLATE %s' % (db, template)], check=True)
     script = []
     for k, (where, text, exp) in enumerate(todo):
         script.append('\\echo @@doc %d' % k)
@@ -299,15 +303,25 @@ def pages(top):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--template', required=True)
+    ap.add_argument('--jobs', type=int, default=2, help='pages run at the same time (default 2)')
     ap.add_argument('pages', nargs='*')
     a = ap.parse_args()
     top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     os.chdir(top)
     todo = a.pages or [os.path.relpath(p, top) for p in pages(top)]
     failed = 0
-    for path in todo:
+
+    def one(path):
+        counts = [0, 0, 0, []]   # statements, results, errors; notes
         name = re.sub(r'\W', '_', os.path.splitext(path)[0]).lower()
-        problems = run_page(path, a.template, name)
+        return run_page(path, a.template, name, counts), counts
+
+    # pages run side by side, each in its own database; reported in page order
+    with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, a.jobs)) as pool:
+        results = list(pool.map(one, todo))
+    for path, (problems, counts) in zip(todo, results):
+        for note in counts[3]:
+            print(note)
         if problems is None:
             continue
         if problems:
