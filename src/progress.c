@@ -121,7 +121,7 @@ ProgressInit(void)
 {
 	DefineCustomIntVariable("bankcrm.progress_notice_interval",
 							gettext_noop("Sends a NOTICE with the progress of long operations at this interval."),
-							gettext_noop("score_all, segment_refresh, segment_refresh_all, churn_scan, cluster_fit and the loaders; 0 sends none. The view bankcrm.progress shows the same at any time."),
+							gettext_noop("score_all, segment_refresh, segment_refresh_all, churn_scan, cluster_fit, campaign_generate_leads and the loaders; 0 sends none. The view bankcrm.progress shows the same at any time."),
 							&progress_notice_interval,
 							0, 0, 3600,
 							PGC_USERSET,

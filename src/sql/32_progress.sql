@@ -49,11 +49,11 @@ SELECT p.pid,
   FROM @extschema@.progress_slots() p
   LEFT JOIN pg_catalog.pg_database d ON d.oid = p.datid
   LEFT JOIN pg_catalog.pg_roles r ON r.oid = p.userid;
-COMMENT ON VIEW @extschema@.progress IS 'Long operations under way in the cluster (score_all, segment_refresh, segment_refresh_all, churn_scan, cluster_fit, the loaders): which, in which phase, how far; like pg_stat_progress_*';
+COMMENT ON VIEW @extschema@.progress IS 'Long operations under way in the cluster (score_all, segment_refresh, segment_refresh_all, churn_scan, cluster_fit, campaign_generate_leads, the loaders): which, in which phase, how far; like pg_stat_progress_*';
 COMMENT ON COLUMN @extschema@.progress.pid IS 'Process id of the backend or worker running the operation';
 COMMENT ON COLUMN @extschema@.progress.datname IS 'Its database';
 COMMENT ON COLUMN @extschema@.progress.usename IS 'The role it runs as';
-COMMENT ON COLUMN @extschema@.progress.command IS 'The operation: score_all, segment_refresh, segment_refresh_all, churn_scan, cluster_fit, load, ...';
+COMMENT ON COLUMN @extschema@.progress.command IS 'The operation: score_all, segment_refresh, segment_refresh_all, churn_scan, cluster_fit, campaign_generate_leads, load, ...';
 COMMENT ON COLUMN @extschema@.progress.phase IS 'What it is doing now; an operation called inside another shows as a phase of it';
 COMMENT ON COLUMN @extschema@.progress.done IS 'Units of the phase done (parties, segments, iterations, ...)';
 COMMENT ON COLUMN @extschema@.progress.total IS 'Units of the phase in all, NULL when not known';

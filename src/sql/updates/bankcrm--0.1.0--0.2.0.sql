@@ -608,11 +608,11 @@ SELECT p.pid,
   FROM @extschema@.progress_slots() p
   LEFT JOIN pg_catalog.pg_database d ON d.oid = p.datid
   LEFT JOIN pg_catalog.pg_roles r ON r.oid = p.userid;
-COMMENT ON VIEW @extschema@.progress IS 'Long operations under way in the cluster (score_all, segment_refresh, segment_refresh_all, churn_scan, cluster_fit, the loaders): which, in which phase, how far; like pg_stat_progress_*';
+COMMENT ON VIEW @extschema@.progress IS 'Long operations under way in the cluster (score_all, segment_refresh, segment_refresh_all, churn_scan, cluster_fit, campaign_generate_leads, the loaders): which, in which phase, how far; like pg_stat_progress_*';
 COMMENT ON COLUMN @extschema@.progress.pid IS 'Process id of the backend or worker running the operation';
 COMMENT ON COLUMN @extschema@.progress.datname IS 'Its database';
 COMMENT ON COLUMN @extschema@.progress.usename IS 'The role it runs as';
-COMMENT ON COLUMN @extschema@.progress.command IS 'The operation: score_all, segment_refresh, segment_refresh_all, churn_scan, cluster_fit, load, ...';
+COMMENT ON COLUMN @extschema@.progress.command IS 'The operation: score_all, segment_refresh, segment_refresh_all, churn_scan, cluster_fit, campaign_generate_leads, load, ...';
 COMMENT ON COLUMN @extschema@.progress.phase IS 'What it is doing now; an operation called inside another shows as a phase of it';
 COMMENT ON COLUMN @extschema@.progress.done IS 'Units of the phase done (parties, segments, iterations, ...)';
 COMMENT ON COLUMN @extschema@.progress.total IS 'Units of the phase in all, NULL when not known';
@@ -943,6 +943,97 @@ BEGIN
 	  FROM generate_series(1, k) i;
 	RETURN QUERY SELECT c.cluster, c.size, c.center FROM @extschema@.cluster_centroid c
 	              WHERE c.model = cluster_fit.name ORDER BY c.cluster;
+	PERFORM @extschema@.progress_end();
+END
+$$;
+
+-- 0.2.0: campaign_generate_leads reports its progress (src/sql/55_campaign.sql)
+CREATE OR REPLACE FUNCTION @extschema@.campaign_generate_leads(campaign_id bigint)
+RETURNS TABLE (reason text, parties bigint)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+#variable_conflict use_column
+DECLARE
+	c record;
+	initial text;
+BEGIN
+	-- lock the campaign: concurrent calls serialize, so a party is never added twice
+	SELECT k.campaign_id, k.product_id, k.target_segment_id, k.process_name, k.state, ps.is_terminal
+	  INTO c
+	  FROM @extschema@.campaign k
+	  JOIN @extschema@.process_state ps ON ps.process_name = 'campaign_lifecycle' AND ps.state = k.state
+	 WHERE k.campaign_id = campaign_generate_leads.campaign_id
+	   FOR NO KEY UPDATE OF k;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'campaign % does not exist', campaign_generate_leads.campaign_id
+			USING ERRCODE = 'no_data_found';
+	END IF;
+	IF c.is_terminal THEN
+		RAISE EXCEPTION 'campaign % is %', c.campaign_id, c.state
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+			      DETAIL = 'Leads are generated only for campaigns that are not over.';
+	END IF;
+	IF c.target_segment_id IS NULL THEN
+		RAISE EXCEPTION 'campaign % has no target segment', c.campaign_id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+			      HINT = 'Set campaign.target_segment_id to the segment whose members are to be called.';
+	END IF;
+	SELECT ps.state INTO initial
+	  FROM @extschema@.process_state ps
+	 WHERE ps.process_name = c.process_name AND ps.is_initial;
+	PERFORM @extschema@.progress_begin('campaign_generate_leads', 'counting the members of the segment', 2);
+
+	-- the counts first, then the leads: two plain statements over co-located
+	-- tables, so that on Citus each runs in the shards
+	RETURN QUERY
+	SELECT r.reason, COALESCE(k.n, 0)::bigint
+	  FROM pg_catalog.unnest(ARRAY['created', 'already_lead', 'closed', 'do_not_contact', 'no_consent',
+	                               'holds_product', 'other_campaign']) WITH ORDINALITY r(reason, ord)
+	  LEFT JOIN (
+		SELECT CASE
+		         WHEN EXISTS (SELECT 1 FROM @extschema@.lead l
+		                       WHERE l.campaign_id = c.campaign_id AND l.party_id = m.party_id) THEN 'already_lead'
+		         WHEN p.status = 'closed' THEN 'closed'
+		         WHEN p.do_not_contact THEN 'do_not_contact'
+		         WHEN NOT p.consent_marketing THEN 'no_consent'
+		         WHEN EXISTS (SELECT 1 FROM @extschema@.holding h
+		                       WHERE h.party_id = m.party_id AND h.product_id = c.product_id
+		                         AND h.closed_on IS NULL) THEN 'holds_product'
+		         WHEN EXISTS (SELECT 1 FROM @extschema@.lead l
+		                        JOIN @extschema@.campaign o ON o.campaign_id = l.campaign_id
+		                       WHERE l.party_id = m.party_id AND o.product_id = c.product_id
+		                         AND o.campaign_id <> c.campaign_id
+		                         AND o.state IN ('approved', 'active', 'paused')) THEN 'other_campaign'
+		         ELSE 'created'
+		       END AS reason,
+		       pg_catalog.count(*) AS n
+		  FROM @extschema@.segment_member m
+		  JOIN @extschema@.party p ON p.party_id = m.party_id
+		 WHERE m.segment_id = c.target_segment_id
+		 GROUP BY 1) k ON k.reason = r.reason
+	 ORDER BY r.ord;
+	PERFORM @extschema@.progress_set(1);
+
+	INSERT INTO @extschema@.lead (campaign_id, party_id, process_name, state)
+	SELECT c.campaign_id, m.party_id, c.process_name, initial
+	  FROM @extschema@.segment_member m
+	  JOIN @extschema@.party p ON p.party_id = m.party_id
+	 WHERE m.segment_id = c.target_segment_id
+	   AND NOT EXISTS (SELECT 1 FROM @extschema@.lead l
+	                    WHERE l.campaign_id = c.campaign_id AND l.party_id = m.party_id)
+	   AND p.status IS DISTINCT FROM 'closed'
+	   AND NOT p.do_not_contact IS TRUE
+	   AND NOT (NOT p.consent_marketing) IS TRUE
+	   AND NOT EXISTS (SELECT 1 FROM @extschema@.holding h
+	                    WHERE h.party_id = m.party_id AND h.product_id = c.product_id
+	                      AND h.closed_on IS NULL)
+	   AND NOT EXISTS (SELECT 1 FROM @extschema@.lead l
+	                     JOIN @extschema@.campaign o ON o.campaign_id = l.campaign_id
+	                    WHERE l.party_id = m.party_id AND o.product_id = c.product_id
+	                      AND o.campaign_id <> c.campaign_id
+	                      AND o.state IN ('approved', 'active', 'paused'))
+	 ORDER BY m.party_id;
 	PERFORM @extschema@.progress_end();
 END
 $$;
