@@ -26,6 +26,7 @@
 #include "churn.h"
 #include "compat.h"
 #include "dialer/wake.h"
+#include "progress.h"
 #include "types/e164.h"
 
 PG_MODULE_MAGIC;
@@ -136,6 +137,8 @@ _PG_init(void)
 							   NULL,
 							   NULL,
 							   NULL);
+
+	ProgressInit();			/* bankcrm.progress_notice_interval, the progress slots */
 
 	MarkGUCPrefixReserved("bankcrm");
 

@@ -51,6 +51,7 @@
 
 #include "churn.h"
 #include "compat.h"
+#include "progress.h"
 
 const char *const churn_metric_names[CHURN_METRICS] = {"loan_volume", "txn_volume", "txn_count"};
 const char *const churn_severity_names[4] = {NULL, "watch", "warning", "critical"};
@@ -1073,6 +1074,7 @@ churn_evaluate_alerts(PG_FUNCTION_ARGS)
 	bool		typbyval;
 	char		typalign;
 
+	ProgressTick();				/* churn_scan: one party more */
 	if (PG_ARGISNULL(0))
 		PG_RETURN_NULL();
 	ChurnSeriesUnpack(PG_GETARG_ARRAYTYPE_P(0), &s);

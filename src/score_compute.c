@@ -25,6 +25,7 @@
 #include "utils/timestamp.h"
 
 #include "score_run.h"
+#include "progress.h"
 
 /* a member of a relationship group: its group and its place in the run */
 typedef struct GroupMember
@@ -128,6 +129,7 @@ ScoreComputeParties(ScoreRun *run)
 		bool		has_ref = true;
 		int64		ref = 0;
 
+		ProgressTick();
 		if ((i & 0xFFFF) == 0)
 			CHECK_FOR_INTERRUPTS();
 		/*

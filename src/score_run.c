@@ -79,6 +79,7 @@
 
 #include "compat.h"
 #include "score_run.h"
+#include "progress.h"
 
 
 /* a 64-bit mix of a party id (the finaliser of MurmurHash3) */
@@ -1054,6 +1055,7 @@ ScoreRunCompute(ScoreRun *run)
 	ReadRetention(run);
 	ReadHistory(run);
 	ReadGroups(run);
+	ProgressPhase("scoring the parties", run->nparties);
 	ScoreComputeParties(run);
 	ScoreComputeQuintiles(run);
 }

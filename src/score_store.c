@@ -81,6 +81,7 @@
 
 #include "compat.h"
 #include "score_run.h"
+#include "progress.h"
 
 /* rows written by one statement */
 #define STORE_BATCH		50000
@@ -761,6 +762,7 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 		{
 			ScoreParty *p = &run->parties[i];
 
+			ProgressTick();
 			if ((i & 0xFFFF) == 0)
 				CHECK_FOR_INTERRUPTS();
 			if (p->rec.day != NO_DATE &&
@@ -883,6 +885,7 @@ score_all(PG_FUNCTION_ARGS)
 	PushActiveSnapshot(GetTransactionSnapshot());
 
 	INSTR_TIME_SET_CURRENT(start);
+	ProgressBegin("score_all", "reading the bank", 0);
 	ScoreRunCompute(&run);
 	INSTR_TIME_SET_CURRENT(end);
 	INSTR_TIME_SUBTRACT(end, start);
@@ -904,6 +907,7 @@ score_all(PG_FUNCTION_ARGS)
 		if (p->wealth_tier >= 0)
 			counts.wealth_tier[p->wealth_tier]++;
 	}
+	ProgressPhase("storing the scores", run.nparties);
 	StoreScores(&run, stored, &counts);
 	PopActiveSnapshot();
 	CommandCounterIncrement();
@@ -923,6 +927,7 @@ score_all(PG_FUNCTION_ARGS)
 	}
 	LogRun(&run, &counts, started);
 	ScoreRunEnd(&run);
+	ProgressEnd();
 
 	MemoryContextSwitchTo(old);
 	v[0] = Int64GetDatum(counts.parties);

@@ -34,9 +34,12 @@ ensure_packages() {
 BASE_PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-contrib make gcc clang libc6-dev python3)
 TEST_PACKAGES=(postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl libipc-run-perl valgrind libclang-rt-14-dev)
 # optional: a stage that needs them is skipped, with the reason, when they
-# cannot be installed (test/run's report stage; test/t/030_pg_cron.pl)
+# cannot be installed (test/run's report and drivers stages; test/t/030_pg_cron.pl)
 BROWSER_PACKAGES=(chromium fonts-wqy-zenhei)
 CRON_PACKAGES=(postgresql-15-cron)
+# the BI drivers (test/run's drivers stage): ODBC through unixODBC and pyodbc,
+# JDBC with a headless JDK to compile the probe, psycopg2
+DRIVER_PACKAGES=(odbc-postgresql unixodbc python3-pyodbc libpostgresql-jdbc-java default-jdk-headless python3-psycopg2)
 
 pg_bindir() { "$PG_CONFIG" --bindir; }
 

@@ -42,9 +42,7 @@ SELECT p.party_id,
        p.region_code,
        b.name AS home_branch,
        rm.name AS primary_rm,
-       (SELECT pp.phone FROM @extschema@.party_phone pp
-         WHERE pp.party_id = p.party_id
-         ORDER BY pp.is_primary DESC, pp.phone LIMIT 1) AS primary_phone,
+       ph.phone AS primary_phone,
        COALESCE(bal.aum, 0) AS aum,
        COALESCE(bal.loans, 0) AS loans,
        COALESCE(bal.monthly_contribution, 0) AS monthly_contribution,
@@ -67,7 +65,11 @@ SELECT p.party_id,
        p.do_not_contact,
        rg.group_id,
        rg.kind AS group_kind,
-       rg.members AS group_members
+       rg.members AS group_members,
+       p.credit_rating::text::varchar(4) AS credit_rating_text,
+       @extschema@.notch(p.credit_rating) AS credit_rating_rank,
+       ph.phone::text::varchar(16) AS primary_phone_text,
+       @extschema@.phone_mask(ph.phone) AS primary_phone_masked
   FROM @extschema@.party p
   LEFT JOIN @extschema@.branch b ON b.branch_id = p.home_branch_id
   LEFT JOIN @extschema@.coverage cv ON cv.party_id = p.party_id
@@ -79,7 +81,11 @@ SELECT p.party_id,
        SELECT c.occurred_at AS last_contact_at, c.channel AS last_contact_channel, c.outcome AS last_contact_outcome
          FROM @extschema@.contact c
         WHERE c.party_id = p.party_id
-        ORDER BY c.occurred_at DESC LIMIT 1) lc ON true;
+        ORDER BY c.occurred_at DESC LIMIT 1) lc ON true
+  LEFT JOIN LATERAL (
+       SELECT pp.phone FROM @extschema@.party_phone pp
+        WHERE pp.party_id = p.party_id
+        ORDER BY pp.is_primary DESC, pp.phone LIMIT 1) ph ON true;
 COMMENT ON VIEW @extschema@.party_360 IS 'One row per party: profile, coverage, balances, products, last contact, follow-up and open complaints; row-level security of the caller applies';
 COMMENT ON COLUMN @extschema@.party_360.primary_rm IS 'Name of the current primary relationship manager';
 COMMENT ON COLUMN @extschema@.party_360.primary_phone IS 'Primary phone number, else the lowest one';
@@ -117,7 +123,9 @@ SELECT p.party_id,
        COALESCE(bal.loans, 0) AS loans,
        COALESCE(bal.products_held, 0) AS products_held,
        p.consent_marketing,
-       p.do_not_contact
+       p.do_not_contact,
+       p.credit_rating::text::varchar(4) AS credit_rating_text,
+       @extschema@.notch(p.credit_rating) AS credit_rating_rank
   FROM @extschema@.party p
   LEFT JOIN (SELECT h.party_id,
 	               sum(h.balance) FILTER (WHERE pr.category IN ('deposit', 'wealth', 'insurance')) AS aum,

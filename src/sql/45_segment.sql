@@ -426,6 +426,7 @@ BEGIN
 	-- stamped first: on Citus a reference table is written before, not
 	-- after, the distributed tables that refer to it in one transaction
 	UPDATE @extschema@.segment s SET refreshed_at = stamp WHERE s.segment_id = seg.segment_id;
+	PERFORM @extschema@.progress_begin('segment_refresh', seg.name || ': evaluating and recording', 3);
 	IF sc.bank_wide THEN
 		target := @extschema@.segment_member_query(seg.kind, seg.rule, seg.params);
 	ELSIF seg.kind = 'rule' THEN
@@ -459,6 +460,7 @@ BEGIN
 		' WHERE t.party_id IS NULL OR m.party_id IS NULL',
 		target, '@extschema@')
 	USING seg.segment_id, stamp, sc.parties;
+	PERFORM @extschema@.progress_set(1);
 	EXECUTE format(
 		'DELETE FROM %1$I.segment_member m USING %1$I.segment_history h '
 		' WHERE m.segment_id = $1 AND h.segment_id = $1 AND h.at = $2 AND h.change = ''left'' '
@@ -471,6 +473,7 @@ BEGIN
 		' WHERE h.segment_id = $1 AND h.at = $2 AND h.change = ''joined''',
 		'@extschema@')
 	USING seg.segment_id, stamp;
+	PERFORM @extschema@.progress_set(2);
 
 	RETURN QUERY EXECUTE format(
 		'SELECT d.joined, d."left", n.total '
@@ -482,18 +485,33 @@ BEGIN
 		'           AND ($3::bigint[] IS NULL OR m.party_id = ANY ($3))) n',
 		'@extschema@')
 	USING seg.segment_id, stamp, sc.parties;
+	PERFORM @extschema@.progress_end();
 END
 $$;
 COMMENT ON FUNCTION @extschema@.segment_refresh(bigint) IS 'Recomputes the members of a segment, records who joined and left in segment_history, and returns the numbers joined, left and now in the segment; over every party for bankcrm_admin and bankcrm_app, within the parties the caller may see for anyone else (the other members are left as they are, and not counted)';
 
 CREATE FUNCTION @extschema@.segment_refresh_all()
 RETURNS TABLE (segment_id bigint, joined bigint, "left" bigint, total bigint)
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
-BEGIN ATOMIC
-	SELECT s.segment_id, r.joined, r."left", r.total
-	  FROM @extschema@.segment s, LATERAL @extschema@.segment_refresh(s.segment_id) r
-	 ORDER BY s.segment_id;
-END;
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+	s record;
+	n bigint := 0;
+BEGIN
+	-- one segment after the other, in segment_id order; the view progress
+	-- shows how many are done and which one runs
+	PERFORM @extschema@.progress_begin('segment_refresh_all', 'segments',
+	                                   (SELECT pg_catalog.count(*) FROM @extschema@.segment));
+	FOR s IN SELECT g.segment_id FROM @extschema@.segment g ORDER BY g.segment_id LOOP
+		RETURN QUERY SELECT s.segment_id, r.joined, r."left", r.total
+		               FROM @extschema@.segment_refresh(s.segment_id) r;
+		n := n OPERATOR(pg_catalog.+) 1;
+		PERFORM @extschema@.progress_set(n);
+	END LOOP;
+	PERFORM @extschema@.progress_end();
+END
+$$;
 COMMENT ON FUNCTION @extschema@.segment_refresh_all() IS 'Refreshes every segment in segment_id order; returns the numbers joined, left and in each';
 
 -- the members with a few party columns, for the caller's parties only

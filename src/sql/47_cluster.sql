@@ -227,6 +227,7 @@ BEGIN
 	  FROM generate_series(1, d) i;
 
 	-- 1. standardisation: built-in aggregates, parallel and per shard
+	PERFORM @extschema@.progress_phase('standardising the features', NULL);
 	SELECT string_agg(format('pg_catalog.avg(x.v%s)', i), ', ' ORDER BY i),
 	       string_agg(format('pg_catalog.stddev_pop(x.v%s)', i), ', ' ORDER BY i)
 	  INTO avgs, sds
@@ -243,6 +244,7 @@ BEGIN
 	pt := @extschema@.cluster_point_expr(means, scales);
 
 	-- 2. the sample: the points with the lowest seeded hash of party_id
+	PERFORM @extschema@.progress_phase('sampling', NULL);
 	EXECUTE format('SELECT pg_catalog.array_agg(s.p ORDER BY s.h, s.party_id) FROM '
 	               '(SELECT x.party_id, pg_catalog.hashint8extended(x.party_id, $1) AS h, %s AS p '
 	               '   FROM (%s) x WHERE %s ORDER BY 2, 1 LIMIT $2) s', pt, q, all_present)
@@ -250,6 +252,7 @@ BEGIN
 	n_sample := array_length(sample, 1);
 
 	-- 3. seeding and mini-batches on the sample (only when it exceeds a batch)
+	PERFORM @extschema@.progress_phase('seeding and mini-batches', NULL);
 	centroids := @extschema@.kmeans_start(sample, k, seed, batch_size,
 	                                      CASE WHEN n_sample > batch_size THEN batches ELSE 0 END);
 
@@ -257,10 +260,12 @@ BEGIN
 	-- model keeps the centroids the last pass measured
 	passes := 0;
 	converged := false;
+	PERFORM @extschema@.progress_phase('full passes', max_passes);
 	LOOP
 		EXECUTE format('SELECT @extschema@.kmeans_pass($1, %s) FROM (%s) x', pt, q)
 		   INTO state USING centroids;
 		passes := passes + 1;
+		PERFORM @extschema@.progress_set(passes);
 		inertia := @extschema@.kmeans_inertia(state);
 		sizes := @extschema@.kmeans_sizes(state);
 		nextc := @extschema@.kmeans_update(state, centroids);
@@ -303,8 +308,10 @@ BEGIN
 		RAISE EXCEPTION 'a cluster model needs a name'
 			USING ERRCODE = 'invalid_parameter_value';
 	END IF;
+	PERFORM @extschema@.progress_begin('cluster_fit', name, NULL);
 	SELECT * INTO r FROM @extschema@.cluster_compute(features, k, seed, sample_size, batch_size, batches,
 	                                                 max_passes, tolerance, silhouette_sample);
+	PERFORM @extschema@.progress_phase('storing the model', NULL);
 	d := cardinality(features);
 	-- stamped first: on Citus the reference tables are written together
 	DELETE FROM @extschema@.cluster_centroid c WHERE c.model = cluster_fit.name;
@@ -325,6 +332,7 @@ BEGIN
 	  FROM generate_series(1, k) i;
 	RETURN QUERY SELECT c.cluster, c.size, c.center FROM @extschema@.cluster_centroid c
 	              WHERE c.model = cluster_fit.name ORDER BY c.cluster;
+	PERFORM @extschema@.progress_end();
 END
 $$;
 COMMENT ON FUNCTION @extschema@.cluster_fit(text, text[], integer, bigint, integer, integer, integer, integer, double precision, integer) IS 'Fits a k-means model over every party (row-level security does not narrow it) with cluster_compute() and stores it under the name, replacing a model of that name; returns each cluster''s size and center in the features'' own units';

@@ -181,6 +181,7 @@ BEGIN
 	SELECT ps.state INTO initial
 	  FROM @extschema@.process_state ps
 	 WHERE ps.process_name = c.process_name AND ps.is_initial;
+	PERFORM @extschema@.progress_begin('campaign_generate_leads', 'counting the members of the segment', 2);
 
 	-- the counts first, then the leads: two plain statements over co-located
 	-- tables, so that on Citus each runs in the shards
@@ -211,6 +212,7 @@ BEGIN
 		 WHERE m.segment_id = c.target_segment_id
 		 GROUP BY 1) k ON k.reason = r.reason
 	 ORDER BY r.ord;
+	PERFORM @extschema@.progress_set(1);
 
 	INSERT INTO @extschema@.lead (campaign_id, party_id, process_name, state)
 	SELECT c.campaign_id, m.party_id, c.process_name, initial
@@ -231,6 +233,7 @@ BEGIN
 	                      AND o.campaign_id <> c.campaign_id
 	                      AND o.state IN ('approved', 'active', 'paused'))
 	 ORDER BY m.party_id;
+	PERFORM @extschema@.progress_end();
 END
 $$;
 COMMENT ON FUNCTION @extschema@.campaign_generate_leads(bigint) IS 'Creates leads from the members of the campaign''s target segment, skipping closed, do-not-contact and no-consent parties, holders of the product and parties in another running campaign for it; idempotent; returns counts per reason';

@@ -816,6 +816,7 @@ BEGIN
 			      DETAIL = pg_catalog.format('%s is not the first day of an ISO week.', churn_scan.week),
 			      HINT = 'Use date_trunc(''week'', d)::date.';
 	END IF;
+	PERFORM @extschema@.progress_begin('churn_scan', 'closing the alerts of departed parties', NULL);
 	-- first the parties the bank can no longer keep: their alerts are lost
 	FOR r IN SELECT a.alert_id, a.party_id, a.metric, a.severity, a.event
 	           FROM @extschema@.churn_close_departed(churn_scan.week) a
@@ -825,6 +826,8 @@ BEGIN
 		i := @extschema@.churn_severity_rank(r.severity);
 		n_lost[i] := n_lost[i] OPERATOR(pg_catalog.+) 1;
 	END LOOP;
+	PERFORM @extschema@.progress_phase('evaluating the parties',
+	                                   (SELECT pg_catalog.count(*) FROM bankcrm_churn.churn_series));
 	FOR r IN SELECT a.alert_id, a.party_id, a.metric, a.severity, a.event
 	           FROM @extschema@.churn_apply(NULL, churn_scan.week) a
 	          ORDER BY a.alert_id
@@ -852,6 +855,7 @@ BEGIN
 	       n_raised[l.rank], n_escalated[l.rank], n_lost[l.rank]
 	  FROM (VALUES ('watch', 1), ('warning', 2), ('critical', 3)) l(severity, rank)
 	 ORDER BY l.rank;
+	PERFORM @extschema@.progress_end();
 END
 $$;
 COMMENT ON FUNCTION @extschema@.churn_scan(date) IS 'Closes as lost the active alerts of parties closed or silent for 26 weeks (churn_close_departed), evaluates every party as of a week (default: each party''s last week with activity), raises or escalates alerts of the parties the bank can still keep, notifies bankcrm_churn; returns per severity the kept parties with an active alert at that severity and the alerts raised, escalated and lost';

@@ -365,14 +365,17 @@ SELECT a.alert_id,
        (GREATEST(a.last_week, @extschema@.churn_series_last_week(s.series)) OPERATOR(pg_catalog.-) a.first_week)
            OPERATOR(pg_catalog./) 7 AS weeks_open,
        pg_catalog.now() OPERATOR(pg_catalog.-) a.raised_at AS age,
-       a.level_drop_pct,
+       pg_catalog.round(a.level_drop_pct::numeric, 1)::double precision AS level_drop_pct,
        a.rm_id,
        a.branch_manager_id,
        a.team_id,
-       @extschema@.churn_sparkline(s.series, a.metric, a.last_week, 26) AS sparkline,
+       -- cents: the series is kept as real, whose binary noise a display shows
+       @extschema@.churn_sparkline(s.series, a.metric, a.last_week, 26)::numeric(20, 2)[]::double precision[] AS sparkline,
        sc.probability,
        sc.yearly_contribution,
-       sc.at_risk AS contribution_at_risk
+       sc.at_risk AS contribution_at_risk,
+       pg_catalog.round((pg_catalog.date_part('epoch', pg_catalog.now() OPERATOR(pg_catalog.-) a.raised_at)
+                         OPERATOR(pg_catalog./) 86400)::numeric, 1) AS age_days
   FROM @extschema@.churn_alert a
   JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) a.party_id
   LEFT JOIN @extschema@.branch b ON b.branch_id OPERATOR(pg_catalog.=) a.branch_id
@@ -399,11 +402,12 @@ COMMENT ON COLUMN @extschema@.churn_dashboard.first_week IS 'The week that raise
 COMMENT ON COLUMN @extschema@.churn_dashboard.last_week IS 'The latest week that fired a rule';
 COMMENT ON COLUMN @extschema@.churn_dashboard.weeks_open IS 'Weeks from first_week to the party''s latest week of activity (or last_week when later): how long the alert has been open in the data''s time';
 COMMENT ON COLUMN @extschema@.churn_dashboard.age IS 'Time since the alert was raised';
-COMMENT ON COLUMN @extschema@.churn_dashboard.level_drop_pct IS 'Percent the last four weeks lay below the reference level';
+COMMENT ON COLUMN @extschema@.churn_dashboard.level_drop_pct IS 'Percent the last four weeks lay below the reference level, one decimal';
+COMMENT ON COLUMN @extschema@.churn_dashboard.age_days IS 'Days since the alert was raised, one decimal (age as a number, for drivers and BI tools that show an interval as an object)';
 COMMENT ON COLUMN @extschema@.churn_dashboard.rm_id IS 'Task force: covering relationship manager';
 COMMENT ON COLUMN @extschema@.churn_dashboard.branch_manager_id IS 'Task force: branch manager';
 COMMENT ON COLUMN @extschema@.churn_dashboard.team_id IS 'Task force: the relationship manager''s team';
-COMMENT ON COLUMN @extschema@.churn_dashboard.sparkline IS 'The metric over the 26 weeks ending with last_week, oldest first, NULL for a week without a row';
+COMMENT ON COLUMN @extschema@.churn_dashboard.sparkline IS 'The metric over the 26 weeks ending with last_week, oldest first, to the cent, NULL for a week without a row';
 COMMENT ON COLUMN @extschema@.churn_dashboard.probability IS 'The party''s churn probability, from its latest score (churn_score_week; of that week, the newest model''s)';
 COMMENT ON COLUMN @extschema@.churn_dashboard.yearly_contribution IS 'The party''s yearly contribution at that score';
 COMMENT ON COLUMN @extschema@.churn_dashboard.contribution_at_risk IS 'Expected yearly contribution lost: probability times yearly contribution';

@@ -148,7 +148,10 @@ phone_errhint(const E164Result *result)
 		case E164_CN_INVALID:
 			return errhint("Chinese mobile numbers have 11 digits starting with 13 to 19; fixed-line numbers are an area code such as 10, 21 or 755 followed by a 7- or 8-digit subscriber number that does not start with 0 or 1.");
 		case E164_TOO_FEW_DIGITS:
+			return errhint("Check the number for missing digits: a complete number is written like \"%s\".",
+						   PHONE_EXAMPLE);
 		case E164_TOO_MANY_DIGITS:
+			return errhint("Check the number for extra digits; write an extension in a column of its own, not in the number.");
 		case E164_OK:
 			break;
 	}

@@ -110,7 +110,7 @@ SELECT is((SELECT count(*) FROM bankcrm.churn_alert a
 SELECT columns_are('bankcrm', 'churn_dashboard',
 	ARRAY['alert_id', 'party_id', 'party_name', 'party_kind', 'branch_id', 'branch_name', 'severity', 'state', 'metric',
 	      'rule', 'first_week', 'last_week', 'weeks_open', 'age', 'level_drop_pct', 'rm_id', 'branch_manager_id',
-	      'team_id', 'sparkline', 'probability', 'yearly_contribution', 'contribution_at_risk'],
+	      'team_id', 'sparkline', 'probability', 'yearly_contribution', 'contribution_at_risk', 'age_days'],
 	'churn_dashboard has the documented columns');
 
 SELECT * FROM finish();

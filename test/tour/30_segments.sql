@@ -38,9 +38,22 @@ SELECT pg_catalog.count(*) AS prospects_on_the_list
                                  AND consent_marketing AND NOT do_not_contact$$);
 
 \echo '4. A rule that tries to do more than select is refused, with the place it went wrong'
-\set ON_ERROR_STOP 0
-SELECT bankcrm.segment_check_rule($$region_code = 'CN-SH' OR pg_sleep(10) IS NULL$$);
-\set ON_ERROR_STOP 1
+\echo '   (this refusal is the point of the step: the tour catches it and shows it)'
+DO $$
+DECLARE
+	state text;
+	msg text;
+	detail text;
+	hint text;
+BEGIN
+	PERFORM bankcrm.segment_check_rule($r$region_code = 'CN-SH' OR pg_sleep(10) IS NULL$r$);
+	PERFORM pg_catalog.set_config('tour.refusal', 'accepted (it should not have been)', false);
+EXCEPTION WHEN OTHERS THEN
+	GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT;
+	PERFORM pg_catalog.set_config('tour.refusal', pg_catalog.concat_ws(E'\n', 'SQLSTATE ' || state, msg, nullif(detail, ''), nullif(hint, '')), false);
+END
+$$;
+SELECT $$region_code = 'CN-SH' OR pg_sleep(10) IS NULL$$ AS rule, pg_catalog.current_setting('tour.refusal') AS refused_with;
 
 \echo '5. How the key-customer tier overlaps the Shanghai segment'
 INSERT INTO bankcrm.segment (name, kind, params, description)

@@ -17,8 +17,12 @@ SELECT f.week, round(f.value) AS value, round(f.trailing_mean) AS trailing_13w, 
  ORDER BY f.week;
 
 \echo '2. Scan the last four weeks one after the other, as the weekly run would have: alerts raised and escalated,'
-\echo '   and alerts lost: parties closed or silent for 26 weeks, whom the bank can no longer keep (bankcrm.churn_scan)'
-SELECT w.week, s.severity, s.parties, s.raised, s.escalated, s.lost
+\echo '   and alerts lost: parties closed or silent for 26 weeks, whom the bank can no longer keep (bankcrm.churn_scan).'
+\echo '   raised counts what this scan raised: the churn monitor (8.) evaluates activity as it arrives, so the alerts it'
+\echo '   raised while the bank loaded, or an earlier tour raised, are there already and raised shows 0 for them;'
+\echo '   first_seen counts the alerts, now of this severity, that this week began, whoever raised them'
+SELECT w.week, s.severity, s.parties, s.raised, s.escalated, s.lost,
+       (SELECT count(*) FROM bankcrm.churn_alert a WHERE a.severity = s.severity AND a.first_week = w.week) AS first_seen
   FROM (SELECT g::date AS week
           FROM (SELECT max(week) AS last FROM bankcrm.activity_weekly) m,
                generate_series(m.last - 21, m.last, '7 days') g) w,
@@ -36,8 +40,9 @@ SELECT (SELECT count(*) FROM bankcrm.churn_dashboard d JOIN bankcrm.party p USIN
        (SELECT count(*) FROM bankcrm.churn_alert WHERE state = 'lost') AS alerts_lost,
        (SELECT count(*) FROM bankcrm.churn_dashboard) AS alerts_on_dashboard;
 
-\echo '4. The five worst slides, with the last 26 weeks for a sparkline (thousands)'
+\echo '4. The five worst slides: the 26 weeks of the sparkline drawn (bankcrm.spark), and the last 13 of them in thousands'
 SELECT party_name, metric, severity, rule, first_week, round(level_drop_pct::numeric, 1) AS drop_pct,
+       bankcrm.spark(sparkline) AS last_26_weeks,
        (SELECT string_agg(coalesce(round(v / 1000)::text, '-'), ' ')
           FROM unnest(sparkline[14:26]) v) AS last_13_weeks_k
   FROM bankcrm.churn_dashboard
@@ -60,12 +65,18 @@ SELECT branch_name, party_name, metric, severity, weeks_open, round(probability:
  ORDER BY contribution_at_risk DESC NULLS LAST, alert_id
  LIMIT 10;
 
-\echo '7. The task force acts on the top of the queue: acknowledge, waive fees, record the outcome (the churn_alert process)'
+\echo '7. The task force acts on the top of the queue: acknowledge, waive fees, record the outcome (the churn_alert process);'
+\echo '   once: a second tour shows what the first did'
+SELECT NOT EXISTS (SELECT 1 FROM bankcrm.churn_remediation WHERE note = 'Account fees waived for two quarters.') AS tour_act \gset
+\if :tour_act
 SELECT bankcrm.churn_alert_fire(a.alert_id, 'acknowledge', 'Branch manager called the CFO.') AS state,
        bankcrm.churn_remediation_log(a.alert_id, 'fee_waiver', 'Account fees waived for two quarters.') AS remediation_id
-  FROM (SELECT alert_id FROM bankcrm.churn_queue ORDER BY contribution_at_risk DESC NULLS LAST, alert_id LIMIT 1) a;
+  FROM (SELECT alert_id FROM bankcrm.churn_queue WHERE state = 'open'
+         ORDER BY contribution_at_risk DESC NULLS LAST, alert_id LIMIT 1) a;
+\endif
 SELECT alert_id, event, from_state, to_state, severity FROM bankcrm.churn_alert_history
- WHERE alert_id = (SELECT max(alert_id) FROM bankcrm.churn_remediation) ORDER BY history_id;
+ WHERE alert_id = (SELECT min(alert_id) FROM bankcrm.churn_remediation WHERE note = 'Account fees waived for two quarters.')
+ ORDER BY history_id;
 
 \echo '8. The churn monitor: a background worker evaluates new activity as it arrives'
 SELECT backend_type, datname, wait_event FROM pg_stat_activity WHERE backend_type LIKE 'bankcrm churn%' ORDER BY 1;

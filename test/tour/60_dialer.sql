@@ -50,8 +50,15 @@ SELECT coalesce(a.outcome, a.state) AS outcome, count(*) AS attempts, round(avg(
        min(a.hangup_cause) AS hangup_cause
   FROM bankcrm.call_attempt a WHERE a.campaign_id = :dial_campaign
  GROUP BY 1 ORDER BY 2 DESC, 1;
+SELECT count(*) AS not_dialed FROM bankcrm.call_attempt a
+ WHERE a.campaign_id = :dial_campaign AND a.state IN ('blocked', 'cancelled') \gset
+\if :not_dialed
+\echo '   Calls queued but not dialed (blocked or cancelled), and why:'
 SELECT a.detail AS why_not_dialed, count(*) FROM bankcrm.call_attempt a
  WHERE a.campaign_id = :dial_campaign AND a.state IN ('blocked', 'cancelled') GROUP BY 1 ORDER BY 2 DESC;
+\else
+\echo '   Every queued call was dialed: none was blocked (do-not-call, outside the window, no phone) or cancelled.'
+\endif
 
 \echo '5. The funnel after the calls (invalid numbers made their leads unreachable)'
 SELECT stage, entered, now_in_stage, moved_on FROM bankcrm.funnel WHERE campaign_id = :dial_campaign ORDER BY stage_order;

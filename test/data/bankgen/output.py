@@ -218,7 +218,15 @@ def write_script(cfg, out, jobs, skip=frozenset()):
         w(f'COPY {COLUMNS[t]} FROM STDIN;\n')
         w(''.join(global_rows(cfg, org, t)))
         w('\\.\n')
-    for res in run_groups(cfg, BLOCK_TABLES, jobs):
+    # progress on psql's standard output (load sends query output elsewhere):
+    # a line at every tenth of the parties, and one at the end
+    total = len(groups(cfg, BLOCK_TABLES))
+    # and in the view bankcrm.progress, where the extension has it
+    w("SELECT pg_catalog.to_regprocedure('bankcrm.progress_begin(text,text,bigint)') IS NOT NULL AS progress \\gset\n")
+    w(f"\\if :progress\nSELECT bankcrm.progress_begin('load', 'groups of parties', {total});\n\\endif\n")
+    w(f"\\echo 'load: {cfg.parties} parties, their holdings, activity and contacts ...'\n")
+    shown = 0
+    for done, res in enumerate(run_groups(cfg, BLOCK_TABLES, jobs), 1):
         for t in BLOCK_TABLES:
             data = res[t]
             if not data or t in skip:
@@ -226,6 +234,13 @@ def write_script(cfg, out, jobs, skip=frozenset()):
             w(f'COPY {COLUMNS[t]} FROM STDIN;\n')
             w(data)
             w('\\.\n')
+        w(f"\\if :progress\nSELECT bankcrm.progress_set({done});\n\\endif\n")
+        pct = 100 * done // total
+        if pct // 10 > shown // 10 or done == total:
+            shown = pct
+            w(f"\\echo 'load: {pct} %'\n")
+    w("\\if :progress\nSELECT bankcrm.progress_phase('committing', NULL);\n\\endif\n")
+    w("\\echo 'load: committing'\n")
     w(f'COPY {COLUMNS["truth_meta"]} FROM STDIN;\n')
     w(''.join(global_rows(cfg, org, 'truth_meta')))
     w('\\.\n')
