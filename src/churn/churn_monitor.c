@@ -153,6 +153,7 @@ static ArrayType *ChurnHitsArray(ChurnBatch *b, Oid hit_type);
 static void ChurnPrefixHash(const ChurnSeries *s, int a, uint64 *ha, int b, uint64 *hb);
 static const char *ChurnOwnSchema(FunctionCallInfo fcinfo);
 static int	ChurnClaimMarks(int batch_size, Datum **ids);
+static int	ChurnClaimLocal(int batch_size, Datum **ids);
 
 static HTAB *churn_states = NULL;
 
@@ -722,22 +723,64 @@ churn_int64_cmp(const void *a, const void *b)
 }
 
 /*
+ * ChurnClaimLocal
+ *		ChurnClaimMarks on one node: the oldest batch_size marks that no
+ *		other session holds, locked and deleted in one statement.  The
+ *		locked marks are joined back by party_id, the primary key, so the
+ *		plan is linear in the marks whatever the statistics of the queue
+ *		(a table emptied and refilled between two ANALYZEs).
+ */
+static int
+ChurnClaimLocal(int batch_size, Datum **ids)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		args[1];
+	Datum	   *claimed;
+	uint64		k;
+	int			ret;
+
+	args[0] = Int32GetDatum(batch_size);
+	ret = SPI_execute_with_args("DELETE FROM bankcrm_churn.churn_dirty d "
+								"WHERE d.party_id IN (SELECT m.party_id FROM bankcrm_churn.churn_dirty m "
+								"ORDER BY m.marked_at, m.party_id LIMIT $1 FOR UPDATE SKIP LOCKED) "
+								"RETURNING d.party_id",
+								1, types, args, NULL, false, 0);
+	if (ret != SPI_OK_DELETE_RETURNING)
+		elog(ERROR, "claiming churn marks returned %d", ret);
+	claimed = palloc(sizeof(Datum) * Max(SPI_processed, 1));
+	for (k = 0; k < SPI_processed; k++)
+	{
+		bool		isnull;
+
+		claimed[k] = SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1, &isnull);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	*ids = claimed;
+	return (int) k;
+}
+
+/*
  * ChurnClaimMarks
  *		Take up to batch_size marks of churn_dirty, oldest first, skipping
  *		marks another session holds; returns how many, their party ids in
  *		*ids.  Called with SPI connected.
  *
- * The queue is claimed by its distribution column, so that the same
- * statements run on one node and on Citus, where FOR UPDATE on a
- * distributed table needs a query that touches a single shard: the
+ * On one node the claim is one set-based statement: the oldest marks are
+ * locked with SKIP LOCKED and deleted through the primary key, with no
+ * array of party ids in the plan (ChurnClaimLocal).
+ *
+ * On Citus, FOR UPDATE on a distributed table needs a query that touches a
+ * single shard, so the queue is claimed by its distribution column: the
  * candidates are read without locks, oldest first, and grouped by the
- * shard of churn_dirty that holds them (one group on one node); each group
- * is claimed by one statement that locks its marks with SKIP LOCKED, by
- * party_id, and deletes them.  A candidate that another session holds, or
- * took meanwhile, is skipped and left out of the next read; the reads go on
- * until the batch is full or no candidate is left.  A claimed mark is
- * deleted in this transaction: two callers never evaluate the same mark,
- * and a batch that fails leaves its marks for the next one.
+ * shard of churn_dirty that holds them; each group is claimed by one
+ * statement that locks its marks with SKIP LOCKED, by party_id, and a
+ * second that deletes the marks it locked.  A candidate that another
+ * session holds, or took meanwhile, is skipped and left out of the next
+ * read; the reads go on until the batch is full or no candidate is left.
+ *
+ * A claimed mark is deleted in this transaction: two callers never
+ * evaluate the same mark, and a batch that fails leaves its marks for the
+ * next one.
  */
 static int
 ChurnClaimMarks(int batch_size, Datum **ids)
@@ -762,12 +805,18 @@ ChurnClaimMarks(int batch_size, Datum **ids)
 			elog(ERROR, "reading pg_dist_partition returned %d", ret);
 		distributed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
+	if (!distributed)
+	{
+		pfree(claimed);
+		return ChurnClaimLocal(batch_size, ids);
+	}
 
 	while (nclaimed < batch_size)
 	{
 		Oid			types[2] = {INT8ARRAYOID, INT4OID};
 		Datum		args[2];
 		Datum	   *cand;
+		Datum	   *group;
 		int64	   *shard;
 		bool	   *done;
 		int			ncand;
@@ -821,11 +870,11 @@ ChurnClaimMarks(int batch_size, Datum **ids)
 		}
 
 		/* one claim per shard */
+		group = palloc(sizeof(Datum) * ncand);
 		for (i = 0; i < ncand; i++)
 		{
 			Oid			t[1] = {INT8ARRAYOID};
 			Datum		a[1];
-			Datum	   *group = palloc(sizeof(Datum) * ncand);
 			int64	   *got;
 			int			ngroup = 0;
 			int			j;
@@ -841,14 +890,14 @@ ChurnClaimMarks(int batch_size, Datum **ids)
 				}
 			a[0] = PointerGetDatum(construct_array(group, ngroup, INT8OID, sizeof(int64),
 												   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-			ret = SPI_execute_with_args("WITH c AS MATERIALIZED (SELECT m.party_id FROM bankcrm_churn.churn_dirty m "
-										"  WHERE m.party_id OPERATOR(pg_catalog.=) ANY ($1) FOR UPDATE SKIP LOCKED) "
-										"DELETE FROM bankcrm_churn.churn_dirty d USING c "
-										"WHERE d.party_id OPERATOR(pg_catalog.=) ANY ($1) "
-										"AND d.party_id OPERATOR(pg_catalog.=) c.party_id "
-										"RETURNING d.party_id",
+			/*
+			 * lock, then delete what was locked: two statements on one
+			 * table each, never a join of the marks with an array of them
+			 */
+			ret = SPI_execute_with_args("SELECT m.party_id FROM bankcrm_churn.churn_dirty m "
+										"WHERE m.party_id OPERATOR(pg_catalog.=) ANY ($1) FOR UPDATE SKIP LOCKED",
 										1, t, a, NULL, false, 0);
-			if (ret != SPI_OK_DELETE_RETURNING)
+			if (ret != SPI_OK_SELECT)
 				elog(ERROR, "claiming churn marks returned %d", ret);
 			/* what this claim did not return, another session holds or took */
 			got = palloc(sizeof(int64) * Max(SPI_processed, 1));
@@ -858,12 +907,29 @@ ChurnClaimMarks(int batch_size, Datum **ids)
 
 				got[k] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1, &isnull));
 			}
-			qsort(got, SPI_processed, sizeof(int64), churn_int64_cmp);
+			SPI_freetuptable(SPI_tuptable);
+			if (k > 0)
+			{
+				Datum	   *locked = palloc(sizeof(Datum) * k);
+				uint64		l;
+
+				for (l = 0; l < k; l++)
+					locked[l] = Int64GetDatum(got[l]);
+				a[0] = PointerGetDatum(construct_array(locked, (int) k, INT8OID, sizeof(int64),
+													   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+				ret = SPI_execute_with_args("DELETE FROM bankcrm_churn.churn_dirty d "
+											"WHERE d.party_id OPERATOR(pg_catalog.=) ANY ($1)",
+											1, t, a, NULL, false, 0);
+				if (ret != SPI_OK_DELETE)
+					elog(ERROR, "deleting claimed churn marks returned %d", ret);
+				pfree(locked);
+			}
+			qsort(got, k, sizeof(int64), churn_int64_cmp);
 			for (j = 0; j < ngroup; j++)
 			{
 				int64		id = DatumGetInt64(group[j]);
 
-				if (bsearch(&id, got, SPI_processed, sizeof(int64), churn_int64_cmp) != NULL)
+				if (bsearch(&id, got, k, sizeof(int64), churn_int64_cmp) != NULL)
 					claimed[nclaimed++] = group[j];
 				else
 				{
@@ -876,10 +942,9 @@ ChurnClaimMarks(int batch_size, Datum **ids)
 					skipped[nskipped++] = group[j];
 				}
 			}
-			SPI_freetuptable(SPI_tuptable);
 			pfree(got);
-			pfree(group);
 		}
+		pfree(group);
 		pfree(cand);
 		pfree(shard);
 		pfree(done);
