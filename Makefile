@@ -36,8 +36,10 @@ OBJS = \
 	src/churn/churn.o \
 	src/churn/churn_calendar.o \
 	src/churn/churn_series.o \
+	src/churn/churn_figures.o \
 	src/churn/churn_worker.o \
 	src/churn/churn_monitor.o \
+	src/churn/churn_store.o \
 	src/churn/churn_trigger.o \
 	src/churn/churn_model.o \
 	src/churn/churn_logreg.o \

@@ -45,10 +45,15 @@
  * CHURN_STATE_CACHE_MAX parties.  The monitor fills them before its first
  * batch (ChurnMonitorWarm), while it has nothing else to do.
  *
+ * Layer: SQL entry point (churn_process_dirty, churn_evaluate_hits), with
+ * SPI.  Calls the computation (churn.c, churn_series.c, churn_calendar.c)
+ * and the storage upkeep (churn_store.c); the worker (churn_worker.c)
+ * calls it, through ChurnMonitorWarm and churn_process_dirty.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/churn_monitor.c
+ *	  src/churn/churn_monitor.c
  *
  *-------------------------------------------------------------------------
  */
@@ -76,6 +81,8 @@
 #include "utils/typcache.h"
 
 #include "churn.h"
+#include "churn_monitor.h"
+#include "churn_store.h"
 #include "compat.h"
 
 /* the parties whose detector states a backend keeps at most */
@@ -125,6 +132,13 @@ typedef struct ChurnBatch
 	int			maxhits;
 	int64		parties;
 	int64		resumed;		/* parties whose walk resumed from a kept state */
+	bool		upkeep;			/* collect what churn_store.c writes */
+	int64	   *fold;			/* parties whose appended weeks to fold */
+	int			nfold;
+	int64	   *closed;			/* closed parties */
+	int			nclosed;
+	int			maxids;
+	int			latest_week;	/* the latest week of the batch, -1: none */
 } ChurnBatch;
 
 /* the rows of the series query, evaluated as they come */
@@ -150,6 +164,7 @@ static void ChurnBatchRun(ChurnBatch *b, const char *nsp, ArrayType *party_ids, 
 static void ChurnBatchParty(ChurnBatch *b, int64 party_id, ArrayType *series, int kind,
 							bool closed_null, DateADT closed_on);
 static ArrayType *ChurnHitsArray(ChurnBatch *b, Oid hit_type);
+static void ChurnBatchUpkeep(ChurnBatch *b, int64 party_id, bool closed, int tail_weeks);
 static void ChurnPrefixHash(const ChurnSeries *s, int a, uint64 *ha, int b, uint64 *hb);
 static const char *ChurnOwnSchema(FunctionCallInfo fcinfo);
 static int	ChurnClaimMarks(int batch_size, Datum **ids);
@@ -370,6 +385,10 @@ ChurnBatchSetup(ChurnBatch *b, const char *nsp, bool as_of_null, int as_of, bool
 	b->row_ctx = AllocSetContextCreate(CurrentMemoryContext, "bankcrm churn party", ALLOCSET_DEFAULT_SIZES);
 	b->maxhits = 256;
 	b->hits = palloc(sizeof(ChurnHit) * b->maxhits);
+	b->maxids = 256;
+	b->fold = palloc(sizeof(int64) * b->maxids);
+	b->closed = palloc(sizeof(int64) * b->maxids);
+	b->latest_week = -1;
 }
 
 /*
@@ -397,7 +416,10 @@ ChurnBatchParty(ChurnBatch *b, int64 party_id, ArrayType *series, int kind,
 
 	ChurnSeriesUnpack(series, &s);
 	if (b->as_of_null)
+	{
 		T = ChurnSeriesLastIndex(&s);
+		b->latest_week = Max(b->latest_week, s.w0 + T);
+	}
 	else
 	{
 		if (b->as_of < s.w0)
@@ -517,6 +539,8 @@ churn_eval_receive(TupleTableSlot *slot, DestReceiver *self)
 		closed_on = DatumGetDateADT(slot->tts_values[3]);
 	if (isnull)
 		return true;
+	if (b->upkeep)
+		ChurnBatchUpkeep(b, party_id, !closed_null, DatumGetInt32(slot->tts_values[4]));
 
 	old = MemoryContextSwitchTo(b->row_ctx);
 	if (!slot->tts_isnull[2])
@@ -541,7 +565,7 @@ churn_eval_receive(TupleTableSlot *slot, DestReceiver *self)
 static void
 churn_eval_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
 {
-	if (typeinfo->natts != 4)
+	if (typeinfo->natts != 5)
 		elog(ERROR, "churn series query returned %d columns", typeinfo->natts);
 }
 
@@ -570,6 +594,7 @@ ChurnBatchRun(ChurnBatch *b, const char *nsp, ArrayType *party_ids, bool read_on
 	Oid			argtypes[1] = {INT8ARRAYOID};
 	SPIPlanPtr	plan;
 	int			ret;
+	bool		tail = ChurnTailExists();
 
 	if (b->use_states && churn_states == NULL)
 	{
@@ -582,9 +607,10 @@ ChurnBatchRun(ChurnBatch *b, const char *nsp, ArrayType *party_ids, bool read_on
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql,
-					 "SELECT s.party_id, s.series, p.kind, p.closed_on "
-					 "FROM bankcrm_churn.churn_series s "
-					 "JOIN %s.party p ON p.party_id OPERATOR(pg_catalog.=) s.party_id", nsp);
+					 "SELECT s.party_id, s.series, p.kind, p.closed_on, %s "
+					 "FROM bankcrm_churn.%s s "
+					 "JOIN %s.party p ON p.party_id OPERATOR(pg_catalog.=) s.party_id",
+					 tail ? "s.tail_weeks" : "0", tail ? "churn_series_now" : "churn_series", nsp);
 	if (party_ids != NULL)
 	{
 		appendStringInfoString(&sql, " WHERE s.party_id OPERATOR(pg_catalog.=) ANY ($1)");
@@ -619,6 +645,27 @@ ChurnBatchRun(ChurnBatch *b, const char *nsp, ArrayType *party_ids, bool read_on
 	ret = SPI_execute_plan_extended(plan, &opts);
 	if (ret != SPI_OK_SELECT && ret != SPI_OK_UTILITY)
 		elog(ERROR, "reading the churn series returned %d", ret);
+}
+
+/*
+ * ChurnBatchUpkeep
+ *		Note a party of the monitor's batch for churn_store.c: its appended
+ *		weeks to fold once they are enough, whether it is closed, and the
+ *		batch's latest week (ChurnBatchParty).
+ */
+static void
+ChurnBatchUpkeep(ChurnBatch *b, int64 party_id, bool closed, int tail_weeks)
+{
+	if (b->nfold == b->maxids || b->nclosed == b->maxids)
+	{
+		b->maxids *= 2;
+		b->fold = repalloc_huge(b->fold, sizeof(int64) * b->maxids);
+		b->closed = repalloc_huge(b->closed, sizeof(int64) * b->maxids);
+	}
+	if (tail_weeks > 0 && tail_weeks >= ChurnFoldWeeks(party_id))
+		b->fold[b->nfold++] = party_id;
+	if (closed)
+		b->closed[b->nclosed++] = party_id;
 }
 
 static int
@@ -1040,8 +1087,13 @@ churn_process_dirty(PG_FUNCTION_ARGS)
 
 	/* evaluate; nothing to write unless a rule fired */
 	ChurnBatchSetup(&b, nsp, true, 0, true);
+	b.upkeep = true;
 	ChurnBatchRun(&b, nsp, construct_array(ids, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE),
 				  false);
+	/* the appended weeks folded, the departed parties' alerts lost (churn_store.c) */
+	if (b.nfold > 0)
+		ChurnFoldTails(nsp, b.fold, b.nfold);
+	ChurnLoseDeparted(nsp, b.closed, b.nclosed, b.latest_week);
 	ereport(DEBUG1,
 			(errmsg_internal("churn batch: %d marks, %lld parties evaluated, %lld resumed from a kept state, %d hits",
 							 n, (long long) b.parties, (long long) b.resumed, b.nhits)));

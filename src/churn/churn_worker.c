@@ -42,10 +42,13 @@
  * Shared memory holds one slot per served database, protected by a
  * spinlock held only to copy a few words.
  *
+ * Layer: workers, the top of src/churn/.  Calls the monitor's batch
+ * (churn_monitor.c); the insert path's trigger calls its wake-up.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/churn_worker.c
+ *	  src/churn/churn_worker.c
  *
  *-------------------------------------------------------------------------
  */
@@ -80,7 +83,8 @@
 #include "utils/varlena.h"
 
 #include "bankcrm.h"
-#include "churn.h"
+#include "churn_monitor.h"
+#include "churn_worker.h"
 #include "compat.h"
 #include "dialer/pacing.h"
 

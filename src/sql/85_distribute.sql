@@ -76,7 +76,9 @@ AS $$
 		(53, '@extschema@.cluster_model', 'reference'),
 		(54, '@extschema@.cluster_centroid', 'reference'),
 		-- distributed since: households and groups
-		(55, '@extschema@.relationship_group', 'distributed')
+		(55, '@extschema@.relationship_group', 'distributed'),
+		-- distributed since: the weeks appended to the churn series
+		(56, 'bankcrm_churn.churn_series_tail', 'distributed')
 	) v(o, t, k)
 	 ORDER BY v.o
 $$;
