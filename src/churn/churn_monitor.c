@@ -8,20 +8,25 @@
  * (churn_worker.c) and of anyone who runs the monitor's job by hand.  It
  *
  *	 1. claims up to batch_size marks of bankcrm_churn.churn_dirty, oldest
- *		first, skipping marks another session holds, and deletes them: the
- *		candidates are read without locks, then locked and deleted by
- *		party_id, one statement per shard of churn_dirty (one on one node),
- *		so that the queue works on Citus too (ChurnClaimMarks);
- *	 2. reads those parties' series with their kind and closing date in
+ *		first, skipping marks another session holds, and deletes them: one
+ *		set-based statement on one node, and on Citus the candidates read
+ *		without locks, then locked and deleted by party_id, shard by shard
+ *		(ChurnClaimMarks);
+ *	 2. reads those parties' series as of now (churn_series_now: the
+ *		series with its appended weeks) with their kind and closing date in
  *		one statement whose rows go straight into the evaluation (a
  *		DestReceiver, nothing materialised), under the policy of each
  *		party's kind and the holiday calendar, both read once;
- *	 3. only when some metric fired a rule, hands those hits, sorted by
+ *	 3. folds the weeks appended to the parties' series once they are
+ *		enough, and closes as lost the alerts of departed parties (the
+ *		closed ones of the batch; once per new latest week, those closed
+ *		by then or silent since), both in churn_store.c;
+ *	 4. only when some metric fired a rule, hands those hits, sorted by
  *		party and metric, to churn_apply_hits (SQL), which escalates,
  *		refreshes or raises the alerts, and notifies.
  *
  * Most parties raise nothing, so the common batch writes nothing but the
- * deletion of its marks.  The marks are rows deleted in the transaction
+ * deletion of its marks and the folds.  The marks are rows deleted in the transaction
  * that evaluates them: a batch that fails or is killed rolls back with its
  * alerts and leaves its marks for the next one.
  *
