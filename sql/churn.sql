@@ -290,6 +290,11 @@ ALTER TABLE bankcrm.activity_weekly ENABLE TRIGGER churn_activity_flush;
 SELECT count(*) FROM bankcrm.activity_weekly WHERE party_id = 1 AND week = '2026-06-22';
 SELECT bankcrm.churn_process_dirty(0);
 
+-- a series packed in C is the array a literal gives, byte for byte
+SELECT array_send(bankcrm.churn_series_merge(NULL, x)) = array_send(x) AS same_bytes,
+       pg_column_size(bankcrm.churn_series_merge(NULL, x)) = pg_column_size(x) AS same_size
+  FROM (SELECT '[1:3][1200:1202]={{1,2,3},{3,4,5},{5,NaN,7}}'::real[] AS x) a;
+
 -- 9b. a new week is appended, not rewritten: the first statement of a
 -- party writes its series, later ones append their weeks to
 -- churn_series_tail and leave the series row as it was; the monitor folds
