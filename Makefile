@@ -35,14 +35,16 @@ OBJS = \
 	src/campaign.o \
 	src/rls.o \
 	src/bgw.o \
-	src/churn.o \
-	src/churn_calendar.o \
-	src/churn_series.o \
-	src/churn_worker.o \
-	src/churn_monitor.o \
-	src/churn_trigger.o \
-	src/churn_model.o \
-	src/churn_logreg.o \
+	src/churn/churn.o \
+	src/churn/churn_calendar.o \
+	src/churn/churn_series.o \
+	src/churn/churn_figures.o \
+	src/churn/churn_worker.o \
+	src/churn/churn_monitor.o \
+	src/churn/churn_store.o \
+	src/churn/churn_trigger.o \
+	src/churn/churn_model.o \
+	src/churn/churn_logreg.o \
 	src/dialer/ami.o \
 	src/dialer/md5.o \
 	src/dialer/pacing.o \

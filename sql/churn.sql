@@ -173,7 +173,7 @@ SELECT p, '2026-01-05'::date + 7 * i, 0, CASE WHEN p = 1 AND i >= 8 THEN 60 ELSE
 INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (2, '2026-03-16', 'NaN');
 INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (2, '2026-03-16', '-1');
 -- the trigger kept the series and marked both parties
-SELECT party_id, array_dims(series) FROM bankcrm_churn.churn_series ORDER BY party_id;
+SELECT party_id, array_dims(series) FROM bankcrm_churn.churn_series_now ORDER BY party_id;
 SELECT party_id FROM bankcrm_churn.churn_dirty ORDER BY party_id;
 UPDATE bankcrm.churn_policy SET party_kind = 'corporate' WHERE name = 'short';
 SELECT * FROM bankcrm.churn_scan();
@@ -232,13 +232,14 @@ SELECT * FROM bankcrm.churn_scan('2026-03-09');
 UPDATE bankcrm.party SET status = 'closed', closed_on = '2026-03-13' WHERE party_id = 3;
 SELECT count(*) FROM bankcrm.churn_dashboard WHERE party_id = 3;
 -- the monitor's batch evaluates the closed party only for weeks before it
--- closed: nothing new is raised; weeks_open counts from the raising week
--- to the party's latest week
+-- closed: nothing new is raised; and it loses the closed party's alert
+-- itself, with no rule firing for it; weeks_open counts from the raising
+-- week to the party's latest week
 INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (3, '2026-03-16', 10), (4, '2026-03-16', 40);
 SELECT bankcrm.churn_process_dirty(10);
 SELECT alert_id, party_id, first_week, last_week, weeks_open FROM bankcrm.churn_dashboard WHERE party_id IN (3, 4) ORDER BY alert_id;
 SELECT alert_id, party_id, state, closed_at IS NOT NULL AS closed, note FROM bankcrm.churn_alert WHERE party_id IN (3, 4) ORDER BY alert_id;
--- the scan loses the closed party's alert
+-- the scan finds nothing left to lose
 SELECT * FROM bankcrm.churn_scan();
 SELECT count(*) FROM bankcrm.churn_alert WHERE party_id = 3 AND state = 'open';
 SELECT h.event, h.from_state, h.to_state, h.severity, h.note FROM bankcrm.churn_alert_history h
@@ -256,19 +257,19 @@ SELECT * FROM bankcrm.churn_close_departed(NULL, 0);
 -- 9. changes and deletes rebuild the series
 UPDATE bankcrm.activity_weekly SET txn_volume = 7 WHERE party_id = 2 AND week = '2026-03-16';
 DELETE FROM bankcrm.activity_weekly WHERE party_id = 2 AND week >= '2026-03-02';
-SELECT week, txn_volume FROM bankcrm_churn.churn_series s, bankcrm.churn_series_unnest(s.series) u
+SELECT week, txn_volume FROM bankcrm_churn.churn_series_now s, bankcrm.churn_series_unnest(s.series) u
  WHERE s.party_id = 2 ORDER BY week DESC LIMIT 2;
 DELETE FROM bankcrm.activity_weekly WHERE party_id = 2;
-SELECT count(*) FROM bankcrm_churn.churn_series WHERE party_id = 2;
+SELECT count(*) FROM bankcrm_churn.churn_series_now WHERE party_id = 2;
 SELECT * FROM bankcrm.churn_deviation(2);
 SELECT metric, week, round(level_drop_pct::numeric, 2) AS drop, severity FROM bankcrm.churn_deviation(1);
 -- the row triggers keep the series churn_series_agg builds from the rows
 -- left: a middle week deleted, the first one deleted, a week moved
 DELETE FROM bankcrm.activity_weekly WHERE party_id = 1 AND week IN ('2026-02-02', (SELECT min(week) FROM bankcrm.activity_weekly WHERE party_id = 1));
 UPDATE bankcrm.activity_weekly SET week = '2026-06-01', loan_volume = 3 WHERE party_id = 1 AND week = '2026-02-09';
-SELECT array_dims(series) FROM bankcrm_churn.churn_series WHERE party_id = 1;
+SELECT array_dims(series) FROM bankcrm_churn.churn_series_now WHERE party_id = 1;
 SELECT s.party_id, s.series = a.series AS same, array_lower(s.series, 2) = array_lower(a.series, 2) AS same_first_week
-  FROM bankcrm_churn.churn_series s
+  FROM bankcrm_churn.churn_series_now s
   JOIN (SELECT party_id, bankcrm.churn_series_agg(week, loan_volume, txn_volume, txn_count) AS series
           FROM bankcrm.activity_weekly GROUP BY party_id) a USING (party_id)
  ORDER BY 1;
@@ -281,12 +282,86 @@ INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (1, '202
 ROLLBACK TO SAVEPOINT s;
 INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (1, '2026-06-15', 6);
 COMMIT;
-SELECT week, txn_volume FROM bankcrm_churn.churn_series s, bankcrm.churn_series_unnest(s.series) u
+SELECT week, txn_volume FROM bankcrm_churn.churn_series_now s, bankcrm.churn_series_unnest(s.series) u
  WHERE s.party_id = 1 ORDER BY week DESC LIMIT 3;
 ALTER TABLE bankcrm.activity_weekly DISABLE TRIGGER churn_activity_flush;
 INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (1, '2026-06-22', 7);
 ALTER TABLE bankcrm.activity_weekly ENABLE TRIGGER churn_activity_flush;
 SELECT count(*) FROM bankcrm.activity_weekly WHERE party_id = 1 AND week = '2026-06-22';
 SELECT bankcrm.churn_process_dirty(0);
+
+-- a series packed in C is the array a literal gives, byte for byte
+SELECT array_send(bankcrm.churn_series_merge(NULL, x)) = array_send(x) AS same_bytes,
+       pg_column_size(bankcrm.churn_series_merge(NULL, x)) = pg_column_size(x) AS same_size
+  FROM (SELECT '[1:3][1200:1202]={{1,2,3},{3,4,5},{5,NaN,7}}'::real[] AS x) a;
+
+-- 9b. a new week is appended, not rewritten: the first statement of a
+-- party writes its series, later ones append their weeks to
+-- churn_series_tail and leave the series row as it was; the monitor folds
+-- them once they are 4 + party_id % 9 weeks (party 90: 4), and a change
+-- of a row folds them first.  The series as of now (churn_series_now) is
+-- always the one churn_series_agg builds from the rows.
+CREATE TEMP VIEW tail_check AS
+SELECT (SELECT array_dims(series) FROM bankcrm_churn.churn_series WHERE party_id = 90) AS written,
+       (SELECT count(*) FROM bankcrm_churn.churn_series_tail WHERE party_id = 90) AS tail_rows,
+       n.tail_weeks, array_dims(n.series) AS now,
+       n.series = (SELECT bankcrm.churn_series_agg(week, loan_volume, txn_volume, txn_count)
+                     FROM bankcrm.activity_weekly WHERE party_id = 90) AS same_as_rows
+  FROM bankcrm_churn.churn_series_now n WHERE n.party_id = 90;
+INSERT INTO bankcrm.party (party_id, kind, name, region_code, status, home_branch_id)
+VALUES (90, 'corporate', 'Appending Co', 'CN-BJ', 'active', 1);
+INSERT INTO bankcrm.activity_weekly (party_id, week, loan_volume, txn_volume, txn_count)
+SELECT 90, '2025-01-06'::date + 7 * i, 10, 100 + i, 5 FROM generate_series(0, 29) i;
+SELECT * FROM tail_check;
+INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (90, '2025-08-04', 130);
+INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (90, '2025-08-11', 131);
+-- a week after a gap
+INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (90, '2025-08-25', 133);
+SELECT * FROM tail_check;
+-- three weeks: the monitor evaluates them and keeps them appended
+SELECT bankcrm.churn_process_dirty(100);
+SELECT * FROM tail_check;
+-- the gap's week and one more, one statement spanning three weeks: 6
+-- weeks appended, folded by the monitor's batch
+INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (90, '2025-08-18', 132), (90, '2025-09-01', 134);
+SELECT * FROM tail_check;
+SELECT bankcrm.churn_process_dirty(100);
+SELECT * FROM tail_check;
+-- appended again, then a change of an older row and a delete of an appended week
+INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (90, '2025-09-08', 135);
+INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (90, '2025-09-15', 136);
+UPDATE bankcrm.activity_weekly SET txn_volume = 1 WHERE party_id = 90 AND week = '2025-01-13';
+SELECT * FROM tail_check;
+INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (90, '2025-09-22', 137);
+DELETE FROM bankcrm.activity_weekly WHERE party_id = 90 AND week = '2025-09-22';
+SELECT * FROM tail_check;
+-- a deleted party takes its appended weeks with it
+INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (90, '2025-09-29', 138);
+DELETE FROM bankcrm.party WHERE party_id = 90;
+SELECT (SELECT count(*) FROM bankcrm_churn.churn_series WHERE party_id = 90) AS series,
+       (SELECT count(*) FROM bankcrm_churn.churn_series_tail WHERE party_id = 90) AS tail_rows;
+DROP VIEW tail_check;
+
+-- 9c. the monitor's batch closes the alerts of the departed itself: when
+-- a batch sees a new latest week, the parties silent for 26 weeks by then
+-- (and those closed by then) lose their active alerts, through the
+-- churn_alert process, though no mark of theirs was taken
+INSERT INTO bankcrm.party (party_id, kind, name, region_code, status, home_branch_id) VALUES
+	(93, 'corporate', 'Gone Quiet Co', 'CN-BJ', 'active', 1), (94, 'corporate', 'Still Here Co', 'CN-BJ', 'active', 1);
+INSERT INTO bankcrm.activity_weekly (party_id, week, loan_volume, txn_volume, txn_count)
+SELECT p, '2026-01-05'::date + 7 * i, 0, CASE WHEN i >= 8 THEN 40 ELSE 100 END, 0
+  FROM generate_series(93, 94) p, generate_series(0, 9) i;
+SELECT party_id, metric, event FROM bankcrm.churn_apply(ARRAY[93, 94]::bigint[], '2026-03-09') ORDER BY 1, 2;
+SELECT bankcrm.churn_process_dirty(10);
+SELECT party_id, state FROM bankcrm.churn_alert WHERE party_id IN (93, 94) ORDER BY 1;
+-- 94 goes on; 93 has been silent since 2026-03-09, 28 weeks before 2026-09-21
+INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) VALUES (94, '2026-09-21', 40);
+SELECT bankcrm.churn_process_dirty(10);
+SELECT a.party_id, a.state, a.note, h.event, h.from_state, h.to_state
+  FROM bankcrm.churn_alert a JOIN bankcrm.churn_alert_history h USING (alert_id)
+ WHERE a.party_id IN (93, 94) ORDER BY a.party_id, h.history_id;
+DELETE FROM bankcrm.party WHERE party_id IN (93, 94);
+
 TRUNCATE bankcrm.activity_weekly;
-SELECT count(*) FROM bankcrm_churn.churn_series;
+SELECT count(*) FROM bankcrm_churn.churn_series_now;
+SELECT count(*) FROM bankcrm_churn.churn_series_tail;

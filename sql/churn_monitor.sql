@@ -97,7 +97,7 @@ SELECT count(*) = (SELECT count(*) FROM bankcrm.churn_alert WHERE party_id > 100
 -- the same evaluation as churn_evaluate, party by party
 WITH f AS (
 	SELECT s.party_id, f.metric, f.week, f.severity, f.rule
-	  FROM bankcrm_churn.churn_series s, bankcrm.churn_calendar() cal,
+	  FROM bankcrm_churn.churn_series_now s, bankcrm.churn_calendar() cal,
 	       LATERAL bankcrm.churn_evaluate(s.series, bankcrm.churn_policy_for('corporate'), NULL, cal.days, cal.prev_days) f
 	 WHERE f.severity IS NOT NULL AND s.party_id <> 112),
 h AS (SELECT * FROM pg_catalog.unnest(bankcrm.churn_evaluate_hits(NULL, NULL)))

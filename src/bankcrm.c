@@ -23,7 +23,7 @@
 #include "utils/guc.h"
 
 #include "bankcrm.h"
-#include "churn.h"
+#include "churn/churn_worker.h"
 #include "compat.h"
 #include "dialer/wake.h"
 #include "progress.h"

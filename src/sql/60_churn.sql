@@ -79,12 +79,54 @@ CREATE TABLE bankcrm_churn.churn_series (
 COMMENT ON TABLE bankcrm_churn.churn_series IS 'Each party''s weekly activity as one compact array (see churn_series_agg); kept current by triggers on activity_weekly';
 COMMENT ON COLUMN bankcrm_churn.churn_series.series IS 'real[3][w0:w1]: loan_volume, txn_volume, txn_count by week number (weeks since 2000-01-03); NaN for a week without a row';
 
--- parties whose activity changed and that the monitor has not evaluated yet
+-- parties whose activity changed and that the monitor has not evaluated
+-- yet; no foreign key: the check would cost the insert path as much as the
+-- insert itself, a mark is written only for an existing party, and the
+-- mark of a party deleted since is claimed and dropped like any other
 CREATE TABLE bankcrm_churn.churn_dirty (
-	party_id   bigint PRIMARY KEY REFERENCES @extschema@.party ON DELETE CASCADE,
+	party_id   bigint PRIMARY KEY,
 	marked_at  timestamptz NOT NULL DEFAULT pg_catalog.now()
 );
 COMMENT ON TABLE bankcrm_churn.churn_dirty IS 'Parties with new activity not yet evaluated by the churn monitor; a mark is removed in the transaction that evaluates it';
+
+-- The weeks inserted since a party's series was last written: one row per
+-- party and INSERT statement, appended, never updated, so that a new week
+-- does not rewrite the series (about 1.9 kB a party at three years).  The
+-- monitor folds a party's rows into its series once they hold a few weeks
+-- (churn_process_dirty); a change or deletion of a row of activity_weekly
+-- folds them first.  A party's series row exists whenever it has rows here.
+CREATE TABLE bankcrm_churn.churn_series_tail (
+	party_id  bigint NOT NULL,
+	series    real[] NOT NULL
+	          CONSTRAINT churn_series_tail_shape_check CHECK (pg_catalog.array_ndims(series) = 2 AND pg_catalog.array_length(series, 1) = 3)
+);
+CREATE INDEX churn_series_tail_party_idx ON bankcrm_churn.churn_series_tail (party_id);
+COMMENT ON TABLE bankcrm_churn.churn_series_tail IS 'Weeks appended to a party''s churn series since it was last written, one row per party and INSERT statement on activity_weekly; read through churn_series_now, folded into churn_series by the churn monitor';
+COMMENT ON COLUMN bankcrm_churn.churn_series_tail.series IS 'real[3][w0:w1] as in churn_series: the weeks of one statement''s rows';
+
+-- the merge of a party's appended weeks (their weeks never overlap)
+CREATE AGGREGATE @extschema@.churn_series_merge_agg(real[]) (
+	SFUNC = @extschema@.churn_series_merge,
+	STYPE = real[],
+	COMBINEFUNC = @extschema@.churn_series_merge,
+	PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE @extschema@.churn_series_merge_agg(real[]) IS 'The churn series of all the given series laid over each other (in no particular order: for series whose weeks do not overlap)';
+
+-- every party's series as of now: its written series with the weeks
+-- appended since; what every reader of the series reads
+CREATE VIEW bankcrm_churn.churn_series_now WITH (security_invoker = true) AS
+SELECT s.party_id,
+       CASE WHEN t.series IS NULL THEN s.series ELSE @extschema@.churn_series_merge(s.series, t.series) END AS series,
+       COALESCE(t.weeks, 0) AS tail_weeks
+  FROM bankcrm_churn.churn_series s
+  LEFT JOIN LATERAL (
+        SELECT @extschema@.churn_series_merge_agg(x.series) AS series,
+               pg_catalog.sum(pg_catalog.array_length(x.series, 2))::integer AS weeks
+          FROM bankcrm_churn.churn_series_tail x
+         WHERE x.party_id OPERATOR(pg_catalog.=) s.party_id) t ON true;
+COMMENT ON VIEW bankcrm_churn.churn_series_now IS 'Each party''s churn series as of now: churn_series with the weeks of churn_series_tail laid over it';
+COMMENT ON COLUMN bankcrm_churn.churn_series_now.tail_weeks IS 'Weeks of the series still in churn_series_tail (the monitor folds them)';
 
 -- churn: policy and calendar ----------------------------------------------
 
@@ -248,7 +290,7 @@ DECLARE
 	kind text;
 BEGIN
 	SELECT s.series, p.kind INTO ser, kind
-	  FROM bankcrm_churn.churn_series s
+	  FROM bankcrm_churn.churn_series_now s
 	  JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) s.party_id
 	 WHERE s.party_id OPERATOR(pg_catalog.=) churn_deviation.party_id
 	   AND p.party_id OPERATOR(pg_catalog.=) churn_deviation.party_id;
@@ -353,11 +395,11 @@ BEGIN
 	IF TG_TABLE_NAME OPERATOR(pg_catalog.<>) 'activity_weekly' THEN
 		RETURN NULL;
 	END IF;
-	TRUNCATE bankcrm_churn.churn_series, bankcrm_churn.churn_dirty;
+	TRUNCATE bankcrm_churn.churn_series, bankcrm_churn.churn_series_tail, bankcrm_churn.churn_dirty;
 	RETURN NULL;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.churn_activity_truncated() IS 'After TRUNCATE on activity_weekly: empties churn_series and churn_dirty';
+COMMENT ON FUNCTION @extschema@.churn_activity_truncated() IS 'After TRUNCATE on activity_weekly: empties churn_series, churn_series_tail and churn_dirty';
 
 CREATE TRIGGER churn_activity_row AFTER INSERT OR UPDATE OR DELETE ON @extschema@.activity_weekly
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.churn_activity_row();
@@ -610,7 +652,7 @@ BEGIN
 	-- activity ended silent_weeks or more before as_of (default: the latest
 	-- week of any party's activity)
 	IF upto IS NULL THEN
-		SELECT pg_catalog.max(@extschema@.churn_series_last_week(s.series)) INTO upto FROM bankcrm_churn.churn_series s;
+		SELECT pg_catalog.max(@extschema@.churn_series_last_week(s.series)) INTO upto FROM bankcrm_churn.churn_series_now s;
 	END IF;
 	closed := ARRAY(SELECT DISTINCT a.party_id
 	                  FROM @extschema@.churn_alert a
@@ -627,7 +669,7 @@ BEGIN
 	END IF;
 	silent := ARRAY(SELECT DISTINCT a.party_id
 	                  FROM @extschema@.churn_alert a
-	                  JOIN bankcrm_churn.churn_series s ON s.party_id OPERATOR(pg_catalog.=) a.party_id
+	                  JOIN bankcrm_churn.churn_series_now s ON s.party_id OPERATOR(pg_catalog.=) a.party_id
 	                 WHERE a.state IN ('open', 'acknowledged', 'in_remediation')
 	                   AND @extschema@.churn_series_last_week(s.series) OPERATOR(pg_catalog.<=)
 	                       (upto OPERATOR(pg_catalog.-) (7 OPERATOR(pg_catalog.*) churn_close_departed.silent_weeks))
@@ -894,12 +936,13 @@ COMMENT ON COLUMN @extschema@.churn_alert_summary.parties IS 'Distinct parties';
 GRANT USAGE ON SCHEMA bankcrm_churn TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
 GRANT SELECT ON bankcrm_churn.builtin_holiday TO bankcrm_admin, bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
 GRANT ALL ON @extschema@.churn_policy, @extschema@.churn_holiday, bankcrm_churn.churn_series, bankcrm_churn.churn_dirty,
+	bankcrm_churn.churn_series_tail, bankcrm_churn.churn_series_now,
 	@extschema@.churn_alert, @extschema@.churn_alert_history, @extschema@.churn_remediation TO bankcrm_admin;
 GRANT SELECT ON @extschema@.churn_alert_summary TO bankcrm_admin;
 GRANT SELECT ON @extschema@.churn_policy, @extschema@.churn_holiday
 	TO bankcrm_manager, bankcrm_rm, bankcrm_analyst, bankcrm_app;
 GRANT SELECT ON @extschema@.churn_alert, @extschema@.churn_alert_history, @extschema@.churn_remediation,
-	bankcrm_churn.churn_series TO bankcrm_manager, bankcrm_rm, bankcrm_app;
+	bankcrm_churn.churn_series, bankcrm_churn.churn_series_tail, bankcrm_churn.churn_series_now TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT UPDATE (state, closed_at, note) ON @extschema@.churn_alert TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT INSERT ON @extschema@.churn_alert_history, @extschema@.churn_remediation TO bankcrm_manager, bankcrm_rm, bankcrm_app;
 GRANT UPDATE (outcome, outcome_at, note) ON @extschema@.churn_remediation TO bankcrm_manager, bankcrm_rm, bankcrm_app;
@@ -921,7 +964,7 @@ GRANT EXECUTE ON FUNCTION @extschema@.churn_apply(bigint[], date), @extschema@.c
 -- churn_scan, churn_process_dirty and churn_apply, granted to bankcrm_app,
 -- write alerts and marks as the caller
 GRANT INSERT, UPDATE ON @extschema@.churn_alert TO bankcrm_app;
-GRANT SELECT, INSERT, UPDATE, DELETE ON bankcrm_churn.churn_series, bankcrm_churn.churn_dirty TO bankcrm_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON bankcrm_churn.churn_series, bankcrm_churn.churn_series_tail, bankcrm_churn.churn_dirty TO bankcrm_app;
 GRANT USAGE ON SEQUENCE @extschema@.churn_alert_alert_id_seq TO bankcrm_app;
 -- one party's figures and the alert workflow: staff and applications, not the analyst
 REVOKE ALL ON FUNCTION @extschema@.churn_deviation(bigint, date), @extschema@.churn_alert_fire(bigint, text, text),

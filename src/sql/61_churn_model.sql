@@ -110,7 +110,7 @@ BEGIN
 	END IF;
 	SELECT c.days, c.prev_days INTO cal FROM @extschema@.churn_calendar() c;
 	pol := @extschema@.churn_policy_for('corporate');
-	SELECT pg_catalog.max(@extschema@.churn_series_last_week(s.series)) INTO data_end FROM bankcrm_churn.churn_series s;
+	SELECT pg_catalog.max(@extschema@.churn_series_last_week(s.series)) INTO data_end FROM bankcrm_churn.churn_series_now s;
 	RETURN QUERY
 	WITH w AS (SELECT DISTINCT u.week FROM pg_catalog.unnest(churn_model_rows.weeks) u(week) WHERE u.week IS NOT NULL),
 	pw AS (
@@ -119,7 +119,7 @@ BEGIN
 		                 THEN LEAST(p.closed_on, @extschema@.churn_series_last_week(s.series) OPERATOR(pg_catalog.+) 7)
 		            WHEN @extschema@.churn_series_last_week(s.series) OPERATOR(pg_catalog.<=) (data_end OPERATOR(pg_catalog.-) 28)
 		                 THEN @extschema@.churn_series_last_week(s.series) OPERATOR(pg_catalog.+) 7 END AS exit_week
-		  FROM bankcrm_churn.churn_series s
+		  FROM bankcrm_churn.churn_series_now s
 		  JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) s.party_id
 		  CROSS JOIN w
 		 WHERE p.kind OPERATOR(pg_catalog.=) 'corporate'
@@ -262,7 +262,7 @@ BEGIN
 			      HINT = 'Train one with churn_model_train(name, weeks_from, weeks_to).';
 	END IF;
 	IF w IS NULL THEN
-		SELECT @extschema@.churn_series_last_week(s.series) INTO w FROM bankcrm_churn.churn_series s
+		SELECT @extschema@.churn_series_last_week(s.series) INTO w FROM bankcrm_churn.churn_series_now s
 		 WHERE s.party_id OPERATOR(pg_catalog.=) churn_probability.party_id;
 	END IF;
 	SELECT @extschema@.churn_logreg_predict(coef, r.features) INTO p
@@ -304,7 +304,7 @@ BEGIN
 			      HINT = 'Train one with churn_model_train(name, weeks_from, weeks_to).';
 	END IF;
 	IF w IS NULL THEN
-		SELECT pg_catalog.max(@extschema@.churn_series_last_week(s.series)) INTO w FROM bankcrm_churn.churn_series s;
+		SELECT pg_catalog.max(@extschema@.churn_series_last_week(s.series)) INTO w FROM bankcrm_churn.churn_series_now s;
 	END IF;
 	IF w IS NULL THEN
 		RETURN 0;
@@ -379,7 +379,7 @@ SELECT a.alert_id,
   FROM @extschema@.churn_alert a
   JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) a.party_id
   LEFT JOIN @extschema@.branch b ON b.branch_id OPERATOR(pg_catalog.=) a.branch_id
-  LEFT JOIN bankcrm_churn.churn_series s ON s.party_id OPERATOR(pg_catalog.=) a.party_id
+  LEFT JOIN bankcrm_churn.churn_series_now s ON s.party_id OPERATOR(pg_catalog.=) a.party_id
   -- the party's latest score, of the newest model that scored that week
   -- (grouped by party_id, the distribution column: on Citus it runs in
   -- the shards)

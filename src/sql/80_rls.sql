@@ -106,7 +106,7 @@ BEGIN
 		'@extschema@.party_score', '@extschema@.score_history', '@extschema@.party_retention',
 		'@extschema@.segment_member', '@extschema@.segment_history',
 		-- churn (60_churn.sql)
-		'bankcrm_churn.churn_series', 'bankcrm_churn.churn_dirty', '@extschema@.churn_alert',
+		'bankcrm_churn.churn_series', 'bankcrm_churn.churn_series_tail', 'bankcrm_churn.churn_dirty', '@extschema@.churn_alert',
 		'@extschema@.churn_alert_history', '@extschema@.churn_remediation', '@extschema@.churn_score',
 		-- the dialer (70_dialer.sql)
 		'@extschema@.call_attempt'] LOOP

@@ -78,7 +78,9 @@ AS $$
 		-- distributed since: households and groups
 		(55, '@extschema@.relationship_group', 'distributed'),
 		-- distributed since: wallet estimates
-		(56, '@extschema@.wallet_estimate', 'distributed')
+		(56, '@extschema@.wallet_estimate', 'distributed'),
+		-- distributed since: the weeks appended to the churn series
+		(57, 'bankcrm_churn.churn_series_tail', 'distributed')
 	) v(o, t, k)
 	 ORDER BY v.o
 $$;

@@ -31,7 +31,7 @@ CREATE EXTENSION bankcrm;
 \! test/data/load --size demo --dbname bankcrm_churn_quality >/dev/null
 CREATE TEMP TABLE q_alert AS
 SELECT s.party_id, f.week
-  FROM bankcrm_churn.churn_series s JOIN bankcrm.party p ON p.party_id = s.party_id,
+  FROM bankcrm_churn.churn_series_now s JOIN bankcrm.party p ON p.party_id = s.party_id,
        bankcrm.churn_calendar() cal,
        LATERAL bankcrm.churn_history(s.series, bankcrm.churn_policy_for(p.kind), NULL, cal.days, cal.prev_days) f
  WHERE f.severity IS NOT NULL GROUP BY 1, 2;
@@ -49,7 +49,7 @@ SELECT c.party_id, c.exit_week FROM bankcrm_truth.churner c
  WHERE c.exit_week <= (SELECT max(week) FROM bankcrm.activity_weekly);
 CREATE TEMP TABLE q_stable AS
 SELECT p.party_id FROM bankcrm.party p
- WHERE p.kind = 'corporate' AND EXISTS (SELECT 1 FROM bankcrm_churn.churn_series s WHERE s.party_id = p.party_id)
+ WHERE p.kind = 'corporate' AND EXISTS (SELECT 1 FROM bankcrm_churn.churn_series_now s WHERE s.party_id = p.party_id)
    AND NOT EXISTS (SELECT 1 FROM bankcrm_truth.churner c WHERE c.party_id = p.party_id);
 CREATE FUNCTION pg_temp.q_figures(rule text, OUT recall numeric, OUT median_lead numeric,
 	OUT mean_quarter_pct numeric, OUT worst_quarter_pct numeric, OUT cny_quarter_pct numeric)
@@ -148,9 +148,9 @@ SELECT pg_temp.clock('2 one trailing 13-week avg() OVER pass',
 	'SELECT sum(m) FROM (SELECT avg(txn_volume) OVER (PARTITION BY party_id ORDER BY week ROWS 13 PRECEDING) m
 	                       FROM bankcrm.activity_weekly) x', 1);
 -- bankcrm: every week of every party, all baselines, the CUSUM, the rules
-SELECT pg_temp.clock('3 bankcrm full evaluation (churn_evaluate over churn_series)',
+SELECT pg_temp.clock('3 bankcrm full evaluation (churn_evaluate over churn_series_now)',
 	'SELECT count(f.first_alert_week)
-	   FROM bankcrm_churn.churn_series s, bankcrm.churn_calendar() cal,
+	   FROM bankcrm_churn.churn_series_now s, bankcrm.churn_calendar() cal,
 	        LATERAL bankcrm.churn_evaluate(s.series, NULL, NULL, cal.days, cal.prev_days) f');
 -- the same baselines in SQL window functions, three metrics (the CUSUM and
 -- the noise estimate are recursive and cannot be written as window
@@ -176,11 +176,11 @@ SELECT pg_temp.clock('4 the baselines in SQL window functions (no CUSUM)',
 	                c AS (o ROWS BETWEEN 6 PRECEDING AND 6 FOLLOWING),
 	                f AS (o ROWS BETWEEN 3 PRECEDING AND CURRENT ROW)) x$q$, 1);
 
--- the monitor: one new week arrives for every corporate, four times, drawn
+-- the monitor: one new week arrives for every corporate, twelve times, drawn
 -- from the same model as the history (the level, noise, quarter ends, the
 -- 5 % of churners going on with their slide).  This session's first batch
 -- walks every series in full; the next ones resume each detector from the
--- state the backend kept (src/churn_monitor.c)
+-- state the backend kept (src/churn/churn_monitor.c)
 CREATE FUNCTION pg_temp.new_week() RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
 	w int := ((SELECT max(week) FROM bankcrm.activity_weekly WHERE party_id = 1) - '2023-11-20'::date) / 7 + 1;
@@ -194,13 +194,16 @@ BEGIN
 	                       * CASE WHEN w % 13 = 12 THEN 1.2 ELSE 1 END AS f) x;
 END
 $$;
-SELECT pg_temp.clock('5 insert one week for 100,000 corporates (series merge, marks)', 'SELECT pg_temp.new_week()', 1);
+SELECT pg_temp.clock('5 insert one week for 100,000 corporates (weeks appended, marks)', 'SELECT pg_temp.new_week()', 1);
 SELECT pg_temp.clock('6a monitor, first batch of a backend: 100,000 dirty parties, full walks',
 	'SELECT bankcrm.churn_process_dirty(1000000)', 1);
 DO $$
 BEGIN
-	FOR r IN 1..3 LOOP
-		PERFORM pg_temp.clock('5 insert one week for 100,000 corporates (series merge, marks)', 'SELECT pg_temp.new_week()', 1);
+	-- eleven weeks more: every party's appended weeks reach its fold
+	-- threshold (4 to 12 weeks) once, so the batches fold as they would
+	-- week after week
+	FOR r IN 1..11 LOOP
+		PERFORM pg_temp.clock('5 insert one week for 100,000 corporates (weeks appended, marks)', 'SELECT pg_temp.new_week()', 1);
 		COMMIT;
 		PERFORM pg_temp.clock('6 monitor: evaluate 100,000 dirty parties (churn_process_dirty)',
 			'SELECT bankcrm.churn_process_dirty(1000000)', 1);
@@ -208,14 +211,33 @@ BEGIN
 	END LOOP;
 END
 $$;
+-- the full evaluation again, now that the series have appended weeks
+SELECT pg_temp.clock('3t bankcrm full evaluation, with the appended weeks the batches left',
+	'SELECT count(f.first_alert_week)
+	   FROM bankcrm_churn.churn_series_now s, bankcrm.churn_calendar() cal,
+	        LATERAL bankcrm.churn_evaluate(s.series, NULL, NULL, cal.days, cal.prev_days) f');
 -- the insert path against a plain INSERT of the same rows into a table of
 -- activity_weekly's shape without the triggers (the same indexes and
--- constraints), measured in the same run
+-- constraints), measured in the same run: once without activity_weekly's
+-- foreign key to party (LIKE does not copy it), once with it (the
+-- like-for-like floor: the same table without the churn triggers)
 CREATE TABLE public.aw_plain (LIKE bankcrm.activity_weekly INCLUDING ALL);
-CREATE FUNCTION pg_temp.new_week_plain() RETURNS void LANGUAGE plpgsql AS $$
+CREATE TABLE public.aw_plain_fk (LIKE bankcrm.activity_weekly INCLUDING ALL,
+	FOREIGN KEY (party_id) REFERENCES bankcrm.party ON DELETE CASCADE);
+CREATE FUNCTION pg_temp.new_week_plain(fk boolean) RETURNS void LANGUAGE plpgsql AS $$
 DECLARE
 	w int := ((SELECT max(week) FROM bankcrm.activity_weekly WHERE party_id = 1) - '2023-11-20'::date) / 7 + 1;
 BEGIN
+	IF fk THEN
+		INSERT INTO public.aw_plain_fk (party_id, week, loan_volume, txn_volume, txn_count)
+		SELECT p.party_id, '2023-11-20'::date + 7 * w,
+		       round((0.03 * p.base * f)::numeric, 2), round((p.base * f)::numeric, 2), (p.base * f / 25000)::int
+		  FROM bench_party p,
+		       LATERAL (SELECT (CASE WHEN p.churn AND w >= p.ds THEN greatest(0.1, 1 - (w - p.ds) / 20.0) ELSE 1 END)
+		                       * (0.9 + 0.2 * random())
+		                       * CASE WHEN w % 13 = 12 THEN 1.2 ELSE 1 END AS f) x;
+		RETURN;
+	END IF;
 	INSERT INTO public.aw_plain (party_id, week, loan_volume, txn_volume, txn_count)
 	SELECT p.party_id, '2023-11-20'::date + 7 * w,
 	       round((0.03 * p.base * f)::numeric, 2), round((p.base * f)::numeric, 2), (p.base * f / 25000)::int
@@ -228,14 +250,17 @@ $$;
 DO $$
 BEGIN
 	FOR r IN 1..3 LOOP
-		TRUNCATE public.aw_plain;
+		TRUNCATE public.aw_plain, public.aw_plain_fk;
 		PERFORM pg_temp.clock('5p plain INSERT of one week x 100,000 into a table of the same shape without triggers',
-			'SELECT pg_temp.new_week_plain()', 1);
+			'SELECT pg_temp.new_week_plain(false)', 1);
+		COMMIT;
+		PERFORM pg_temp.clock('5q plain INSERT of the same, with activity_weekly''s foreign key to party',
+			'SELECT pg_temp.new_week_plain(true)', 1);
 		COMMIT;
 	END LOOP;
 END
 $$;
-DROP TABLE public.aw_plain;
+DROP TABLE public.aw_plain, public.aw_plain_fk;
 
 -- what the batches did: alerts raised and refreshed per week
 SELECT last_week, count(*) AS active_alerts, count(*) FILTER (WHERE first_week = last_week) AS raised_that_week
@@ -301,7 +326,14 @@ SELECT round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench 
        AS scoring_over_monitor,
        round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench WHERE what LIKE '5 %')::numeric
            / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench WHERE what LIKE '5p %')::numeric, 2)
-       AS insert_over_plain_insert;
+       AS insert_over_plain_insert,
+       round((SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench WHERE what LIKE '5 %')::numeric
+           / (SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FROM bench WHERE what LIKE '5q %')::numeric, 2)
+       AS insert_over_plain_insert_with_fk;
+-- the appended weeks the monitor's batches left (folded at 4 to 12 weeks)
+SELECT count(*) AS tail_rows, count(DISTINCT party_id) AS parties_with_tail,
+       pg_size_pretty(pg_table_size('bankcrm_churn.churn_series_tail')) AS tail_size
+  FROM bankcrm_churn.churn_series_tail;
 
 -- ---------------------------------------------------------------------------
 -- part 3: the insert path

@@ -59,7 +59,7 @@ VALUES (990000002, '2026-01-19', 500, 100, 10);
 SELECT s.party_id, array_dims(s.series), bankcrm.churn_series_last_week(s.series),
        s.series = (SELECT bankcrm.churn_series_agg(a.week, a.loan_volume, a.txn_volume, a.txn_count)
                      FROM bankcrm.activity_weekly a WHERE a.party_id = s.party_id) AS rebuilt
-  FROM bankcrm_churn.churn_series s WHERE s.party_id >= 990000001 ORDER BY 1;
+  FROM bankcrm_churn.churn_series_now s WHERE s.party_id >= 990000001 ORDER BY 1;
 SELECT party_id FROM bankcrm_churn.churn_dirty WHERE party_id >= 990000001 ORDER BY 1;
 \echo '### series_update_delete'
 -- an update and a delete of a row keep the series in step
@@ -68,7 +68,7 @@ DELETE FROM bankcrm.activity_weekly WHERE party_id = 990000004 AND week = '2025-
 SELECT s.party_id, array_dims(s.series),
        s.series = (SELECT bankcrm.churn_series_agg(a.week, a.loan_volume, a.txn_volume, a.txn_count)
                      FROM bankcrm.activity_weekly a WHERE a.party_id = s.party_id) AS rebuilt
-  FROM bankcrm_churn.churn_series s WHERE s.party_id = 990000004;
+  FROM bankcrm_churn.churn_series_now s WHERE s.party_id = 990000004;
 
 \echo '### churn_deviation'
 -- the figures of each party
@@ -118,7 +118,7 @@ SELECT branch_id, branch_name, severity, state, alerts, parties
 \echo '### series_deleted'
 -- all rows of a party deleted: its series goes
 DELETE FROM bankcrm.activity_weekly WHERE party_id = 990000003;
-SELECT count(*) AS series FROM bankcrm_churn.churn_series WHERE party_id = 990000003;
+SELECT count(*) AS series FROM bankcrm_churn.churn_series_now WHERE party_id = 990000003;
 
 
 \echo '### alert_lifecycle'

@@ -17,7 +17,7 @@ SELECT plan(12);
 
 CREATE TEMP TABLE q_alert AS
 SELECT s.party_id, f.week
-  FROM bankcrm_churn.churn_series s
+  FROM bankcrm_churn.churn_series_now s
   JOIN bankcrm.party p ON p.party_id = s.party_id,
        bankcrm.churn_calendar() cal,
        LATERAL bankcrm.churn_history(s.series, bankcrm.churn_policy_for(p.kind), NULL, cal.days, cal.prev_days) f
@@ -43,7 +43,7 @@ SELECT c.party_id, c.exit_week FROM bankcrm_truth.churner c
 CREATE TEMP TABLE q_stable AS
 SELECT p.party_id FROM bankcrm.party p
  WHERE p.kind = 'corporate'
-   AND EXISTS (SELECT 1 FROM bankcrm_churn.churn_series s WHERE s.party_id = p.party_id)
+   AND EXISTS (SELECT 1 FROM bankcrm_churn.churn_series_now s WHERE s.party_id = p.party_id)
    AND NOT EXISTS (SELECT 1 FROM bankcrm_truth.churner c WHERE c.party_id = p.party_id);
 
 CREATE FUNCTION pg_temp.q_figures(rule text, OUT recall numeric, OUT median_lead numeric,

@@ -36,7 +36,7 @@ $sim = start_sim($log, '--port', $port, '--ring-ms', '20', '--talk-ms', '60');
 
 # the names the workers' SQL calls, read from their sources
 my %names;
-for my $file (glob('src/dialer/*.c'), 'src/churn_worker.c', 'src/churn_monitor.c')
+for my $file (glob('src/dialer/*.c'), 'src/churn/churn_worker.c', 'src/churn/churn_monitor.c')
 {
 	open(my $fh, '<', $file) or die "$file: $!";
 	while (my $line = <$fh>)

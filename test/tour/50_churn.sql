@@ -10,7 +10,7 @@ SELECT f.week, round(f.value) AS value, round(f.trailing_mean) AS trailing_13w, 
   FROM (SELECT c.party_id, c.decline_start FROM bankcrm_truth.churner c
          WHERE c.exit_week > (SELECT max(week) FROM bankcrm.activity_weekly)
          ORDER BY c.decline_start, c.party_id LIMIT 1) x
-  JOIN bankcrm_churn.churn_series s ON s.party_id = x.party_id,
+  JOIN bankcrm_churn.churn_series_now s ON s.party_id = x.party_id,
        bankcrm.churn_calendar() cal,
        LATERAL bankcrm.churn_history(s.series, bankcrm.churn_policy_for('corporate'), NULL, cal.days, cal.prev_days) f
  WHERE f.metric = 'txn_volume' AND f.week BETWEEN x.decline_start - 14 AND x.decline_start + 7 * 12

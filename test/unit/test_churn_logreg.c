@@ -14,7 +14,7 @@
  *
  *-------------------------------------------------------------------------
  */
-#include "../../src/churn_logreg.c"
+#include "../../src/churn/churn_logreg.c"
 
 #include <math.h>
 #include <stdint.h>

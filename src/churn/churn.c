@@ -21,10 +21,14 @@
  * SAFE; the SQL wrappers that read the policy and holiday tables are
  * STABLE.
  *
+ * Layer: computation, the bottom of src/churn/ (no SPI, no worker, no
+ * table; its SQL functions evaluate the values they are given).  Calls the
+ * series format (churn_series.c) and the calendar (churn_calendar.c).
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/churn.c
+ *	  src/churn/churn.c
  *
  *-------------------------------------------------------------------------
  */

@@ -17,14 +17,20 @@
  *	 and laid over again; the party is marked dirty.
  *
  * - churn_activity_flush(), AFTER INSERT FOR EACH STATEMENT, with no
- *	 transition table: it sorts the buffer by party and week and writes,
- *	 per party, the series of its new weeks laid over its old series
- *	 (churn_series_merge) and its mark: one upsert per party and statement,
- *	 not per row, which keeps bulk loads near the cost of the old statement
- *	 trigger.
+ *	 transition table: it sorts the buffer by party and week and, on one
+ *	 node, appends per party the series of its new weeks to
+ *	 churn_series_tail (or makes it the party's series when it has none
+ *	 yet) and marks the party, all in one statement: a new week rewrites
+ *	 no series, so the insert costs little more than the rows' own
+ *	 insert.  The monitor folds the appended weeks into the series
+ *	 (churn_monitor.c); an update or delete of a row folds them first
+ *	 (ChurnRowFold).  Where Citus is installed, one upsert per party lays
+ *	 the new weeks over its series (churn_series_merge), as before.
  *
- * activity_weekly has one row per party and week, so the result is the
- * series churn_series_agg would build from the party's rows.
+ * activity_weekly has one row per party and week, so the appended weeks
+ * never overlap, and the series with its appended weeks
+ * (bankcrm_churn.churn_series_now) is the series churn_series_agg would
+ * build from the party's rows.
  *
  * Why not a statement trigger with transition tables: Citus cannot run
  * those on a distributed table.  These run on the node that holds the
@@ -43,10 +49,15 @@
  * dropped and created again.  Both functions are SECURITY DEFINER in SQL:
  * the callers of INSERT need no privilege on the derived tables.
  *
+ * Layer: SQL entry point (the triggers of activity_weekly), with SPI.
+ * Calls the series format (churn_series.c), the storage (churn_store.c)
+ * and the worker's wake-up at commit (churn_worker.c), which calls nothing
+ * back.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/churn_trigger.c
+ *	  src/churn/churn_trigger.c
  *
  *-------------------------------------------------------------------------
  */
@@ -70,6 +81,8 @@
 #include "utils/rel.h"
 
 #include "churn.h"
+#include "churn_store.h"
+#include "churn_worker.h"
 
 /* the statements of the row trigger, prepared once per backend */
 typedef enum ChurnRowPlan
@@ -79,7 +92,8 @@ typedef enum ChurnRowPlan
 	CHURN_PLAN_EMPTY,			/* delete a series with no week left */
 	CHURN_PLAN_MARK,			/* mark a party dirty, if it still exists */
 	CHURN_PLAN_MARK_NEW,		/* mark the party of a new row dirty */
-	CHURN_PLAN_UPSERT_MANY,		/* lay new weeks over many series, mark them */
+	CHURN_PLAN_UPSERT_MANY,		/* append new weeks of many parties, mark them */
+	CHURN_PLAN_FOLD,			/* fold a party's appended weeks into its series */
 	CHURN_PLANS
 } ChurnRowPlan;
 
@@ -88,6 +102,7 @@ static void ChurnRowExec(ChurnRowPlan which, const char *nsp, int nargs, Datum *
 						 const char *nulls, int expect);
 static void ChurnRowAdd(const char *nsp, HeapTuple tuple, TupleDesc desc, bool drop_set, DateADT drop);
 static void ChurnRowDrop(const char *nsp, int64 party_id, DateADT week);
+static void ChurnRowFold(const char *nsp, Datum party_id);
 
 /* an inserted row, remembered until the statement's end */
 typedef struct ChurnPendingRow
@@ -180,27 +195,46 @@ ChurnRowPrepare(ChurnRowPlan which, const char *nsp)
 		case CHURN_PLAN_UPSERT_MANY:
 
 			/*
-			 * one statement for many parties, in party order (the order in
-			 * which concurrent statements lock the series): each party's
-			 * new weeks, a slice of one array, laid over its series, and its
-			 * mark
+			 * one statement for many parties: each party's new weeks, a
+			 * slice of one array, become its series when it has none yet,
+			 * and are appended to churn_series_tail otherwise (nothing is
+			 * rewritten); the marks in party order (the order in which
+			 * concurrent statements lock them)
 			 */
 			appendStringInfo(&sql,
-							 "WITH up AS (INSERT INTO bankcrm_churn.churn_series AS s (party_id, series) "
-							 "SELECT u.p, %s.churn_series_slice($5, u.off, u.w0, u.span) "
+							 "WITH u AS MATERIALIZED (SELECT u.p, %s.churn_series_slice($5, u.off, u.w0, u.span) AS series "
 							 "FROM ROWS FROM (pg_catalog.unnest($1), pg_catalog.unnest($2), pg_catalog.unnest($3), pg_catalog.unnest($4)) "
-							 "u(p, w0, span, off) ORDER BY u.p "
-							 "ON CONFLICT (party_id) DO UPDATE SET series = "
-							 "%s.churn_series_merge(s.series, EXCLUDED.series) RETURNING s.party_id) "
+							 "u(p, w0, span, off)), "
+							 "b AS (INSERT INTO bankcrm_churn.churn_series AS s (party_id, series) "
+							 "SELECT u.p, u.series FROM u ORDER BY u.p "
+							 "ON CONFLICT (party_id) DO NOTHING RETURNING s.party_id), "
+							 "t AS (INSERT INTO bankcrm_churn.churn_series_tail (party_id, series) "
+							 "SELECT u.p, u.series FROM u "
+							 "WHERE NOT EXISTS (SELECT 1 FROM b WHERE b.party_id OPERATOR(pg_catalog.=) u.p)) "
 							 "INSERT INTO bankcrm_churn.churn_dirty (party_id) "
-							 "SELECT up.party_id FROM up ORDER BY 1 ON CONFLICT (party_id) DO NOTHING",
-							 nsp, nsp);
+							 "SELECT u.p FROM u ORDER BY 1 ON CONFLICT (party_id) DO NOTHING",
+							 nsp);
 			argtypes[0] = INT8ARRAYOID;
 			argtypes[1] = INT4ARRAYOID;
 			argtypes[2] = INT4ARRAYOID;
 			argtypes[3] = INT4ARRAYOID;
 			argtypes[4] = FLOAT4ARRAYOID;
 			nargs = 5;
+			break;
+		case CHURN_PLAN_FOLD:
+
+			/*
+			 * the party's appended weeks laid over its series and deleted:
+			 * a change of an older row then works on the whole series
+			 */
+			appendStringInfo(&sql,
+							 "WITH t AS (DELETE FROM bankcrm_churn.churn_series_tail x "
+							 "WHERE x.party_id OPERATOR(pg_catalog.=) $1 RETURNING x.series) "
+							 "UPDATE bankcrm_churn.churn_series s "
+							 "SET series = %s.churn_series_merge(s.series, (SELECT %s.churn_series_merge_agg(t.series) FROM t)) "
+							 "WHERE s.party_id OPERATOR(pg_catalog.=) $1 AND EXISTS (SELECT 1 FROM t)",
+							 nsp, nsp);
+			nargs = 1;
 			break;
 		default:
 			elog(ERROR, "unknown churn row statement %d", (int) which);
@@ -222,6 +256,23 @@ ChurnRowExec(ChurnRowPlan which, const char *nsp, int nargs, Datum *args, const 
 
 	if (ret != expect)
 		elog(ERROR, "churn series upkeep statement %d returned %d", (int) which, ret);
+}
+
+/*
+ * ChurnRowFold
+ *		Fold the party's appended weeks (churn_series_tail) into its series
+ *		before a row of it is changed or deleted.  Where Citus is installed
+ *		nothing is appended (ChurnFlushSetBased): nothing to fold.
+ */
+static void
+ChurnRowFold(const char *nsp, Datum party_id)
+{
+	Datum		args[1];
+
+	if (OidIsValid(get_extension_oid("citus", true)) || !ChurnTailExists())
+		return;
+	args[0] = party_id;
+	ChurnRowExec(CHURN_PLAN_FOLD, nsp, 1, args, NULL, SPI_OK_UPDATE);
 }
 
 /*
@@ -252,6 +303,7 @@ ChurnRowAdd(const char *nsp, HeapTuple tuple, TupleDesc desc, bool drop_set, Dat
 		nulls[1] = 'n';
 	args[2] = PointerGetDatum(ChurnSeriesOneWeek(DatumGetDateADT(d[1]), DatumGetFloat8(d[2]),
 												 DatumGetFloat8(d[3]), DatumGetInt32(d[4])));
+	ChurnRowFold(nsp, d[0]);
 	ChurnRowExec(CHURN_PLAN_UPSERT, nsp, 3, args, nulls, SPI_OK_INSERT);
 	ChurnRowExec(CHURN_PLAN_MARK, nsp, 1, args, NULL, SPI_OK_INSERT);
 }
@@ -268,6 +320,7 @@ ChurnRowDrop(const char *nsp, int64 party_id, DateADT week)
 
 	args[0] = Int64GetDatum(party_id);
 	args[1] = DateADTGetDatum(week);
+	ChurnRowFold(nsp, args[0]);
 	ChurnRowExec(CHURN_PLAN_EMPTY, nsp, 2, args, NULL, SPI_OK_DELETE);
 	ChurnRowExec(CHURN_PLAN_DROP, nsp, 2, args, NULL, SPI_OK_UPDATE);
 	ChurnRowExec(CHURN_PLAN_MARK, nsp, 1, args, NULL, SPI_OK_INSERT);
@@ -407,17 +460,19 @@ ChurnPendingFlush(const char *nsp)
 
 /*
  * ChurnFlushSetBased
- *		Whether the buffered rows go in statements of many parties: on one
- *		node, for more than one party.  Where Citus is installed, each
- *		party's upsert stays a statement of its own, which Citus routes to
- *		the party's shard on the node that fired the trigger.
+ *		Whether the buffered rows are appended to churn_series_tail in
+ *		statements of many parties: on one node, once the extension is at
+ *		this library's version (release 0.1.0 has no churn_series_tail).  Where Citus is installed,
+ *		each party's upsert of its series stays a statement of its own,
+ *		which Citus routes to the party's shard on the node that fired the
+ *		trigger.
  */
 static bool
 ChurnFlushSetBased(const ChurnPendingRow *rows, int64 n)
 {
-	if (n < 2 || rows[0].party_id == rows[n - 1].party_id)
+	if (n < 1)
 		return false;
-	return !OidIsValid(get_extension_oid("citus", true));
+	return !OidIsValid(get_extension_oid("citus", true)) && ChurnTailExists();
 }
 
 /*

@@ -42,10 +42,13 @@
  * The wake-up table, the registration, the signals and the wait events are
  * src/bgw.c's, shared with the dialer: one slot per served database.
  *
+ * Layer: workers, the top of src/churn/.  Calls the monitor's batch
+ * (churn_monitor.c); the insert path's trigger calls its wake-up.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/churn_worker.c
+ *	  src/churn/churn_worker.c
  *
  *-------------------------------------------------------------------------
  */
@@ -81,7 +84,8 @@
 
 #include "bankcrm.h"
 #include "bgw.h"
-#include "churn.h"
+#include "churn_monitor.h"
+#include "churn_worker.h"
 #include "compat.h"
 #include "dialer/pacing.h"
 

@@ -5,10 +5,14 @@
  *	  weeks of last year each week is compared with (moving holidays
  *	  aligned).
  *
+ * Layer: computation, the bottom of src/churn/.  Calls nothing of the
+ * churn module; the evaluation, the model's features and the monitor call
+ * it.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/churn_calendar.c
+ *	  src/churn/churn_calendar.c
  *
  *-------------------------------------------------------------------------
  */

@@ -12,10 +12,14 @@
  * rows (with combine, serial and deserial functions, so that it runs under
  * parallel query and on Citus) and fits in its final function.
  *
+ * Layer: SQL entry point over the computation (no SPI, no worker).  Calls
+ * the evaluation (churn.c), the series format, the calendar and the fit
+ * (churn_logreg.c); nothing calls it but SQL.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/churn_model.c
+ *	  src/churn/churn_model.c
  *
  *-------------------------------------------------------------------------
  */

@@ -8,10 +8,12 @@
  * the rows and the work space, so the arithmetic is unit-tested alone
  * (test/unit/test_churn_logreg.c).
  *
+ * Layer: computation, plain C.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/churn_logreg.h
+ *	  src/churn/churn_logreg.h
  *
  *-------------------------------------------------------------------------
  */

@@ -13,10 +13,13 @@
  * correlated features (the level drop of three metrics) from trading
  * large coefficients.
  *
+ * Layer: computation, plain C (no PostgreSQL header at all).  Calls
+ * nothing; churn_model.c calls it.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/churn_logreg.c
+ *	  src/churn/churn_logreg.c
  *
  *-------------------------------------------------------------------------
  */

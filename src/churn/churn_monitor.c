@@ -8,20 +8,25 @@
  * (churn_worker.c) and of anyone who runs the monitor's job by hand.  It
  *
  *	 1. claims up to batch_size marks of bankcrm_churn.churn_dirty, oldest
- *		first, skipping marks another session holds, and deletes them: the
- *		candidates are read without locks, then locked and deleted by
- *		party_id, one statement per shard of churn_dirty (one on one node),
- *		so that the queue works on Citus too (ChurnClaimMarks);
- *	 2. reads those parties' series with their kind and closing date in
+ *		first, skipping marks another session holds, and deletes them: one
+ *		set-based statement on one node, and on Citus the candidates read
+ *		without locks, then locked and deleted by party_id, shard by shard
+ *		(ChurnClaimMarks);
+ *	 2. reads those parties' series as of now (churn_series_now: the
+ *		series with its appended weeks) with their kind and closing date in
  *		one statement whose rows go straight into the evaluation (a
  *		DestReceiver, nothing materialised), under the policy of each
  *		party's kind and the holiday calendar, both read once;
- *	 3. only when some metric fired a rule, hands those hits, sorted by
+ *	 3. folds the weeks appended to the parties' series once they are
+ *		enough, and closes as lost the alerts of departed parties (the
+ *		closed ones of the batch; once per new latest week, those closed
+ *		by then or silent since), both in churn_store.c;
+ *	 4. only when some metric fired a rule, hands those hits, sorted by
  *		party and metric, to churn_apply_hits (SQL), which escalates,
  *		refreshes or raises the alerts, and notifies.
  *
  * Most parties raise nothing, so the common batch writes nothing but the
- * deletion of its marks.  The marks are rows deleted in the transaction
+ * deletion of its marks and the folds.  The marks are rows deleted in the transaction
  * that evaluates them: a batch that fails or is killed rolls back with its
  * alerts and leaves its marks for the next one.
  *
@@ -45,10 +50,15 @@
  * CHURN_STATE_CACHE_MAX parties.  The monitor fills them before its first
  * batch (ChurnMonitorWarm), while it has nothing else to do.
  *
+ * Layer: SQL entry point (churn_process_dirty, churn_evaluate_hits), with
+ * SPI.  Calls the computation (churn.c, churn_series.c, churn_calendar.c)
+ * and the storage upkeep (churn_store.c); the worker (churn_worker.c)
+ * calls it, through ChurnMonitorWarm and churn_process_dirty.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/churn_monitor.c
+ *	  src/churn/churn_monitor.c
  *
  *-------------------------------------------------------------------------
  */
@@ -76,6 +86,8 @@
 #include "utils/typcache.h"
 
 #include "churn.h"
+#include "churn_monitor.h"
+#include "churn_store.h"
 #include "compat.h"
 
 /* the parties whose detector states a backend keeps at most */
@@ -125,6 +137,13 @@ typedef struct ChurnBatch
 	int			maxhits;
 	int64		parties;
 	int64		resumed;		/* parties whose walk resumed from a kept state */
+	bool		upkeep;			/* collect what churn_store.c writes */
+	int64	   *fold;			/* parties whose appended weeks to fold */
+	int			nfold;
+	int64	   *closed;			/* closed parties */
+	int			nclosed;
+	int			maxids;
+	int			latest_week;	/* the latest week of the batch, -1: none */
 } ChurnBatch;
 
 /* the rows of the series query, evaluated as they come */
@@ -150,9 +169,11 @@ static void ChurnBatchRun(ChurnBatch *b, const char *nsp, ArrayType *party_ids, 
 static void ChurnBatchParty(ChurnBatch *b, int64 party_id, ArrayType *series, int kind,
 							bool closed_null, DateADT closed_on);
 static ArrayType *ChurnHitsArray(ChurnBatch *b, Oid hit_type);
+static void ChurnBatchUpkeep(ChurnBatch *b, int64 party_id, bool closed, int tail_weeks);
 static void ChurnPrefixHash(const ChurnSeries *s, int a, uint64 *ha, int b, uint64 *hb);
 static const char *ChurnOwnSchema(FunctionCallInfo fcinfo);
 static int	ChurnClaimMarks(int batch_size, Datum **ids);
+static int	ChurnClaimLocal(int batch_size, Datum **ids);
 
 static HTAB *churn_states = NULL;
 
@@ -369,6 +390,10 @@ ChurnBatchSetup(ChurnBatch *b, const char *nsp, bool as_of_null, int as_of, bool
 	b->row_ctx = AllocSetContextCreate(CurrentMemoryContext, "bankcrm churn party", ALLOCSET_DEFAULT_SIZES);
 	b->maxhits = 256;
 	b->hits = palloc(sizeof(ChurnHit) * b->maxhits);
+	b->maxids = 256;
+	b->fold = palloc(sizeof(int64) * b->maxids);
+	b->closed = palloc(sizeof(int64) * b->maxids);
+	b->latest_week = -1;
 }
 
 /*
@@ -396,7 +421,10 @@ ChurnBatchParty(ChurnBatch *b, int64 party_id, ArrayType *series, int kind,
 
 	ChurnSeriesUnpack(series, &s);
 	if (b->as_of_null)
+	{
 		T = ChurnSeriesLastIndex(&s);
+		b->latest_week = Max(b->latest_week, s.w0 + T);
+	}
 	else
 	{
 		if (b->as_of < s.w0)
@@ -516,6 +544,8 @@ churn_eval_receive(TupleTableSlot *slot, DestReceiver *self)
 		closed_on = DatumGetDateADT(slot->tts_values[3]);
 	if (isnull)
 		return true;
+	if (b->upkeep)
+		ChurnBatchUpkeep(b, party_id, !closed_null, DatumGetInt32(slot->tts_values[4]));
 
 	old = MemoryContextSwitchTo(b->row_ctx);
 	if (!slot->tts_isnull[2])
@@ -540,7 +570,7 @@ churn_eval_receive(TupleTableSlot *slot, DestReceiver *self)
 static void
 churn_eval_startup(DestReceiver *self, int operation, TupleDesc typeinfo)
 {
-	if (typeinfo->natts != 4)
+	if (typeinfo->natts != 5)
 		elog(ERROR, "churn series query returned %d columns", typeinfo->natts);
 }
 
@@ -569,6 +599,7 @@ ChurnBatchRun(ChurnBatch *b, const char *nsp, ArrayType *party_ids, bool read_on
 	Oid			argtypes[1] = {INT8ARRAYOID};
 	SPIPlanPtr	plan;
 	int			ret;
+	bool		tail = ChurnTailExists();
 
 	if (b->use_states && churn_states == NULL)
 	{
@@ -581,9 +612,10 @@ ChurnBatchRun(ChurnBatch *b, const char *nsp, ArrayType *party_ids, bool read_on
 
 	initStringInfo(&sql);
 	appendStringInfo(&sql,
-					 "SELECT s.party_id, s.series, p.kind, p.closed_on "
-					 "FROM bankcrm_churn.churn_series s "
-					 "JOIN %s.party p ON p.party_id OPERATOR(pg_catalog.=) s.party_id", nsp);
+					 "SELECT s.party_id, s.series, p.kind, p.closed_on, %s "
+					 "FROM bankcrm_churn.%s s "
+					 "JOIN %s.party p ON p.party_id OPERATOR(pg_catalog.=) s.party_id",
+					 tail ? "s.tail_weeks" : "0", tail ? "churn_series_now" : "churn_series", nsp);
 	if (party_ids != NULL)
 	{
 		appendStringInfoString(&sql, " WHERE s.party_id OPERATOR(pg_catalog.=) ANY ($1)");
@@ -618,6 +650,27 @@ ChurnBatchRun(ChurnBatch *b, const char *nsp, ArrayType *party_ids, bool read_on
 	ret = SPI_execute_plan_extended(plan, &opts);
 	if (ret != SPI_OK_SELECT && ret != SPI_OK_UTILITY)
 		elog(ERROR, "reading the churn series returned %d", ret);
+}
+
+/*
+ * ChurnBatchUpkeep
+ *		Note a party of the monitor's batch for churn_store.c: its appended
+ *		weeks to fold once they are enough, whether it is closed, and the
+ *		batch's latest week (ChurnBatchParty).
+ */
+static void
+ChurnBatchUpkeep(ChurnBatch *b, int64 party_id, bool closed, int tail_weeks)
+{
+	if (b->nfold == b->maxids || b->nclosed == b->maxids)
+	{
+		b->maxids *= 2;
+		b->fold = repalloc_huge(b->fold, sizeof(int64) * b->maxids);
+		b->closed = repalloc_huge(b->closed, sizeof(int64) * b->maxids);
+	}
+	if (tail_weeks > 0 && tail_weeks >= ChurnFoldWeeks(party_id))
+		b->fold[b->nfold++] = party_id;
+	if (closed)
+		b->closed[b->nclosed++] = party_id;
 }
 
 static int
@@ -722,22 +775,64 @@ churn_int64_cmp(const void *a, const void *b)
 }
 
 /*
+ * ChurnClaimLocal
+ *		ChurnClaimMarks on one node: the oldest batch_size marks that no
+ *		other session holds, locked and deleted in one statement.  The
+ *		locked marks are joined back by party_id, the primary key, so the
+ *		plan is linear in the marks whatever the statistics of the queue
+ *		(a table emptied and refilled between two ANALYZEs).
+ */
+static int
+ChurnClaimLocal(int batch_size, Datum **ids)
+{
+	Oid			types[1] = {INT4OID};
+	Datum		args[1];
+	Datum	   *claimed;
+	uint64		k;
+	int			ret;
+
+	args[0] = Int32GetDatum(batch_size);
+	ret = SPI_execute_with_args("DELETE FROM bankcrm_churn.churn_dirty d "
+								"WHERE d.party_id IN (SELECT m.party_id FROM bankcrm_churn.churn_dirty m "
+								"ORDER BY m.marked_at, m.party_id LIMIT $1 FOR UPDATE SKIP LOCKED) "
+								"RETURNING d.party_id",
+								1, types, args, NULL, false, 0);
+	if (ret != SPI_OK_DELETE_RETURNING)
+		elog(ERROR, "claiming churn marks returned %d", ret);
+	claimed = palloc(sizeof(Datum) * Max(SPI_processed, 1));
+	for (k = 0; k < SPI_processed; k++)
+	{
+		bool		isnull;
+
+		claimed[k] = SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1, &isnull);
+	}
+	SPI_freetuptable(SPI_tuptable);
+	*ids = claimed;
+	return (int) k;
+}
+
+/*
  * ChurnClaimMarks
  *		Take up to batch_size marks of churn_dirty, oldest first, skipping
  *		marks another session holds; returns how many, their party ids in
  *		*ids.  Called with SPI connected.
  *
- * The queue is claimed by its distribution column, so that the same
- * statements run on one node and on Citus, where FOR UPDATE on a
- * distributed table needs a query that touches a single shard: the
+ * On one node the claim is one set-based statement: the oldest marks are
+ * locked with SKIP LOCKED and deleted through the primary key, with no
+ * array of party ids in the plan (ChurnClaimLocal).
+ *
+ * On Citus, FOR UPDATE on a distributed table needs a query that touches a
+ * single shard, so the queue is claimed by its distribution column: the
  * candidates are read without locks, oldest first, and grouped by the
- * shard of churn_dirty that holds them (one group on one node); each group
- * is claimed by one statement that locks its marks with SKIP LOCKED, by
- * party_id, and deletes them.  A candidate that another session holds, or
- * took meanwhile, is skipped and left out of the next read; the reads go on
- * until the batch is full or no candidate is left.  A claimed mark is
- * deleted in this transaction: two callers never evaluate the same mark,
- * and a batch that fails leaves its marks for the next one.
+ * shard of churn_dirty that holds them; each group is claimed by one
+ * statement that locks its marks with SKIP LOCKED, by party_id, and a
+ * second that deletes the marks it locked.  A candidate that another
+ * session holds, or took meanwhile, is skipped and left out of the next
+ * read; the reads go on until the batch is full or no candidate is left.
+ *
+ * A claimed mark is deleted in this transaction: two callers never
+ * evaluate the same mark, and a batch that fails leaves its marks for the
+ * next one.
  */
 static int
 ChurnClaimMarks(int batch_size, Datum **ids)
@@ -762,12 +857,18 @@ ChurnClaimMarks(int batch_size, Datum **ids)
 			elog(ERROR, "reading pg_dist_partition returned %d", ret);
 		distributed = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 	}
+	if (!distributed)
+	{
+		pfree(claimed);
+		return ChurnClaimLocal(batch_size, ids);
+	}
 
 	while (nclaimed < batch_size)
 	{
 		Oid			types[2] = {INT8ARRAYOID, INT4OID};
 		Datum		args[2];
 		Datum	   *cand;
+		Datum	   *group;
 		int64	   *shard;
 		bool	   *done;
 		int			ncand;
@@ -821,11 +922,11 @@ ChurnClaimMarks(int batch_size, Datum **ids)
 		}
 
 		/* one claim per shard */
+		group = palloc(sizeof(Datum) * ncand);
 		for (i = 0; i < ncand; i++)
 		{
 			Oid			t[1] = {INT8ARRAYOID};
 			Datum		a[1];
-			Datum	   *group = palloc(sizeof(Datum) * ncand);
 			int64	   *got;
 			int			ngroup = 0;
 			int			j;
@@ -841,14 +942,14 @@ ChurnClaimMarks(int batch_size, Datum **ids)
 				}
 			a[0] = PointerGetDatum(construct_array(group, ngroup, INT8OID, sizeof(int64),
 												   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
-			ret = SPI_execute_with_args("WITH c AS MATERIALIZED (SELECT m.party_id FROM bankcrm_churn.churn_dirty m "
-										"  WHERE m.party_id OPERATOR(pg_catalog.=) ANY ($1) FOR UPDATE SKIP LOCKED) "
-										"DELETE FROM bankcrm_churn.churn_dirty d USING c "
-										"WHERE d.party_id OPERATOR(pg_catalog.=) ANY ($1) "
-										"AND d.party_id OPERATOR(pg_catalog.=) c.party_id "
-										"RETURNING d.party_id",
+			/*
+			 * lock, then delete what was locked: two statements on one
+			 * table each, never a join of the marks with an array of them
+			 */
+			ret = SPI_execute_with_args("SELECT m.party_id FROM bankcrm_churn.churn_dirty m "
+										"WHERE m.party_id OPERATOR(pg_catalog.=) ANY ($1) FOR UPDATE SKIP LOCKED",
 										1, t, a, NULL, false, 0);
-			if (ret != SPI_OK_DELETE_RETURNING)
+			if (ret != SPI_OK_SELECT)
 				elog(ERROR, "claiming churn marks returned %d", ret);
 			/* what this claim did not return, another session holds or took */
 			got = palloc(sizeof(int64) * Max(SPI_processed, 1));
@@ -858,12 +959,29 @@ ChurnClaimMarks(int batch_size, Datum **ids)
 
 				got[k] = DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[k], SPI_tuptable->tupdesc, 1, &isnull));
 			}
-			qsort(got, SPI_processed, sizeof(int64), churn_int64_cmp);
+			SPI_freetuptable(SPI_tuptable);
+			if (k > 0)
+			{
+				Datum	   *locked = palloc(sizeof(Datum) * k);
+				uint64		l;
+
+				for (l = 0; l < k; l++)
+					locked[l] = Int64GetDatum(got[l]);
+				a[0] = PointerGetDatum(construct_array(locked, (int) k, INT8OID, sizeof(int64),
+													   FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+				ret = SPI_execute_with_args("DELETE FROM bankcrm_churn.churn_dirty d "
+											"WHERE d.party_id OPERATOR(pg_catalog.=) ANY ($1)",
+											1, t, a, NULL, false, 0);
+				if (ret != SPI_OK_DELETE)
+					elog(ERROR, "deleting claimed churn marks returned %d", ret);
+				pfree(locked);
+			}
+			qsort(got, k, sizeof(int64), churn_int64_cmp);
 			for (j = 0; j < ngroup; j++)
 			{
 				int64		id = DatumGetInt64(group[j]);
 
-				if (bsearch(&id, got, SPI_processed, sizeof(int64), churn_int64_cmp) != NULL)
+				if (bsearch(&id, got, k, sizeof(int64), churn_int64_cmp) != NULL)
 					claimed[nclaimed++] = group[j];
 				else
 				{
@@ -876,10 +994,9 @@ ChurnClaimMarks(int batch_size, Datum **ids)
 					skipped[nskipped++] = group[j];
 				}
 			}
-			SPI_freetuptable(SPI_tuptable);
 			pfree(got);
-			pfree(group);
 		}
+		pfree(group);
 		pfree(cand);
 		pfree(shard);
 		pfree(done);
@@ -975,8 +1092,13 @@ churn_process_dirty(PG_FUNCTION_ARGS)
 
 	/* evaluate; nothing to write unless a rule fired */
 	ChurnBatchSetup(&b, nsp, true, 0, true);
+	b.upkeep = true;
 	ChurnBatchRun(&b, nsp, construct_array(ids, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE),
 				  false);
+	/* the appended weeks folded, the departed parties' alerts lost (churn_store.c) */
+	if (b.nfold > 0)
+		ChurnFoldTails(nsp, b.fold, b.nfold);
+	ChurnLoseDeparted(nsp, b.closed, b.nclosed, b.latest_week);
 	ereport(DEBUG1,
 			(errmsg_internal("churn batch: %d marks, %lld parties evaluated, %lld resumed from a kept state, %d hits",
 							 n, (long long) b.parties, (long long) b.resumed, b.nhits)));

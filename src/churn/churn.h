@@ -1,13 +1,20 @@
 /*-------------------------------------------------------------------------
  *
  * churn.h
- *	  Churn early warning: declarations shared by churn.c, churn_series.c,
- *	  churn_trigger.c, churn_monitor.c, churn_worker.c and bankcrm.c.
+ *	  Churn early warning, the computation: the series format, the
+ *	  evaluation's parameters, figures and detector state, the calendar.
+ *
+ * Layer: computation, the bottom of src/churn/.  Defined by churn.c (the
+ * evaluation), churn_series.c (the series format) and churn_calendar.c
+ * (the holiday weeks); included by every churn file.  It pulls in no SPI,
+ * worker or shared-memory header: the worker's declarations are in
+ * churn_worker.h, the monitor's in churn_monitor.h, the storage upkeep's in
+ * churn_store.h.
  *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/churn.h
+ *	  src/churn/churn.h
  *
  *-------------------------------------------------------------------------
  */
@@ -17,31 +24,14 @@
 #include "access/htup.h"
 #include "access/tupdesc.h"
 #include "fmgr.h"
-#include "postmaster/bgworker.h"
 #include "utils/array.h"
 #include "utils/date.h"
 #include "utils/tuplestore.h"
 
-/* the most databases the churn monitor serves at once */
-#define CHURN_MAX_DATABASES 16
-
-/* worker registration and shared memory, called from _PG_init */
-extern void ChurnWorkerShmemRequest(void);
-extern void ChurnWorkerRegisterLauncher(void);
-
-/* wake the monitor of the current database when this transaction commits */
-extern void ChurnWakeMonitorAtCommit(void);
-
-/* fill the monitor's detector states before its first batch (churn_monitor.c) */
-extern void ChurnMonitorWarm(void);
-
-/* background worker entry points */
-extern PGDLLEXPORT void churn_launcher_main(Datum main_arg) pg_attribute_noreturn();
-extern PGDLLEXPORT void churn_monitor_main(Datum main_arg) pg_attribute_noreturn();
-
 /*
- * The evaluation's internals, shared by churn.c (the evaluation) and
- * churn_series.c (the compact series and the aggregates).
+ * The evaluation's internals, shared by churn.c (the evaluation),
+ * churn_series.c (the compact series), churn_figures.c (the churn_figures
+ * aggregate), the model's features and the monitor's batch.
  */
 #define CHURN_METRICS		3
 #define CHURN_QUARTER		13		/* weeks in a (rolling) quarter */
@@ -145,6 +135,7 @@ extern int	ChurnDateToWeek(DateADT d, const char *what);
 extern DateADT ChurnWeekToDate(int wn);
 extern void ChurnSeriesUnpack(ArrayType *a, ChurnSeries *s);
 extern ArrayType *ChurnSeriesPack(int w0, int n, const float4 *v);
+extern double ChurnCheckVolume(double v, const char *what);
 extern ArrayType *ChurnSeriesOneWeek(DateADT week, double loan_volume, double txn_volume, int32 txn_count);
 extern int	ChurnSeriesLastIndex(const ChurnSeries *s);
 extern void ChurnParamsDefault(ChurnParams *p);

@@ -2,22 +2,25 @@
  *
  * churn_series.c
  *	  Churn early warning: the compact per-party series (week numbers,
- *	  packing, the churn_series_agg aggregate and the series helpers) and
- *	  the churn_figures aggregate.
+ *	  packing, the churn_series_agg aggregate and the series helpers).
+ *
+ * Layer: computation, the bottom of src/churn/ (no SPI, no worker, no
+ * table).  Calls nothing of the churn module; churn.c, churn_figures.c,
+ * churn_model.c, the storage and the entry points call it.
  *
  * A series is a float4[3][w0:w1] array: the three metrics by week number
  * (weeks since Monday 2000-01-03), NaN for a week without a row; see
  * churn.c for the evaluation that walks it.
  *
- * The aggregates keep internal states of (week, values) points, sort them
- * in the final function, and define combine, serial and deserial
- * functions, so they run under parallel query and as window functions
- * (the final function never changes its state).
+ * The aggregate keeps an internal state of (week, values) points, sorts
+ * them in the final function, and defines combine, serial and deserial
+ * functions, so it runs under parallel query and as a window function (the
+ * final function never changes its state).
  *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/churn_series.c
+ *	  src/churn/churn_series.c
  *
  *-------------------------------------------------------------------------
  */
@@ -52,22 +55,7 @@ typedef struct SeriesState
 	SeriesPoint *p;
 } SeriesState;
 
-typedef struct ValuePoint
-{
-	int32		wn;
-	float8		v;
-} ValuePoint;
-
-typedef struct ValueState
-{
-	int			n;
-	int			cap;
-	ValuePoint *p;
-} ValueState;
-
-static double CheckVolume(double v, const char *what);
 static int	cmp_series_point(const void *a, const void *b);
-static int	cmp_value_point(const void *a, const void *b);
 
 /* ---------------------------------------------------------------------
  * weeks and series
@@ -135,8 +123,28 @@ ChurnSeriesPack(int w0, int n, const float4 *v)
 	int			dims[2] = {CHURN_METRICS, n};
 	int			lbs[2] = {1, w0};
 	int			i;
+	ArrayType  *a;
+	Size		nbytes;
 
-	d = palloc(sizeof(Datum) * CHURN_METRICS * n);
+	/*
+	 * The usual case, built directly: the bytes construct_md_array would
+	 * build (float4 is by value and int-aligned, no NULL bitmap), without
+	 * its per-element loop; every reader of the series pays for a pack.
+	 */
+	if (n >= 1 && n <= 100 * CHURN_YEAR + 1 && (int64) w0 + n - 1 <= PG_INT32_MAX)
+	{
+		nbytes = ARR_OVERHEAD_NONULLS(2) + sizeof(float4) * CHURN_METRICS * n;
+		a = (ArrayType *) palloc0(nbytes);
+		SET_VARSIZE(a, nbytes);
+		a->ndim = 2;
+		a->dataoffset = 0;
+		a->elemtype = FLOAT4OID;
+		memcpy(ARR_DIMS(a), dims, sizeof(dims));
+		memcpy(ARR_LBOUND(a), lbs, sizeof(lbs));
+		memcpy(ARR_DATA_PTR(a), v, sizeof(float4) * CHURN_METRICS * n);
+		return a;
+	}
+	d = palloc(sizeof(Datum) * CHURN_METRICS * Max(n, 1));
 	for (i = 0; i < CHURN_METRICS * n; i++)
 		d[i] = Float4GetDatum(v[i]);
 	return construct_md_array(d, NULL, 2, dims, lbs, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT);
@@ -146,8 +154,8 @@ ChurnSeriesPack(int w0, int n, const float4 *v)
  * CheckVolume
  *		Refuse NaN, infinite and negative volumes.
  */
-static double
-CheckVolume(double v, const char *what)
+double
+ChurnCheckVolume(double v, const char *what)
 {
 	if (isnan(v) || isinf(v) || v < 0 || v > FLT_MAX)
 		ereport(ERROR,
@@ -203,15 +211,15 @@ churn_series_accum(PG_FUNCTION_ARGS)
 
 	pt.wn = ChurnDateToWeek(PG_GETARG_DATEADT(1), "week");
 	/* a NULL figure is not known: NaN, as a missing row */
-	pt.v[0] = PG_ARGISNULL(2) ? NAN : (float4) CheckVolume(PG_GETARG_FLOAT8(2), "loan_volume");
-	pt.v[1] = PG_ARGISNULL(3) ? NAN : (float4) CheckVolume(PG_GETARG_FLOAT8(3), "txn_volume");
+	pt.v[0] = PG_ARGISNULL(2) ? NAN : (float4) ChurnCheckVolume(PG_GETARG_FLOAT8(2), "loan_volume");
+	pt.v[1] = PG_ARGISNULL(3) ? NAN : (float4) ChurnCheckVolume(PG_GETARG_FLOAT8(3), "txn_volume");
 	if (PG_ARGISNULL(4))
 		pt.v[2] = NAN;
 	else
 	{
 		int32		c = PG_GETARG_INT32(4);
 
-		pt.v[2] = (float4) CheckVolume((double) c, "txn_count");
+		pt.v[2] = (float4) ChurnCheckVolume((double) c, "txn_count");
 	}
 	for (m = 0; m < CHURN_METRICS; m++)
 		Assert(isnan(pt.v[m]) || pt.v[m] >= 0);
@@ -416,9 +424,9 @@ ChurnSeriesOneWeek(DateADT week, double loan_volume, double txn_volume, int32 tx
 {
 	float4		v[CHURN_METRICS];
 
-	v[0] = (float4) CheckVolume(loan_volume, "loan_volume");
-	v[1] = (float4) CheckVolume(txn_volume, "txn_volume");
-	v[2] = (float4) CheckVolume((double) txn_count, "txn_count");
+	v[0] = (float4) ChurnCheckVolume(loan_volume, "loan_volume");
+	v[1] = (float4) ChurnCheckVolume(txn_volume, "txn_volume");
+	v[2] = (float4) ChurnCheckVolume((double) txn_count, "txn_count");
 	return ChurnSeriesPack(ChurnDateToWeek(week, "week"), 1, v);
 }
 
@@ -598,198 +606,6 @@ churn_sparkline(PG_FUNCTION_ARGS)
 }
 
 /* ---------------------------------------------------------------------
- * churn_figures(week, value): one metric's figures as an aggregate
- * ---------------------------------------------------------------------
- */
-
-static ValueState *
-value_state_new(MemoryContext agg)
-{
-	ValueState *st = MemoryContextAlloc(agg, sizeof(ValueState));
-
-	st->n = 0;
-	st->cap = 16;
-	st->p = MemoryContextAlloc(agg, sizeof(ValuePoint) * st->cap);
-	return st;
-}
-
-static void
-value_state_add(ValueState *st, const ValuePoint *pt)
-{
-	if (st->n == st->cap)
-	{
-		st->cap *= 2;
-		st->p = repalloc(st->p, mul_size(sizeof(ValuePoint), st->cap));
-	}
-	st->p[st->n++] = *pt;
-}
-
-PG_FUNCTION_INFO_V1(churn_figures_accum);
-Datum
-churn_figures_accum(PG_FUNCTION_ARGS)
-{
-	MemoryContext agg;
-	MemoryContext old;
-	ValueState *st;
-	ValuePoint	pt;
-
-	if (!AggCheckCallContext(fcinfo, &agg))
-		elog(ERROR, "churn_figures_accum called in non-aggregate context");
-	st = PG_ARGISNULL(0) ? NULL : (ValueState *) PG_GETARG_POINTER(0);
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(2))
-		PG_RETURN_POINTER(st);
-	old = MemoryContextSwitchTo(agg);
-	if (st == NULL)
-		st = value_state_new(agg);
-	pt.wn = ChurnDateToWeek(PG_GETARG_DATEADT(1), "week");
-	pt.v = CheckVolume(PG_GETARG_FLOAT8(2), "value");
-	value_state_add(st, &pt);
-	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(st);
-}
-
-PG_FUNCTION_INFO_V1(churn_figures_combine);
-Datum
-churn_figures_combine(PG_FUNCTION_ARGS)
-{
-	MemoryContext agg;
-	MemoryContext old;
-	ValueState *a;
-	ValueState *b;
-	int			i;
-
-	if (!AggCheckCallContext(fcinfo, &agg))
-		elog(ERROR, "churn_figures_combine called in non-aggregate context");
-	a = PG_ARGISNULL(0) ? NULL : (ValueState *) PG_GETARG_POINTER(0);
-	b = PG_ARGISNULL(1) ? NULL : (ValueState *) PG_GETARG_POINTER(1);
-	if (b == NULL)
-		PG_RETURN_POINTER(a);
-	old = MemoryContextSwitchTo(agg);
-	if (a == NULL)
-		a = value_state_new(agg);
-	for (i = 0; i < b->n; i++)
-		value_state_add(a, &b->p[i]);
-	MemoryContextSwitchTo(old);
-	PG_RETURN_POINTER(a);
-}
-
-PG_FUNCTION_INFO_V1(churn_figures_serial);
-Datum
-churn_figures_serial(PG_FUNCTION_ARGS)
-{
-	ValueState *st = (ValueState *) PG_GETARG_POINTER(0);
-	StringInfoData buf;
-	int			i;
-
-	pq_begintypsend(&buf);
-	pq_sendint32(&buf, st->n);
-	for (i = 0; i < st->n; i++)
-	{
-		pq_sendint32(&buf, st->p[i].wn);
-		pq_sendfloat8(&buf, st->p[i].v);
-	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
-}
-
-PG_FUNCTION_INFO_V1(churn_figures_deserial);
-Datum
-churn_figures_deserial(PG_FUNCTION_ARGS)
-{
-	bytea	   *b = PG_GETARG_BYTEA_PP(0);
-	MemoryContext agg;
-	MemoryContext old;
-	StringInfoData buf;
-	ValueState *st;
-	int			n;
-	int			i;
-
-	if (!AggCheckCallContext(fcinfo, &agg))
-		elog(ERROR, "churn_figures_deserial called in non-aggregate context");
-	initStringInfo(&buf);
-	appendBinaryStringInfo(&buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
-	n = pq_getmsgint(&buf, 4);
-	if (n < 0 || n > (int) (MaxAllocSize / sizeof(ValuePoint)))
-		elog(ERROR, "invalid churn figures state");
-	old = MemoryContextSwitchTo(agg);
-	st = value_state_new(agg);
-	for (i = 0; i < n; i++)
-	{
-		ValuePoint	pt;
-
-		pt.wn = pq_getmsgint(&buf, 4);
-		pt.v = pq_getmsgfloat8(&buf);
-		value_state_add(st, &pt);
-	}
-	MemoryContextSwitchTo(old);
-	pq_getmsgend(&buf);
-	PG_RETURN_POINTER(st);
-}
-
-/*
- * churn_figures_final
- *		The figures of the group's last week under the default policy, with
- *		no holiday calendar.  Values of the same week are added up.
- */
-PG_FUNCTION_INFO_V1(churn_figures_final);
-Datum
-churn_figures_final(PG_FUNCTION_ARGS)
-{
-	ValueState *st;
-	ValuePoint *pts;
-	TupleDesc	tupdesc;
-	ChurnParams p;
-	ChurnFigures last;
-	float4	   *raw;
-	int		   *ref;
-	bool	   *in_holiday;
-	int			w0;
-	int64		n64;
-	int			n;
-	int			i;
-
-	if (PG_ARGISNULL(0))
-		PG_RETURN_NULL();
-	st = (ValueState *) PG_GETARG_POINTER(0);
-	if (st->n == 0)
-		PG_RETURN_NULL();
-	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
-		elog(ERROR, "return type must be a row type");
-	tupdesc = BlessTupleDesc(tupdesc);
-
-	pts = palloc(sizeof(ValuePoint) * st->n);
-	memcpy(pts, st->p, sizeof(ValuePoint) * st->n);
-	qsort(pts, st->n, sizeof(ValuePoint), cmp_value_point);
-	w0 = pts[0].wn;
-	n64 = (int64) pts[st->n - 1].wn - w0 + 1;
-	if (n64 > 100 * CHURN_YEAR)
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("churn series spans too many weeks"),
-				 errdetail("The weeks span %lld weeks; the limit is 5200.", (long long) n64)));
-	n = (int) n64;
-	raw = palloc(sizeof(float4) * n);
-	for (i = 0; i < n; i++)
-		raw[i] = NAN;
-	for (i = 0; i < st->n; i++)
-	{
-		float4	   *cell = &raw[pts[i].wn - w0];
-		double		sum = isnan(*cell) ? pts[i].v : *cell + pts[i].v;
-
-		if (sum > FLT_MAX)
-			ereport(ERROR,
-					(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-					 errmsg("value out of range: overflow")));
-		*cell = (float4) sum;
-	}
-	ChurnParamsDefault(&p);
-	ref = palloc(sizeof(int) * n);
-	in_holiday = palloc(sizeof(bool) * n);
-	ChurnReferenceWeeks(w0, n, NULL, p.holiday_weeks, ref, in_holiday);
-	ChurnEvaluateMetric(&p, raw, n, n - 1, ref, in_holiday, w0, NULL, NULL, "value", NULL, &last);
-	PG_RETURN_DATUM(HeapTupleGetDatum(ChurnFiguresTuple(tupdesc, "value", &last)));
-}
-
-/* ---------------------------------------------------------------------
  * helpers
  * ---------------------------------------------------------------------
  */
@@ -803,11 +619,3 @@ cmp_series_point(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static int
-cmp_value_point(const void *a, const void *b)
-{
-	int32		x = ((const ValuePoint *) a)->wn;
-	int32		y = ((const ValuePoint *) b)->wn;
-
-	return (x > y) - (x < y);
-}
