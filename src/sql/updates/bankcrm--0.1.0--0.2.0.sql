@@ -2308,14 +2308,17 @@ SELECT a.alert_id,
        (GREATEST(a.last_week, @extschema@.churn_series_last_week(s.series)) OPERATOR(pg_catalog.-) a.first_week)
            OPERATOR(pg_catalog./) 7 AS weeks_open,
        pg_catalog.now() OPERATOR(pg_catalog.-) a.raised_at AS age,
-       a.level_drop_pct,
+       pg_catalog.round(a.level_drop_pct::numeric, 1)::double precision AS level_drop_pct,
        a.rm_id,
        a.branch_manager_id,
        a.team_id,
-       @extschema@.churn_sparkline(s.series, a.metric, a.last_week, 26) AS sparkline,
+       -- cents: the series is kept as real, whose binary noise a display shows
+       @extschema@.churn_sparkline(s.series, a.metric, a.last_week, 26)::numeric(20, 2)[]::double precision[] AS sparkline,
        sc.probability,
        sc.yearly_contribution,
-       sc.at_risk AS contribution_at_risk
+       sc.at_risk AS contribution_at_risk,
+       pg_catalog.round((pg_catalog.date_part('epoch', pg_catalog.now() OPERATOR(pg_catalog.-) a.raised_at)
+                         OPERATOR(pg_catalog./) 86400)::numeric, 1) AS age_days
   FROM @extschema@.churn_alert a
   JOIN @extschema@.party p ON p.party_id OPERATOR(pg_catalog.=) a.party_id
   LEFT JOIN @extschema@.branch b ON b.branch_id OPERATOR(pg_catalog.=) a.branch_id
