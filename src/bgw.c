@@ -95,12 +95,29 @@ bgw_sigterm(SIGNAL_ARGS)
 	errno = save_errno;
 }
 
+/* the line every worker logs when it stops, by its name in pg_stat_activity */
+static void
+bgw_log_stop(int code, Datum arg)
+{
+	ereport(LOG,
+			(errmsg("%s stopped%s", MyBgworkerEntry->bgw_name,
+					code == 0 ? "" : " after an error")));
+}
+
+/*
+ * BgwSignals
+ *		The signals of a worker (SIGHUP rereads the settings; SIGTERM stops
+ *		at once, or after the current step when graceful), and one log line
+ *		when it starts and one when it stops, with its name.
+ */
 void
 BgwSignals(bool graceful)
 {
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
 	pqsignal(SIGTERM, graceful ? bgw_sigterm : die);
 	BackgroundWorkerUnblockSignals();
+	ereport(LOG, (errmsg("%s started", MyBgworkerEntry->bgw_name)));
+	before_shmem_exit(bgw_log_stop, (Datum) 0);
 }
 
 bool

@@ -101,7 +101,6 @@ typedef struct LaunchedMonitor
 } LaunchedMonitor;
 
 static void churn_monitor_detach(int code, Datum arg);
-static void churn_launcher_exit(int code, Datum arg);
 static int	ChurnMonitorBatch(void);
 static void ChurnMonitorWarmUp(void);
 static void ChurnMonitorRecover(MemoryContext cxt, const char *what);
@@ -172,8 +171,6 @@ churn_launcher_main(Datum main_arg)
 	BackgroundWorkerInitializeConnection(NULL, NULL, 0);
 	pgstat_report_appname("bankcrm churn launcher");
 	churn_wait_event = BgwWaitEvent("BankcrmChurnLauncher");
-	before_shmem_exit(churn_launcher_exit, (Datum) 0);
-	ereport(LOG, (errmsg("bankcrm churn launcher started")));
 
 	loop_ctx = AllocSetContextCreate(TopMemoryContext, "bankcrm churn launcher loop", ALLOCSET_DEFAULT_SIZES);
 	for (;;)
@@ -189,12 +186,6 @@ churn_launcher_main(Datum main_arg)
 						 1000L, churn_wait_event);
 		ResetLatch(MyLatch);
 	}
-}
-
-static void
-churn_launcher_exit(int code, Datum arg)
-{
-	ereport(LOG, (errmsg("bankcrm churn launcher stopped")));
 }
 
 /*
