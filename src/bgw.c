@@ -95,13 +95,19 @@ bgw_sigterm(SIGNAL_ARGS)
 	errno = save_errno;
 }
 
-/* the line every worker logs when it stops, by its name in pg_stat_activity */
+/*
+ * The line every worker logs when it stops, by its name in
+ * pg_stat_activity: asked to (SIGTERM, at once or after its step) or done,
+ * or after an error that ended it.
+ */
 static void
 bgw_log_stop(int code, Datum arg)
 {
+	bool		asked = code == 0 || ProcDiePending || stop_requested;
+
 	ereport(LOG,
 			(errmsg("%s stopped%s", MyBgworkerEntry->bgw_name,
-					code == 0 ? "" : " after an error")));
+					asked ? "" : " after an error")));
 }
 
 /*

@@ -1,5 +1,6 @@
 # test/t/024_worker_lifecycle.pl: the workers recover and say what they do.
-# The churn monitor logs one line when it starts and when it stops serving a
+# Every worker logs its name when it starts and stops; the churn monitor also
+# logs one line when it starts and when it stops serving a
 # database; a batch that keeps failing is logged once (not at every try),
 # retried with growing pauses in the same process, and its success is
 # logged.  The dialer launcher, started with the server before its database
@@ -22,6 +23,7 @@ my $dir = tempdir(CLEANUP => 1);
 my $sim;
 END { stop_sim($sim) if $sim; }
 
+my $deadline;
 my $logfile = "$ENV{PGHOST}/server.log";
 sub log_since
 {
@@ -109,6 +111,10 @@ psql('postgres', 'SELECT pg_reload_conf()');
 ok(poll_until('postgres', $monitor_sql, '0', 30), 'taken off the list, the monitor stops');
 ok(poll_until('postgres', "SELECT 1", '1', 1) && log_since($off) =~ /churn monitor stopped serving database "$db"/,
 	'and says so');
+$deadline = time() + 20;
+sleep(0.2) while time() < $deadline && log_since($off) !~ /churn monitor for database $db stopped/;
+like(log_since($off), qr/LOG:  bankcrm churn monitor for database $db stopped\n/,
+	'with the name pg_stat_activity showed, as every worker stops');
 drop_db($db);
 
 # ---- the dialer launcher before its database exists
@@ -119,7 +125,7 @@ psql('postgres', "ALTER SYSTEM SET bankcrm.database = '$later'");
 $off = log_size();
 restart_server();
 ok(poll_until('postgres', "SELECT 1", '1', 1), 'server restarted with bankcrm.database naming a database that does not exist');
-my $deadline = time() + 20;
+$deadline = time() + 20;
 sleep(0.2) while time() < $deadline && log_since($off) !~ /database "$later" does not exist yet; waiting for it/;
 like(log_since($off), qr/bankcrm dialer launcher: database "$later" does not exist yet; waiting for it/, 'the launcher waits for it');
 sleep(2);
@@ -134,8 +140,14 @@ is(count_matches($text, qr/does not exist yet; waiting for it/), 1, 'the wait wa
 unlike($text, qr/FATAL:  database "$later" does not exist/, 'no FATAL error for the missing database');
 like($text, qr/bankcrm dialer launcher started 1 dialer workers in database "$later"/, 'the launcher said what it started');
 like($text, qr/dialer for PBX 1 \("sim"\) started/, 'and the worker that it serves');
+like($text, qr/LOG:  bankcrm dialer launcher started\n/, 'each worker logs its name when it starts');
+like($text, qr/LOG:  bankcrm dialer for PBX 1 started\n/, 'the dialer too');
 
+$off = log_size();
 psql($later, 'SELECT bankcrm.dialer_stop(1)');
+ok(poll_until($later, q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'bankcrm dialer'}, '0', 30),
+	'the dialer stops');
+like(log_since($off), qr/LOG:  bankcrm dialer for PBX 1 stopped\n/, 'and logs its name when it does');
 psql('postgres', 'ALTER SYSTEM RESET bankcrm.database');
 restart_server();
 drop_db($later);
