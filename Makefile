@@ -17,20 +17,20 @@ OBJS = \
 	src/types/rating.o \
 	src/types/phone.o \
 	src/types/e164.o \
-	src/score.o \
-	src/score_model.o \
-	src/score_alloc.o \
-	src/score_run.o \
-	src/score_compute.o \
-	src/score_store.o \
-	src/score_direct.o \
-	src/score_affinity.o \
+	src/score/score.o \
+	src/score/model.o \
+	src/score/alloc.o \
+	src/score/read.o \
+	src/score/compute.o \
+	src/score/store.o \
+	src/score/direct.o \
+	src/score/affinity.o \
 	src/segment.o \
 	src/kmeans.o \
 	src/cluster.o \
-	src/fsm.o \
-	src/fsm_validate.o \
-	src/fsm_guard.o \
+	src/fsm/fsm.o \
+	src/fsm/validate.o \
+	src/fsm/guard.o \
 	src/campaign.o \
 	src/rls.o \
 	src/churn.o \

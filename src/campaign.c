@@ -48,7 +48,7 @@
 
 #include "bankcrm.h"
 #include "compat.h"
-#include "fsm.h"
+#include "fsm/fsm.h"
 
 /* assignment strategies */
 typedef enum AssignStrategy

@@ -24,7 +24,7 @@
 #include "utils/float.h"
 #include "utils/timestamp.h"
 
-#include "score_run.h"
+#include "score/run.h"
 
 /*
  * ScoreComputeParties

@@ -38,7 +38,7 @@
 
 #include "bankcrm.h"
 #include "compat.h"
-#include "fsm.h"
+#include "fsm/fsm.h"
 
 /*
  * fsm_problems_list

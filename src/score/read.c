@@ -78,7 +78,7 @@
 #include "utils/timestamp.h"
 
 #include "compat.h"
-#include "score_run.h"
+#include "score/run.h"
 
 
 /* a 64-bit mix of a party id (the finaliser of MurmurHash3) */

@@ -16,7 +16,7 @@
 
 #include "utils/memutils.h"
 
-#include "score_run.h"
+#include "score/run.h"
 
 /*
  * The run's large arrays (up to hundreds of megabytes) are mapped from the

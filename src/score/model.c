@@ -24,7 +24,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "score_run.h"
+#include "score/run.h"
 
 /* the channels of contact.channel (21_business.sql) */
 const char *const score_channel_names[SCORE_NCHANNELS] = {

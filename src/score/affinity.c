@@ -39,7 +39,7 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
-#include "score_run.h"
+#include "score/run.h"
 
 #define NGROUPS		(SCORE_NKINDS * SCORE_NVALUE_TIERS)
 

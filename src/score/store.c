@@ -80,7 +80,7 @@
 #include "utils/typcache.h"
 
 #include "compat.h"
-#include "score_run.h"
+#include "score/run.h"
 
 /* rows written by one statement */
 #define STORE_BATCH		50000

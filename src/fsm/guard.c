@@ -70,7 +70,7 @@
 
 #include "bankcrm.h"
 #include "compat.h"
-#include "fsm.h"
+#include "fsm/fsm.h"
 
 /* a table whose state column is guarded, as seen by FsmFire and the guard */
 typedef struct FsmEntity

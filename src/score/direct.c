@@ -46,7 +46,7 @@
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
 
-#include "score_run.h"
+#include "score/run.h"
 
 struct ScoreDirect
 {

@@ -22,7 +22,7 @@
 #include "utils/date.h"
 #include "utils/timestamp.h"
 
-#include "score.h"
+#include "score/score.h"
 
 /* the scales at which numeric inputs are summed */
 #define SCALE_MONEY		2		/* cents */

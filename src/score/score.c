@@ -44,7 +44,7 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
-#include "score.h"
+#include "score/score.h"
 
 /* the largest parameter array any function takes */
 #define SCORE_MAX_ARRAY			SCORE_NOTCHES

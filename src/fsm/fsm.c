@@ -58,7 +58,7 @@
 
 #include "bankcrm.h"
 #include "compat.h"
-#include "fsm.h"
+#include "fsm/fsm.h"
 
 static void fsm_relcache_callback(Datum arg, Oid relid);
 static FsmProcess *fsm_process_lookup(Oid schema, const char *name, bool missing_ok);
