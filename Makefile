@@ -20,6 +20,7 @@ OBJS = \
 	src/score/score.o \
 	src/score/model.o \
 	src/score/alloc.o \
+	src/score/table.o \
 	src/score/read.o \
 	src/score/compute.o \
 	src/score/store.o \

@@ -15,7 +15,7 @@
  * one of the watched relations (the process tables, and every table an
  * event was fired on) is invalidated.  The cache is rebuilt at the next
  * top-level entry, together with the cache of guarded tables that
- * fsm_guard.c keeps in the same memory context.
+ * guard.c keeps in the same memory context.
  *
  * Invalidation messages can arrive in the middle of a call (any lock
  * acquisition accepts them), so the callback only bumps the counter; the
@@ -24,8 +24,8 @@
  * therefore valid for the whole of a top-level call.
  *
  * This file also answers the questions asked of a process (fsm_next,
- * fsm_events).  Checking that a process is well formed is fsm_validate.c;
- * firing events, the guard trigger and the history are fsm_guard.c.
+ * fsm_events).  Checking that a process is well formed is validate.c;
+ * firing events, the guard trigger and the history are guard.c.
  *
  * Copyright (c) 2026, bankcrm developers
  *

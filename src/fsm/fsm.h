@@ -1,8 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * fsm.h
- *	  The process engine's C interface, shared by fsm.c, fsm_validate.c,
- *	  fsm_guard.c and campaign.c.
+ *	  The process engine's C interface, shared by fsm.c, validate.c,
+ *	  guard.c and campaign.c.
  *
  * The first part is the interface the rest of the extension uses: firing an
  * event and finding the extension's schema.  The second part is the
@@ -13,7 +13,7 @@
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/fsm.h
+ *	  src/fsm/fsm.h
  *
  *-------------------------------------------------------------------------
  */
@@ -37,7 +37,7 @@ extern char *FsmFire(Oid schema, Oid relid, int64 id, const char *event,
 extern Oid	FsmSchemaOfFunction(Oid fn_oid);
 
 /* ------------------------------------------------------------------------
- * engine internals (fsm.c, fsm_validate.c, fsm_guard.c)
+ * engine internals (fsm.c, validate.c, guard.c)
  * ------------------------------------------------------------------------
  */
 
@@ -96,7 +96,7 @@ extern bool FsmRoleOk(const FsmTransition *t);
 extern const char *FsmTransitionTarget(Oid schema, const FsmProcess *p, const char *from,
 									   const char *event, const char *what);
 
-/* fsm_guard.c: the cache of guarded tables, rebuilt with the process cache */
+/* guard.c: the cache of guarded tables, rebuilt with the process cache */
 extern void FsmEntityCacheReset(void);
 extern void FsmEntityCacheCreate(MemoryContext cxt);
 

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * fsm_guard.c
+ * guard.c
  *	  The process engine: the state-column guard trigger, firing events and
  *	  the process history.
  *
@@ -38,7 +38,7 @@
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/fsm_guard.c
+ *	  src/guard.c
  *
  *-------------------------------------------------------------------------
  */

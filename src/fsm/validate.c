@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * fsm_validate.c
+ * validate.c
  *	  The process engine: is a process well formed?
  *
  * A process is valid when it has exactly one initial state and at least one
@@ -20,7 +20,7 @@
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/fsm_validate.c
+ *	  src/validate.c
  *
  *-------------------------------------------------------------------------
  */

@@ -1,14 +1,16 @@
 /*-------------------------------------------------------------------------
  *
- * score_model.c
+ * model.c
  *	  The scoring engine's model: one score_model row read and checked once
  *	  per run, with the products' transfer prices, the channel costs and the
  *	  retention table resolved to arrays.
  *
+ * Layer: storage (src/score/).  Reads the model through SPI; calls score.c.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/score_model.c
+ *	  src/score/model.c
  *
  *-------------------------------------------------------------------------
  */
@@ -24,7 +26,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "score/run.h"
+#include "score/model.h"
 
 /* the channels of contact.channel (21_business.sql) */
 const char *const score_channel_names[SCORE_NCHANNELS] = {

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * score_run.c
+ * read.c
  *	  The scoring engine's run: every party's inputs in one pass over the
  *	  bank, read through the executor.
  *
@@ -19,9 +19,9 @@
  *   party_retention   a party's own retention estimate
  *   score_history     the growth reference and the last recorded scores
  *
- * then has score_compute.c apply the formulas of score.c to every party
+ * then has compute.c apply the formulas of score.c to every party
  * and cut the RFM quintiles, and either returns the rows (score_preview) or
- * has score_store.c write what changed (score_all): party_score rows are
+ * has store.c write what changed (score_all): party_score rows are
  * deleted, updated in place or inserted, and score_history gets a row when a
  * party's recorded scores changed.  The formulas are in doc/scoring.md.
  *
@@ -43,10 +43,13 @@
  * privileges and row-level security apply as to any query: a role that sees
  * some parties only scores those, among themselves.
  *
+ * Layer: storage (src/score/).  Reads through SPI and the executor; calls
+ * model.c, compute.c, alloc.c and score.c.  store.c and affinity.c call it.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/score_run.c
+ *	  src/score/read.c
  *
  *-------------------------------------------------------------------------
  */
@@ -78,7 +81,10 @@
 #include "utils/timestamp.h"
 
 #include "compat.h"
-#include "score/run.h"
+#include "score/alloc.h"
+#include "score/compute.h"
+#include "score/model.h"
+#include "score/read.h"
 
 
 /* a 64-bit mix of a party id (the finaliser of MurmurHash3) */

@@ -24,10 +24,14 @@
  * The formulas are documented in doc/scoring.md; the comments here say what
  * each function guarantees.
  *
+ * Layer: pure computation, the bottom of src/score/.  No SPI, no executor:
+ * the formulas take and return values; the SQL functions here are their
+ * IMMUTABLE wrappers.  Calls only types/rating.c.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/score.c
+ *	  src/score/score.c
  *
  *-------------------------------------------------------------------------
  */

@@ -2,17 +2,17 @@
  *
  * score.h
  *	  Customer value scoring: the formulas shared by the SQL-callable
- *	  functions of score.c and the scoring engine of score_run.c.
+ *	  functions of score.c and the scoring engine of read.c.
  *
  * Each formula exists once, here as a plain C function on plain values;
  * score.c wraps them as SQL functions (one row at a time, parameters cached
- * per call site) and score_run.c applies them to every party of the bank in
+ * per call site) and read.c applies them to every party of the bank in
  * one pass.
  *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/score.h
+ *	  src/score/score.h
  *
  *-------------------------------------------------------------------------
  */
