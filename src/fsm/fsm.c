@@ -143,7 +143,6 @@ FsmEnter(void)
 	{
 		HASHCTL		ctl;
 
-		FsmEntityCacheReset();
 		fsm_processes = NULL;
 		fsm_nwatched = 0;
 		MemoryContextReset(fsm_cache_cxt);
@@ -154,10 +153,22 @@ FsmEnter(void)
 		ctl.hcxt = fsm_cache_cxt;
 		fsm_processes = hash_create("bankcrm processes", 16, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 
-		FsmEntityCacheCreate(fsm_cache_cxt);
 		fsm_cache_generation = fsm_generation;
 	}
 	FsmCallDepth++;
+}
+
+/*
+ * FsmCacheGeneration
+ *		The generation the compiled processes were built at: it changes each
+ *		time FsmEnter() rebuilds them (only at top level, with no engine call
+ *		on the stack), so that a cache of things derived from them (the
+ *		guarded tables of guard.c) rebuilds itself when it sees a new one.
+ */
+uint64
+FsmCacheGeneration(void)
+{
+	return fsm_cache_generation;
 }
 
 /*

@@ -96,8 +96,7 @@ extern bool FsmRoleOk(const FsmTransition *t);
 extern const char *FsmTransitionTarget(Oid schema, const FsmProcess *p, const char *from,
 									   const char *event, const char *what);
 
-/* guard.c: the cache of guarded tables, rebuilt with the process cache */
-extern void FsmEntityCacheReset(void);
-extern void FsmEntityCacheCreate(MemoryContext cxt);
+/* fsm.c: changes when the compiled processes are rebuilt */
+extern uint64 FsmCacheGeneration(void);
 
 #endif							/* BANKCRM_FSM_H */

@@ -30,10 +30,9 @@
  * written inside the shard's transaction).
  *
  * The guarded tables (key column, state column, process, the prepared
- * UPDATE) and the prepared history INSERT are cached per backend in the
- * memory context of the process cache (fsm.c), which resets them with the
- * compiled processes through FsmEntityCacheReset() and
- * FsmEntityCacheCreate().
+ * UPDATE) and the prepared history INSERT are cached per backend in a
+ * memory context of their own, rebuilt when the compiled processes of
+ * fsm.c have been (FsmCacheGeneration() changed): fsm.c never calls here.
  *
  * Copyright (c) 2026, bankcrm developers
  *
@@ -111,20 +110,27 @@ static void fsm_write_history(Oid schema, const char *process, Oid relid, int64 
 static int32 fsm_citus_placement(Oid logical, bool *reference);
 static char *fsm_next_state_list(const FsmProcess *p, int from);
 
-/* file-level state: the cache of guarded tables, in fsm.c's cache context */
+/* file-level state: the cache of guarded tables */
 static MemoryContext fsm_entity_cxt = NULL;
 static HTAB *fsm_entities = NULL;
+static uint64 fsm_entity_generation = 0;	/* of fsm.c's processes it was built at */
 static SPIPlanPtr fsm_history_plan = NULL;
 static Oid	fsm_history_owner = InvalidOid;
 
 /*
- * FsmEntityCacheReset
- *		Forget the guarded tables and free their plans; called by FsmEnter()
- *		just before it resets the cache's memory context.
+ * fsm_entity_cache_check
+ *		Forget the guarded tables and their plans when the compiled processes
+ *		have been rebuilt since they were cached.  Called inside an engine
+ *		call (after FsmEnter): a rebuild only happens with no engine call on
+ *		the stack, so no entity of the old generation is still in use.
  */
-void
-FsmEntityCacheReset(void)
+static void
+fsm_entity_cache_check(void)
 {
+	HASHCTL		ctl;
+
+	if (fsm_entities != NULL && fsm_entity_generation == FsmCacheGeneration())
+		return;
 	if (fsm_entities != NULL)
 	{
 		HASH_SEQ_STATUS status;
@@ -146,23 +152,18 @@ FsmEntityCacheReset(void)
 	fsm_history_plan = NULL;
 	fsm_history_owner = InvalidOid;
 	fsm_entities = NULL;
-}
 
-/*
- * FsmEntityCacheCreate
- *		An empty cache of guarded tables in the (freshly reset) context cxt.
- */
-void
-FsmEntityCacheCreate(MemoryContext cxt)
-{
-	HASHCTL		ctl;
-
-	fsm_entity_cxt = cxt;
+	if (fsm_entity_cxt == NULL)
+		fsm_entity_cxt = AllocSetContextCreate(CacheMemoryContext, "bankcrm guarded tables",
+											   ALLOCSET_DEFAULT_SIZES);
+	else
+		MemoryContextReset(fsm_entity_cxt);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(Oid);
 	ctl.entrysize = sizeof(FsmEntity);
-	ctl.hcxt = cxt;
+	ctl.hcxt = fsm_entity_cxt;
 	fsm_entities = hash_create("bankcrm guarded tables", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	fsm_entity_generation = FsmCacheGeneration();
 }
 
 /*
@@ -178,6 +179,7 @@ fsm_entity_lookup(Oid schema, Relation rel)
 	FsmEntity  *e;
 	bool		found;
 
+	fsm_entity_cache_check();
 	e = hash_search(fsm_entities, &relid, HASH_ENTER, &found);
 	if (!found)
 	{
@@ -485,6 +487,7 @@ fsm_write_history(Oid schema, const char *process, Oid relid, int64 id,
 	int			rc;
 	SPIPlanPtr	plan;
 
+	fsm_entity_cache_check();
 	if (fsm_history_plan == NULL)
 	{
 		StringInfoData sql;
