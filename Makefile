@@ -12,7 +12,7 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).co
 
 MODULE_big = bankcrm
 OBJS = \
-	src/bankcrm.o \
+	src/init.o \
 	src/types/credit_rating.o \
 	src/types/rating.o \
 	src/types/phone.o \
