@@ -13,6 +13,7 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).co
 MODULE_big = bankcrm
 OBJS = \
 	src/init.o \
+	src/bankcrm.o \
 	src/types/credit_rating.o \
 	src/types/rating.o \
 	src/types/phone.o \
@@ -35,6 +36,7 @@ OBJS = \
 	src/campaign.o \
 	src/rls.o \
 	src/churn.o \
+	src/churn_settings.o \
 	src/churn_calendar.o \
 	src/churn_series.o \
 	src/churn_worker.o \

@@ -1,7 +1,8 @@
 /*-------------------------------------------------------------------------
  *
  * bankcrm.h
- *	  Declarations shared by the files of the bankcrm extension.
+ *	  Declarations shared by the files of the bankcrm extension: the
+ *	  bottom layer, which every module may include (see bankcrm.c).
  *
  * Copyright (c) 2026, bankcrm developers
  *
@@ -24,11 +25,18 @@
 #define BankcrmPinSearchPath() \
 	SetConfigOption("search_path", BANKCRM_SAFE_SEARCH_PATH, PGC_SUSET, PGC_S_SESSION)
 
-/* GUC variables, defined in bankcrm.c */
-extern int	bankcrm_default_country_code;
-extern char *bankcrm_database;
+/* the extension, and its schema as the control file fixes it */
+#define BANKCRM_EXTENSION "bankcrm"
 
-/* churn monitor (src/churn_worker.c) */
+/* bankcrm.c: the extension's schema, cached per backend */
+extern Oid	BankcrmSchemaOid(bool missing_ok);
+extern const char *BankcrmSchemaName(void);
+
+/* bankcrm.c: the settings every worker shares */
+extern char *bankcrm_database;
+extern void BankcrmDefineGucs(void);
+
+/* churn monitor (src/churn_worker.c; the settings: churn_settings.c) */
 extern bool bankcrm_churn_monitor;
 extern int	bankcrm_churn_interval;
 extern int	bankcrm_churn_batch_size;

@@ -1,18 +1,22 @@
 /*-------------------------------------------------------------------------
  *
- * bankcrm.c
- *	  Module entry point: server-wide settings and worker registration.
+ * init.c
+ *	  Module entry point: each module's settings, then worker registration.
  *
- * _PG_init defines the GUCs that SQL functions read first, so they exist
+ * _PG_init has each module define its own GUCs first, so they exist
  * whether or not the library is in shared_preload_libraries, and reserves
  * the "bankcrm." prefix so that a misspelt setting is reported instead of
  * silently becoming a placeholder.  Background workers are registered only
  * while shared_preload_libraries is being processed.
  *
+ * Layer: the top of the extension.  Calls every module's init functions;
+ * nothing calls into it.  What all modules share is in bankcrm.c, at the
+ * bottom.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/bankcrm.c
+ *	  src/init.c
  *
  *-------------------------------------------------------------------------
  */
@@ -24,118 +28,31 @@
 
 #include "bankcrm.h"
 #include "churn.h"
+#include "churn_settings.h"
 #include "compat.h"
 #include "dialer/wake.h"
-#include "types/e164.h"
+#include "types/phone.h"
 
 PG_MODULE_MAGIC;
 
 void		_PG_init(void);
-static bool check_default_country_code(int *newval, void **extra, GucSource source);
-
-/* GUC variables */
-int			bankcrm_default_country_code = 86;
-char	   *bankcrm_database = NULL;
-bool		bankcrm_churn_monitor = true;
-int			bankcrm_churn_interval = 10;
-int			bankcrm_churn_batch_size = 1000;
-char	   *bankcrm_churn_databases = NULL;
-
-/*
- * check_default_country_code
- *		Refuse a country calling code that the ITU has not assigned, so that
- *		the mistake shows at SET time rather than at the first phone_parse().
- */
-static bool
-check_default_country_code(int *newval, void **extra, GucSource source)
-{
-	if (E164IsCountryCode(*newval))
-		return true;
-	GUC_check_errdetail("Country calling code %d is not assigned.", *newval);
-	GUC_check_errhint("Use an assigned code such as 86 (China), 852 (Hong Kong) or 1 (North America).");
-	return false;
-}
 
 /*
  * _PG_init
- *		Define the bankcrm.* settings.
+ *		Define the bankcrm.* settings; register the workers when preloaded.
  */
 void
 _PG_init(void)
 {
-	DefineCustomIntVariable("bankcrm.default_country_code",
-							gettext_noop("Sets the country calling code assumed for national-format phone numbers."),
-							gettext_noop("Used by phone_parse() when it is called without a country code. "
-										 "It never changes what the phone type's input function accepts."),
-							&bankcrm_default_country_code,
-							86,
-							1,
-							999,
-							PGC_USERSET,
-							0,
-							check_default_country_code,
-							NULL,
-							NULL);
-
-	DefineCustomStringVariable("bankcrm.database",
-							   gettext_noop("Sets the database whose bankcrm background workers start with the server."),
-							   gettext_noop("The dialer starts the workers of the PBXs marked autostart in this database."),
-							   &bankcrm_database,
-							   "postgres",
-							   PGC_POSTMASTER,
-							   0,
-							   NULL,
-							   NULL,
-							   NULL);
+	/* each module's own settings */
+	PhoneDefineGucs();
+	BankcrmDefineGucs();
 
 	/* dialer settings (src/dialer/worker.c) */
 	DialerDefineGucs();
 
-	/* churn monitor settings (src/churn_worker.c) */
-	DefineCustomBoolVariable("bankcrm.churn_monitor",
-							 gettext_noop("Sets whether the churn monitor evaluates newly arrived activity."),
-							 gettext_noop("Off stops the churn monitors; on starts them again."),
-							 &bankcrm_churn_monitor,
-							 true,
-							 PGC_SIGHUP,
-							 0,
-							 NULL,
-							 NULL,
-							 NULL);
-	DefineCustomIntVariable("bankcrm.churn_interval",
-							gettext_noop("Sets the longest time the churn monitor sleeps between looks for new activity."),
-							gettext_noop("Inserts wake the monitor at once when bankcrm is preloaded; this is the fallback."),
-							&bankcrm_churn_interval,
-							10,
-							1,
-							3600,
-							PGC_SIGHUP,
-							GUC_UNIT_S,
-							NULL,
-							NULL,
-							NULL);
-	DefineCustomIntVariable("bankcrm.churn_batch_size",
-							gettext_noop("Sets the number of parties the churn monitor evaluates in one transaction."),
-							NULL,
-							&bankcrm_churn_batch_size,
-							1000,
-							1,
-							1000000,
-							PGC_SIGHUP,
-							0,
-							NULL,
-							NULL,
-							NULL);
-	DefineCustomStringVariable("bankcrm.churn_databases",
-							   gettext_noop("Sets the databases the churn monitor serves, as a comma-separated list."),
-							   gettext_noop("Empty means bankcrm.database. One monitor runs per listed database that exists."),
-							   &bankcrm_churn_databases,
-							   "",
-							   PGC_SIGHUP,
-							   GUC_LIST_INPUT,
-							   NULL,
-							   NULL,
-							   NULL);
+	/* churn monitor settings (src/churn_settings.c) */
+	ChurnDefineGucs();
 
 	MarkGUCPrefixReserved("bankcrm");
 

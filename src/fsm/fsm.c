@@ -171,20 +171,6 @@ FsmCacheGeneration(void)
 	return fsm_cache_generation;
 }
 
-/*
- * FsmSchemaOfFunction
- *		The extension's schema, found as the namespace of one of its functions.
- */
-Oid
-FsmSchemaOfFunction(Oid fn_oid)
-{
-	Oid			nsp = get_func_namespace(fn_oid);
-
-	if (!OidIsValid(nsp))
-		elog(ERROR, "cache lookup failed for function %u", fn_oid);
-	return nsp;
-}
-
 /* the extension's relation "relname" in "schema", or an internal error */
 Oid
 FsmRelid(Oid schema, const char *relname)
@@ -575,7 +561,7 @@ PG_FUNCTION_INFO_V1(fsm_next);
 Datum
 fsm_next(PG_FUNCTION_ARGS)
 {
-	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
+	Oid			schema = BankcrmSchemaOid(false);
 	char	   *process = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	char	   *state = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	char	   *event = text_to_cstring(PG_GETARG_TEXT_PP(2));
@@ -604,7 +590,7 @@ PG_FUNCTION_INFO_V1(fsm_events);
 Datum
 fsm_events(PG_FUNCTION_ARGS)
 {
-	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
+	Oid			schema = BankcrmSchemaOid(false);
 	char	   *process = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	char	   *state = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	ArrayType  *result = NULL;

@@ -1,14 +1,23 @@
 /*-------------------------------------------------------------------------
  *
  * fsm.h
- *	  The process engine's C interface, shared by fsm.c, validate.c,
- *	  guard.c and campaign.c.
+ *	  The process engine's compiled processes and their cache (fsm.c), as
+ *	  validate.c and guard.c use them.  A pointer to a compiled process is
+ *	  valid only between FsmEnter() and the matching FsmLeave().
  *
- * The first part is the interface the rest of the extension uses: firing an
- * event and finding the extension's schema.  The second part is the
- * engine's own: the compiled process and the helpers that the engine's
- * three files call in one another.  A pointer to a compiled process is
- * valid only between FsmEnter() and the matching FsmLeave().
+ * Layers of src/fsm/ (test/layers/check.py checks that none calls back up):
+ *
+ *   SQL entry points   guard.c      fsm_fire, the fsm_guard trigger, FsmFire
+ *                                   (guard.h: what campaign.c calls)
+ *                      validate.c   fsm_problems, fsm_validate,
+ *                                   fsm_process_check
+ *   storage            fsm.c        the transition tables read through SPI,
+ *                                   compiled and cached per backend;
+ *                                   fsm_next, fsm_events
+ *
+ * The trigger and FsmFire pass nothing through globals: FsmFire's UPDATE
+ * carries the new state and the event's time in the row itself (a mark the
+ * trigger strips), wherever the trigger runs.
  *
  * Copyright (c) 2026, bankcrm developers
  *
@@ -23,23 +32,6 @@
 #include "datatype/timestamp.h"
 #include "utils/palloc.h"
 
-/*
- * Fire an event on row "id" of the guarded table "relid": lock the row,
- * compute the next state, update the state column and write the history
- * row, all in the caller's transaction and on the caller's node.  Returns the new state (palloc'd).
- * "schema" is the extension's schema; at_set/at give an explicit event time
- * (bankcrm_admin only).
- */
-extern char *FsmFire(Oid schema, Oid relid, int64 id, const char *event,
-					 const char *note, bool at_set, TimestampTz at);
-
-/* the namespace of the SQL function being executed: the extension's schema */
-extern Oid	FsmSchemaOfFunction(Oid fn_oid);
-
-/* ------------------------------------------------------------------------
- * engine internals (fsm.c, validate.c, guard.c)
- * ------------------------------------------------------------------------
- */
 
 /* one transition of a compiled process */
 typedef struct FsmTransition

@@ -70,6 +70,7 @@
 #include "bankcrm.h"
 #include "compat.h"
 #include "fsm/fsm.h"
+#include "fsm/guard.h"
 
 /* a table whose state column is guarded, as seen by FsmFire and the guard */
 typedef struct FsmEntity
@@ -681,43 +682,56 @@ FsmFire(Oid schema, Oid relid, int64 id, const char *event, const char *note,
 }
 
 /*
- * fsm_fire(entity regclass, id bigint, event text, note text, at timestamptz)
- *		Fire an event on any table with an fsm_guard trigger; returns the new
- *		state.  An explicit event time is for bankcrm_admin (imports).
+ * FsmFireArgs
+ *		The body of fsm_fire and of the wrappers that name their table
+ *		(lead_fire): the arguments from "first" on are (id bigint, event
+ *		text, note text, at timestamptz), fired on table relid.  An explicit
+ *		event time is for bankcrm_admin (imports, simulations); the check is
+ *		made here, once.
  */
-PG_FUNCTION_INFO_V1(fsm_fire);
 Datum
-fsm_fire(PG_FUNCTION_ARGS)
+FsmFireArgs(FunctionCallInfo fcinfo, Oid relid, int first)
 {
-	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
-	Oid			relid;
-	int64		id;
-	char	   *event;
 	char	   *note = NULL;
-	bool		at_set = !PG_ARGISNULL(4);
+	bool		at_set = !PG_ARGISNULL(first + 3);
 	TimestampTz at = 0;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	if (PG_ARGISNULL(first) || PG_ARGISNULL(first + 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("entity, id and event must not be null")));
-	relid = PG_GETARG_OID(0);
-	id = PG_GETARG_INT64(1);
-	event = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	if (!PG_ARGISNULL(3))
-		note = text_to_cstring(PG_GETARG_TEXT_PP(3));
+				 errmsg("%s and event must not be null", get_rel_name(relid))));
+	if (!PG_ARGISNULL(first + 2))
+		note = text_to_cstring(PG_GETARG_TEXT_PP(first + 2));
 	if (at_set)
 	{
 		Oid			admin = get_role_oid("bankcrm_admin", true);
 
-		at = PG_GETARG_TIMESTAMPTZ(4);
+		at = PG_GETARG_TIMESTAMPTZ(first + 3);
 		if (!superuser() && !(OidIsValid(admin) && has_privs_of_role(GetUserId(), admin)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("permission denied to set the time of an event"),
 					 errdetail("Only bankcrm_admin may record events with an explicit time.")));
 	}
-	PG_RETURN_TEXT_P(cstring_to_text(FsmFire(schema, relid, id, event, note, at_set, at)));
+	PG_RETURN_TEXT_P(cstring_to_text(FsmFire(BankcrmSchemaOid(false), relid, PG_GETARG_INT64(first),
+											 text_to_cstring(PG_GETARG_TEXT_PP(first + 1)),
+											 note, at_set, at)));
+}
+
+/*
+ * fsm_fire(entity regclass, id bigint, event text, note text, at timestamptz)
+ *		Fire an event on any table with an fsm_guard trigger; returns the new
+ *		state.
+ */
+PG_FUNCTION_INFO_V1(fsm_fire);
+Datum
+fsm_fire(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("entity, id and event must not be null")));
+	return FsmFireArgs(fcinfo, PG_GETARG_OID(0), 1);
 }
 
 /* "a, b": the distinct states reachable in one step from "from" */
@@ -760,7 +774,7 @@ Datum
 fsm_guard(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
+	Oid			schema = BankcrmSchemaOid(false);
 	Relation	rel;
 	TupleDesc	tupdesc;
 	Trigger    *trigger;

@@ -162,7 +162,7 @@ Datum
 fsm_problems(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
+	Oid			schema = BankcrmSchemaOid(false);
 	char	   *process = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	List	   *problems = NIL;
 	ListCell   *lc;
@@ -199,7 +199,7 @@ PG_FUNCTION_INFO_V1(fsm_validate);
 Datum
 fsm_validate(PG_FUNCTION_ARGS)
 {
-	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
+	Oid			schema = BankcrmSchemaOid(false);
 	char	   *process = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	List	   *problems = NIL;
 
@@ -233,7 +233,7 @@ Datum
 fsm_process_check(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
+	Oid			schema = BankcrmSchemaOid(false);
 	HeapTuple	tuple;
 	char	   *process;
 	List	   *problems = NIL;

@@ -80,6 +80,7 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "bankcrm.h"
 #include "compat.h"
 #include "score/alloc.h"
 #include "score/compute.h"
@@ -254,7 +255,7 @@ ScoreDoubleToCents(double x, const char *what)
 const char *
 ScoreNspName(ScoreRun *run)
 {
-	return quote_identifier(get_namespace_name(run->nsp));
+	return BankcrmSchemaName();
 }
 
 /* the most columns a query hands over */
@@ -1051,7 +1052,7 @@ void
 ScoreRunInit(ScoreRun *run, FunctionCallInfo fcinfo)
 {
 	memset(run, 0, sizeof(ScoreRun));
-	run->nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	run->nsp = BankcrmSchemaOid(false);
 	if (PG_NARGS() < 2 || PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

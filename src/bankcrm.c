@@ -1,0 +1,148 @@
+/*-------------------------------------------------------------------------
+ *
+ * bankcrm.c
+ *	  What every module of the extension shares: the extension's schema,
+ *	  looked up once per backend, and the database the workers serve.
+ *
+ * Layer: the bottom of the extension.  Reads the catalogues only; calls no
+ * file of the extension, and every module may call it.  The entry point
+ * that calls into every module (_PG_init) is init.c, at the top.
+ *
+ * The schema is the one pg_extension records for bankcrm (its control file
+ * fixes it).  It is cached per backend and forgotten when any schema is
+ * invalidated (a syscache callback on pg_namespace: a dropped or renamed
+ * schema, a dropped and recreated extension's new schema), so the next call
+ * looks it up again.  Every SQL statement that the C code composes names
+ * the schema through BankcrmSchemaName(), never a literal "bankcrm".
+ *
+ * Copyright (c) 2026, bankcrm developers
+ *
+ * IDENTIFICATION
+ *	  src/bankcrm.c
+ *
+ *-------------------------------------------------------------------------
+ */
+#include "postgres.h"
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/skey.h"
+#include "access/table.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
+
+#include "bankcrm.h"
+
+static void bankcrm_schema_invalidate(Datum arg, int cacheid, uint32 hashvalue);
+
+/* GUC variables */
+char	   *bankcrm_database = NULL;
+
+/* file-level state: the cached schema */
+static Oid	bankcrm_schema_oid = InvalidOid;
+static char *bankcrm_schema_name = NULL;	/* quoted, in TopMemoryContext */
+static bool bankcrm_schema_callback = false;
+
+/*
+ * bankcrm_schema_invalidate
+ *		Forget the cached schema when pg_namespace changes.
+ */
+static void
+bankcrm_schema_invalidate(Datum arg, int cacheid, uint32 hashvalue)
+{
+	bankcrm_schema_oid = InvalidOid;
+	if (bankcrm_schema_name != NULL)
+		pfree(bankcrm_schema_name);
+	bankcrm_schema_name = NULL;
+}
+
+/*
+ * BankcrmSchemaOid
+ *		The extension's schema, or InvalidOid when bankcrm is not installed
+ *		in this database and missing_ok; an error otherwise.
+ */
+Oid
+BankcrmSchemaOid(bool missing_ok)
+{
+	if (!OidIsValid(bankcrm_schema_oid))
+	{
+		Oid			ext = get_extension_oid(BANKCRM_EXTENSION, true);
+
+		if (!bankcrm_schema_callback)
+		{
+			CacheRegisterSyscacheCallback(NAMESPACEOID, bankcrm_schema_invalidate, (Datum) 0);
+			bankcrm_schema_callback = true;
+		}
+		if (OidIsValid(ext))
+		{
+			Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+			ScanKeyData key;
+			SysScanDesc scan;
+			HeapTuple	tup;
+
+			ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+						ObjectIdGetDatum(ext));
+			scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+			tup = systable_getnext(scan);
+			if (HeapTupleIsValid(tup))
+				bankcrm_schema_oid = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+			systable_endscan(scan);
+			table_close(rel, AccessShareLock);
+		}
+		if (!OidIsValid(bankcrm_schema_oid) && !missing_ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("extension \"%s\" is not installed in this database", BANKCRM_EXTENSION),
+					 errhint("Run CREATE EXTENSION %s.", BANKCRM_EXTENSION)));
+	}
+	return bankcrm_schema_oid;
+}
+
+/*
+ * BankcrmSchemaName
+ *		The extension's schema, quoted for a query.  Valid until the next
+ *		invalidation: copy it to keep it across a transaction boundary.
+ */
+const char *
+BankcrmSchemaName(void)
+{
+	if (bankcrm_schema_name == NULL || !OidIsValid(bankcrm_schema_oid))
+	{
+		Oid			nsp = BankcrmSchemaOid(false);
+		char	   *name = get_namespace_name(nsp);
+
+		if (name == NULL)
+			elog(ERROR, "cache lookup failed for namespace %u", nsp);
+		if (bankcrm_schema_name != NULL)
+			pfree(bankcrm_schema_name);
+		bankcrm_schema_name = MemoryContextStrdup(TopMemoryContext, quote_identifier(name));
+	}
+	return bankcrm_schema_name;
+}
+
+/*
+ * BankcrmDefineGucs
+ *		The settings every worker shares (bankcrm.database).
+ */
+void
+BankcrmDefineGucs(void)
+{
+	DefineCustomStringVariable("bankcrm.database",
+							   gettext_noop("Sets the database whose bankcrm background workers start with the server."),
+							   gettext_noop("The dialer starts the workers of the PBXs marked autostart in this database."),
+							   &bankcrm_database,
+							   "postgres",
+							   PGC_POSTMASTER,
+							   0,
+							   NULL,
+							   NULL,
+							   NULL);
+}
