@@ -2,7 +2,8 @@
  *
  * bankcrm.c
  *	  What every module of the extension shares: the extension's schema,
- *	  looked up once per backend, and the database the workers serve.
+ *	  looked up once per backend, the database the workers serve, and the
+ *	  C side of the vocabularies the SQL side defines (party kinds).
  *
  * Layer: the bottom of the extension.  Reads the catalogues only; calls no
  * file of the extension, and every module may call it.  The entry point
@@ -28,9 +29,12 @@
 #include "access/htup_details.h"
 #include "access/skey.h"
 #include "access/table.h"
+#include "catalog/pg_type.h"
 #include "catalog/indexing.h"
 #include "catalog/pg_extension.h"
 #include "commands/extension.h"
+#include "fmgr.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/fmgroids.h"
 #include "utils/guc.h"
@@ -42,6 +46,11 @@
 #include "bankcrm.h"
 
 static void bankcrm_schema_invalidate(Datum arg, int cacheid, uint32 hashvalue);
+
+/* the party kinds, in the order of the SQL type party_kind (bankcrm.h) */
+const char *const bankcrm_party_kinds[BANKCRM_NPARTY_KINDS] = {
+	"individual", "corporate", "financial_institution", "government"
+};
 
 /* GUC variables */
 char	   *bankcrm_database = NULL;
@@ -145,4 +154,28 @@ BankcrmDefineGucs(void)
 							   NULL,
 							   NULL,
 							   NULL);
+}
+
+/*
+ * library_vocabulary(vocabulary text) returns text[]
+ *		The words of a vocabulary as this library knows them, in order:
+ *		'party_kind'.  The regress suite compares them with the SQL
+ *		definition (the labels of the type of the same name).
+ */
+PG_FUNCTION_INFO_V1(library_vocabulary);
+Datum
+library_vocabulary(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Datum		words[BANKCRM_NPARTY_KINDS];
+	int			i;
+
+	if (strcmp(name, "party_kind") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown vocabulary \"%s\"", name),
+				 errhint("The vocabularies are: party_kind.")));
+	for (i = 0; i < BANKCRM_NPARTY_KINDS; i++)
+		words[i] = CStringGetTextDatum(bankcrm_party_kinds[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(words, BANKCRM_NPARTY_KINDS, TEXTOID, -1, false, TYPALIGN_INT));
 }

@@ -14,6 +14,8 @@
 #ifndef BANKCRM_H
 #define BANKCRM_H
 
+#include "common/hashfn.h"
+
 /*
  * The search_path of every background worker's session (and of any SQL the
  * C code runs on its own): nothing a user can create is ever resolved.
@@ -24,6 +26,31 @@
 #define BANKCRM_SAFE_SEARCH_PATH "pg_catalog, pg_temp"
 #define BankcrmPinSearchPath() \
 	SetConfigOption("search_path", BANKCRM_SAFE_SEARCH_PATH, PGC_SUSET, PGC_S_SESSION)
+
+/*
+ * The hash of a 64-bit key (a party id, a pair of product ids) for the
+ * extension's hash tables: PostgreSQL's murmur hash of each half, combined.
+ */
+static inline uint32
+BankcrmHash64(uint64 key)
+{
+	return hash_combine(murmurhash32((uint32) (key >> 32)), murmurhash32((uint32) key));
+}
+
+/*
+ * Party kinds, in the order of the labels of the SQL type party_kind
+ * (src/sql/20_party.sql), the one list of them; library_vocabulary() shows
+ * this copy and sql/vocabulary.sql checks that the two agree.
+ */
+typedef enum BankcrmPartyKind
+{
+	PARTY_KIND_INDIVIDUAL,
+	PARTY_KIND_CORPORATE,
+	PARTY_KIND_FINANCIAL_INSTITUTION,
+	PARTY_KIND_GOVERNMENT,
+	BANKCRM_NPARTY_KINDS
+} BankcrmPartyKind;
+extern const char *const bankcrm_party_kinds[BANKCRM_NPARTY_KINDS];
 
 /* the extension, and its schema as the control file fixes it */
 #define BANKCRM_EXTENSION "bankcrm"

@@ -82,11 +82,9 @@
 /* the parties whose detector states a backend keeps at most */
 #define CHURN_STATE_CACHE_MAX 1000000
 
-/* the party kinds of party.kind; a party of another kind gets the defaults */
-#define CHURN_KINDS 4
-static const char *const churn_kind_names[CHURN_KINDS] = {
-	"individual", "corporate", "financial_institution", "government"
-};
+/* the party kinds of party.kind (bankcrm.h); a party of another kind gets the defaults */
+#define CHURN_KINDS BANKCRM_NPARTY_KINDS
+#define churn_kind_names bankcrm_party_kinds
 
 /* one kind's policy */
 typedef struct ChurnKindPolicy

@@ -43,6 +43,7 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
+#include "bankcrm.h"
 #include "score/affinity.h"
 #include "score/alloc.h"
 #include "score/model.h"
@@ -63,7 +64,7 @@ typedef struct PairEntry
 #define SH_ELEMENT_TYPE	PairEntry
 #define SH_KEY_TYPE		uint64
 #define SH_KEY			key
-#define SH_HASH_KEY(tb, key) ((uint32) (((key) * UINT64CONST(0x9E3779B97F4A7C15)) >> 32))
+#define SH_HASH_KEY(tb, key) BankcrmHash64(key)
 #define SH_EQUAL(tb, a, b) ((a) == (b))
 #define SH_SCOPE		static inline
 #define SH_DECLARE
@@ -111,7 +112,7 @@ AddRow(AffinityRows *r, int g, int32 ante, int32 prod, int64 gn, int64 an, int64
 		GROW(lift, Datum);
 #undef GROW
 	}
-	r->kind[r->n] = CStringGetTextDatum(score_kind_names[g / SCORE_NVALUE_TIERS]);
+	r->kind[r->n] = CStringGetTextDatum(bankcrm_party_kinds[g / SCORE_NVALUE_TIERS]);
 	r->tier[r->n] = CStringGetTextDatum(score_value_tier_names[g % SCORE_NVALUE_TIERS]);
 	r->ante[r->n] = Int32GetDatum(ante);
 	r->ante_null[r->n] = ante < 0;

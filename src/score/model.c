@@ -229,10 +229,10 @@ LoadModel(ScoreRun *run, const char *model, MemoryContext runcxt)
 					 "SELECT k.i, t.i, CASE WHEN pg_catalog.jsonb_typeof(sm.retention OPERATOR(pg_catalog.->) k.w) OPERATOR(pg_catalog.=) 'object' "
 					 "THEN (sm.retention OPERATOR(pg_catalog.->) k.w OPERATOR(pg_catalog.->>) t.w)::float8 END "
 					 "FROM %s.score_model sm, "
-					 "pg_catalog.unnest('{individual,corporate,financial_institution,government}'::text[]) WITH ORDINALITY k(w, i), "
+					 "pg_catalog.unnest(pg_catalog.enum_range(NULL::%s.party_kind)::text[]) WITH ORDINALITY k(w, i), "
 					 "pg_catalog.unnest('{key,general,scattered}'::text[]) WITH ORDINALITY t(w, i) "
 					 "WHERE sm.model OPERATOR(pg_catalog.=) $1",
-					 nspname);
+					 nspname, nspname);
 	if (SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the retention table");
 	for (k = 0; k < SCORE_NKINDS; k++)

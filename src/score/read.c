@@ -88,20 +88,6 @@
 #include "score/read.h"
 
 
-/* a 64-bit mix of a party id (the finaliser of MurmurHash3) */
-static inline uint32
-HashPartyId(int64 key)
-{
-	uint64		h = (uint64) key;
-
-	h ^= h >> 33;
-	h *= UINT64CONST(0xff51afd7ed558ccd);
-	h ^= h >> 33;
-	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
-	h ^= h >> 33;
-	return (uint32) h;
-}
-
 /* party_id -> index into the ScoreParty array */
 typedef struct PartyEntry
 {
@@ -114,7 +100,7 @@ typedef struct PartyEntry
 #define SH_ELEMENT_TYPE	PartyEntry
 #define SH_KEY_TYPE		int64
 #define SH_KEY			key
-#define SH_HASH_KEY(tb, key) HashPartyId(key)
+#define SH_HASH_KEY(tb, key) BankcrmHash64((uint64) (key))
 #define SH_EQUAL(tb, a, b) ((a) == (b))
 #define SH_SCOPE		static inline
 #define SH_DECLARE

@@ -82,9 +82,6 @@ const char *const score_life_stage_values[N_LIFE_STAGE] = {
 const char *const score_lifecycle_values[N_LIFECYCLE] = {
 	"introduction", "growth", "maturity", "decline"
 };
-const char *const score_kind_names[SCORE_NKINDS] = {
-	"individual", "corporate", "financial_institution", "government"
-};
 const char *const score_value_tier_names[SCORE_NVALUE_TIERS] = {
 	"key", "general", "scattered"
 };
@@ -310,7 +307,7 @@ TextVocabIndex(text *t, const char *const *vocab, int n)
 int
 ScoreKindCode(const char *s, int len)
 {
-	int			k = ScoreVocabIndex(s, len, score_kind_names, SCORE_NKINDS);
+	int			k = ScoreVocabIndex(s, len, bankcrm_party_kinds, SCORE_NKINDS);
 
 	if (k < 0)
 		ereport(ERROR,
