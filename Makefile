@@ -3,6 +3,8 @@
 #   make            build bankcrm.so and the install script
 #   make install    install into the PostgreSQL found by $(PG_CONFIG)
 #   make test       install what is missing, build with -Werror, run every suite
+#                   (the fuzz targets replay their corpora: deterministic)
+#   make fuzz       fuzz every target for FUZZ_SECONDS (default 15) from its corpus
 #   make demo       start a private cluster in ./.demo with synthetic data
 #   make demo-stop  stop it
 #   make report     write report.html: the pictures of the running demo (doc/pictures.md)
@@ -83,7 +85,7 @@ $(OBJS) $(OBJS:.o=.bc): $(HEADERS)
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@
 
-.PHONY: test demo demo-stop bench release report
+.PHONY: test fuzz demo demo-stop bench release report
 
 # freeze the install script of default_version as released (doc/releasing.md)
 release: $(EXTENSION)--$(EXTVERSION).sql
@@ -94,6 +96,9 @@ release: $(EXTENSION)--$(EXTVERSION).sql
 
 test:
 	test/run
+
+fuzz:
+	test/run fuzztime
 
 demo:
 	test/demo start
