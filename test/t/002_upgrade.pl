@@ -22,27 +22,11 @@ use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
 use File::Compare;
+use FindBin;
+use lib $FindBin::Bin;
+use BankcrmTest;
 
 my $dir = tempdir(CLEANUP => 1);
-
-sub psql
-{
-	my ($db, $sql) = @_;
-	open(my $fh, '>', "$dir/q.sql") or die;
-	print $fh $sql;
-	close $fh;
-	my $out = `psql -X -q -A -t -v ON_ERROR_STOP=1 -d $db -f $dir/q.sql 2>&1`;
-	die "psql failed on $db: $sql\n$out" if $? != 0;
-	chomp $out;
-	return $out;
-}
-
-sub run_ok
-{
-	my ($cmd, $name) = @_;
-	my $out = `$cmd 2>&1`;
-	ok($? == 0, $name) or diag($out);
-}
 
 sub catalog
 {

@@ -16,7 +16,9 @@ use Cwd qw(abs_path);
 use File::Basename qw(dirname);
 use File::Temp qw(tempdir);
 use Test::More;
-use Time::HiRes qw(time sleep);
+use FindBin;
+use lib $FindBin::Bin;
+use BankcrmTest;
 
 my $top = abs_path(dirname(__FILE__) . '/../..');
 chdir $top or die "cd $top: $!";
@@ -62,21 +64,6 @@ END
 	system("bash -c '. test/lib.sh; cluster_stop $dir'") if $dir && -f "$dir/data/postmaster.pid";
 }
 
-sub psql
-{
-	my ($db, $sql) = @_;
-	open(my $p, '|-', "psql -X -q -A -t -v ON_ERROR_STOP=1 -d $db >$dir/psql.out 2>&1") or die;
-	print $p $sql;
-	close $p;
-	my $rc = $?;
-	open(my $o, '<', "$dir/psql.out") or die;
-	my $out = do { local $/; <$o> } // '';
-	close $o;
-	chomp $out;
-	die "psql failed on $db: $sql\n$out" if $rc != 0;
-	return $out;
-}
-
 # a bank in database "bank", the name the doc uses
 psql('postgres', 'CREATE DATABASE bank');
 psql('bank', 'CREATE EXTENSION bankcrm');
@@ -94,16 +81,11 @@ is(psql('postgres', "SELECT string_agg(jobname || ' ' || schedule || ' ' || data
 my $commands = join('; ', $schedule =~ /\$\$(.*?)\$\$/g);
 is(scalar(() = $commands =~ /bankcrm\./g), 3, 'three commands in the doc');
 psql('postgres', "SELECT cron.schedule_in_database('bankcrm now', '* * * * *', \$\$$commands\$\$, 'bank', 'bankcrm_jobs')");
-my ($status, $msg) = ('', '');
-my $deadline = time() + 80;
-while (time() < $deadline)
-{
-	($status, $msg) = split /\|/, psql('postgres',
-		"SELECT d.status, d.return_message FROM cron.job_run_details d JOIN cron.job j USING (jobid)
-		  WHERE j.jobname = 'bankcrm now' AND d.status IN ('succeeded', 'failed') ORDER BY d.runid LIMIT 1"), 2;
-	last if $status;
-	sleep(1);
-}
+ok(poll_until('postgres', "SELECT count(*) > 0 FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+		  WHERE j.jobname = 'bankcrm now' AND d.status IN ('succeeded', 'failed')", 't', 80), 'pg_cron ran the job within its minute');
+my ($status, $msg) = split /\|/, psql('postgres',
+	"SELECT d.status, d.return_message FROM cron.job_run_details d JOIN cron.job j USING (jobid)
+	  WHERE j.jobname = 'bankcrm now' AND d.status IN ('succeeded', 'failed') ORDER BY d.runid LIMIT 1"), 2;
 is($status, 'succeeded', 'pg_cron ran score_all, segment_refresh_all and score_history_prune') or diag($msg);
 psql('postgres', "SELECT cron.unschedule(jobid) FROM cron.job WHERE jobname = 'bankcrm now'");
 ok(psql('bank', 'SELECT count(*) FROM bankcrm.party_score') > 0, 'the job scored the bank');
