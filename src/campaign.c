@@ -23,6 +23,9 @@
  * (FOR NO KEY UPDATE) for the duration, so two concurrent runs on the same
  * campaign serialize instead of both assigning the same leads.
  *
+ * Layer: SQL entry points (lead_fire, campaign_assign).  Calls the process
+ * engine through fsm/guard.h and bankcrm.c; nothing calls it.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION

@@ -27,6 +27,11 @@
  * fsm_events).  Checking that a process is well formed is validate.c;
  * firing events, the guard trigger and the history are guard.c.
  *
+ * Layer: storage of src/fsm/ (the map is in fsm.h).  Reads the transition
+ * tables through SPI and caches them; SQL entry points fsm_next, fsm_events
+ * and fsm_cache_invalidate.  Calls bankcrm.c only; guard.c and validate.c
+ * call it, never the reverse.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION

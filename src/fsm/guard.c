@@ -34,6 +34,10 @@
  * memory context of their own, rebuilt when the compiled processes of
  * fsm.c have been (FsmCacheGeneration() changed): fsm.c never calls here.
  *
+ * Layer: SQL entry points of src/fsm/ (fsm_fire, the fsm_guard trigger) and
+ * the C interface for firing an event (guard.h: FsmFire, FsmFireArgs, which
+ * campaign.c calls).  Calls fsm.c and bankcrm.c.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION

@@ -17,6 +17,9 @@
  * transitions can therefore be changed together in one transaction, through
  * intermediate invalid definitions.
  *
+ * Layer: SQL entry points of src/fsm/ (fsm_problems, fsm_validate,
+ * fsm_process_check).  Calls fsm.c and bankcrm.c.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
