@@ -57,7 +57,7 @@ char	   *bankcrm_database = NULL;
 
 /* file-level state: the cached schema */
 static Oid	bankcrm_schema_oid = InvalidOid;
-static char *bankcrm_schema_name = NULL;	/* quoted, in TopMemoryContext */
+static char *bankcrm_schema_name = NULL;	/* quoted, in TopMemoryContext, never freed */
 static bool bankcrm_schema_callback = false;
 
 /*
@@ -67,10 +67,8 @@ static bool bankcrm_schema_callback = false;
 static void
 bankcrm_schema_invalidate(Datum arg, int cacheid, uint32 hashvalue)
 {
+	/* the name is kept: a caller may still hold it (BankcrmSchemaName) */
 	bankcrm_schema_oid = InvalidOid;
-	if (bankcrm_schema_name != NULL)
-		pfree(bankcrm_schema_name);
-	bankcrm_schema_name = NULL;
 }
 
 /*
@@ -117,8 +115,11 @@ BankcrmSchemaOid(bool missing_ok)
 
 /*
  * BankcrmSchemaName
- *		The extension's schema, quoted for a query.  Valid until the next
- *		invalidation: copy it to keep it across a transaction boundary.
+ *		The extension's schema, quoted for a query.  The string is never
+ *		freed, so a caller may keep it across statements that process
+ *		invalidations: a lookup after an invalidation keeps the same string
+ *		when the name is the same, and leaves the old one allocated when it
+ *		changed (a renamed schema, rare enough to leak a name).
  */
 const char *
 BankcrmSchemaName(void)
@@ -127,12 +128,13 @@ BankcrmSchemaName(void)
 	{
 		Oid			nsp = BankcrmSchemaOid(false);
 		char	   *name = get_namespace_name(nsp);
+		const char *quoted;
 
 		if (name == NULL)
 			elog(ERROR, "cache lookup failed for namespace %u", nsp);
-		if (bankcrm_schema_name != NULL)
-			pfree(bankcrm_schema_name);
-		bankcrm_schema_name = MemoryContextStrdup(TopMemoryContext, quote_identifier(name));
+		quoted = quote_identifier(name);
+		if (bankcrm_schema_name == NULL || strcmp(bankcrm_schema_name, quoted) != 0)
+			bankcrm_schema_name = MemoryContextStrdup(TopMemoryContext, quoted);
 	}
 	return bankcrm_schema_name;
 }
