@@ -32,6 +32,7 @@ OBJS = \
 	src/segment.o \
 	src/kmeans.o \
 	src/cluster.o \
+	src/fsm/process.o \
 	src/fsm/fsm.o \
 	src/fsm/validate.o \
 	src/fsm/guard.o \

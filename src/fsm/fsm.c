@@ -64,11 +64,10 @@
 #include "bankcrm.h"
 #include "compat.h"
 #include "fsm/fsm.h"
+#include "fsm/process.h"
 
 static void fsm_relcache_callback(Datum arg, Oid relid);
 static FsmProcess *fsm_process_lookup(Oid schema, const char *name, bool missing_ok);
-static const FsmTransition *fsm_find_event(const FsmProcess *p, int from, const char *event);
-static char *fsm_event_list(const FsmProcess *p, int from);
 static char *fsm_role_list(const FsmTransition *t);
 
 /* engine calls active on the stack; see FsmEnter and FsmLeave (fsm.h) */
@@ -431,50 +430,8 @@ FsmProcessRequire(Oid schema, const char *name)
 	return fsm_process_lookup(schema, name, false);
 }
 
-/* index of a state in a process, or -1 */
-int
-FsmStateIndex(const FsmProcess *p, const char *state)
-{
-	int			i;
 
-	if (state == NULL)
-		return -1;
-	for (i = 0; i < p->nstates; i++)
-		if (strcmp(p->states[i], state) == 0)
-			return i;
-	return -1;
-}
 
-/* the transition leaving state "from" on "event", or NULL */
-static const FsmTransition *
-fsm_find_event(const FsmProcess *p, int from, const char *event)
-{
-	int			i;
-
-	for (i = 0; i < p->ntrans; i++)
-		if (p->trans[i].from == from && strcmp(p->trans[i].event, event) == 0)
-			return &p->trans[i];
-	return NULL;
-}
-
-/* "a, b, c": the events valid in state "from", in name order */
-static char *
-fsm_event_list(const FsmProcess *p, int from)
-{
-	StringInfoData buf;
-	int			i;
-
-	initStringInfo(&buf);
-	for (i = 0; i < p->ntrans; i++)
-	{
-		if (p->trans[i].from != from)
-			continue;
-		if (buf.len > 0)
-			appendStringInfoString(&buf, ", ");
-		appendStringInfoString(&buf, p->trans[i].event);
-	}
-	return buf.data;
-}
 
 /* may the current user fire this transition? */
 bool
@@ -531,10 +488,10 @@ FsmTransitionTarget(Oid schema, const FsmProcess *p, const char *from,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("\"%s\" is not a state of process \"%s\"", from, p->name)));
-	t = fsm_find_event(p, fi, event);
+	t = FsmFindEvent(p, fi, event);
 	if (t == NULL)
 	{
-		char	   *valid = fsm_event_list(p, fi);
+		char	   *valid = FsmEventList(p, fi);
 
 		if (valid[0] == '\0')
 			ereport(ERROR,

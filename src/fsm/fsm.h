@@ -14,6 +14,7 @@
  *   storage            fsm.c        the transition tables read through SPI,
  *                                   compiled and cached per backend;
  *                                   fsm_next, fsm_events
+ *   pure computation   process.c    a compiled process as a graph (process.h)
  *
  * The trigger and FsmFire pass nothing through globals: FsmFire's UPDATE
  * carries the new state and the event's time in the row itself (a mark the
@@ -32,29 +33,9 @@
 #include "datatype/timestamp.h"
 #include "utils/palloc.h"
 
+#include "fsm/process.h"
 
-/* one transition of a compiled process */
-typedef struct FsmTransition
-{
-	int			from;			/* index into states */
-	int			to;
-	char	   *event;
-	int			nroles;			/* 0: anyone may fire it */
-	Oid		   *roles;
-} FsmTransition;
 
-/* a compiled process: the hash key is the name */
-typedef struct FsmProcess
-{
-	char		name[NAMEDATALEN];
-	bool		exists;
-	int			nstates;
-	char	  **states;
-	bool	   *initial;
-	bool	   *terminal;
-	int			ntrans;
-	FsmTransition *trans;
-} FsmProcess;
 
 /* fsm.c: engine calls, the cache and its invalidation */
 extern int	FsmCallDepth;
@@ -83,7 +64,6 @@ extern char *FsmQualify(Oid schema, const char *relname);
 extern void FsmProcessLoad(Oid schema, FsmProcess *p, MemoryContext cxt);
 extern void FsmAllowNested(void);
 extern FsmProcess *FsmProcessRequire(Oid schema, const char *name);
-extern int	FsmStateIndex(const FsmProcess *p, const char *state);
 extern bool FsmRoleOk(const FsmTransition *t);
 extern const char *FsmTransitionTarget(Oid schema, const FsmProcess *p, const char *from,
 									   const char *event, const char *what);

@@ -75,6 +75,7 @@
 #include "compat.h"
 #include "fsm/fsm.h"
 #include "fsm/guard.h"
+#include "fsm/process.h"
 
 /* a table whose state column is guarded, as seen by FsmFire and the guard */
 typedef struct FsmEntity
@@ -113,7 +114,6 @@ static void fsm_write_history(Oid schema, const char *process, Oid relid, int64 
 							  const char *event, const char *from, const char *to,
 							  const char *note, bool at_set, TimestampTz at);
 static int32 fsm_citus_placement(Oid logical, bool *reference);
-static char *fsm_next_state_list(const FsmProcess *p, int from);
 
 /* file-level state: the cache of guarded tables */
 static MemoryContext fsm_entity_cxt = NULL;
@@ -738,31 +738,6 @@ fsm_fire(PG_FUNCTION_ARGS)
 	return FsmFireArgs(fcinfo, PG_GETARG_OID(0), 1);
 }
 
-/* "a, b": the distinct states reachable in one step from "from" */
-static char *
-fsm_next_state_list(const FsmProcess *p, int from)
-{
-	StringInfoData buf;
-	bool	   *seen = palloc0(sizeof(bool) * (p->nstates > 0 ? p->nstates : 1));
-	int			i;
-
-	initStringInfo(&buf);
-	for (i = 0; i < p->nstates; i++)
-	{
-		int			j;
-
-		for (j = 0; j < p->ntrans; j++)
-			if (p->trans[j].from == from && p->trans[j].to == i && p->trans[j].to != from)
-				seen[i] = true;
-		if (seen[i])
-		{
-			if (buf.len > 0)
-				appendStringInfoString(&buf, ", ");
-			appendStringInfoString(&buf, p->states[i]);
-		}
-	}
-	return buf.data;
-}
 
 /*
  * fsm_guard()
@@ -917,7 +892,7 @@ fsm_guard(PG_FUNCTION_ARGS)
 			}
 			if (nmatch == 0)
 			{
-				char	   *next = oi >= 0 ? fsm_next_state_list(p, oi) : pstrdup("");
+				char	   *next = oi >= 0 ? FsmNextStateList(p, oi) : pstrdup("");
 
 				ereport(ERROR,
 						(errcode(ERRCODE_CHECK_VIOLATION),
