@@ -4,31 +4,31 @@
 --
 SET search_path = bankcrm, public;
 
--- party kinds: the labels of the type party_kind and the library's list
-SELECT enum_range(NULL::party_kind)::text[] AS sql_labels,
+-- party kinds: the SQL list and the library's
+SELECT party_kinds() AS sql_words,
        library_vocabulary('party_kind') AS c_words,
-       library_vocabulary('party_kind') = enum_range(NULL::party_kind)::text[] AS same;
+       library_vocabulary('party_kind') = party_kinds() AS same;
 
 -- no table lists the kinds again: every constraint and default naming a
--- kind reads the type's labels
+-- kind reads party_kinds()
 SELECT conrelid::regclass AS tab, conname,
-       pg_get_constraintdef(oid) LIKE '%enum_range(NULL::party_kind)%' AS reads_the_type
+       pg_get_constraintdef(oid) LIKE '%party_kinds()%' AS reads_the_list
   FROM pg_constraint
  WHERE connamespace = 'bankcrm'::regnamespace AND contype = 'c'
-   AND (pg_get_constraintdef(oid) LIKE '%financial_institution%' OR pg_get_constraintdef(oid) LIKE '%party_kind)%')
+   AND (pg_get_constraintdef(oid) LIKE '%financial_institution%' OR pg_get_constraintdef(oid) LIKE '%party_kinds()%')
  ORDER BY 1, 2;
 SELECT adrelid::regclass AS tab, a.attname, pg_get_expr(d.adbin, d.adrelid) AS default_expr
   FROM pg_attrdef d JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum
- WHERE pg_get_expr(d.adbin, d.adrelid) LIKE '%party_kind%' OR pg_get_expr(d.adbin, d.adrelid) LIKE '%financial_institution%'
+ WHERE pg_get_expr(d.adbin, d.adrelid) LIKE '%party_kinds()%' OR pg_get_expr(d.adbin, d.adrelid) LIKE '%financial_institution%'
  ORDER BY 1, 2;
 
--- each label is a kind to the C code (the potential formula takes every
+-- each word is a kind to the C code (the potential formula takes every
 -- kind) and the table constraints; a word outside the list is refused by both
-SELECT k AS kind,
-       potential(k::text, NULL, NULL, NULL, NULL, NULL, m.potential) IS NOT NULL AS c_knows_it
-  FROM unnest(enum_range(NULL::party_kind)) k, score_model m
+SELECT k.kind,
+       potential(k.kind, NULL, NULL, NULL, NULL, NULL, m.potential) IS NOT NULL AS c_knows_it
+  FROM unnest(party_kinds()) WITH ORDINALITY k(kind, n), score_model m
  WHERE m.model = 'standard'
- ORDER BY k;
+ ORDER BY k.n;
 SELECT potential('person', NULL, NULL, NULL, NULL, NULL, m.potential) FROM score_model m WHERE m.model = 'standard';
 \set VERBOSITY terse
 INSERT INTO party (kind, name, region_code) VALUES ('person', 'Nobody', 'XX');

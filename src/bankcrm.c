@@ -47,7 +47,7 @@
 
 static void bankcrm_schema_invalidate(Datum arg, int cacheid, uint32 hashvalue);
 
-/* the party kinds, in the order of the SQL type party_kind (bankcrm.h) */
+/* the party kinds, in the order of the SQL function party_kinds() (bankcrm.h) */
 const char *const bankcrm_party_kinds[BANKCRM_NPARTY_KINDS] = {
 	"individual", "corporate", "financial_institution", "government"
 };
@@ -162,7 +162,7 @@ BankcrmDefineGucs(void)
  * library_vocabulary(vocabulary text) returns text[]
  *		The words of a vocabulary as this library knows them, in order:
  *		'party_kind'.  The regress suite compares them with the SQL
- *		definition (the labels of the type of the same name).
+ *		definition (party_kinds()).
  */
 PG_FUNCTION_INFO_V1(library_vocabulary);
 Datum

@@ -38,7 +38,7 @@ BankcrmHash64(uint64 key)
 }
 
 /*
- * Party kinds, in the order of the labels of the SQL type party_kind
+ * Party kinds, in the order of the SQL function party_kinds()
  * (src/sql/20_party.sql), the one list of them; library_vocabulary() shows
  * this copy and sql/vocabulary.sql checks that the two agree.
  */
