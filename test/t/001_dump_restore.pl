@@ -51,7 +51,7 @@ END $f$};
 sub digests
 {
 	my ($db) = @_;
-	return psql($db, $fn . ";\n" . $digest_sql . ";\n");
+	return psql_script($db, $fn . ";\n" . $digest_sql . ";\n");
 }
 
 my $before = digests($src);

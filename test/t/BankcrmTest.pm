@@ -7,6 +7,8 @@
 # or one of its own started with test/lib.sh (030_ecosystem.pl).
 #
 #   psql(DB, SQL)                 unaligned, tuples-only output; dies on error
+#                                 (psql -c: the statements in one transaction)
+#   psql_script(DB, SQL)          the same, the SQL run as a script
 #   psql_try(DB, SQL)             (output, exit status), errors in the output
 #   poll_until(DB, SQL, WANT, S)  true once SQL returns WANT (S seconds at most)
 #   run_ok(CMD, NAME)             a shell command succeeds (a test)
@@ -24,20 +26,22 @@ use POSIX ();
 use Test::More;
 use Time::HiRes qw(sleep time);
 
-our @EXPORT = qw(psql psql_try poll_until run_ok reload log_offset log_since wait_for_log free_port);
+our @EXPORT = qw(psql psql_try psql_script poll_until run_ok reload log_offset log_since wait_for_log free_port);
 
-# psql_try(DB, SQL): the SQL is read from standard input as a script, so
-# that quoting is never an issue and statements run one after the other
-sub psql_try
+# run psql on DB: with -c (the SQL as one query string: its statements
+# run in one implicit transaction, as a client sends them) or, as a
+# script, from standard input (statement after statement, each committed)
+sub run_psql
 {
-	my ($db, $sql) = @_;
+	my ($db, $sql, $script) = @_;
 	my $pid = open(my $fh, '-|');
 	die "cannot fork: $!" unless defined $pid;
 	if ($pid == 0)
 	{
 		open(STDERR, '>&', \*STDOUT);
-		open(my $in, '|-', 'psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', $db, '-f', '-')
-		  or die "cannot run psql: $!";
+		my @cmd = ('psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', $db);
+		exec(@cmd, '-c', $sql) or die "cannot run psql: $!" unless $script;
+		open(my $in, '|-', @cmd, '-f', '-') or die "cannot run psql: $!";
 		print $in $sql;
 		close($in);
 		# not exit(): the END blocks of Test::More would run in this child
@@ -51,10 +55,26 @@ sub psql_try
 	return ($out, $rc);
 }
 
+# psql_try(DB, SQL): (output, exit status), errors in the output
+sub psql_try
+{
+	my ($db, $sql) = @_;
+	return run_psql($db, $sql, 0);
+}
+
 sub psql
 {
 	my ($db, $sql) = @_;
-	my ($out, $rc) = psql_try($db, $sql);
+	my ($out, $rc) = run_psql($db, $sql, 0);
+	die "psql failed on $db: $sql\n$out" if $rc != 0;
+	return $out;
+}
+
+# psql_script(DB, SQL): the SQL as a script, statement after statement
+sub psql_script
+{
+	my ($db, $sql) = @_;
+	my ($out, $rc) = run_psql($db, $sql, 1);
 	die "psql failed on $db: $sql\n$out" if $rc != 0;
 	return $out;
 }
