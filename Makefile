@@ -3,6 +3,8 @@
 #   make            build bankcrm.so and the install script
 #   make install    install into the PostgreSQL found by $(PG_CONFIG)
 #   make test       install what is missing, build with -Werror, run every suite
+#                   (the fuzz targets replay their corpora: deterministic)
+#   make fuzz       fuzz every target for FUZZ_SECONDS (default 15) from its corpus
 #   make demo       start a private cluster in ./.demo with synthetic data
 #   make demo-stop  stop it
 #   make report     write report.html: the pictures of the running demo (doc/pictures.md)
@@ -12,30 +14,34 @@ EXTVERSION = $(shell sed -n "s/^default_version = '\(.*\)'/\1/p" $(EXTENSION).co
 
 MODULE_big = bankcrm
 OBJS = \
+	src/init.o \
 	src/bankcrm.o \
 	src/progress.o \
 	src/types/credit_rating.o \
 	src/types/rating.o \
 	src/types/phone.o \
 	src/types/e164.o \
-	src/score.o \
-	src/score_model.o \
-	src/score_alloc.o \
-	src/score_run.o \
-	src/score_compute.o \
-	src/score_store.o \
-	src/score_direct.o \
-	src/score_affinity.o \
+	src/score/score.o \
+	src/score/model.o \
+	src/score/alloc.o \
+	src/score/table.o \
+	src/score/read.o \
+	src/score/compute.o \
+	src/score/store.o \
+	src/score/direct.o \
+	src/score/affinity.o \
 	src/segment.o \
 	src/kmeans.o \
 	src/cluster.o \
-	src/fsm.o \
-	src/fsm_validate.o \
-	src/fsm_guard.o \
+	src/fsm/process.o \
+	src/fsm/fsm.o \
+	src/fsm/validate.o \
+	src/fsm/guard.o \
 	src/campaign.o \
 	src/rls.o \
 	src/bgw.o \
 	src/churn/churn.o \
+	src/churn/churn_settings.o \
 	src/churn/churn_calendar.o \
 	src/churn/churn_series.o \
 	src/churn/churn_figures.o \
@@ -85,7 +91,7 @@ $(OBJS) $(OBJS:.o=.bc): $(HEADERS)
 $(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $^ > $@
 
-.PHONY: test demo demo-stop bench release report
+.PHONY: test fuzz demo demo-stop bench release report
 
 # freeze the install script of default_version as released (doc/releasing.md)
 release: $(EXTENSION)--$(EXTVERSION).sql
@@ -96,6 +102,9 @@ release: $(EXTENSION)--$(EXTVERSION).sql
 
 test:
 	test/run
+
+fuzz:
+	test/run fuzztime
 
 demo:
 	test/demo start

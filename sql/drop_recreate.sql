@@ -1,12 +1,30 @@
 -- drop_recreate: DROP EXTENSION bankcrm CASCADE leaves nothing behind but its
--- (empty) schema, and the extension installs again on the same database
+-- (empty) schema, and the extension installs again on the same database,
+-- with the same objects, and works in the same session
+SET search_path = bankcrm, public;
+-- the process engine and the scoring engine find the extension's schema
+-- (cached per backend, bankcrm.c) before ...
+SELECT fsm_next('campaign_lifecycle', 'draft', 'approve') AS next_state;
+SELECT count(*) = (SELECT count(*) FROM party WHERE status <> 'closed') AS every_open_party_scored
+  FROM score_preview(NULL, '2026-11-16');
+RESET search_path;
+-- the extension's members, by kind and name
+CREATE FUNCTION pg_temp.members() RETURNS TABLE (member text) LANGUAGE sql AS $$
+	SELECT pg_describe_object(d.classid, d.objid, d.objsubid)
+	  FROM pg_depend d
+	 WHERE d.refclassid = 'pg_extension'::regclass
+	   AND d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'bankcrm')
+	   AND d.deptype = 'e'
+$$;
+CREATE TEMP TABLE members_before AS SELECT member FROM pg_temp.members();
+SELECT count(*) > 100 AS many_members FROM members_before;
 DROP EXTENSION bankcrm CASCADE;
 DROP SCHEMA bankcrm;
 CREATE VIEW catalog_counts AS
-SELECT (SELECT count(*) FROM pg_class) AS classes,
-       (SELECT count(*) FROM pg_attribute) AS attributes,
-       (SELECT count(*) FROM pg_proc) AS functions,
-       (SELECT count(*) FROM pg_type) AS types,
+SELECT (SELECT count(*) FROM pg_class WHERE relpersistence <> 't') AS classes,
+       (SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid WHERE c.relpersistence <> 't') AS attributes,
+       (SELECT count(*) FROM pg_proc WHERE pronamespace <> pg_my_temp_schema()) AS functions,
+       (SELECT count(*) FROM pg_type WHERE typnamespace <> pg_my_temp_schema()) AS types,
        (SELECT count(*) FROM pg_operator) AS operators,
        (SELECT count(*) FROM pg_opclass) AS opclasses,
        (SELECT count(*) FROM pg_opfamily) AS opfamilies,
@@ -28,7 +46,12 @@ SELECT (SELECT count(*) FROM pg_class) AS classes,
        (SELECT count(*) FROM pg_extension) AS extensions;
 SELECT to_jsonb(c)::text AS before FROM catalog_counts c \gset
 CREATE EXTENSION bankcrm;
--- something was created
+-- the install creates exactly the members it had: none missing, none more
+SELECT 'missing' AS what, member FROM (SELECT member FROM members_before EXCEPT SELECT member FROM pg_temp.members()) m
+UNION ALL
+SELECT 'new', member FROM (SELECT member FROM pg_temp.members() EXCEPT SELECT member FROM members_before) n
+ORDER BY 1, 2;
+-- and what it created shows in every catalogue it uses
 SELECT key AS catalogue, c.value::int > b.value::int AS grew
   FROM jsonb_each(:'before'::jsonb) b
   JOIN jsonb_each((SELECT to_jsonb(c) FROM catalog_counts c)) c USING (key)
@@ -47,7 +70,14 @@ SELECT key AS catalogue, b.value AS before, c.value AS after
   FROM jsonb_each(:'before'::jsonb) b
   JOIN jsonb_each((SELECT to_jsonb(c) FROM catalog_counts c)) c USING (key)
  WHERE b.value <> c.value;
--- and it installs again
+-- and it installs again, in a new schema, with every member
 CREATE EXTENSION bankcrm;
-SELECT count(*) > 0 AS reinstalled FROM pg_extension WHERE extname = 'bankcrm';
+SELECT count(*) AS members_missing FROM (SELECT member FROM members_before EXCEPT SELECT member FROM pg_temp.members()) m;
+-- the engines find the new schema in this same session: the cached lookup
+-- was forgotten when the old schema went
+SET search_path = bankcrm, public;
+SELECT fsm_next('campaign_lifecycle', 'draft', 'approve') AS next_state;
+SELECT count(*) = (SELECT count(*) FROM party WHERE status <> 'closed') AS every_open_party_scored
+  FROM score_preview(NULL, '2026-11-16');
+RESET search_path;
 DROP VIEW catalog_counts;

@@ -1,13 +1,20 @@
 /*-------------------------------------------------------------------------
  *
  * bankcrm.c
- *	  Module entry point: server-wide settings and worker registration.
+ *	  What every module of the extension shares: the extension's schema,
+ *	  looked up once per backend, the database the workers serve, and the
+ *	  C side of the vocabularies the SQL side defines (party kinds).
  *
- * _PG_init defines the GUCs that SQL functions read first, so they exist
- * whether or not the library is in shared_preload_libraries, and reserves
- * the "bankcrm." prefix so that a misspelt setting is reported instead of
- * silently becoming a placeholder.  Background workers are registered only
- * while shared_preload_libraries is being processed.
+ * Layer: the bottom of the extension.  Reads the catalogues only; calls no
+ * file of the extension, and every module may call it.  The entry point
+ * that calls into every module (_PG_init) is init.c, at the top.
+ *
+ * The schema is the one pg_extension records for bankcrm (its control file
+ * fixes it).  It is cached per backend and forgotten when any schema is
+ * invalidated (a syscache callback on pg_namespace: a dropped or renamed
+ * schema, a dropped and recreated extension's new schema), so the next call
+ * looks it up again.  Every SQL statement that the C code composes names
+ * the schema through BankcrmSchemaName(), never a literal "bankcrm".
  *
  * Copyright (c) 2026, bankcrm developers
  *
@@ -18,66 +25,127 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/skey.h"
+#include "access/table.h"
+#include "catalog/pg_type.h"
+#include "catalog/indexing.h"
+#include "catalog/pg_extension.h"
+#include "commands/extension.h"
 #include "fmgr.h"
-#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
 #include "utils/guc.h"
+#include "utils/inval.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/syscache.h"
 
 #include "bankcrm.h"
-#include "churn/churn_worker.h"
-#include "compat.h"
-#include "dialer/wake.h"
-#include "progress.h"
-#include "types/e164.h"
 
-PG_MODULE_MAGIC;
+static void bankcrm_schema_invalidate(Datum arg, int cacheid, uint32 hashvalue);
 
-void		_PG_init(void);
-static bool check_default_country_code(int *newval, void **extra, GucSource source);
+/* the party kinds, in the order of the SQL function party_kinds() (bankcrm.h) */
+const char *const bankcrm_party_kinds[BANKCRM_NPARTY_KINDS] = {
+	"individual", "corporate", "financial_institution", "government"
+};
 
 /* GUC variables */
-int			bankcrm_default_country_code = 86;
 char	   *bankcrm_database = NULL;
-bool		bankcrm_churn_monitor = true;
-int			bankcrm_churn_interval = 10;
-int			bankcrm_churn_batch_size = 1000;
-char	   *bankcrm_churn_databases = NULL;
+
+/* file-level state: the cached schema */
+static Oid	bankcrm_schema_oid = InvalidOid;
+static char *bankcrm_schema_name = NULL;	/* quoted, in TopMemoryContext, never freed */
+static bool bankcrm_schema_callback = false;
 
 /*
- * check_default_country_code
- *		Refuse a country calling code that the ITU has not assigned, so that
- *		the mistake shows at SET time rather than at the first phone_parse().
+ * bankcrm_schema_invalidate
+ *		Forget the cached schema when pg_namespace changes.
  */
-static bool
-check_default_country_code(int *newval, void **extra, GucSource source)
+static void
+bankcrm_schema_invalidate(Datum arg, int cacheid, uint32 hashvalue)
 {
-	if (E164IsCountryCode(*newval))
-		return true;
-	GUC_check_errdetail("Country calling code %d is not assigned.", *newval);
-	GUC_check_errhint("Use an assigned code such as 86 (China), 852 (Hong Kong) or 1 (North America).");
-	return false;
+	/* the name is kept: a caller may still hold it (BankcrmSchemaName) */
+	bankcrm_schema_oid = InvalidOid;
 }
 
 /*
- * _PG_init
- *		Define the bankcrm.* settings.
+ * BankcrmSchemaOid
+ *		The extension's schema, or InvalidOid when bankcrm is not installed
+ *		in this database and missing_ok; an error otherwise.
+ */
+Oid
+BankcrmSchemaOid(bool missing_ok)
+{
+	if (!OidIsValid(bankcrm_schema_oid))
+	{
+		Oid			ext = get_extension_oid(BANKCRM_EXTENSION, true);
+
+		if (!bankcrm_schema_callback)
+		{
+			CacheRegisterSyscacheCallback(NAMESPACEOID, bankcrm_schema_invalidate, (Datum) 0);
+			bankcrm_schema_callback = true;
+		}
+		if (OidIsValid(ext))
+		{
+			Relation	rel = table_open(ExtensionRelationId, AccessShareLock);
+			ScanKeyData key;
+			SysScanDesc scan;
+			HeapTuple	tup;
+
+			ScanKeyInit(&key, Anum_pg_extension_oid, BTEqualStrategyNumber, F_OIDEQ,
+						ObjectIdGetDatum(ext));
+			scan = systable_beginscan(rel, ExtensionOidIndexId, true, NULL, 1, &key);
+			tup = systable_getnext(scan);
+			if (HeapTupleIsValid(tup))
+				bankcrm_schema_oid = ((Form_pg_extension) GETSTRUCT(tup))->extnamespace;
+			systable_endscan(scan);
+			table_close(rel, AccessShareLock);
+		}
+		if (!OidIsValid(bankcrm_schema_oid) && !missing_ok)
+			ereport(ERROR,
+					(errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+					 errmsg("extension \"%s\" is not installed in this database", BANKCRM_EXTENSION),
+					 errhint("Run CREATE EXTENSION %s.", BANKCRM_EXTENSION)));
+	}
+	return bankcrm_schema_oid;
+}
+
+/*
+ * BankcrmSchemaName
+ *		The extension's schema, quoted for a query.  The string is never
+ *		freed, so a caller may keep it across statements that process
+ *		invalidations: a lookup after an invalidation keeps the same string
+ *		when the name is the same, and leaves the old one allocated when it
+ *		changed (a renamed schema, rare enough to leak a name).
+ */
+const char *
+BankcrmSchemaName(void)
+{
+	if (bankcrm_schema_name == NULL || !OidIsValid(bankcrm_schema_oid))
+	{
+		Oid			nsp = BankcrmSchemaOid(false);
+		char	   *name = get_namespace_name(nsp);
+		const char *quoted;
+
+		if (name == NULL)
+			elog(ERROR, "cache lookup failed for namespace %u", nsp);
+		quoted = quote_identifier(name);
+		if (bankcrm_schema_name == NULL || strcmp(bankcrm_schema_name, quoted) != 0)
+			bankcrm_schema_name = MemoryContextStrdup(TopMemoryContext, quoted);
+	}
+	return bankcrm_schema_name;
+}
+
+/*
+ * BankcrmDefineGucs
+ *		The settings every worker shares (bankcrm.database).
  */
 void
-_PG_init(void)
+BankcrmDefineGucs(void)
 {
-	DefineCustomIntVariable("bankcrm.default_country_code",
-							gettext_noop("Sets the country calling code assumed for national-format phone numbers."),
-							gettext_noop("Used by phone_parse() when it is called without a country code. "
-										 "It never changes what the phone type's input function accepts."),
-							&bankcrm_default_country_code,
-							86,
-							1,
-							999,
-							PGC_USERSET,
-							0,
-							check_default_country_code,
-							NULL,
-							NULL);
-
 	DefineCustomStringVariable("bankcrm.database",
 							   gettext_noop("Sets the database whose bankcrm background workers start with the server."),
 							   gettext_noop("The dialer starts the workers of the PBXs marked autostart in this database."),
@@ -88,66 +156,28 @@ _PG_init(void)
 							   NULL,
 							   NULL,
 							   NULL);
+}
 
-	/* dialer settings (src/dialer/worker.c) */
-	DialerDefineGucs();
+/*
+ * library_vocabulary(vocabulary text) returns text[]
+ *		The words of a vocabulary as this library knows them, in order:
+ *		'party_kind'.  The regress suite compares them with the SQL
+ *		definition (party_kinds()).
+ */
+PG_FUNCTION_INFO_V1(library_vocabulary);
+Datum
+library_vocabulary(PG_FUNCTION_ARGS)
+{
+	char	   *name = text_to_cstring(PG_GETARG_TEXT_PP(0));
+	Datum		words[BANKCRM_NPARTY_KINDS];
+	int			i;
 
-	/* churn monitor settings (src/churn_worker.c) */
-	DefineCustomBoolVariable("bankcrm.churn_monitor",
-							 gettext_noop("Sets whether the churn monitor evaluates newly arrived activity."),
-							 gettext_noop("Off stops the churn monitors; on starts them again."),
-							 &bankcrm_churn_monitor,
-							 true,
-							 PGC_SIGHUP,
-							 0,
-							 NULL,
-							 NULL,
-							 NULL);
-	DefineCustomIntVariable("bankcrm.churn_interval",
-							gettext_noop("Sets the longest time the churn monitor sleeps between looks for new activity."),
-							gettext_noop("Inserts wake the monitor at once when bankcrm is preloaded; this is the fallback."),
-							&bankcrm_churn_interval,
-							10,
-							1,
-							3600,
-							PGC_SIGHUP,
-							GUC_UNIT_S,
-							NULL,
-							NULL,
-							NULL);
-	DefineCustomIntVariable("bankcrm.churn_batch_size",
-							gettext_noop("Sets the number of parties the churn monitor evaluates in one transaction."),
-							NULL,
-							&bankcrm_churn_batch_size,
-							1000,
-							1,
-							1000000,
-							PGC_SIGHUP,
-							0,
-							NULL,
-							NULL,
-							NULL);
-	DefineCustomStringVariable("bankcrm.churn_databases",
-							   gettext_noop("Sets the databases the churn monitor serves, as a comma-separated list."),
-							   gettext_noop("Empty means bankcrm.database. One monitor runs per listed database that exists."),
-							   &bankcrm_churn_databases,
-							   "",
-							   PGC_SIGHUP,
-							   GUC_LIST_INPUT,
-							   NULL,
-							   NULL,
-							   NULL);
-
-	ProgressInit();			/* bankcrm.progress_notice_interval, the progress slots */
-
-	MarkGUCPrefixReserved("bankcrm");
-
-	if (!process_shared_preload_libraries_in_progress)
-		return;
-
-	/* background workers are registered here by later modules */
-	DialerRegisterLauncher();
-	ChurnWorkerShmemRequest();
-	DialerWakeShmemRequest();
-	ChurnWorkerRegisterLauncher();
+	if (strcmp(name, "party_kind") != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("unknown vocabulary \"%s\"", name),
+				 errhint("The vocabularies are: party_kind.")));
+	for (i = 0; i < BANKCRM_NPARTY_KINDS; i++)
+		words[i] = CStringGetTextDatum(bankcrm_party_kinds[i]);
+	PG_RETURN_ARRAYTYPE_P(construct_array(words, BANKCRM_NPARTY_KINDS, TEXTOID, -1, false, TYPALIGN_INT));
 }

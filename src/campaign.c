@@ -3,7 +3,7 @@
  * campaign.c
  *	  Leads of campaigns: firing their events and assigning them to people.
  *
- * lead_fire is the engine's FsmFire on table lead: one row lock, one state
+ * lead_fire is fsm_fire on table lead (FsmFireArgs): one row lock, one state
  * update, one history row, in the caller's transaction.  Background workers
  * (the dialer) call it as a superuser without a staff mapping; the history
  * then has no staff_id and names the worker's role as the actor.
@@ -22,6 +22,9 @@
  * no one stay unassigned for the next run.  The campaign row is locked
  * (FOR NO KEY UPDATE) for the duration, so two concurrent runs on the same
  * campaign serialize instead of both assigning the same leads.
+ *
+ * Layer: SQL entry points (lead_fire, campaign_assign).  Calls the process
+ * engine through fsm/guard.h and bankcrm.c; nothing calls it.
  *
  * Copyright (c) 2026, bankcrm developers
  *
@@ -48,7 +51,8 @@
 
 #include "bankcrm.h"
 #include "compat.h"
-#include "fsm.h"
+#include "fsm/fsm.h"
+#include "fsm/guard.h"
 
 /* assignment strategies */
 typedef enum AssignStrategy
@@ -148,7 +152,7 @@ Datum
 campaign_assign(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
+	Oid			schema = BankcrmSchemaOid(false);
 	char	   *nsp = get_namespace_name(schema);
 	int64		campaign_id = PG_GETARG_INT64(0);
 	AssignStrategy strategy = assign_strategy_parse(text_to_cstring(PG_GETARG_TEXT_PP(1)));
@@ -382,40 +386,11 @@ campaign_assign(PG_FUNCTION_ARGS)
 
 /*
  * lead_fire(lead_id bigint, event text, note text, at timestamptz) returns text
- *		Fire an event on a lead; returns the lead's new state.  An explicit
- *		event time is for bankcrm_admin (imports, simulations).
+ *		fsm_fire on table lead: the same checks, the same history row.
  */
 PG_FUNCTION_INFO_V1(lead_fire);
 Datum
 lead_fire(PG_FUNCTION_ARGS)
 {
-	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
-	Oid			relid;
-	char	   *note = NULL;
-	bool		at_set = !PG_ARGISNULL(3);
-	TimestampTz at = 0;
-
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		ereport(ERROR,
-				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("lead and event must not be null")));
-	if (!PG_ARGISNULL(2))
-		note = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	if (at_set)
-	{
-		Oid			admin = get_role_oid("bankcrm_admin", true);
-
-		at = PG_GETARG_TIMESTAMPTZ(3);
-		if (!superuser() && !(OidIsValid(admin) && has_privs_of_role(GetUserId(), admin)))
-			ereport(ERROR,
-					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
-					 errmsg("permission denied to set the time of an event"),
-					 errdetail("Only bankcrm_admin may record events with an explicit time.")));
-	}
-	relid = get_relname_relid("lead", schema);
-	if (!OidIsValid(relid))
-		elog(ERROR, "bankcrm table \"lead\" is missing");
-	PG_RETURN_TEXT_P(cstring_to_text(FsmFire(schema, relid, PG_GETARG_INT64(0),
-											 text_to_cstring(PG_GETARG_TEXT_PP(1)),
-											 note, at_set, at)));
+	return FsmFireArgs(fcinfo, FsmRelid(BankcrmSchemaOid(false), "lead"), 0);
 }

@@ -24,6 +24,9 @@
  * an aggregate, as float8_accum does: the state is allocated once per group
  * and each row adds to it without allocation.
  *
+ * Layer: SQL entry points of clustering.  Calls kmeans.c (pure) and
+ * segment.c (the feature checker); nothing calls it.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION

@@ -50,7 +50,7 @@
 #endif
 
 /*
- * The executor's single-row write paths (score_store.c): PostgreSQL 16 keeps
+ * The executor's single-row write paths (score/store.c): PostgreSQL 16 keeps
  * the permissions of a range table apart and gives EvalPlanQualInit the
  * result relations.
  */

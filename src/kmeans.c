@@ -26,6 +26,9 @@
  * and seed give the same centroids.  Empty clusters keep their centroid.
  * Distances are Euclidean; the caller standardises the features first.
  *
+ * Layer: pure computation: plain C, no PostgreSQL header, unit-tested
+ * (test/unit/test_kmeans.c).  Calls nothing of the extension.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION

@@ -30,6 +30,9 @@
  * execution on.  Every query runs with search_path pinned to pg_catalog,
  * pg_temp.
  *
+ * Layer: SQL entry points (the row-level security predicates and their
+ * planner support).  Calls bankcrm.c only.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION

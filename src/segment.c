@@ -38,6 +38,9 @@
  * Errors raised while checking carry the rule as their internal query and a
  * cursor position into it, so psql shows where the offending element is.
  *
+ * Layer: SQL entry points and the rule checker of segments.  Uses
+ * PostgreSQL's parser; calls bankcrm.c only.  cluster.c calls it.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION

@@ -85,6 +85,7 @@
 #include "utils/syscache.h"
 #include "utils/typcache.h"
 
+#include "bankcrm.h"
 #include "churn.h"
 #include "churn_monitor.h"
 #include "churn_store.h"
@@ -93,11 +94,9 @@
 /* the parties whose detector states a backend keeps at most */
 #define CHURN_STATE_CACHE_MAX 1000000
 
-/* the party kinds of party.kind; a party of another kind gets the defaults */
-#define CHURN_KINDS 4
-static const char *const churn_kind_names[CHURN_KINDS] = {
-	"individual", "corporate", "financial_institution", "government"
-};
+/* the party kinds of party.kind (bankcrm.h); a party of another kind gets the defaults */
+#define CHURN_KINDS BANKCRM_NPARTY_KINDS
+#define churn_kind_names bankcrm_party_kinds
 
 /* one kind's policy */
 typedef struct ChurnKindPolicy
@@ -731,16 +730,11 @@ ChurnHitsArray(ChurnBatch *b, Oid hit_type)
 	return construct_array(elems, b->nhits, hit_type, typlen, typbyval, typalign);
 }
 
-/* the schema of the calling function: the extension's */
+/* the extension's schema (bankcrm.c) */
 static const char *
 ChurnOwnSchema(FunctionCallInfo fcinfo)
 {
-	Oid			nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
-	char	   *name = OidIsValid(nsp) ? get_namespace_name(nsp) : NULL;
-
-	if (name == NULL)
-		elog(ERROR, "cache lookup failed for the namespace of function %u", fcinfo->flinfo->fn_oid);
-	return quote_identifier(name);
+	return BankcrmSchemaName();
 }
 
 /*
@@ -757,9 +751,9 @@ ChurnMonitorWarm(void)
 	ChurnBatch	b;
 
 	SPI_connect();
-	ChurnBatchSetup(&b, "bankcrm", true, 0, true);
+	ChurnBatchSetup(&b, BankcrmSchemaName(), true, 0, true);
 	b.keep_hits = false;
-	ChurnBatchRun(&b, "bankcrm", NULL, true);
+	ChurnBatchRun(&b, BankcrmSchemaName(), NULL, true);
 	ereport(DEBUG1,
 			(errmsg_internal("churn monitor: detector states of %lld parties kept", (long long) b.parties)));
 	SPI_finish();
@@ -1078,7 +1072,7 @@ churn_process_dirty(PG_FUNCTION_ARGS)
 				 errmsg("batch_size must be at least 1")));
 	nsp = ChurnOwnSchema(fcinfo);
 	hit_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("churn_hit"),
-							   ObjectIdGetDatum(get_func_namespace(fcinfo->flinfo->fn_oid)));
+							   ObjectIdGetDatum(BankcrmSchemaOid(false)));
 	if (!OidIsValid(hit_type))
 		elog(ERROR, "type churn_hit does not exist");
 

@@ -80,6 +80,7 @@
 #include "utils/memutils.h"
 #include "utils/rel.h"
 
+#include "bankcrm.h"
 #include "churn.h"
 #include "churn_store.h"
 #include "churn_worker.h"
@@ -677,8 +678,6 @@ churn_activity_row(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
 	TupleDesc	desc;
-	Oid			nspoid;
-	char	   *nspname;
 	const char *nsp;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
@@ -690,11 +689,7 @@ churn_activity_row(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED),
 				 errmsg("churn_activity_row must be fired AFTER ... FOR EACH ROW")));
 
-	nspoid = get_func_namespace(fcinfo->flinfo->fn_oid);
-	nspname = OidIsValid(nspoid) ? get_namespace_name(nspoid) : NULL;
-	if (nspname == NULL)
-		elog(ERROR, "cache lookup failed for the namespace of function %u", fcinfo->flinfo->fn_oid);
-	nsp = quote_identifier(nspname);
+	nsp = BankcrmSchemaName();
 	desc = RelationGetDescr(trigdata->tg_relation);
 
 	if (SPI_connect() != SPI_OK_CONNECT)
@@ -743,8 +738,6 @@ Datum
 churn_activity_flush(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Oid			nspoid;
-	char	   *nspname;
 
 	if (!CALLED_AS_TRIGGER(fcinfo))
 		ereport(ERROR,
@@ -756,13 +749,9 @@ churn_activity_flush(PG_FUNCTION_ARGS)
 				 errmsg("churn_activity_flush must be fired AFTER ... FOR EACH STATEMENT")));
 	if (churn_pending_cxt == NULL)
 		return PointerGetDatum(NULL);
-	nspoid = get_func_namespace(fcinfo->flinfo->fn_oid);
-	nspname = OidIsValid(nspoid) ? get_namespace_name(nspoid) : NULL;
-	if (nspname == NULL)
-		elog(ERROR, "cache lookup failed for the namespace of function %u", fcinfo->flinfo->fn_oid);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	ChurnPendingFlush(quote_identifier(nspname));
+	ChurnPendingFlush(BankcrmSchemaName());
 	SPI_finish();
 	return PointerGetDatum(NULL);
 }

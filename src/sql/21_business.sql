@@ -8,8 +8,8 @@ CREATE TABLE @extschema@.product (
 	name         text NOT NULL,
 	category     text NOT NULL CONSTRAINT product_category_check CHECK (category IN
 	               ('deposit', 'loan', 'card', 'wealth', 'insurance', 'fx', 'payment', 'service')),
-	for_kind     text[] NOT NULL DEFAULT '{individual,corporate,financial_institution,government}'
-	             CONSTRAINT product_for_kind_check CHECK (for_kind <@ '{individual,corporate,financial_institution,government}'::text[]),
+	for_kind     text[] NOT NULL DEFAULT @extschema@.party_kinds()
+	             CONSTRAINT product_for_kind_check CHECK (for_kind OPERATOR(pg_catalog.<@) @extschema@.party_kinds()),
 	feature      text,
 	advantage    text,
 	benefit      text,

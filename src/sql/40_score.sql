@@ -471,7 +471,7 @@ COMMENT ON FUNCTION @extschema@.rfm_segment(integer, integer, integer) IS
 	'RFM group: champions, loyal, promising, need_attention, cant_lose, at_risk or hibernating';
 
 -- score_preview: the scores of every party that is not closed, computed and
--- not stored, by the scoring engine of score_run.c (one sequential pass over
+-- not stored, by the scoring engine of src/score/read.c (one sequential pass over
 -- each input table; doc/scoring.md has every formula)
 CREATE FUNCTION @extschema@.score_preview(model text DEFAULT NULL, as_of date DEFAULT CURRENT_DATE)
 RETURNS TABLE (party_id bigint, model text, contribution numeric, value_score integer, value_tier text,
@@ -484,7 +484,7 @@ COMMENT ON FUNCTION @extschema@.score_preview(text, date) IS
 	'The scores score_all() would store for every party that is not closed, computed as of a day and not stored';
 
 -- product_affinity_refresh: the association rules of a model's value tiers,
--- counted in C (score_affinity.c) from the tiers in party_score and the
+-- counted in C (src/score/affinity.c) from the tiers in party_score and the
 -- holdings open on as_of; score_all() counts them from the tiers it has just
 -- computed
 CREATE FUNCTION @extschema@.product_affinity_refresh(model text DEFAULT NULL, as_of date DEFAULT CURRENT_DATE)
@@ -495,7 +495,7 @@ COMMENT ON FUNCTION @extschema@.product_affinity_refresh(text, date) IS
 	'Recomputes product_affinity of a model from its party_score tiers and the holdings open on as_of; returns the rows written';
 
 -- score_all: recompute every party's scores and store what changed
--- (score_store.c: deletes, in-place updates and inserts through the
+-- (src/score/store.c: deletes, in-place updates and inserts through the
 -- executor's single-row paths, history rows only for changed scores)
 CREATE FUNCTION @extschema@.score_all(model text DEFAULT NULL, as_of date DEFAULT CURRENT_DATE,
 	refresh_affinity boolean DEFAULT true)

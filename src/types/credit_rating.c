@@ -19,6 +19,8 @@
  * validates it exactly as in validates text: nothing from the wire is
  * trusted.
  *
+ * Layer: SQL entry points of the type, over the pure rating.c.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION

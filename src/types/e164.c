@@ -28,6 +28,9 @@
  * prefix matching, which is unambiguous because country codes are
  * prefix-free (the unit test checks this property of the table).
  *
+ * Layer: pure computation: plain C, no PostgreSQL header, unit-tested and
+ * fuzzed.  Calls nothing of the extension.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION

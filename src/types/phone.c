@@ -26,6 +26,11 @@
  * functions may trust their argument; they still check, because a wrong
  * answer would be worse than an error.
  *
+ * The setting bankcrm.default_country_code is defined here
+ * (PhoneDefineGucs, called by _PG_init).
+ *
+ * Layer: SQL entry points of the types, over the pure e164.c.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
@@ -41,10 +46,53 @@
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
 #include "utils/builtins.h"
+#include "utils/guc.h"
 
-#include "bankcrm.h"
 #include "compat.h"
 #include "e164.h"
+#include "phone.h"
+
+static bool check_default_country_code(int *newval, void **extra, GucSource source);
+
+/* GUC variables */
+int			bankcrm_default_country_code = 86;
+
+/*
+ * check_default_country_code
+ *		Refuse a country calling code that the ITU has not assigned, so that
+ *		the mistake shows at SET time rather than at the first phone_parse().
+ */
+static bool
+check_default_country_code(int *newval, void **extra, GucSource source)
+{
+	if (E164IsCountryCode(*newval))
+		return true;
+	GUC_check_errdetail("Country calling code %d is not assigned.", *newval);
+	GUC_check_errhint("Use an assigned code such as 86 (China), 852 (Hong Kong) or 1 (North America).");
+	return false;
+}
+
+/*
+ * PhoneDefineGucs
+ *		Define bankcrm.default_country_code.
+ */
+void
+PhoneDefineGucs(void)
+{
+	DefineCustomIntVariable("bankcrm.default_country_code",
+							gettext_noop("Sets the country calling code assumed for national-format phone numbers."),
+							gettext_noop("Used by phone_parse() when it is called without a country code. "
+										 "It never changes what the phone type's input function accepts."),
+							&bankcrm_default_country_code,
+							86,
+							1,
+							999,
+							PGC_USERSET,
+							0,
+							check_default_country_code,
+							NULL,
+							NULL);
+}
 
 /* a phone Datum is an int8 holding the number's digits as an integer */
 typedef int64 Phone;

@@ -19,6 +19,9 @@
  * is safe to call from any process and is driven directly by
  * test/unit/test_rating.c and test/fuzz/fuzz_rating.c.
  *
+ * Layer: pure computation: plain C, no PostgreSQL header, unit-tested and
+ * fuzzed.  Calls nothing of the extension.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION

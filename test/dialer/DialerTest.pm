@@ -1,7 +1,8 @@
 # test/dialer/DialerTest.pm: helpers of the end-to-end dialer suites
 # (test/t/020_dialer_*.pl): a private database with bankcrm and a small
 # call centre, the AMI simulator (test/ami_sim/ami_sim.py) as a child
-# process with its control port and traffic log, and polling helpers.
+# process with its control port and traffic log; psql, psql_try,
+# poll_until and free_port are test/t/BankcrmTest.pm's, exported again.
 #
 # Runs against the cluster test/run started (PGHOST, PGPORT, PGUSER).
 package DialerTest;
@@ -12,64 +13,12 @@ use Exporter 'import';
 use IO::Socket::INET;
 use POSIX ':sys_wait_h';
 use Time::HiRes qw(sleep time);
+use FindBin;
+use lib "$FindBin::Bin/../t";
+use BankcrmTest qw(psql psql_try poll_until free_port);
 
 our @EXPORT = qw(psql psql_try poll_until setup_db drop_db start_sim stop_sim ctl
   sim_log_count originates_per_attempt free_port);
-
-# psql(DB, SQL): the unaligned, tuples-only output; dies on error
-sub psql
-{
-	my ($db, $sql) = @_;
-	my ($out, $rc) = psql_try($db, $sql);
-	die "psql failed on $db: $sql\n$out" if $rc != 0;
-	return $out;
-}
-
-# psql_try(DB, SQL): (output, exit status), errors included in the output
-sub psql_try
-{
-	my ($db, $sql) = @_;
-	my $pid = open(my $fh, '-|');
-	die "cannot fork: $!" unless defined $pid;
-	if ($pid == 0)
-	{
-		open(STDERR, '>&', \*STDOUT);
-		exec('psql', '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-d', $db, '-c', $sql)
-		  or die "cannot run psql: $!";
-	}
-	my $out = do { local $/; <$fh> };
-	close($fh);
-	my $rc = $? >> 8;
-	$out = '' unless defined $out;
-	chomp $out;
-	return ($out, $rc);
-}
-
-# poll_until(DB, SQL, EXPECTED, SECONDS): true once SQL returns EXPECTED
-sub poll_until
-{
-	my ($db, $sql, $expected, $seconds) = @_;
-	my $deadline = time() + ($seconds // 20);
-	my $last = '';
-	while (time() < $deadline)
-	{
-		my ($out, $rc) = psql_try($db, $sql);
-		$last = $out;
-		return 1 if $rc == 0 && $out eq $expected;
-		sleep(0.1);
-	}
-	Test::More::diag("poll_until timed out: $sql\n  wanted: $expected\n  last:   $last");
-	return 0;
-}
-
-sub free_port
-{
-	my $s = IO::Socket::INET->new(Listen => 1, LocalAddr => '127.0.0.1', LocalPort => 0, Proto => 'tcp')
-	  or die "no free port: $!";
-	my $port = $s->sockport;
-	close($s);
-	return $port;
-}
 
 # setup_db(NAME, PBX_PORT): a database with bankcrm, a region, a branch, eight
 # agents (staff 1..8, extensions 2001..2008), parties 1..N with consent and a

@@ -1,6 +1,6 @@
 -- test/reference/product_affinity.sql
 -- The association rules of product_affinity written as one SQL query: the
--- reference the counting in src/score_affinity.c is checked against
+-- reference the counting in src/score/affinity.c is checked against
 -- (test/pgtap/score.sql).  Same rows, same figures: the counts are integers
 -- and every ratio is the same double-precision division.
 --

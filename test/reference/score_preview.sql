@@ -1,6 +1,6 @@
 -- test/reference/score_preview.sql
 -- The scoring of score_preview() written as one SQL query: the reference the
--- engine (src/score_run.c) is checked against (test/pgtap/score.sql) and
+-- engine (src/score/read.c) is checked against (test/pgtap/score.sql) and
 -- measured against (test/bench/bench_score.sql).  It computes the same
 -- figures with SQL aggregates, joins and window-free quintile cut-offs; only
 -- the rounding of sums and ratios can differ, by a cent at most.

@@ -6,26 +6,13 @@ use strict;
 use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
+use FindBin;
+use lib $FindBin::Bin;
+use BankcrmTest;
 
 my $src = 'bankcrm_dump_src';
 my $dst = 'bankcrm_dump_dst';
 my $dir = tempdir(CLEANUP => 1);
-
-sub psql
-{
-	my ($db, $sql) = @_;
-	my $out = `psql -X -q -A -t -v ON_ERROR_STOP=1 -d $db -c "$sql" 2>&1`;
-	die "psql failed on $db: $sql\n$out" if $? != 0;
-	chomp $out;
-	return $out;
-}
-
-sub run_ok
-{
-	my ($cmd, $name) = @_;
-	my $out = `$cmd 2>&1`;
-	ok($? == 0, $name) or diag($out);
-}
 
 psql('postgres', "DROP DATABASE IF EXISTS $_") for ($src, $dst);
 psql('postgres', "CREATE DATABASE $src");
@@ -64,14 +51,7 @@ END $f$};
 sub digests
 {
 	my ($db) = @_;
-	my $sql = $fn . ";\n" . $digest_sql;
-	open(my $fh, '>', "$dir/digest.sql") or die;
-	print $fh "$sql;\n";
-	close $fh;
-	my $out = `psql -X -q -A -t -v ON_ERROR_STOP=1 -d $db -f $dir/digest.sql 2>&1`;
-	die "digest failed: $out" if $? != 0;
-	chomp $out;
-	return $out;
+	return psql_script($db, $fn . ";\n" . $digest_sql . ";\n");
 }
 
 my $before = digests($src);

@@ -22,27 +22,11 @@ use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
 use File::Compare;
+use FindBin;
+use lib $FindBin::Bin;
+use BankcrmTest;
 
 my $dir = tempdir(CLEANUP => 1);
-
-sub psql
-{
-	my ($db, $sql) = @_;
-	open(my $fh, '>', "$dir/q.sql") or die;
-	print $fh $sql;
-	close $fh;
-	my $out = `psql -X -q -A -t -v ON_ERROR_STOP=1 -d $db -f $dir/q.sql 2>&1`;
-	die "psql failed on $db: $sql\n$out" if $? != 0;
-	chomp $out;
-	return $out;
-}
-
-sub run_ok
-{
-	my ($cmd, $name) = @_;
-	my $out = `$cmd 2>&1`;
-	ok($? == 0, $name) or diag($out);
-}
 
 sub catalog
 {
@@ -79,12 +63,12 @@ sub digests
 	my $sql = $digest_fn . "SELECT string_agg(t || '=' || pg_temp.t_digest(t::regclass, cols), E'\\n' ORDER BY t) FROM (VALUES "
 	  . join(', ', map { my ($t, $c) = @$_; $c =~ s/'/''/g; "('$t', '$c')" } @$tables)
 	  . ") v(t, cols);";
-	return psql($db, $sql);
+	return psql_script($db, $sql);
 }
 
-my $default = psql('postgres', "SELECT default_version FROM pg_available_extensions WHERE name = 'bankcrm'");
+my $default = psql_script('postgres', "SELECT default_version FROM pg_available_extensions WHERE name = 'bankcrm'");
 ok($default ne '', "bankcrm $default is installed");
-my @older = grep { $_ ne '' } split /\n/, psql('postgres',
+my @older = grep { $_ ne '' } split /\n/, psql_script('postgres',
 	"SELECT version FROM pg_available_extension_versions WHERE name = 'bankcrm' AND version <> '$default' "
 	. "ORDER BY string_to_array(version, '.')::int[]");
 
@@ -101,32 +85,32 @@ else
 {
 	ok(@older > 0, "version $default in development has a release to update from");
 	my $newest = $older[-1] // '';
-	is(psql('postgres', "SELECT count(*) FROM pg_extension_update_paths('bankcrm') "
+	is(psql_script('postgres', "SELECT count(*) FROM pg_extension_update_paths('bankcrm') "
 			. "WHERE source = '$newest' AND target = '$default' AND path IS NOT NULL"),
 		'1', "an update path leads from release $newest to $default");
 }
 
 # a fresh install of the default version, for the comparisons
-psql('postgres', 'DROP DATABASE IF EXISTS bankcrm_upgrade_fresh');
-psql('postgres', 'CREATE DATABASE bankcrm_upgrade_fresh');
-psql('bankcrm_upgrade_fresh', 'CREATE EXTENSION bankcrm');
+psql_script('postgres', 'DROP DATABASE IF EXISTS bankcrm_upgrade_fresh');
+psql_script('postgres', 'CREATE DATABASE bankcrm_upgrade_fresh');
+psql_script('bankcrm_upgrade_fresh', 'CREATE EXTENSION bankcrm');
 my $fresh = catalog('bankcrm_upgrade_fresh');
 ok(length($fresh) > 10000, 'the catalogue of a fresh install is described');
 
 for my $from (@older)
 {
 	my $db = 'bankcrm_upgrade_' . ($from =~ s/\W/_/gr);
-	psql('postgres', "DROP DATABASE IF EXISTS $db");
-	psql('postgres', "CREATE DATABASE $db");
-	psql($db, "CREATE EXTENSION bankcrm VERSION '$from'");
+	psql_script('postgres', "DROP DATABASE IF EXISTS $db");
+	psql_script('postgres', "CREATE DATABASE $db");
+	psql_script($db, "CREATE EXTENSION bankcrm VERSION '$from'");
 	run_ok("test/data/load --size ci --parties 2000 --dbname $db", "$from: synthetic bank loaded");
-	psql($db, "SELECT parties FROM bankcrm.score_all(NULL, '2026-11-16')");
-	my @tables = map { [split /\t/] } grep { $_ ne '' } split /\n/, psql($db, $columns_sql);
+	psql_script($db, "SELECT parties FROM bankcrm.score_all(NULL, '2026-11-16')");
+	my @tables = map { [split /\t/] } grep { $_ ne '' } split /\n/, psql_script($db, $columns_sql);
 	my $before = digests($db, \@tables);
 	like($before, qr/bankcrm\.party=\d{4,}:/, "$from: the bank has parties");
 
-	psql($db, 'ALTER EXTENSION bankcrm UPDATE');
-	is(psql($db, "SELECT extversion FROM pg_extension WHERE extname = 'bankcrm'"), $default,
+	psql_script($db, 'ALTER EXTENSION bankcrm UPDATE');
+	is(psql_script($db, "SELECT extversion FROM pg_extension WHERE extname = 'bankcrm'"), $default,
 		"$from: updated to $default");
 	my $updated = catalog($db);
 	if ($updated eq $fresh)
@@ -146,12 +130,12 @@ for my $from (@older)
 	}
 	is(digests($db, \@tables), $before, "$from: every row of every table kept");
 	# and it works: a rescore of the same day finds nothing to write
-	psql($db, "SELECT parties FROM bankcrm.score_all(NULL, '2026-11-16')");
-	is(psql($db, "SELECT scores_updated + scores_inserted + scores_deleted FROM bankcrm.score_run_log ORDER BY run_id DESC LIMIT 1"),
+	psql_script($db, "SELECT parties FROM bankcrm.score_all(NULL, '2026-11-16')");
+	is(psql_script($db, "SELECT scores_updated + scores_inserted + scores_deleted FROM bankcrm.score_run_log ORDER BY run_id DESC LIMIT 1"),
 		'0', "$from: the updated bank rescores to the same scores");
-	psql('postgres', "DROP DATABASE $db");
+	psql_script('postgres', "DROP DATABASE $db");
 }
 note(@older ? 'updated from: ' . join(', ', @older) : "no release before $default");
 
-psql('postgres', 'DROP DATABASE bankcrm_upgrade_fresh');
+psql_script('postgres', 'DROP DATABASE bankcrm_upgrade_fresh');
 done_testing();

@@ -12,42 +12,14 @@
 use strict;
 use warnings;
 use Test::More;
-use Time::HiRes qw(time sleep);
+use Time::HiRes qw(time);
+use FindBin;
+use lib $FindBin::Bin;
+use BankcrmTest;
 
 my $db = 'bankcrm_churn_tap';
 
-sub psql
-{
-	my ($dbname, $sql) = @_;
-	my $out = `psql -X -q -A -t -v ON_ERROR_STOP=1 -d $dbname -c "$sql" 2>&1`;
-	die "psql failed on $dbname: $sql\n$out" if $? != 0;
-	chomp $out;
-	return $out;
-}
-
-# poll until the query returns the wanted value (at most $timeout seconds)
-sub poll_until
-{
-	my ($dbname, $sql, $want, $timeout) = @_;
-	$timeout //= 30;
-	my $deadline = time() + $timeout;
-	my $got = '';
-	while (time() < $deadline)
-	{
-		$got = psql($dbname, $sql);
-		return 1 if $got eq $want;
-		sleep(0.2);
-	}
-	diag("poll timed out: $sql gave '$got', wanted '$want'");
-	return 0;
-}
-
 my $monitor_sql = "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'bankcrm churn monitor' AND datname = '$db'";
-
-sub reload
-{
-	psql('postgres', 'SELECT pg_reload_conf()');
-}
 
 sub cleanup
 {
@@ -141,8 +113,9 @@ is(psql($db, "SELECT count(*) FROM bankcrm.churn_alert_history WHERE party_id = 
 # process, and succeeds once the cause is gone
 my $mon = psql('postgres', "SELECT pid FROM pg_stat_activity WHERE backend_type = 'bankcrm churn monitor' AND datname = '$db'");
 psql($db, 'ALTER TABLE bankcrm.churn_alert ADD CONSTRAINT tap_refuse_5 CHECK (party_id <> 5)');
+my $off = log_offset();
 psql($db, $series->(5));
-sleep(4);
+ok(wait_for_log(qr/churn monitor could not [^\n]*tap_refuse_5/, $off), 'the failed batch is logged with its cause');
 is(psql($db, 'SELECT count(*) FROM bankcrm_churn.churn_dirty WHERE party_id = 5'), '1', 'a failing batch keeps its mark');
 is(psql('postgres', "SELECT string_agg(pid::text, ',') FROM pg_stat_activity WHERE backend_type = 'bankcrm churn monitor' AND datname = '$db'"),
 	$mon, 'the monitor neither exits nor is restarted');
@@ -157,8 +130,8 @@ psql('postgres', 'ALTER SYSTEM SET bankcrm.churn_monitor = off');
 reload();
 ok(poll_until('postgres', $monitor_sql, '0'), 'bankcrm.churn_monitor = off stops the monitor on reload');
 psql($db, $series->(4));
-sleep(1.5);
-is(psql($db, 'SELECT count(*) FROM bankcrm_churn.churn_dirty WHERE party_id = 4'), '1', 'marks wait while it is off');
+is(psql($db, "SELECT count(*) FROM bankcrm_churn.churn_dirty WHERE party_id = 4"), '1', 'marks wait while it is off');
+is(psql('postgres', $monitor_sql), '0', 'with no monitor to take them');
 
 # two callers at once: the second skips the marks the first holds
 psql($db, "INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) "

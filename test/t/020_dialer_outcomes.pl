@@ -201,12 +201,17 @@ $orig = originates_per_attempt($log);
 is(scalar(grep { $_ != 1 } values %$orig), 0, 'no attempt was ever sent twice');
 psql($db, q{DROP OWNED BY dialer_agent_1; DROP ROLE dialer_agent_1});
 
-# stop: the worker exits and is not restarted
+# stop: the worker exits with code 0, which the postmaster never restarts
+# (a worker that fails exits with 1 and is logged, then restarted 5 s later)
+my $wpid = psql($db, q{SELECT pid FROM pg_stat_activity WHERE backend_type = 'bankcrm dialer' AND datname = current_database()});
+my $off = BankcrmTest::log_offset();
 is(psql($db, 'SELECT bankcrm.dialer_stop(1)'), 't', 'dialer_stop');
 ok(poll_until($db, q{SELECT state || ':' || (pid IS NULL)::int FROM bankcrm.dialer_status}, 'exited:1', 10), 'the worker exited');
-sleep(6);
+ok(poll_until('postgres', "SELECT count(*) FROM pg_stat_activity WHERE pid = $wpid", '0', 10), 'its process is gone');
+unlike(BankcrmTest::log_since($off), qr/background worker "bankcrm dialer" \(PID $wpid\) exited with exit code [1-9]/,
+	'it exited with code 0: the postmaster will not restart it');
 is(psql($db, q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'bankcrm dialer' AND datname = current_database()}),
-	'0', 'and was not restarted');
+	'0', 'and no dialer runs for the database');
 
 stop_sim($sim);
 drop_db($db) unless $ENV{DIALER_KEEP};

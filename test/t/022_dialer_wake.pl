@@ -26,8 +26,7 @@ END
 setup_db($db, $sim->{port}, 10);
 psql('postgres', q{ALTER SYSTEM SET bankcrm.dialer_poll_interval = '20s'});
 psql('postgres', q{SELECT pg_reload_conf()});
-sleep(0.5);
-is(psql($db, q{SHOW bankcrm.dialer_poll_interval}), '20s', 'the worker polls every 20 s');
+ok(poll_until($db, q{SHOW bankcrm.dialer_poll_interval}, '20s', 10), 'the worker polls every 20 s');
 like(psql($db, 'SELECT bankcrm.dialer_launch(1)'), qr/^\d+$/, 'dialer_launch');
 ok(poll_until($db, q{SELECT state FROM bankcrm.dialer_status}, 'ready', 20), 'connected');
 sleep(1.5);    # its first look for work is behind it: the next poll is 20 s away

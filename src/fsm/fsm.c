@@ -15,7 +15,7 @@
  * one of the watched relations (the process tables, and every table an
  * event was fired on) is invalidated.  The cache is rebuilt at the next
  * top-level entry, together with the cache of guarded tables that
- * fsm_guard.c keeps in the same memory context.
+ * guard.c keeps in the same memory context.
  *
  * Invalidation messages can arrive in the middle of a call (any lock
  * acquisition accepts them), so the callback only bumps the counter; the
@@ -24,8 +24,13 @@
  * therefore valid for the whole of a top-level call.
  *
  * This file also answers the questions asked of a process (fsm_next,
- * fsm_events).  Checking that a process is well formed is fsm_validate.c;
- * firing events, the guard trigger and the history are fsm_guard.c.
+ * fsm_events).  Checking that a process is well formed is validate.c;
+ * firing events, the guard trigger and the history are guard.c.
+ *
+ * Layer: storage of src/fsm/ (the map is in fsm.h).  Reads the transition
+ * tables through SPI and caches them; SQL entry points fsm_next, fsm_events
+ * and fsm_cache_invalidate.  Calls bankcrm.c only; guard.c and validate.c
+ * call it, never the reverse.
  *
  * Copyright (c) 2026, bankcrm developers
  *
@@ -58,12 +63,11 @@
 
 #include "bankcrm.h"
 #include "compat.h"
-#include "fsm.h"
+#include "fsm/fsm.h"
+#include "fsm/process.h"
 
 static void fsm_relcache_callback(Datum arg, Oid relid);
 static FsmProcess *fsm_process_lookup(Oid schema, const char *name, bool missing_ok);
-static const FsmTransition *fsm_find_event(const FsmProcess *p, int from, const char *event);
-static char *fsm_event_list(const FsmProcess *p, int from);
 static char *fsm_role_list(const FsmTransition *t);
 
 /* engine calls active on the stack; see FsmEnter and FsmLeave (fsm.h) */
@@ -143,7 +147,6 @@ FsmEnter(void)
 	{
 		HASHCTL		ctl;
 
-		FsmEntityCacheReset();
 		fsm_processes = NULL;
 		fsm_nwatched = 0;
 		MemoryContextReset(fsm_cache_cxt);
@@ -154,24 +157,22 @@ FsmEnter(void)
 		ctl.hcxt = fsm_cache_cxt;
 		fsm_processes = hash_create("bankcrm processes", 16, &ctl, HASH_ELEM | HASH_STRINGS | HASH_CONTEXT);
 
-		FsmEntityCacheCreate(fsm_cache_cxt);
 		fsm_cache_generation = fsm_generation;
 	}
 	FsmCallDepth++;
 }
 
 /*
- * FsmSchemaOfFunction
- *		The extension's schema, found as the namespace of one of its functions.
+ * FsmCacheGeneration
+ *		The generation the compiled processes were built at: it changes each
+ *		time FsmEnter() rebuilds them (only at top level, with no engine call
+ *		on the stack), so that a cache of things derived from them (the
+ *		guarded tables of guard.c) rebuilds itself when it sees a new one.
  */
-Oid
-FsmSchemaOfFunction(Oid fn_oid)
+uint64
+FsmCacheGeneration(void)
 {
-	Oid			nsp = get_func_namespace(fn_oid);
-
-	if (!OidIsValid(nsp))
-		elog(ERROR, "cache lookup failed for function %u", fn_oid);
-	return nsp;
+	return fsm_cache_generation;
 }
 
 /* the extension's relation "relname" in "schema", or an internal error */
@@ -429,50 +430,8 @@ FsmProcessRequire(Oid schema, const char *name)
 	return fsm_process_lookup(schema, name, false);
 }
 
-/* index of a state in a process, or -1 */
-int
-FsmStateIndex(const FsmProcess *p, const char *state)
-{
-	int			i;
 
-	if (state == NULL)
-		return -1;
-	for (i = 0; i < p->nstates; i++)
-		if (strcmp(p->states[i], state) == 0)
-			return i;
-	return -1;
-}
 
-/* the transition leaving state "from" on "event", or NULL */
-static const FsmTransition *
-fsm_find_event(const FsmProcess *p, int from, const char *event)
-{
-	int			i;
-
-	for (i = 0; i < p->ntrans; i++)
-		if (p->trans[i].from == from && strcmp(p->trans[i].event, event) == 0)
-			return &p->trans[i];
-	return NULL;
-}
-
-/* "a, b, c": the events valid in state "from", in name order */
-static char *
-fsm_event_list(const FsmProcess *p, int from)
-{
-	StringInfoData buf;
-	int			i;
-
-	initStringInfo(&buf);
-	for (i = 0; i < p->ntrans; i++)
-	{
-		if (p->trans[i].from != from)
-			continue;
-		if (buf.len > 0)
-			appendStringInfoString(&buf, ", ");
-		appendStringInfoString(&buf, p->trans[i].event);
-	}
-	return buf.data;
-}
 
 /* may the current user fire this transition? */
 bool
@@ -529,10 +488,10 @@ FsmTransitionTarget(Oid schema, const FsmProcess *p, const char *from,
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("\"%s\" is not a state of process \"%s\"", from, p->name)));
-	t = fsm_find_event(p, fi, event);
+	t = FsmFindEvent(p, fi, event);
 	if (t == NULL)
 	{
-		char	   *valid = fsm_event_list(p, fi);
+		char	   *valid = FsmEventList(p, fi);
 
 		if (valid[0] == '\0')
 			ereport(ERROR,
@@ -564,7 +523,7 @@ PG_FUNCTION_INFO_V1(fsm_next);
 Datum
 fsm_next(PG_FUNCTION_ARGS)
 {
-	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
+	Oid			schema = BankcrmSchemaOid(false);
 	char	   *process = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	char	   *state = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	char	   *event = text_to_cstring(PG_GETARG_TEXT_PP(2));
@@ -593,7 +552,7 @@ PG_FUNCTION_INFO_V1(fsm_events);
 Datum
 fsm_events(PG_FUNCTION_ARGS)
 {
-	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
+	Oid			schema = BankcrmSchemaOid(false);
 	char	   *process = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	char	   *state = text_to_cstring(PG_GETARG_TEXT_PP(1));
 	ArrayType  *result = NULL;

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * score_run.c
+ * read.c
  *	  The scoring engine's run: every party's inputs in one pass over the
  *	  bank, read through the executor.
  *
@@ -19,9 +19,9 @@
  *   party_retention   a party's own retention estimate
  *   score_history     the growth reference and the last recorded scores
  *
- * then has score_compute.c apply the formulas of score.c to every party
+ * then has compute.c apply the formulas of score.c to every party
  * and cut the RFM quintiles, and either returns the rows (score_preview) or
- * has score_store.c write what changed (score_all): party_score rows are
+ * has store.c write what changed (score_all): party_score rows are
  * deleted, updated in place or inserted, and score_history gets a row when a
  * party's recorded scores changed.  The formulas are in doc/scoring.md.
  *
@@ -43,10 +43,13 @@
  * privileges and row-level security apply as to any query: a role that sees
  * some parties only scores those, among themselves.
  *
+ * Layer: storage (src/score/).  Reads through SPI and the executor; calls
+ * model.c, compute.c, alloc.c and score.c.  store.c and affinity.c call it.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/score_run.c
+ *	  src/score/read.c
  *
  *-------------------------------------------------------------------------
  */
@@ -77,24 +80,14 @@
 #include "utils/syscache.h"
 #include "utils/timestamp.h"
 
+#include "bankcrm.h"
 #include "compat.h"
-#include "score_run.h"
 #include "progress.h"
+#include "score/alloc.h"
+#include "score/compute.h"
+#include "score/model.h"
+#include "score/read.h"
 
-
-/* a 64-bit mix of a party id (the finaliser of MurmurHash3) */
-static inline uint32
-HashPartyId(int64 key)
-{
-	uint64		h = (uint64) key;
-
-	h ^= h >> 33;
-	h *= UINT64CONST(0xff51afd7ed558ccd);
-	h ^= h >> 33;
-	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
-	h ^= h >> 33;
-	return (uint32) h;
-}
 
 /* party_id -> index into the ScoreParty array */
 typedef struct PartyEntry
@@ -108,7 +101,7 @@ typedef struct PartyEntry
 #define SH_ELEMENT_TYPE	PartyEntry
 #define SH_KEY_TYPE		int64
 #define SH_KEY			key
-#define SH_HASH_KEY(tb, key) HashPartyId(key)
+#define SH_HASH_KEY(tb, key) BankcrmHash64((uint64) (key))
 #define SH_EQUAL(tb, a, b) ((a) == (b))
 #define SH_SCOPE		static inline
 #define SH_DECLARE
@@ -250,7 +243,7 @@ ScoreDoubleToCents(double x, const char *what)
 const char *
 ScoreNspName(ScoreRun *run)
 {
-	return quote_identifier(get_namespace_name(run->nsp));
+	return BankcrmSchemaName();
 }
 
 /* the most columns a query hands over */
@@ -1070,7 +1063,7 @@ void
 ScoreRunInit(ScoreRun *run, FunctionCallInfo fcinfo)
 {
 	memset(run, 0, sizeof(ScoreRun));
-	run->nsp = get_func_namespace(fcinfo->flinfo->fn_oid);
+	run->nsp = BankcrmSchemaOid(false);
 	if (PG_NARGS() < 2 || PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),

@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * score_affinity.c
+ * affinity.c
  *	  Cross-sell: the association rules of product_affinity, counted from
  *	  the products each scored party holds, per party kind and value tier.
  *
@@ -14,15 +14,19 @@
  *
  * and a baseline row per product (antecedent NULL): its share in the group
  * against its share in the kind.  The counts come from the scoring run's
- * bitsets of held products (score_run.c): score_all() counts the tiers it
+ * bitsets of held products (read.c): score_all() counts the tiers it
  * has just computed, product_affinity_refresh() the tiers in party_score.
  * Pair counts live in a hash table, so the size of the product catalogue
  * does not matter, only the pairs parties actually hold.
  *
+ * Layer: storage (src/score/), with the SQL entry point
+ * product_affinity_refresh.  Calls read.c, model.c, table.c, alloc.c and
+ * score.c; store.c calls it.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/score_affinity.c
+ *	  src/score/affinity.c
  *
  *-------------------------------------------------------------------------
  */
@@ -39,7 +43,12 @@
 #include "utils/memutils.h"
 #include "utils/snapmgr.h"
 
-#include "score_run.h"
+#include "bankcrm.h"
+#include "score/affinity.h"
+#include "score/alloc.h"
+#include "score/model.h"
+#include "score/read.h"
+#include "score/table.h"
 
 #define NGROUPS		(SCORE_NKINDS * SCORE_NVALUE_TIERS)
 
@@ -55,7 +64,7 @@ typedef struct PairEntry
 #define SH_ELEMENT_TYPE	PairEntry
 #define SH_KEY_TYPE		uint64
 #define SH_KEY			key
-#define SH_HASH_KEY(tb, key) ((uint32) (((key) * UINT64CONST(0x9E3779B97F4A7C15)) >> 32))
+#define SH_HASH_KEY(tb, key) BankcrmHash64(key)
 #define SH_EQUAL(tb, a, b) ((a) == (b))
 #define SH_SCOPE		static inline
 #define SH_DECLARE
@@ -103,7 +112,7 @@ AddRow(AffinityRows *r, int g, int32 ante, int32 prod, int64 gn, int64 an, int64
 		GROW(lift, Datum);
 #undef GROW
 	}
-	r->kind[r->n] = CStringGetTextDatum(score_kind_names[g / SCORE_NVALUE_TIERS]);
+	r->kind[r->n] = CStringGetTextDatum(bankcrm_party_kinds[g / SCORE_NVALUE_TIERS]);
 	r->tier[r->n] = CStringGetTextDatum(score_value_tier_names[g % SCORE_NVALUE_TIERS]);
 	r->ante[r->n] = Int32GetDatum(ante);
 	r->ante_null[r->n] = ante < 0;

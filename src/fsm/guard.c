@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * fsm_guard.c
+ * guard.c
  *	  The process engine: the state-column guard trigger, firing events and
  *	  the process history.
  *
@@ -30,15 +30,18 @@
  * written inside the shard's transaction).
  *
  * The guarded tables (key column, state column, process, the prepared
- * UPDATE) and the prepared history INSERT are cached per backend in the
- * memory context of the process cache (fsm.c), which resets them with the
- * compiled processes through FsmEntityCacheReset() and
- * FsmEntityCacheCreate().
+ * UPDATE) and the prepared history INSERT are cached per backend in a
+ * memory context of their own, rebuilt when the compiled processes of
+ * fsm.c have been (FsmCacheGeneration() changed): fsm.c never calls here.
+ *
+ * Layer: SQL entry points of src/fsm/ (fsm_fire, the fsm_guard trigger) and
+ * the C interface for firing an event (guard.h: FsmFire, FsmFireArgs, which
+ * campaign.c calls).  Calls fsm.c and bankcrm.c.
  *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/fsm_guard.c
+ *	  src/guard.c
  *
  *-------------------------------------------------------------------------
  */
@@ -70,7 +73,9 @@
 
 #include "bankcrm.h"
 #include "compat.h"
-#include "fsm.h"
+#include "fsm/fsm.h"
+#include "fsm/guard.h"
+#include "fsm/process.h"
 
 /* a table whose state column is guarded, as seen by FsmFire and the guard */
 typedef struct FsmEntity
@@ -109,22 +114,28 @@ static void fsm_write_history(Oid schema, const char *process, Oid relid, int64 
 							  const char *event, const char *from, const char *to,
 							  const char *note, bool at_set, TimestampTz at);
 static int32 fsm_citus_placement(Oid logical, bool *reference);
-static char *fsm_next_state_list(const FsmProcess *p, int from);
 
-/* file-level state: the cache of guarded tables, in fsm.c's cache context */
+/* file-level state: the cache of guarded tables */
 static MemoryContext fsm_entity_cxt = NULL;
 static HTAB *fsm_entities = NULL;
+static uint64 fsm_entity_generation = 0;	/* of fsm.c's processes it was built at */
 static SPIPlanPtr fsm_history_plan = NULL;
 static Oid	fsm_history_owner = InvalidOid;
 
 /*
- * FsmEntityCacheReset
- *		Forget the guarded tables and free their plans; called by FsmEnter()
- *		just before it resets the cache's memory context.
+ * fsm_entity_cache_check
+ *		Forget the guarded tables and their plans when the compiled processes
+ *		have been rebuilt since they were cached.  Called inside an engine
+ *		call (after FsmEnter): a rebuild only happens with no engine call on
+ *		the stack, so no entity of the old generation is still in use.
  */
-void
-FsmEntityCacheReset(void)
+static void
+fsm_entity_cache_check(void)
 {
+	HASHCTL		ctl;
+
+	if (fsm_entities != NULL && fsm_entity_generation == FsmCacheGeneration())
+		return;
 	if (fsm_entities != NULL)
 	{
 		HASH_SEQ_STATUS status;
@@ -146,23 +157,18 @@ FsmEntityCacheReset(void)
 	fsm_history_plan = NULL;
 	fsm_history_owner = InvalidOid;
 	fsm_entities = NULL;
-}
 
-/*
- * FsmEntityCacheCreate
- *		An empty cache of guarded tables in the (freshly reset) context cxt.
- */
-void
-FsmEntityCacheCreate(MemoryContext cxt)
-{
-	HASHCTL		ctl;
-
-	fsm_entity_cxt = cxt;
+	if (fsm_entity_cxt == NULL)
+		fsm_entity_cxt = AllocSetContextCreate(CacheMemoryContext, "bankcrm guarded tables",
+											   ALLOCSET_DEFAULT_SIZES);
+	else
+		MemoryContextReset(fsm_entity_cxt);
 	memset(&ctl, 0, sizeof(ctl));
 	ctl.keysize = sizeof(Oid);
 	ctl.entrysize = sizeof(FsmEntity);
-	ctl.hcxt = cxt;
+	ctl.hcxt = fsm_entity_cxt;
 	fsm_entities = hash_create("bankcrm guarded tables", 16, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	fsm_entity_generation = FsmCacheGeneration();
 }
 
 /*
@@ -178,6 +184,7 @@ fsm_entity_lookup(Oid schema, Relation rel)
 	FsmEntity  *e;
 	bool		found;
 
+	fsm_entity_cache_check();
 	e = hash_search(fsm_entities, &relid, HASH_ENTER, &found);
 	if (!found)
 	{
@@ -485,6 +492,7 @@ fsm_write_history(Oid schema, const char *process, Oid relid, int64 id,
 	int			rc;
 	SPIPlanPtr	plan;
 
+	fsm_entity_cache_check();
 	if (fsm_history_plan == NULL)
 	{
 		StringInfoData sql;
@@ -678,70 +686,58 @@ FsmFire(Oid schema, Oid relid, int64 id, const char *event, const char *note,
 }
 
 /*
- * fsm_fire(entity regclass, id bigint, event text, note text, at timestamptz)
- *		Fire an event on any table with an fsm_guard trigger; returns the new
- *		state.  An explicit event time is for bankcrm_admin (imports).
+ * FsmFireArgs
+ *		The body of fsm_fire and of the wrappers that name their table
+ *		(lead_fire): the arguments from "first" on are (id bigint, event
+ *		text, note text, at timestamptz), fired on table relid.  An explicit
+ *		event time is for bankcrm_admin (imports, simulations); the check is
+ *		made here, once.
  */
-PG_FUNCTION_INFO_V1(fsm_fire);
 Datum
-fsm_fire(PG_FUNCTION_ARGS)
+FsmFireArgs(FunctionCallInfo fcinfo, Oid relid, int first)
 {
-	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
-	Oid			relid;
-	int64		id;
-	char	   *event;
 	char	   *note = NULL;
-	bool		at_set = !PG_ARGISNULL(4);
+	bool		at_set = !PG_ARGISNULL(first + 3);
 	TimestampTz at = 0;
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+	if (PG_ARGISNULL(first) || PG_ARGISNULL(first + 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
-				 errmsg("entity, id and event must not be null")));
-	relid = PG_GETARG_OID(0);
-	id = PG_GETARG_INT64(1);
-	event = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	if (!PG_ARGISNULL(3))
-		note = text_to_cstring(PG_GETARG_TEXT_PP(3));
+				 errmsg("%s and event must not be null", get_rel_name(relid))));
+	if (!PG_ARGISNULL(first + 2))
+		note = text_to_cstring(PG_GETARG_TEXT_PP(first + 2));
 	if (at_set)
 	{
 		Oid			admin = get_role_oid("bankcrm_admin", true);
 
-		at = PG_GETARG_TIMESTAMPTZ(4);
+		at = PG_GETARG_TIMESTAMPTZ(first + 3);
 		if (!superuser() && !(OidIsValid(admin) && has_privs_of_role(GetUserId(), admin)))
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
 					 errmsg("permission denied to set the time of an event"),
 					 errdetail("Only bankcrm_admin may record events with an explicit time.")));
 	}
-	PG_RETURN_TEXT_P(cstring_to_text(FsmFire(schema, relid, id, event, note, at_set, at)));
+	PG_RETURN_TEXT_P(cstring_to_text(FsmFire(BankcrmSchemaOid(false), relid, PG_GETARG_INT64(first),
+											 text_to_cstring(PG_GETARG_TEXT_PP(first + 1)),
+											 note, at_set, at)));
 }
 
-/* "a, b": the distinct states reachable in one step from "from" */
-static char *
-fsm_next_state_list(const FsmProcess *p, int from)
+/*
+ * fsm_fire(entity regclass, id bigint, event text, note text, at timestamptz)
+ *		Fire an event on any table with an fsm_guard trigger; returns the new
+ *		state.
+ */
+PG_FUNCTION_INFO_V1(fsm_fire);
+Datum
+fsm_fire(PG_FUNCTION_ARGS)
 {
-	StringInfoData buf;
-	bool	   *seen = palloc0(sizeof(bool) * (p->nstates > 0 ? p->nstates : 1));
-	int			i;
-
-	initStringInfo(&buf);
-	for (i = 0; i < p->nstates; i++)
-	{
-		int			j;
-
-		for (j = 0; j < p->ntrans; j++)
-			if (p->trans[j].from == from && p->trans[j].to == i && p->trans[j].to != from)
-				seen[i] = true;
-		if (seen[i])
-		{
-			if (buf.len > 0)
-				appendStringInfoString(&buf, ", ");
-			appendStringInfoString(&buf, p->states[i]);
-		}
-	}
-	return buf.data;
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("entity, id and event must not be null")));
+	return FsmFireArgs(fcinfo, PG_GETARG_OID(0), 1);
 }
+
 
 /*
  * fsm_guard()
@@ -757,7 +753,7 @@ Datum
 fsm_guard(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
+	Oid			schema = BankcrmSchemaOid(false);
 	Relation	rel;
 	TupleDesc	tupdesc;
 	Trigger    *trigger;
@@ -896,7 +892,7 @@ fsm_guard(PG_FUNCTION_ARGS)
 			}
 			if (nmatch == 0)
 			{
-				char	   *next = oi >= 0 ? fsm_next_state_list(p, oi) : pstrdup("");
+				char	   *next = oi >= 0 ? FsmNextStateList(p, oi) : pstrdup("");
 
 				ereport(ERROR,
 						(errcode(ERRCODE_CHECK_VIOLATION),

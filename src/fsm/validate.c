@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * fsm_validate.c
+ * validate.c
  *	  The process engine: is a process well formed?
  *
  * A process is valid when it has exactly one initial state and at least one
@@ -17,10 +17,13 @@
  * transitions can therefore be changed together in one transaction, through
  * intermediate invalid definitions.
  *
+ * Layer: SQL entry points of src/fsm/ (fsm_problems, fsm_validate,
+ * fsm_process_check).  Calls fsm.c and bankcrm.c.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/fsm_validate.c
+ *	  src/validate.c
  *
  *-------------------------------------------------------------------------
  */
@@ -38,120 +41,10 @@
 
 #include "bankcrm.h"
 #include "compat.h"
-#include "fsm.h"
+#include "fsm/fsm.h"
+#include "fsm/process.h"
 
-/*
- * fsm_problems_list
- *		What makes a process invalid, as a list of sentences; NIL if valid.
- *		Rules: exactly one initial state; at least one terminal state; every
- *		state reachable from the initial one; every non-terminal state can
- *		reach a terminal one; no transition leaves a terminal state; (from,
- *		event) unique.
- */
-static List *
-fsm_problems_list(const FsmProcess *p)
-{
-	List	   *problems = NIL;
-	int			n = p->nstates;
-	int			ninitial = 0;
-	int			nterminal = 0;
-	int			init = -1;
-	int			i;
-	bool	   *mark;
-	bool		changed;
 
-	if (n == 0)
-		return list_make1(psprintf("Process \"%s\" has no states.", p->name));
-
-	for (i = 0; i < n; i++)
-	{
-		if (p->initial[i])
-		{
-			ninitial++;
-			init = i;
-		}
-		if (p->terminal[i])
-			nterminal++;
-	}
-	if (ninitial == 0)
-		problems = lappend(problems, psprintf("Process \"%s\" has no initial state.", p->name));
-	else if (ninitial > 1)
-		problems = lappend(problems, psprintf("Process \"%s\" has %d initial states; it needs exactly one.",
-											  p->name, ninitial));
-	if (nterminal == 0)
-		problems = lappend(problems, psprintf("Process \"%s\" has no terminal state.", p->name));
-
-	for (i = 0; i < p->ntrans; i++)
-	{
-		int			j;
-
-		if (p->terminal[p->trans[i].from])
-			problems = lappend(problems,
-							   psprintf("Terminal state \"%s\" has a transition on event \"%s\".",
-										p->states[p->trans[i].from], p->trans[i].event));
-		for (j = 0; j < i; j++)
-			if (p->trans[j].from == p->trans[i].from && strcmp(p->trans[j].event, p->trans[i].event) == 0)
-				problems = lappend(problems,
-								   psprintf("Event \"%s\" leaves state \"%s\" more than once.",
-											p->trans[i].event, p->states[p->trans[i].from]));
-	}
-
-	/* forward reachability from the initial state */
-	mark = palloc0(sizeof(bool) * n);
-	if (ninitial == 1)
-	{
-		mark[init] = true;
-		do
-		{
-			changed = false;
-			for (i = 0; i < p->ntrans; i++)
-				if (mark[p->trans[i].from] && !mark[p->trans[i].to])
-					mark[p->trans[i].to] = changed = true;
-		} while (changed);
-		for (i = 0; i < n; i++)
-			if (!mark[i])
-				problems = lappend(problems,
-								   psprintf("State \"%s\" is not reachable from the initial state \"%s\".",
-											p->states[i], p->states[init]));
-	}
-
-	/* backward reachability from the terminal states */
-	if (nterminal > 0)
-	{
-		for (i = 0; i < n; i++)
-			mark[i] = p->terminal[i];
-		do
-		{
-			changed = false;
-			for (i = 0; i < p->ntrans; i++)
-				if (mark[p->trans[i].to] && !mark[p->trans[i].from])
-					mark[p->trans[i].from] = changed = true;
-		} while (changed);
-		for (i = 0; i < n; i++)
-			if (!mark[i])
-				problems = lappend(problems,
-								   psprintf("State \"%s\" cannot reach a terminal state.", p->states[i]));
-	}
-	pfree(mark);
-	return problems;
-}
-
-/* the problems joined into one errdetail */
-static char *
-fsm_problems_text(List *problems)
-{
-	StringInfoData buf;
-	ListCell   *lc;
-
-	initStringInfo(&buf);
-	foreach(lc, problems)
-	{
-		if (buf.len > 0)
-			appendStringInfoChar(&buf, ' ');
-		appendStringInfoString(&buf, (char *) lfirst(lc));
-	}
-	return buf.data;
-}
 
 /*
  * fsm_problems(process text) returns setof text
@@ -162,7 +55,7 @@ Datum
 fsm_problems(PG_FUNCTION_ARGS)
 {
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
-	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
+	Oid			schema = BankcrmSchemaOid(false);
 	char	   *process = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	List	   *problems = NIL;
 	ListCell   *lc;
@@ -173,7 +66,7 @@ fsm_problems(PG_FUNCTION_ARGS)
 	{
 		FsmProcess *p = FsmProcessRequire(schema, process);
 
-		problems = fsm_problems_list(p);
+		problems = FsmProblems(p);
 	}
 	PG_FINALLY();
 	{
@@ -199,14 +92,14 @@ PG_FUNCTION_INFO_V1(fsm_validate);
 Datum
 fsm_validate(PG_FUNCTION_ARGS)
 {
-	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
+	Oid			schema = BankcrmSchemaOid(false);
 	char	   *process = text_to_cstring(PG_GETARG_TEXT_PP(0));
 	List	   *problems = NIL;
 
 	FsmEnter();
 	PG_TRY();
 	{
-		problems = fsm_problems_list(FsmProcessRequire(schema, process));
+		problems = FsmProblems(FsmProcessRequire(schema, process));
 	}
 	PG_FINALLY();
 	{
@@ -217,7 +110,7 @@ fsm_validate(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 				 errmsg("process \"%s\" is invalid", process),
-				 errdetail("%s", fsm_problems_text(problems))));
+				 errdetail("%s", FsmProblemsText(problems))));
 	PG_RETURN_BOOL(true);
 }
 
@@ -233,7 +126,7 @@ Datum
 fsm_process_check(PG_FUNCTION_ARGS)
 {
 	TriggerData *trigdata = (TriggerData *) fcinfo->context;
-	Oid			schema = FsmSchemaOfFunction(fcinfo->flinfo->fn_oid);
+	Oid			schema = BankcrmSchemaOid(false);
 	HeapTuple	tuple;
 	char	   *process;
 	List	   *problems = NIL;
@@ -264,7 +157,7 @@ fsm_process_check(PG_FUNCTION_ARGS)
 		strlcpy(p->name, process, NAMEDATALEN);
 		FsmProcessLoad(schema, p, CurrentMemoryContext);
 		if (p->exists)
-			problems = fsm_problems_list(p);
+			problems = FsmProblems(p);
 	}
 	PG_FINALLY();
 	{
@@ -275,7 +168,7 @@ fsm_process_check(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_OBJECT_DEFINITION),
 				 errmsg("process \"%s\" is invalid", process),
-				 errdetail("%s", fsm_problems_text(problems)),
+				 errdetail("%s", FsmProblemsText(problems)),
 				 errhint("Change states and transitions together in one transaction; a process is checked at commit.")));
 	return PointerGetDatum(NULL);
 }

@@ -1,12 +1,14 @@
 /*-------------------------------------------------------------------------
  *
- * score_alloc.c
+ * alloc.c
  *	  Memory for a scoring run's large arrays (one entry per party).
+ *
+ * Layer: pure computation (src/score/).  Calls only memory contexts.
  *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/score_alloc.c
+ *	  src/score/alloc.c
  *
  *-------------------------------------------------------------------------
  */
@@ -16,7 +18,7 @@
 
 #include "utils/memutils.h"
 
-#include "score_run.h"
+#include "score/alloc.h"
 
 /*
  * The run's large arrays (up to hundreds of megabytes) are mapped from the

@@ -1,14 +1,16 @@
 /*-------------------------------------------------------------------------
  *
- * score_model.c
+ * model.c
  *	  The scoring engine's model: one score_model row read and checked once
  *	  per run, with the products' transfer prices, the channel costs and the
  *	  retention table resolved to arrays.
  *
+ * Layer: storage (src/score/).  Reads the model through SPI; calls score.c.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/score_model.c
+ *	  src/score/model.c
  *
  *-------------------------------------------------------------------------
  */
@@ -24,7 +26,7 @@
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
-#include "score_run.h"
+#include "score/model.h"
 
 /* the channels of contact.channel (21_business.sql) */
 const char *const score_channel_names[SCORE_NCHANNELS] = {
@@ -230,11 +232,20 @@ LoadModel(ScoreRun *run, const char *model, MemoryContext runcxt)
 					 "SELECT k.i, t.i, CASE WHEN pg_catalog.jsonb_typeof(sm.retention OPERATOR(pg_catalog.->) k.w) OPERATOR(pg_catalog.=) 'object' "
 					 "THEN (sm.retention OPERATOR(pg_catalog.->) k.w OPERATOR(pg_catalog.->>) t.w)::float8 END "
 					 "FROM %s.score_model sm, "
-					 "pg_catalog.unnest('{individual,corporate,financial_institution,government}'::text[]) WITH ORDINALITY k(w, i), "
+					 "pg_catalog.unnest($2::text[]) WITH ORDINALITY k(w, i), "
 					 "pg_catalog.unnest('{key,general,scattered}'::text[]) WITH ORDINALITY t(w, i) "
 					 "WHERE sm.model OPERATOR(pg_catalog.=) $1",
 					 nspname);
-	if (SPI_execute_with_args(q.data, 1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
+	/* the kinds in the order of their codes (bankcrm.h) */
+	{
+		Datum		kinds[SCORE_NKINDS];
+
+		for (k = 0; k < SCORE_NKINDS; k++)
+			kinds[k] = CStringGetTextDatum(bankcrm_party_kinds[k]);
+		argtypes[1] = TEXTARRAYOID;
+		args[1] = PointerGetDatum(construct_array(kinds, SCORE_NKINDS, TEXTOID, -1, false, TYPALIGN_INT));
+	}
+	if (SPI_execute_with_args(q.data, 2, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "could not read the retention table");
 	for (k = 0; k < SCORE_NKINDS; k++)
 		for (t = 0; t < SCORE_NVALUE_TIERS; t++)

@@ -24,10 +24,14 @@
  * The formulas are documented in doc/scoring.md; the comments here say what
  * each function guarantees.
  *
+ * Layer: pure computation, the bottom of src/score/.  No SPI, no executor:
+ * the formulas take and return values; the SQL functions here are their
+ * IMMUTABLE wrappers.  Calls only types/rating.c.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/score.c
+ *	  src/score/score.c
  *
  *-------------------------------------------------------------------------
  */
@@ -44,7 +48,7 @@
 #include "utils/jsonb.h"
 #include "utils/numeric.h"
 
-#include "score.h"
+#include "score/score.h"
 
 /* the largest parameter array any function takes */
 #define SCORE_MAX_ARRAY			SCORE_NOTCHES
@@ -77,9 +81,6 @@ const char *const score_life_stage_values[N_LIFE_STAGE] = {
 };
 const char *const score_lifecycle_values[N_LIFECYCLE] = {
 	"introduction", "growth", "maturity", "decline"
-};
-const char *const score_kind_names[SCORE_NKINDS] = {
-	"individual", "corporate", "financial_institution", "government"
 };
 const char *const score_value_tier_names[SCORE_NVALUE_TIERS] = {
 	"key", "general", "scattered"
@@ -306,7 +307,7 @@ TextVocabIndex(text *t, const char *const *vocab, int n)
 int
 ScoreKindCode(const char *s, int len)
 {
-	int			k = ScoreVocabIndex(s, len, score_kind_names, SCORE_NKINDS);
+	int			k = ScoreVocabIndex(s, len, bankcrm_party_kinds, SCORE_NKINDS);
 
 	if (k < 0)
 		ereport(ERROR,

@@ -1,10 +1,10 @@
 /*-------------------------------------------------------------------------
  *
- * score_direct.c
+ * direct.c
  *	  Writing score rows through the executor's single-row entry points.
  *
  * A nightly score_all() updates a few hundred thousand party_score rows in
- * place.  Through SQL (an UPDATE ... FROM unnest() of a batch, score_store.c)
+ * place.  Through SQL (an UPDATE ... FROM unnest() of a batch, store.c)
  * each row is formed, packed into an array, unnested, materialised, found
  * again by its ctid and fetched a second time by the update.  When the table
  * is a plain heap on this node and nothing a statement would add applies to
@@ -22,10 +22,13 @@
  * column (so that no default is skipped).  The run's SHARE ROW EXCLUSIVE
  * lock keeps every row where it was read.
  *
+ * Layer: storage (src/score/).  Writes through the executor's single-row
+ * entry points; calls nothing else of the module.  store.c calls it.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/score_direct.c
+ *	  src/score/direct.c
  *
  *-------------------------------------------------------------------------
  */
@@ -46,7 +49,7 @@
 #include "utils/rls.h"
 #include "utils/snapmgr.h"
 
-#include "score_run.h"
+#include "score/direct.h"
 
 struct ScoreDirect
 {

@@ -1,14 +1,17 @@
 /*-------------------------------------------------------------------------
  *
- * score_compute.c
+ * compute.c
  *	  The scoring engine's arithmetic: the formulas of score.c applied to
- *	  every party a run has read (score_run.c), then the RFM cut-offs over
+ *	  every party a run has read (read.c), then the RFM cut-offs over
  *	  the whole population.
+ *
+ * Layer: pure computation (src/score/).  Works on a run in memory; calls
+ * score.c and alloc.c, never SPI or the executor.
  *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/score_compute.c
+ *	  src/score/compute.c
  *
  *-------------------------------------------------------------------------
  */
@@ -24,8 +27,9 @@
 #include "utils/float.h"
 #include "utils/timestamp.h"
 
-#include "score_run.h"
 #include "progress.h"
+#include "score/alloc.h"
+#include "score/compute.h"
 
 /* a member of a relationship group: its group and its place in the run */
 typedef struct GroupMember
@@ -135,7 +139,7 @@ ScoreComputeParties(ScoreRun *run)
 		/*
 		 * balance-weighted average rates (scaled sums over scaled balances);
 		 * the sums are all read here, before the results take their place
-		 * (score_run.h)
+		 * (run.h)
 		 */
 		if (p->loan_bal != 0)
 		{

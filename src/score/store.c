@@ -1,6 +1,6 @@
 /*-------------------------------------------------------------------------
  *
- * score_store.c
+ * store.c
  *	  score_preview() and score_all(): compute every party's scores, and
  *	  return them or store what changed.
  *
@@ -26,7 +26,7 @@
  *   a plain table here   a changed row is updated by the ctid it was read
  *                        with (the run's lock keeps it there) and a new row
  *                        inserted, row by row through the executor's
- *                        single-row entry points (score_direct.c), when
+ *                        single-row entry points (direct.c), when
  *                        the caller holds the table-wide privilege and
  *                        row-level security does not apply to it; else as
  *                        below, the update by ctid (a nested loop of TID
@@ -46,10 +46,13 @@
  * party_score is stored with free space on each page (fillfactor), so that
  * the daily update of a changed row stays on its page (a HOT update).
  *
+ * Layer: SQL entry points, the top of src/score/.  Calls every file of the
+ * module below it; nothing of the module calls it.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/score_store.c
+ *	  src/score/store.c
  *
  *-------------------------------------------------------------------------
  */
@@ -80,8 +83,13 @@
 #include "utils/typcache.h"
 
 #include "compat.h"
-#include "score_run.h"
 #include "progress.h"
+#include "score/affinity.h"
+#include "score/alloc.h"
+#include "score/direct.h"
+#include "score/model.h"
+#include "score/read.h"
+#include "score/table.h"
 
 /* rows written by one statement */
 #define STORE_BATCH		50000
@@ -120,80 +128,6 @@ typedef struct ScoreDiff
 #define PS_COLUMNS "party_id, contribution, value_score, value_tier, wealth_tier, rfm_r, rfm_f, rfm_m, " \
 	"clv, aum, retention, growth, potential, last_active_on, frequency, products"
 
-/* where a table's rows are, for writing them */
-typedef enum TablePlace
-{
-	PLACE_HERE,					/* a plain table on this node */
-	PLACE_PARTITIONED,			/* a partitioned table on this node */
-	PLACE_CITUS					/* distributed by Citus (listed in pg_dist_partition) */
-} TablePlace;
-
-/*
- * TablePlaceOf
- *		Where the rows of a table of the extension's schema are.  A row of a
- *		plain table read in the run's snapshot is still where it was when the
- *		run writes (it holds a SHARE ROW EXCLUSIVE lock): an update can name
- *		it by its ctid.
- */
-static TablePlace
-TablePlaceOf(ScoreRun *run, const char *table)
-{
-	Oid			relid = get_relname_relid(table, run->nsp);
-	Oid			dist;
-	bool		distributed = false;
-
-	dist = get_relname_relid("pg_dist_partition", PG_CATALOG_NAMESPACE);
-	if (OidIsValid(relid) && OidIsValid(dist))
-	{
-		Relation	rel = table_open(dist, AccessShareLock);
-		ScanKeyData key;
-		SysScanDesc scan;
-
-		/* logicalrelid is its first column */
-		ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_OIDEQ, ObjectIdGetDatum(relid));
-		scan = systable_beginscan(rel, InvalidOid, false, NULL, 1, &key);
-		distributed = HeapTupleIsValid(systable_getnext(scan));
-		systable_endscan(scan);
-		table_close(rel, AccessShareLock);
-	}
-	if (distributed)
-		return PLACE_CITUS;
-	return get_rel_relkind(relid) == RELKIND_RELATION ? PLACE_HERE : PLACE_PARTITIONED;
-}
-
-/*
- * ScoreAnalyze
- *		Gather the statistics of a table of the extension's schema that a run
- *		has just filled or rewritten, as its owner, so that the queries that
- *		read it next (recommendations, segments, campaigns) are not planned on
- *		the statistics of the table before the run.  A Citus table is left to
- *		the cluster.
- */
-void
-ScoreAnalyze(ScoreRun *run, const char *table)
-{
-	Oid			relid = get_relname_relid(table, run->nsp);
-	Oid			owner;
-	Oid			save_userid;
-	int			save_sec;
-	HeapTuple	tp;
-
-	if (!OidIsValid(relid) || TablePlaceOf(run, table) == PLACE_CITUS)
-		return;
-	tp = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
-	if (!HeapTupleIsValid(tp))
-		return;
-	owner = ((Form_pg_class) GETSTRUCT(tp))->relowner;
-	ReleaseSysCache(tp);
-	if (SPI_connect() != SPI_OK_CONNECT)
-		elog(ERROR, "SPI_connect failed");
-	GetUserIdAndSecContext(&save_userid, &save_sec);
-	SetUserIdAndSecContext(owner, save_sec | SECURITY_LOCAL_USERID_CHANGE);
-	if (SPI_execute(psprintf("ANALYZE %s.%s", ScoreNspName(run), quote_identifier(table)), false, 0) != SPI_OK_UTILITY)
-		elog(ERROR, "could not analyze %s", table);
-	SetUserIdAndSecContext(save_userid, save_sec);
-	SPI_finish();
-}
 
 /* is the numeric column col exactly cents/100? */
 static bool
@@ -376,19 +310,6 @@ typedef struct ScoreCounts
 	double		store_ms;
 } ScoreCounts;
 
-/* a one-dimensional array of n values (score_affinity.c writes with it too) */
-Datum
-ScoreArrayOf(Datum *values, bool *nulls, int n, Oid type)
-{
-	int16		typlen;
-	bool		typbyval;
-	char		typalign;
-	int			dims[1] = {n};
-	int			lbs[1] = {1};
-
-	get_typlenbyvalalign(type, &typlen, &typbyval, &typalign);
-	return PointerGetDatum(construct_md_array(values, nulls, 1, dims, lbs, type, typlen, typbyval, typalign));
-}
 
 /*
  * The columns a run writes: the recorded ones (party_score and
@@ -432,7 +353,7 @@ typedef struct ScoreWrite
 	Datum		as_of;
 	Datum		now;
 	MemoryContext cxt;			/* of a batch's rows */
-	ScoreDirect *direct;		/* row by row, not by SQL (score_direct.c) */
+	ScoreDirect *direct;		/* row by row, not by SQL (direct.c) */
 } ScoreWrite;
 
 /*
@@ -715,7 +636,7 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 	d.changed = ScoreAlloc(sizeof(uint32) * Max(run->nparties, 1));
 	d.maxgone = 1024;
 	d.gone = ScoreAlloc(sizeof(int64) * d.maxgone);
-	place = TablePlaceOf(run, "party_score");
+	place = ScoreTablePlace(run, "party_score");
 	bytid = place == PLACE_HERE;
 	if (bytid)
 	{
@@ -756,8 +677,8 @@ StoreScores(ScoreRun *run, StoredScore *stored, ScoreCounts *counts)
 	{
 		ScoreWrite	wi;
 
-		WriteInit(&w, run, "score_history", W_NHISTORY, true, false, STORE_BATCH, TablePlaceOf(run, "score_history"));
-		WriteInit(&wi, run, "score_history", W_NHISTORY, false, false, STORE_BATCH, TablePlaceOf(run, "score_history"));
+		WriteInit(&w, run, "score_history", W_NHISTORY, true, false, STORE_BATCH, ScoreTablePlace(run, "score_history"));
+		WriteInit(&wi, run, "score_history", W_NHISTORY, false, false, STORE_BATCH, ScoreTablePlace(run, "score_history"));
 		for (i = 0; i < run->nparties; i++)
 		{
 			ScoreParty *p = &run->parties[i];

@@ -1,14 +1,29 @@
 /*-------------------------------------------------------------------------
  *
- * score_run.h
- *	  The scoring engine's run: declarations shared by score_run.c (reading),
- *	  score_compute.c (computing), score_store.c and score_direct.c (the
- *	  entry points and storing) and score_alloc.c (memory).
+ * run.h
+ *	  The scoring engine's data: a run, its parties and its model, as the
+ *	  files of src/score/ share them.  Types and inline helpers only; each
+ *	  file declares its own functions in a header of its own name.
+ *
+ * Layers of src/score/ (a file calls only files on its line or below, and
+ * never one that calls it back; test/layers/check.py checks it):
+ *
+ *   SQL entry points   store.c      score_all, score_preview: read, compute,
+ *                                   store what changed
+ *   storage            affinity.c   product affinity (product_affinity_refresh)
+ *                      read.c       a run's inputs through the executor
+ *                      model.c      the model's rows
+ *                      table.c      where a table lives, ANALYZE, arrays
+ *                      direct.c     single-row writes through the executor
+ *   pure computation   compute.c    formulas over a run in memory
+ *                      alloc.c      the run's large arrays
+ *                      score.c      the per-party formulas (and their
+ *                                   IMMUTABLE SQL functions)
  *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/score_run.h
+ *	  src/score/run.h
  *
  *-------------------------------------------------------------------------
  */
@@ -22,7 +37,7 @@
 #include "utils/date.h"
 #include "utils/timestamp.h"
 
-#include "score.h"
+#include "score/score.h"
 
 /* the scales at which numeric inputs are summed */
 #define SCALE_MONEY		2		/* cents */
@@ -32,9 +47,8 @@
 
 #define NO_DATE			PG_INT32_MIN
 
-/* the channels of contact.channel */
+/* the channels of contact.channel (their names: model.h) */
 #define SCORE_NCHANNELS	11
-extern const char *const score_channel_names[SCORE_NCHANNELS];
 
 /* a product as the model sees it */
 typedef struct ScoreProduct
@@ -205,50 +219,6 @@ typedef struct ScoreRun
 	int			guc_nest;		/* of the pinned search_path */
 } ScoreRun;
 
-/* a function of ScoreQuery that takes one row */
-typedef void (*ScoreRowFunc) (ScoreRun *run, TupleTableSlot *slot, void *arg);
-
-
-/* score_alloc.c */
-extern void *ScoreAlloc(Size size);
-extern void ScoreFree(void *p, Size size);
-extern void *ScoreGrow(void *p, Size size, Size new_size);
-
-/* score_run.c */
-extern void ScoreRunInit(ScoreRun *run, FunctionCallInfo fcinfo);
-extern void ScoreRunEnd(ScoreRun *run);
-extern void ScoreRunModel(ScoreRun *run, const char *model);
-extern void ScoreRunCompute(ScoreRun *run);
-extern void ScoreRunHoldings(ScoreRun *run);
-extern void ScoreRunStoredTiers(ScoreRun *run, int8 *tiers);
-extern ScoreParty *ScoreRunFindParty(ScoreRun *run, int64 party_id);
-extern int32 ScoreRunFindIndex(ScoreRun *run, int64 party_id);
-extern bool ScoreNumericScaled(Datum d, int scale, int128 *out);
-extern const char *ScoreNspName(ScoreRun *run);
-extern void ScoreQuery(ScoreRun *run, const char *sql, const char *columns, int ncols, int nargs,
-					   Oid *argtypes, Datum *args, ScoreRowFunc fn, void *arg);
-extern void ScoreReadTable(ScoreRun *run, const char *table, bool model, const char *columns,
-						   int ncols, ScoreRowFunc fn, void *arg);
-extern int64 ScoreCentsToInt64(int128 x, const char *what);
-extern int64 ScoreDoubleToCents(double x, const char *what);
-extern Datum ScoreCentsDatum(int64 cents);
-
-/* score_store.c */
-extern void ScoreAnalyze(ScoreRun *run, const char *table);
-extern Datum ScoreArrayOf(Datum *values, bool *nulls, int n, Oid type);
-
-/* score_direct.c */
-typedef struct ScoreDirect ScoreDirect;
-extern ScoreDirect *ScoreDirectBegin(Oid relid, CmdType cmd, const AttrNumber *atts, int ncols);
-extern void ScoreDirectUpdate(ScoreDirect *d, ItemPointer tid, const AttrNumber *atts, int ncols,
-							  const Datum *values, const bool *nulls);
-extern void ScoreDirectInsert(ScoreDirect *d, const Datum *values, const bool *nulls);
-extern void ScoreDirectEnd(ScoreDirect *d);
-
-/* score_compute.c */
-extern void ScoreComputeParties(ScoreRun *run);
-extern void ScoreComputeQuintiles(ScoreRun *run);
-
 /* a 128-bit integer sum as a double (for the final ratios) */
 static inline double
 Int128ToDouble(int128 x)
@@ -277,8 +247,5 @@ ScoreFeesDouble(int128 fees)
 {
 	return ldexp(Int128ToDouble(fees), -64);
 }
-
-/* score_affinity.c */
-extern int64 ScoreAffinityStore(ScoreRun *run, const int8 *tiers);
 
 #endif							/* BANKCRM_SCORE_RUN_H */

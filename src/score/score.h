@@ -2,17 +2,17 @@
  *
  * score.h
  *	  Customer value scoring: the formulas shared by the SQL-callable
- *	  functions of score.c and the scoring engine of score_run.c.
+ *	  functions of score.c and the scoring engine of read.c.
  *
  * Each formula exists once, here as a plain C function on plain values;
  * score.c wraps them as SQL functions (one row at a time, parameters cached
- * per call site) and score_run.c applies them to every party of the bank in
+ * per call site) and read.c applies them to every party of the bank in
  * one pass.
  *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/score.h
+ *	  src/score/score.h
  *
  *-------------------------------------------------------------------------
  */
@@ -22,6 +22,7 @@
 #include "fmgr.h"
 #include "utils/jsonb.h"
 
+#include "bankcrm.h"
 #include "types/rating.h"
 
 /* number of notches of the agency scale: the length of a PD curve */
@@ -57,16 +58,13 @@ extern const char *const score_occupation_values[N_OCCUPATION];
 extern const char *const score_life_stage_values[N_LIFE_STAGE];
 extern const char *const score_lifecycle_values[N_LIFECYCLE];
 
-/* party kinds (party.kind) */
-typedef enum ScoreKind
-{
-	SCORE_KIND_INDIVIDUAL,
-	SCORE_KIND_CORPORATE,
-	SCORE_KIND_FINANCIAL_INSTITUTION,
-	SCORE_KIND_GOVERNMENT,
-	SCORE_NKINDS
-} ScoreKind;
-extern const char *const score_kind_names[SCORE_NKINDS];
+/* party kinds (party.kind): the extension's one list (bankcrm.h) */
+typedef BankcrmPartyKind ScoreKind;
+#define SCORE_KIND_INDIVIDUAL	PARTY_KIND_INDIVIDUAL
+#define SCORE_KIND_CORPORATE	PARTY_KIND_CORPORATE
+#define SCORE_KIND_FINANCIAL_INSTITUTION PARTY_KIND_FINANCIAL_INSTITUTION
+#define SCORE_KIND_GOVERNMENT	PARTY_KIND_GOVERNMENT
+#define SCORE_NKINDS			BANKCRM_NPARTY_KINDS
 
 /* tiers, in the order of their names below */
 #define SCORE_NVALUE_TIERS	3	/* key, general, scattered */
