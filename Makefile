@@ -59,6 +59,8 @@ OBJS = \
 	src/dialer/predictive.o \
 	src/dialer/dialer_db.o \
 	src/dialer/launcher.o \
+	src/dialer/settings.o \
+	src/dialer/outbox.o \
 	src/dialer/wake.o
 
 # the install script is assembled from its parts, in name order; the

@@ -57,7 +57,6 @@
 #include "compat.h"
 #include "progress.h"
 
-const char *const churn_metric_names[CHURN_METRICS] = {"loan_volume", "txn_volume", "txn_count"};
 const char *const churn_severity_names[4] = {NULL, "watch", "warning", "critical"};
 
 static void ChurnParamsCheck(const ChurnParams *p);

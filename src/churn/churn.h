@@ -4,9 +4,10 @@
  *	  Churn early warning, the computation: the series format, the
  *	  evaluation's parameters, figures and detector state, the calendar.
  *
- * Layer: computation, the bottom of src/churn/.  Defined by churn.c (the
- * evaluation), churn_series.c (the series format) and churn_calendar.c
- * (the holiday weeks); included by every churn file.  It pulls in no SPI,
+ * Layer: computation, the bottom of src/churn/ with churn_series.h (the
+ * series format) and churn_calendar.h (the holiday weeks), which it
+ * includes and which never include it.  Defined by churn.c (the
+ * evaluation); included by every churn file above those two.  It pulls in no SPI,
  * worker or shared-memory header: the worker's declarations are in
  * churn_worker.h, the monitor's in churn_monitor.h, the storage upkeep's in
  * churn_store.h.
@@ -28,14 +29,14 @@
 #include "utils/date.h"
 #include "utils/tuplestore.h"
 
+#include "churn_calendar.h"
+#include "churn_series.h"
+
 /*
  * The evaluation's internals, shared by churn.c (the evaluation),
  * churn_series.c (the compact series), churn_figures.c (the churn_figures
  * aggregate), the model's features and the monitor's batch.
  */
-#define CHURN_METRICS		3
-#define CHURN_QUARTER		13		/* weeks in a (rolling) quarter */
-#define CHURN_YEAR			52		/* weeks in a year */
 #define CHURN_NOISE_LAMBDA	0.1		/* EWMA weight of the noise estimate */
 #define CHURN_MIN_WINDOW	0.5		/* share of a window that must be known */
 #define CHURN_ABS_NORMAL	1.2533141373155003	/* sqrt(pi / 2) */
@@ -95,22 +96,6 @@ typedef struct ChurnFigures
 
 #define CHURN_FIGURES_NATTS 23
 
-/* a party's weekly series, unpacked */
-typedef struct ChurnSeries
-{
-	int			w0;				/* week number of the first week */
-	int			n;				/* weeks */
-	float4	   *v;				/* CHURN_METRICS * n values, metric-major */
-} ChurnSeries;
-
-/* the holiday calendar as week numbers (see ChurnCalendarDecode) */
-typedef struct ChurnCalendar
-{
-	int			n;
-	int		   *week;			/* each holiday's week */
-	int		   *prev_week;		/* its previous occurrence's, INT_MIN: unknown */
-} ChurnCalendar;
-
 /*
  * What the detector of one metric carries from one week to the next: the
  * walk resumes from it (ChurnEvaluateMetric).  t is the last week walked
@@ -128,23 +113,12 @@ typedef struct ChurnState
 	double		C;
 } ChurnState;
 
-extern const char *const churn_metric_names[CHURN_METRICS];
 extern const char *const churn_severity_names[4];
 
-extern int	ChurnDateToWeek(DateADT d, const char *what);
-extern DateADT ChurnWeekToDate(int wn);
-extern void ChurnSeriesUnpack(ArrayType *a, ChurnSeries *s);
-extern ArrayType *ChurnSeriesPack(int w0, int n, const float4 *v);
-extern double ChurnCheckVolume(double v, const char *what);
-extern ArrayType *ChurnSeriesOneWeek(DateADT week, double loan_volume, double txn_volume, int32 txn_count);
 extern int	ChurnSeriesLastIndex(const ChurnSeries *s);
 extern void ChurnParamsDefault(ChurnParams *p);
 extern void ChurnParamsFromPolicy(HeapTupleHeader t, ChurnParams *p);
 extern void ChurnParamsCached(FunctionCallInfo fcinfo, HeapTupleHeader t, ChurnParams *p);
-/* churn_calendar.c */
-extern void ChurnCalendarDecode(ArrayType *hol, ArrayType *hol_prev, ChurnCalendar *cal);
-extern void ChurnReferenceWeeks(int w0, int n, const ChurnCalendar *cal, int holiday_weeks,
-								int *ref, bool *in_holiday);
 extern void ChurnEvaluateMetric(const ChurnParams *p, const float4 *raw, int nraw, int T,
 								const int *ref, const bool *in_holiday, int w0,
 								Tuplestorestate *history, TupleDesc tupdesc,

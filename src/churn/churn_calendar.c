@@ -25,7 +25,7 @@
 #include "utils/date.h"
 #include "utils/lsyscache.h"
 
-#include "churn.h"
+#include "churn_calendar.h"
 
 /*
  * ChurnCalendarDecode

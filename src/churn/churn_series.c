@@ -38,8 +38,11 @@
 #include "utils/builtins.h"
 #include "utils/date.h"
 
-#include "churn.h"
+#include "churn_series.h"
 #include "compat.h"
+
+/* the metrics of a series, in the order of its values */
+const char *const churn_metric_names[CHURN_METRICS] = {"loan_volume", "txn_volume", "txn_count"};
 
 /* aggregate states */
 typedef struct SeriesPoint

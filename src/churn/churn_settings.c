@@ -3,14 +3,14 @@
  * churn_settings.c
  *	  The churn monitor's settings (bankcrm.churn_*).
  *
- * Layer: the bottom of the churn module: the GUC variables that
- * churn_worker.c reads, defined by ChurnDefineGucs(), which _PG_init
- * (init.c) calls.  Calls nothing of the extension.
+ * Layer: computation, the bottom of src/churn/ (no SPI, no worker): the
+ * GUC variables that churn_worker.c reads, defined by ChurnDefineGucs(),
+ * which _PG_init (init.c) calls.  Calls nothing of the extension.
  *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/churn_settings.c
+ *	  src/churn/churn_settings.c
  *
  *-------------------------------------------------------------------------
  */

@@ -3,10 +3,13 @@
  * churn_settings.h
  *	  The churn monitor's settings.
  *
+ * Layer: computation, the bottom of src/churn/ (defined by
+ * churn_settings.c); includes no other churn header.
+ *
  * Copyright (c) 2026, bankcrm developers
  *
  * IDENTIFICATION
- *	  src/churn_settings.h
+ *	  src/churn/churn_settings.h
  *
  *-------------------------------------------------------------------------
  */

@@ -38,7 +38,11 @@
 #include "utils/timestamp.h"
 
 #include "ami.h"
-#include "worker.h"
+#include "calls.h"
+#include "dialer_db.h"
+#include "outbox.h"
+#include "predictive.h"
+#include "settings.h"
 
 /* a failed OriginateResponse waits this long for the customer leg's Hangup */
 #define DIALER_HANGUP_GRACE_MS	3000

@@ -50,7 +50,8 @@
 
 #include "ami.h"
 #include "bgw.h"
-#include "worker.h"
+#include "dialer_db.h"
+#include "settings.h"
 
 /* session advisory lock (key1, pbx_id) held by the worker of a PBX; see dialer_pid() */
 #define DIALER_LOCK_KEY		1684630898

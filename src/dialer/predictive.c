@@ -36,7 +36,10 @@
 
 #include "ami.h"
 #include "pacing.h"
-#include "worker.h"
+#include "dialer_db.h"
+#include "outbox.h"
+#include "predictive.h"
+#include "settings.h"
 
 /* reread the campaigns' figures this often (a commit that changes agents rereads at once) */
 #define DIALER_PACE_MS		1000

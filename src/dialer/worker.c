@@ -70,6 +70,11 @@
 #include "compat.h"
 #include "pacing.h"
 #include "wake.h"
+#include "calls.h"
+#include "dialer_db.h"
+#include "outbox.h"
+#include "predictive.h"
+#include "settings.h"
 #include "worker.h"
 
 /* reread the pbx row this often */
@@ -142,22 +147,8 @@ dialer_drop(DialerWorker *w, const char *fmt,...)
 	}
 }
 
-/* queue bytes for the socket */
-static void
-dialer_send(DialerWorker *w, const char *data, size_t len)
-{
-	if (w->out_len + len > w->out_cap)
-	{
-		size_t		cap = w->out_cap * 2;
-
-		while (cap < w->out_len + len)
-			cap *= 2;
-		w->out = repalloc(w->out, cap);
-		w->out_cap = cap;
-	}
-	memcpy(w->out + w->out_len, data, len);
-	w->out_len += len;
-}
+/* queue bytes for the socket (outbox.c) */
+#define dialer_send(w, data, len) DialerSend(w, data, len)
 
 /* write what the socket takes; false after dropping the session */
 static bool
@@ -194,25 +185,8 @@ dialer_write(DialerWorker *w)
 	return true;
 }
 
-/* a fresh ActionID for one of our own actions: "<kind>-<n>" */
-static void
-dialer_next_action_id(DialerWorker *w, const char *kind, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s-" UINT64_FORMAT, kind, ++w->action_seq);
-}
-
-/* the same, for the other files of the worker */
-void
-DialerNextActionId(DialerWorker *w, const char *prefix, char *buf, size_t len)
-{
-	dialer_next_action_id(w, prefix, buf, len);
-}
-
-void
-DialerSend(DialerWorker *w, const char *data, size_t len)
-{
-	dialer_send(w, data, len);
-}
+/* a fresh ActionID for one of our own actions: "<kind>-<n>" (outbox.c) */
+#define dialer_next_action_id(w, kind, buf, len) DialerNextActionId(w, kind, buf, len)
 
 /* start a non-blocking connection */
 static void
