@@ -68,6 +68,7 @@
 
 #include "access/htup_details.h"
 #include "catalog/pg_type.h"
+#include "common/hashfn.h"
 #include "commands/extension.h"
 #include "executor/spi.h"
 #include "fmgr.h"
@@ -181,16 +182,17 @@ static HTAB *churn_states = NULL;
  * ---------------------------------------------------------------------
  */
 
-/* a 64-bit mixing step (the finaliser of MurmurHash3, then a multiply) */
+/*
+ * a 64-bit hashing step: k mixed by PostgreSQL's murmur finaliser, half by
+ * half (a bijection of k, so no two words collide), combined into h
+ * (common/hashfn.h; the extension's one hash, as BankcrmHash64)
+ */
 static inline uint64
 churn_mix(uint64 h, uint64 k)
 {
-	k ^= k >> 33;
-	k *= UINT64CONST(0xff51afd7ed558ccd);
-	k ^= k >> 33;
-	h ^= k;
-	h *= UINT64CONST(0xc4ceb9fe1a85ec53);
-	return h ^ (h >> 29);
+	uint64		m = ((uint64) murmurhash32((uint32) (k >> 32)) << 32) | murmurhash32((uint32) k);
+
+	return hash_combine64(h, m);
 }
 
 static uint64
