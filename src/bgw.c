@@ -103,7 +103,7 @@ bgw_sigterm(SIGNAL_ARGS)
 static void
 bgw_log_stop(int code, Datum arg)
 {
-	bool		asked = code == 0 || ProcDiePending || stop_requested;
+	bool		asked = code == 0 || stop_requested;
 
 	ereport(LOG,
 			(errmsg("%s stopped%s", MyBgworkerEntry->bgw_name,
@@ -116,11 +116,19 @@ bgw_log_stop(int code, Datum arg)
  *		at once, or after the current step when graceful), and one log line
  *		when it starts and one when it stops, with its name.
  */
+/* SIGTERM, at once: noted (the stop was asked for), then PostgreSQL's die() */
+static void
+bgw_die(SIGNAL_ARGS)
+{
+	stop_requested = true;
+	die(postgres_signal_arg);
+}
+
 void
 BgwSignals(bool graceful)
 {
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, graceful ? bgw_sigterm : die);
+	pqsignal(SIGTERM, graceful ? bgw_sigterm : bgw_die);
 	BackgroundWorkerUnblockSignals();
 	ereport(LOG, (errmsg("%s started", MyBgworkerEntry->bgw_name)));
 	before_shmem_exit(bgw_log_stop, (Datum) 0);

@@ -235,3 +235,21 @@ CREATE OPERATOR @extschema@.<> (
 	RESTRICT = pg_catalog.neqsel,
 	JOIN = pg_catalog.neqjoinsel
 );
+
+-- what each operator's function is (every function of the extension has a comment)
+COMMENT ON FUNCTION @extschema@.credit_rating_lt_text(@extschema@.credit_rating, pg_catalog.text) IS 'The operator credit_rating < text: the text read as a credit rating (its input function), then compared; for parameters that drivers bind as text or varchar';
+COMMENT ON FUNCTION @extschema@.text_lt_credit_rating(pg_catalog.text, @extschema@.credit_rating) IS 'The operator text < credit_rating: the text read as a credit rating (its input function), then compared; for parameters that drivers bind as text or varchar';
+COMMENT ON FUNCTION @extschema@.credit_rating_le_text(@extschema@.credit_rating, pg_catalog.text) IS 'The operator credit_rating <= text: the text read as a credit rating (its input function), then compared; for parameters that drivers bind as text or varchar';
+COMMENT ON FUNCTION @extschema@.text_le_credit_rating(pg_catalog.text, @extschema@.credit_rating) IS 'The operator text <= credit_rating: the text read as a credit rating (its input function), then compared; for parameters that drivers bind as text or varchar';
+COMMENT ON FUNCTION @extschema@.credit_rating_eq_text(@extschema@.credit_rating, pg_catalog.text) IS 'The operator credit_rating = text: the text read as a credit rating (its input function), then compared; for parameters that drivers bind as text or varchar';
+COMMENT ON FUNCTION @extschema@.text_eq_credit_rating(pg_catalog.text, @extschema@.credit_rating) IS 'The operator text = credit_rating: the text read as a credit rating (its input function), then compared; for parameters that drivers bind as text or varchar';
+COMMENT ON FUNCTION @extschema@.credit_rating_ne_text(@extschema@.credit_rating, pg_catalog.text) IS 'The operator credit_rating <> text: the text read as a credit rating (its input function), then compared; for parameters that drivers bind as text or varchar';
+COMMENT ON FUNCTION @extschema@.text_ne_credit_rating(pg_catalog.text, @extschema@.credit_rating) IS 'The operator text <> credit_rating: the text read as a credit rating (its input function), then compared; for parameters that drivers bind as text or varchar';
+COMMENT ON FUNCTION @extschema@.credit_rating_ge_text(@extschema@.credit_rating, pg_catalog.text) IS 'The operator credit_rating >= text: the text read as a credit rating (its input function), then compared; for parameters that drivers bind as text or varchar';
+COMMENT ON FUNCTION @extschema@.text_ge_credit_rating(pg_catalog.text, @extschema@.credit_rating) IS 'The operator text >= credit_rating: the text read as a credit rating (its input function), then compared; for parameters that drivers bind as text or varchar';
+COMMENT ON FUNCTION @extschema@.credit_rating_gt_text(@extschema@.credit_rating, pg_catalog.text) IS 'The operator credit_rating > text: the text read as a credit rating (its input function), then compared; for parameters that drivers bind as text or varchar';
+COMMENT ON FUNCTION @extschema@.text_gt_credit_rating(pg_catalog.text, @extschema@.credit_rating) IS 'The operator text > credit_rating: the text read as a credit rating (its input function), then compared; for parameters that drivers bind as text or varchar';
+COMMENT ON FUNCTION @extschema@.phone_eq_text(@extschema@.phone, pg_catalog.text) IS 'The operator phone = text: the text read as a phone number (its input function), then compared; for parameters that drivers bind as text or varchar';
+COMMENT ON FUNCTION @extschema@.text_eq_phone(pg_catalog.text, @extschema@.phone) IS 'The operator text = phone: the text read as a phone number (its input function), then compared; for parameters that drivers bind as text or varchar';
+COMMENT ON FUNCTION @extschema@.phone_ne_text(@extschema@.phone, pg_catalog.text) IS 'The operator phone <> text: the text read as a phone number (its input function), then compared; for parameters that drivers bind as text or varchar';
+COMMENT ON FUNCTION @extschema@.text_ne_phone(pg_catalog.text, @extschema@.phone) IS 'The operator text <> phone: the text read as a phone number (its input function), then compared; for parameters that drivers bind as text or varchar';
