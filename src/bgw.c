@@ -84,6 +84,17 @@ BgwDefine(BackgroundWorker *worker, const char *function, const char *type,
 
 static volatile sig_atomic_t stop_requested = false;
 
+/* SIGTERM seen: die() clears ProcDiePending before its FATAL, so keep our own */
+static volatile sig_atomic_t term_received = false;
+
+/* SIGTERM, at once: remember it, then as die() */
+static void
+bgw_die(SIGNAL_ARGS)
+{
+	term_received = true;
+	die(postgres_signal_arg);
+}
+
 /* SIGTERM, graceful: finish the current step, then leave the loop */
 static void
 bgw_sigterm(SIGNAL_ARGS)
@@ -103,7 +114,7 @@ bgw_sigterm(SIGNAL_ARGS)
 static void
 bgw_log_stop(int code, Datum arg)
 {
-	bool		asked = code == 0 || ProcDiePending || stop_requested;
+	bool		asked = code == 0 || ProcDiePending || stop_requested || term_received;
 
 	ereport(LOG,
 			(errmsg("%s stopped%s", MyBgworkerEntry->bgw_name,
@@ -120,7 +131,7 @@ void
 BgwSignals(bool graceful)
 {
 	pqsignal(SIGHUP, SignalHandlerForConfigReload);
-	pqsignal(SIGTERM, graceful ? bgw_sigterm : die);
+	pqsignal(SIGTERM, graceful ? bgw_sigterm : bgw_die);
 	BackgroundWorkerUnblockSignals();
 	ereport(LOG, (errmsg("%s started", MyBgworkerEntry->bgw_name)));
 	before_shmem_exit(bgw_log_stop, (Datum) 0);
