@@ -84,6 +84,17 @@ BgwDefine(BackgroundWorker *worker, const char *function, const char *type,
 
 static volatile sig_atomic_t stop_requested = false;
 
+/* SIGTERM seen: die() clears ProcDiePending before its FATAL, so keep our own */
+static volatile sig_atomic_t term_received = false;
+
+/* SIGTERM, at once: remember it, then as die() */
+static void
+bgw_die(SIGNAL_ARGS)
+{
+	term_received = true;
+	die(postgres_signal_arg);
+}
+
 /* SIGTERM, graceful: finish the current step, then leave the loop */
 static void
 bgw_sigterm(SIGNAL_ARGS)
@@ -103,7 +114,7 @@ bgw_sigterm(SIGNAL_ARGS)
 static void
 bgw_log_stop(int code, Datum arg)
 {
-	bool		asked = code == 0 || stop_requested;
+	bool		asked = code == 0 || stop_requested || term_received;
 
 	ereport(LOG,
 			(errmsg("%s stopped%s", MyBgworkerEntry->bgw_name,
@@ -116,14 +127,6 @@ bgw_log_stop(int code, Datum arg)
  *		at once, or after the current step when graceful), and one log line
  *		when it starts and one when it stops, with its name.
  */
-/* SIGTERM, at once: noted (the stop was asked for), then PostgreSQL's die() */
-static void
-bgw_die(SIGNAL_ARGS)
-{
-	stop_requested = true;
-	die(postgres_signal_arg);
-}
-
 void
 BgwSignals(bool graceful)
 {

@@ -2,7 +2,8 @@
 # (test/t/020_dialer_*.pl): a private database with bankcrm and a small
 # call centre, the AMI simulator (test/ami_sim/ami_sim.py) as a child
 # process with its control port and traffic log; psql, psql_try,
-# poll_until and free_port are test/t/BankcrmTest.pm's, exported again.
+# poll_until, wait_until, quiet_for and free_port are test/t/BankcrmTest.pm's,
+# exported again.
 #
 # Runs against the cluster test/run started (PGHOST, PGPORT, PGUSER).
 package DialerTest;
@@ -15,10 +16,10 @@ use POSIX ':sys_wait_h';
 use Time::HiRes qw(sleep time);
 use FindBin;
 use lib "$FindBin::Bin/../t";
-use BankcrmTest qw(psql psql_try poll_until free_port);
+use BankcrmTest qw(psql psql_try poll_until wait_until quiet_for free_port);
 
-our @EXPORT = qw(psql psql_try poll_until setup_db drop_db start_sim stop_sim ctl
-  sim_log_count originates_per_attempt free_port);
+our @EXPORT = qw(psql psql_try poll_until wait_until quiet_for setup_db drop_db start_sim stop_sim ctl
+  sim_log_count originates_per_attempt sim_has_call sim_answered free_port);
 
 # setup_db(NAME, PBX_PORT): a database with bankcrm, a region, a branch, eight
 # agents (staff 1..8, extensions 2001..2008), parties 1..N with consent and a
@@ -150,6 +151,31 @@ sub sim_log_count
 	while (<$fh>) { $n++ if /$re/; }
 	close($fh);
 	return $n;
+}
+
+# sim_has_call(SIM, NUMBER): true once the PBX has a call to NUMBER (it
+# received the Originate: the call rings there)
+sub sim_has_call
+{
+	my ($sim, $number) = @_;
+	return wait_until(sub { ctl($sim, 'calls') =~ /"number": "[^"]*$number"/ }, "the PBX has a call to $number", 20);
+}
+
+# sim_answered(LOG, ATTEMPT): true once the PBX has reported attempt
+# ATTEMPT's call answered (an OriginateResponse with Reason 4 in its log)
+sub sim_answered
+{
+	my ($log, $attempt) = @_;
+	my $re = qr/<< Event: OriginateResponse\n(?:\[c\d+\] << (?!Event:)[^\n]*\n)*?\[c\d+\] << Reason: 4\n\[c\d+\] << Uniqueid: bankcrm-\d+-$attempt-a\n/;
+	return wait_until(
+		sub {
+			open(my $fh, '<', $log) or return 0;
+			local $/;
+			my $text = <$fh>;
+			close($fh);
+			return ($text // '') =~ $re;
+		},
+		"the PBX answered attempt $attempt", 20);
 }
 
 # originates_per_attempt(LOG): { attempt id => number of Originates sent }

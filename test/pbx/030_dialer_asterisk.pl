@@ -10,7 +10,6 @@
 use strict;
 use warnings;
 use Test::More;
-use Time::HiRes qw(sleep time);
 use lib 'test/dialer';
 use DialerTest;
 
@@ -104,8 +103,11 @@ is(psql($db, q{SELECT staff_id FROM bankcrm.contact WHERE party_id = 217}), '1',
 # 5. the PBX stopped mid-call and started again: the call is finished once,
 # never redialed (a clean stop hangs the call up and reports it first)
 psql($db, q{SELECT bankcrm.dialer_queue(1, 223, now(), t_lead(1, 223))});    # ...3 rings
-ok(poll_until($db, q{SELECT state FROM bankcrm.call_attempt WHERE party_id = 223}, 'dialing', 20), 'a call ringing');
-sleep(0.5);
+ok(poll_until($db, q{SELECT state FROM bankcrm.call_attempt WHERE party_id = 223}, 'dialing', 20), 'a call placed');
+ok(wait_until(sub { ast_rx('core show channels concise') =~ /^[^!\n]*\@crm-customer[^!\n]*!crm-customer!\d*223!\d+![^!\n]*!Wait!/m },
+		'the customer leg of party 223 ringing', 20),
+	'and ringing on the PBX (the customer\'s leg in its Wait)')
+  or diag(ast_rx('core show channels concise'));
 ok(ast('stop', $dir), 'Asterisk stopped mid-call');
 ok(poll_until($db, q{SELECT state FROM bankcrm.dialer_status}, 'backoff', 20)
 	  || poll_until($db, q{SELECT state FROM bankcrm.dialer_status}, 'connecting', 5),

@@ -11,7 +11,6 @@
 use strict;
 use warnings;
 use Test::More;
-use Time::HiRes qw(sleep time);
 use lib 'test/dialer';
 use DialerTest;
 

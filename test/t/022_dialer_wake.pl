@@ -9,7 +9,6 @@ use strict;
 use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
-use Time::HiRes qw(sleep);
 use lib 'test/dialer';
 use DialerTest;
 
@@ -28,8 +27,9 @@ psql('postgres', q{ALTER SYSTEM SET bankcrm.dialer_poll_interval = '20s'});
 psql('postgres', q{SELECT pg_reload_conf()});
 ok(poll_until($db, q{SHOW bankcrm.dialer_poll_interval}, '20s', 10), 'the worker polls every 20 s');
 like(psql($db, 'SELECT bankcrm.dialer_launch(1)'), qr/^\d+$/, 'dialer_launch');
+# 'ready' is recorded after its first look for work (the loop claims due
+# attempts, then records its state): the next poll is 20 s away
 ok(poll_until($db, q{SELECT state FROM bankcrm.dialer_status}, 'ready', 20), 'connected');
-sleep(1.5);    # its first look for work is behind it: the next poll is 20 s away
 
 psql($db, q{SELECT bankcrm.dialer_queue(1, 1, now(), t_lead(1, 1))});
 ok(poll_until($db, q{SELECT sent_at IS NOT NULL FROM bankcrm.call_attempt WHERE party_id = 1}, 't', 5),
@@ -42,14 +42,16 @@ ok(poll_until($db, q{SELECT state FROM bankcrm.call_attempt WHERE party_id = 1},
 my $lead2 = psql($db, q{SELECT t_lead(1, 2)});
 my $lead3 = psql($db, q{SELECT t_lead(1, 3)});
 psql($db, qq{SET session_replication_role = replica; SELECT bankcrm.dialer_queue(1, 2, now(), $lead2)});
-sleep(3);
+quiet_for(3, 'no wake-up: the worker sleeps through its 20 s poll interval');
 is(psql($db, q{SELECT state FROM bankcrm.call_attempt WHERE party_id = 2}), 'queued',
 	'without the wake-up it is still queued 3 s later');
 
 # agents made ready wake it too: campaign 1 without ready agents, then two
 psql($db, q{UPDATE bankcrm.dialer_agent SET state = 'offline'});
 psql($db, qq{SET session_replication_role = replica; SELECT bankcrm.dialer_queue(1, 3, now(), $lead3)});
-sleep(1);
+quiet_for(1, 'woken by the agents going offline, the worker finds none ready and dials nothing');
+is(psql($db, q{SELECT count(*) FROM bankcrm.call_attempt WHERE party_id IN (2, 3) AND state = 'queued'}), '2',
+	'with no agent ready both wait');
 psql($db, q{UPDATE bankcrm.dialer_agent SET state = 'ready' WHERE staff_id IN (1, 2)});
 ok(poll_until($db, q{SELECT count(*) FROM bankcrm.call_attempt WHERE party_id IN (2, 3) AND sent_at IS NOT NULL}, '2', 5),
 	'agents made ready wake it: both waiting attempts are sent');

@@ -14,7 +14,6 @@ use strict;
 use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
-use Time::HiRes qw(sleep time);
 use lib 'test/dialer';
 use DialerTest;
 
@@ -93,13 +92,7 @@ ok(poll_until($db, q{SELECT count(*) FROM bankcrm.call_attempt WHERE party_id BE
 	'four calls in flight');
 my $pid = psql($db, 'SELECT bankcrm.dialer_pid(1)');
 kill 'KILL', $pid;
-my $deadline = time() + 60;
-while (time() < $deadline)
-{
-	my ($out, $rc) = psql_try($db, 'SELECT 1');
-	last if $rc == 0 && $out eq '1';
-	sleep(0.2);
-}
+poll_until($db, 'SELECT 1', '1', 60);
 ok(poll_until($db, q{SELECT bankcrm.dialer_pid(1) IS NOT NULL}, 't', 30), 'worker killed; the server restarted it');
 ok(poll_until($db, q{SELECT count(*) FROM bankcrm.call_attempt WHERE party_id BETWEEN 11 AND 14 AND state = 'done'}, '4', 60),
 	'the calls it left in flight were reconciled');
@@ -108,7 +101,7 @@ ok(poll_until($db, q{SELECT count(*) FROM bankcrm.call_attempt WHERE party_id BE
 like(ctl($sim, 'outcome 13800000015 answer 0 2500'), qr/^OK/, 'party 15: a long call');
 psql($db, q{SELECT bankcrm.dialer_queue(1, 15, now(), public.t_lead(1, 15))});
 ok(poll_until($db, q{SELECT state FROM bankcrm.call_attempt WHERE party_id = 15}, 'dialing', 20), 'call in flight');
-sleep(0.3);
+ok(sim_answered($log, psql($db, q{SELECT attempt_id FROM bankcrm.call_attempt WHERE party_id = 15})), 'answered on the PBX');
 like(ctl($sim, 'drop'), qr/^OK/, 'PBX link dropped');
 ok(poll_until($db, q{SELECT state FROM bankcrm.call_attempt WHERE party_id = 15}, 'done', 30), 'recorded after the reconnect');
 

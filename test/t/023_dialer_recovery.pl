@@ -12,9 +12,9 @@ use strict;
 use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
-use Time::HiRes qw(sleep time);
 use lib 'test/dialer';
 use DialerTest;
+use BankcrmTest qw(log_offset wait_for_log);
 
 my $db = 'bankcrm_dialer_recovery';
 my $dir = tempdir(CLEANUP => 1);
@@ -38,13 +38,7 @@ ok(poll_until($db, q{SELECT count(*) FROM bankcrm.call_attempt WHERE party_id <=
 	'five calls in flight, each with its sent_at in the database');
 my $pid = psql($db, 'SELECT bankcrm.dialer_pid(1)');
 kill 'KILL', $pid;
-my $deadline = time() + 60;
-while (time() < $deadline)
-{
-	my ($out, $rc) = psql_try($db, 'SELECT 1');
-	last if $rc == 0 && $out eq '1';
-	sleep(0.2);
-}
+poll_until($db, 'SELECT 1', '1', 60);
 ok(poll_until($db, q{SELECT bankcrm.dialer_pid(1) IS NOT NULL}, 't', 30), 'worker killed with SIGKILL and restarted');
 ok(poll_until($db, q{SELECT count(*) FROM bankcrm.call_attempt WHERE party_id <= 5 AND state = 'done'}, '5', 30),
 	'its successor finished them');
@@ -56,7 +50,7 @@ like(ctl($sim, 'outcome 13800000006 answer 0 10000'), qr/^OK/, 'party 6: a 10 s 
 ok(poll_until($db, q{SELECT state FROM bankcrm.dialer_status}, 'ready', 30), 'connected again');
 psql($db, q{SELECT bankcrm.dialer_queue(1, 6, now(), t_lead(1, 6))});
 ok(poll_until($db, q{SELECT state FROM bankcrm.call_attempt WHERE party_id = 6}, 'dialing', 20), 'call in flight');
-sleep(0.8);
+ok(sim_answered($log, psql($db, q{SELECT attempt_id FROM bankcrm.call_attempt WHERE party_id = 6})), 'answered on the PBX');
 my $drop = psql($db, q{SELECT clock_timestamp()});
 like(ctl($sim, 'restart 2000'), qr/^OK/, 'the PBX crashes and stays down 2 s');
 ok(poll_until($db, q{SELECT state FROM bankcrm.call_attempt WHERE party_id = 6}, 'done', 30), 'reconciled after the restart');
@@ -68,8 +62,12 @@ is(psql($db, q{SELECT duration_s <= 1 FROM bankcrm.contact WHERE party_id = 6}),
 
 # a PBX shutting down: refused Originates are dialed again once it is back
 ok(poll_until($db, q{SELECT state FROM bankcrm.dialer_status}, 'ready', 30), 'connected again');
+# a new worker reads the pbx row as it starts (a running one rereads it every 5 s)
 psql($db, q{UPDATE bankcrm.pbx SET max_cps = 20});
-sleep(5.5);    # the worker rereads the pbx row every 5 s
+is(psql($db, 'SELECT bankcrm.dialer_stop(1)'), 't', 'the worker stopped');
+ok(poll_until($db, q{SELECT bankcrm.dialer_pid(1) IS NULL}, 't', 30), 'and gone');
+like(psql($db, 'SELECT bankcrm.dialer_launch(1)'), qr/^\d+$/, 'a new worker launched, at 20 calls a second');
+ok(poll_until($db, q{SELECT state FROM bankcrm.dialer_status}, 'ready', 30), 'and connected');
 like(ctl($sim, 'shutdown 1500 1000'), qr/^OK/, 'the PBX begins a 1.5 s shutdown');
 psql($db, q{SELECT bankcrm.dialer_queue(1, g, now(), t_lead(1, g)) FROM generate_series(10, 49) g});
 ok(poll_until($db, q{SELECT count(*) FROM bankcrm.call_attempt WHERE party_id BETWEEN 10 AND 49 AND state = 'done'}, '40', 60),
@@ -91,9 +89,11 @@ like($server_log, qr/dialer for PBX 1: the PBX is shutting down; no new calls un
 
 # the database refuses an outcome: kept and retried until it is stored
 psql($db, q{ALTER TABLE bankcrm.contact ADD CONSTRAINT tap_refuse_60 CHECK (party_id <> 60)});
+my $off = log_offset();
 psql($db, q{SELECT bankcrm.dialer_queue(1, 60, now(), t_lead(1, 60))});
 ok(poll_until($db, q{SELECT state FROM bankcrm.call_attempt WHERE party_id = 60}, 'dialing', 20), 'call placed');
-sleep(3);
+ok(wait_for_log(qr/dialer for PBX 1 could not record call outcomes: .*"tap_refuse_60"/, $off, 20), 'the database refuses its outcome');
+quiet_for(3, 'the refused outcome is kept, not stored or dropped, while the cause is there');
 is(psql($db, q{SELECT state FROM bankcrm.call_attempt WHERE party_id = 60}), 'dialing', 'its outcome cannot be written');
 my $fixed = psql($db, q{SELECT clock_timestamp()});
 psql($db, q{ALTER TABLE bankcrm.contact DROP CONSTRAINT tap_refuse_60});

@@ -13,9 +13,9 @@ use strict;
 use warnings;
 use Test::More;
 use File::Temp qw(tempdir);
-use Time::HiRes qw(sleep time);
 use lib 'test/dialer';
 use DialerTest;
+use BankcrmTest qw(log_offset log_since wait_for_log);
 
 my $db = 'bankcrm_lifecycle';
 my $later = 'bankcrm_lifecycle_later';
@@ -23,19 +23,7 @@ my $dir = tempdir(CLEANUP => 1);
 my $sim;
 END { stop_sim($sim) if $sim; }
 
-my $deadline;
 my $logfile = "$ENV{PGHOST}/server.log";
-sub log_since
-{
-	my ($offset) = @_;
-	open(my $fh, '<', $logfile) or return '';
-	seek($fh, $offset, 0);
-	local $/;
-	my $text = <$fh>;
-	close($fh);
-	return $text // '';
-}
-sub log_size { return -s $logfile // 0; }
 sub count_matches { my ($text, $re) = @_; my $n = () = $text =~ /$re/g; return $n; }
 
 sub restart_server
@@ -46,14 +34,7 @@ sub restart_server
 	my @cmd = ("$bindir/pg_ctl", '-D', $datadir, '-w', '-t', '60', '-l', $logfile, 'restart');
 	@cmd = ('runuser', '-u', 'postgres', '--', @cmd) if $> == 0;
 	system(join(' ', map { "'$_'" } @cmd) . ' >/dev/null 2>&1') == 0 or die "restart failed";
-	my $deadline = time() + 60;
-	while (time() < $deadline)
-	{
-		my ($out, $rc) = psql_try('postgres', 'SELECT 1');
-		return if $rc == 0 && $out eq '1';
-		sleep(0.2);
-	}
-	die "the server did not come back";
+	poll_until('postgres', 'SELECT 1', '1', 60) or die "the server did not come back";
 }
 
 # ---- the churn monitor
@@ -82,7 +63,7 @@ my $series = sub {
 	return "INSERT INTO bankcrm.activity_weekly (party_id, week, txn_volume) "
 	  . "SELECT $party, '2026-04-06'::date + 7 * i, CASE WHEN i >= 8 THEN 60 ELSE 100 END FROM generate_series(0, 9) i";
 };
-my $off = log_size();
+my $off = log_offset();
 psql('postgres', "ALTER SYSTEM SET bankcrm.churn_databases = '$db'");
 psql('postgres', "ALTER SYSTEM SET bankcrm.churn_interval = 1");
 psql('postgres', 'SELECT pg_reload_conf()');
@@ -92,7 +73,7 @@ ok(poll_until('postgres', "SELECT 1", '1', 1) && log_since($off) =~ /churn monit
 	'and said so, once');
 my $mon = psql('postgres', "SELECT pid FROM pg_stat_activity WHERE backend_type = 'bankcrm churn monitor' AND datname = '$db'");
 
-$off = log_size();
+$off = log_offset();
 psql($db, $series->(5));
 ok(poll_until($db, q{SELECT last_value >= 3 FROM public.tap_tries}, 't', 30), 'a failing batch is tried again and again');
 my $text = log_since($off);
@@ -104,16 +85,13 @@ psql($db, 'DROP TRIGGER tap_refuse ON bankcrm.churn_alert');
 ok(poll_until($db, 'SELECT count(*) FROM bankcrm.churn_alert WHERE party_id = 5', '1', 60), 'once the cause is gone the alert is raised');
 like(log_since($off), qr/churn monitor: batches succeed again after \d+ failed tries/, 'and the recovery is logged');
 
-$off = log_size();
+$off = log_offset();
 psql('postgres', 'ALTER SYSTEM RESET bankcrm.churn_databases');
 psql('postgres', 'ALTER SYSTEM RESET bankcrm.churn_interval');
 psql('postgres', 'SELECT pg_reload_conf()');
 ok(poll_until('postgres', $monitor_sql, '0', 30), 'taken off the list, the monitor stops');
-ok(poll_until('postgres', "SELECT 1", '1', 1) && log_since($off) =~ /churn monitor stopped serving database "$db"/,
-	'and says so');
-$deadline = time() + 20;
-sleep(0.2) while time() < $deadline && log_since($off) !~ /churn monitor for database $db stopped/;
-like(log_since($off), qr/LOG:  bankcrm churn monitor for database $db stopped\n/,
+ok(wait_for_log(qr/churn monitor stopped serving database "$db"/, $off, 20), 'and says so');
+ok(wait_for_log(qr/LOG:  bankcrm churn monitor for database $db stopped\n/, $off, 20),
 	'with the name pg_stat_activity showed, as every worker stops');
 drop_db($db);
 
@@ -122,13 +100,12 @@ my $port = free_port();
 $sim = start_sim("$dir/ami.log", '--port', $port, '--talk-ms', '60');
 drop_db($later);
 psql('postgres', "ALTER SYSTEM SET bankcrm.database = '$later'");
-$off = log_size();
+$off = log_offset();
 restart_server();
 ok(poll_until('postgres', "SELECT 1", '1', 1), 'server restarted with bankcrm.database naming a database that does not exist');
-$deadline = time() + 20;
-sleep(0.2) while time() < $deadline && log_since($off) !~ /database "$later" does not exist yet; waiting for it/;
-like(log_since($off), qr/bankcrm dialer launcher: database "$later" does not exist yet; waiting for it/, 'the launcher waits for it');
-sleep(2);
+ok(wait_for_log(qr/bankcrm dialer launcher: database "$later" does not exist yet; waiting for it/, $off, 20),
+	'the launcher waits for it');
+quiet_for(2, 'the launcher keeps waiting for the database: no FATAL error, no second log line');
 psql('postgres', "CREATE DATABASE $later");
 psql($later, qq{CREATE EXTENSION bankcrm;
 INSERT INTO bankcrm.pbx (pbx_id, name, host, port, username, secret, autostart)
@@ -143,7 +120,7 @@ like($text, qr/dialer for PBX 1 \("sim"\) started/, 'and the worker that it serv
 like($text, qr/LOG:  bankcrm dialer launcher started\n/, 'each worker logs its name when it starts');
 like($text, qr/LOG:  bankcrm dialer for PBX 1 started\n/, 'the dialer too');
 
-$off = log_size();
+$off = log_offset();
 psql($later, 'SELECT bankcrm.dialer_stop(1)');
 ok(poll_until($later, q{SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'bankcrm dialer'}, '0', 30),
 	'the dialer stops');

@@ -15,6 +15,10 @@
 #   reload()                      pg_reload_conf()
 #   log_offset(), log_since(OFF)  the server log from a point on
 #   wait_for_log(RE, OFF, S)      true once the log after OFF matches RE
+#   wait_until(CODE, WHAT, S)     true once CODE returns true (S seconds at most)
+#   quiet_for(S, WHAT)            let S seconds pass: the one place a suite
+#                                 waits for a time, for what must NOT happen
+#                                 within it (or a rate measured over it)
 #   free_port()                   a free TCP port on loopback
 package BankcrmTest;
 
@@ -26,7 +30,8 @@ use POSIX ();
 use Test::More;
 use Time::HiRes qw(sleep time);
 
-our @EXPORT = qw(psql psql_try psql_script poll_until run_ok reload log_offset log_since wait_for_log free_port);
+our @EXPORT = qw(psql psql_try psql_script poll_until run_ok reload log_offset log_since wait_for_log
+  wait_until quiet_for free_port);
 
 # run psql on DB: with -c (the SQL as one query string: its statements
 # run in one implicit transaction, as a client sends them) or, as a
@@ -143,6 +148,33 @@ sub wait_for_log
 	}
 	diag("wait_for_log timed out: $re");
 	return 0;
+}
+
+# wait_until(CODE, WHAT, SECONDS): true once CODE returns true, tried again
+# every 0.1 s (an event outside the database: a simulator's log, a PBX)
+sub wait_until
+{
+	my ($code, $what, $seconds) = @_;
+	my $deadline = time() + ($seconds // 30);
+	while (time() < $deadline)
+	{
+		return 1 if $code->();
+		sleep(0.1);
+	}
+	diag("wait_until timed out: $what");
+	return 0;
+}
+
+# quiet_for(SECONDS, WHAT): the only fixed wait of the suites.  Everything
+# that happens is waited for as an event (poll_until, wait_for_log,
+# wait_until); a time is waited for only to show that something does not
+# happen within it, or to count what happens over it.  WHAT says which.
+sub quiet_for
+{
+	my ($seconds, $what) = @_;
+	die "quiet_for needs a reason" unless defined $what && $what ne '';
+	note("waiting ${seconds} s: $what");
+	sleep($seconds);
 }
 
 sub free_port
