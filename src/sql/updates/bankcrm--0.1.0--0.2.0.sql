@@ -31,81 +31,6 @@ CREATE POLICY wallet_estimate_covered ON @extschema@.wallet_estimate FOR SELECT 
 	USING (@extschema@.party_visible(party_id));
 SELECT pg_catalog.pg_extension_config_dump('@extschema@.wallet_estimate', '');
 
--- on Citus, distribute() lays the new table out (doc/scale-out.md)
-CREATE OR REPLACE FUNCTION @extschema@.distribution_plan(
-	OUT table_name regclass,
-	OUT kind text,
-	OUT ord integer)
-RETURNS SETOF record
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-	SELECT v.t::pg_catalog.regclass, v.k, v.o
-	  FROM (VALUES
-		-- reference tables: catalogues, organisation, configuration
-		(1, '@extschema@.region', 'reference'),
-		(2, '@extschema@.branch', 'reference'),
-		(3, '@extschema@.team', 'reference'),
-		(4, '@extschema@.staff', 'reference'),
-		(5, '@extschema@.product', 'reference'),
-		(6, '@extschema@.process', 'reference'),
-		(7, '@extschema@.process_state', 'reference'),
-		(8, '@extschema@.process_transition', 'reference'),
-		(9, '@extschema@.fsm_history', 'reference'),
-		(10, '@extschema@.score_model', 'reference'),
-		(11, '@extschema@.score_run_log', 'reference'),
-		(12, '@extschema@.product_affinity', 'reference'),
-		(13, '@extschema@.segment', 'reference'),
-		(14, '@extschema@.campaign', 'reference'),
-		(15, '@extschema@.campaign_team', 'reference'),
-		(16, '@extschema@.care_occasion', 'reference'),
-		(17, '@extschema@.churn_policy', 'reference'),
-		(18, '@extschema@.churn_holiday', 'reference'),
-		(19, 'bankcrm_churn.builtin_holiday', 'reference'),
-		(20, '@extschema@.pbx', 'reference'),
-		(21, '@extschema@.dial_settings', 'reference'),
-		(22, '@extschema@.dial_retry_rule', 'reference'),
-		(23, '@extschema@.dialer_agent', 'reference'),
-		(24, '@extschema@.dialer_state', 'reference'),
-		(25, '@extschema@.dnc', 'reference'),
-		(26, '@extschema@.holiday', 'reference'),
-		(27, '@extschema@.churn_model', 'reference'),
-		-- distributed by party_id, co-located with party (party first)
-		(28, '@extschema@.party', 'distributed'),
-		(29, '@extschema@.party_kyc', 'distributed'),
-		(30, '@extschema@.party_phone', 'distributed'),
-		(31, '@extschema@.party_relation', 'distributed'),
-		(32, '@extschema@.coverage', 'distributed'),
-		(33, '@extschema@.holding', 'distributed'),
-		(34, '@extschema@.activity_weekly', 'distributed'),
-		(35, '@extschema@.contact', 'distributed'),
-		(36, '@extschema@.complaint', 'distributed'),
-		(37, '@extschema@.survey_response', 'distributed'),
-		(38, '@extschema@.appointment', 'distributed'),
-		(39, '@extschema@.party_score', 'distributed'),
-		(40, '@extschema@.score_history', 'distributed'),
-		(41, '@extschema@.party_retention', 'distributed'),
-		(42, '@extschema@.segment_member', 'distributed'),
-		(43, '@extschema@.segment_history', 'distributed'),
-		(44, '@extschema@.lead', 'distributed'),
-		(45, 'bankcrm_churn.churn_series', 'distributed'),
-		(46, 'bankcrm_churn.churn_dirty', 'distributed'),
-		(47, '@extschema@.churn_alert', 'distributed'),
-		(48, '@extschema@.churn_alert_history', 'distributed'),
-		(49, '@extschema@.churn_remediation', 'distributed'),
-		(50, '@extschema@.call_attempt', 'distributed'),
-		(51, '@extschema@.churn_score', 'distributed'),
-		(52, '@extschema@.lead_event_failure', 'distributed'),
-		-- reference tables added since: models of behavioural clusters
-		(53, '@extschema@.cluster_model', 'reference'),
-		(54, '@extschema@.cluster_centroid', 'reference'),
-		-- distributed since: households and groups
-		(55, '@extschema@.relationship_group', 'distributed'),
-		-- distributed since: wallet estimates
-		(56, '@extschema@.wallet_estimate', 'distributed')
-	) v(o, t, k)
-	 ORDER BY v.o
-$$;
 
 ALTER TABLE @extschema@.score_model ADD COLUMN tier_by_group boolean NOT NULL DEFAULT false;
 COMMENT ON COLUMN @extschema@.score_model.tier_by_group IS 'When true, a member of a household or corporate group (relationship_group) takes the value tier and wealth tier of its group: the members'' contributions, value scores (at most 1000) and assets added up, under the same cut-offs; lifetime value then uses the retention of that tier';
@@ -2339,83 +2264,9 @@ CREATE POLICY churn_series_tail_all ON bankcrm_churn.churn_series_tail FOR ALL T
 CREATE POLICY churn_series_tail_covered ON bankcrm_churn.churn_series_tail FOR SELECT TO bankcrm_manager, bankcrm_rm
 	USING (@extschema@.party_visible(party_id));
 
-CREATE OR REPLACE FUNCTION @extschema@.distribution_plan(
-	OUT table_name regclass,
-	OUT kind text,
-	OUT ord integer)
-RETURNS SETOF record
-LANGUAGE sql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$
-	SELECT v.t::pg_catalog.regclass, v.k, v.o
-	  FROM (VALUES
-		-- reference tables: catalogues, organisation, configuration
-		(1, '@extschema@.region', 'reference'),
-		(2, '@extschema@.branch', 'reference'),
-		(3, '@extschema@.team', 'reference'),
-		(4, '@extschema@.staff', 'reference'),
-		(5, '@extschema@.product', 'reference'),
-		(6, '@extschema@.process', 'reference'),
-		(7, '@extschema@.process_state', 'reference'),
-		(8, '@extschema@.process_transition', 'reference'),
-		(9, '@extschema@.fsm_history', 'reference'),
-		(10, '@extschema@.score_model', 'reference'),
-		(11, '@extschema@.score_run_log', 'reference'),
-		(12, '@extschema@.product_affinity', 'reference'),
-		(13, '@extschema@.segment', 'reference'),
-		(14, '@extschema@.campaign', 'reference'),
-		(15, '@extschema@.campaign_team', 'reference'),
-		(16, '@extschema@.care_occasion', 'reference'),
-		(17, '@extschema@.churn_policy', 'reference'),
-		(18, '@extschema@.churn_holiday', 'reference'),
-		(19, 'bankcrm_churn.builtin_holiday', 'reference'),
-		(20, '@extschema@.pbx', 'reference'),
-		(21, '@extschema@.dial_settings', 'reference'),
-		(22, '@extschema@.dial_retry_rule', 'reference'),
-		(23, '@extschema@.dialer_agent', 'reference'),
-		(24, '@extschema@.dialer_state', 'reference'),
-		(25, '@extschema@.dnc', 'reference'),
-		(26, '@extschema@.holiday', 'reference'),
-		(27, '@extschema@.churn_model', 'reference'),
-		-- distributed by party_id, co-located with party (party first)
-		(28, '@extschema@.party', 'distributed'),
-		(29, '@extschema@.party_kyc', 'distributed'),
-		(30, '@extschema@.party_phone', 'distributed'),
-		(31, '@extschema@.party_relation', 'distributed'),
-		(32, '@extschema@.coverage', 'distributed'),
-		(33, '@extschema@.holding', 'distributed'),
-		(34, '@extschema@.activity_weekly', 'distributed'),
-		(35, '@extschema@.contact', 'distributed'),
-		(36, '@extschema@.complaint', 'distributed'),
-		(37, '@extschema@.survey_response', 'distributed'),
-		(38, '@extschema@.appointment', 'distributed'),
-		(39, '@extschema@.party_score', 'distributed'),
-		(40, '@extschema@.score_history', 'distributed'),
-		(41, '@extschema@.party_retention', 'distributed'),
-		(42, '@extschema@.segment_member', 'distributed'),
-		(43, '@extschema@.segment_history', 'distributed'),
-		(44, '@extschema@.lead', 'distributed'),
-		(45, 'bankcrm_churn.churn_series', 'distributed'),
-		(46, 'bankcrm_churn.churn_dirty', 'distributed'),
-		(47, '@extschema@.churn_alert', 'distributed'),
-		(48, '@extschema@.churn_alert_history', 'distributed'),
-		(49, '@extschema@.churn_remediation', 'distributed'),
-		(50, '@extschema@.call_attempt', 'distributed'),
-		(51, '@extschema@.churn_score', 'distributed'),
-		(52, '@extschema@.lead_event_failure', 'distributed'),
-		-- reference tables added since: models of behavioural clusters
-		(53, '@extschema@.cluster_model', 'reference'),
-		(54, '@extschema@.cluster_centroid', 'reference'),
-		-- distributed since: households and groups
-		(55, '@extschema@.relationship_group', 'distributed'),
-		-- distributed since: the weeks appended to the churn series
-		(56, 'bankcrm_churn.churn_series_tail', 'distributed')
-	) v(o, t, k)
-	 ORDER BY v.o
-$$;
-COMMENT ON FUNCTION @extschema@.distribution_plan() IS 'How distribute() lays out each table on Citus: reference (a copy on every node) or distributed by party_id co-located with party, in the order it is done';
 
--- the distribution plan with every table added since 0.1.0
+-- the distribution plan with every table added since 0.1.0 (wallet_estimate,
+-- churn_series_tail); on Citus, distribute() lays them out (doc/scale-out.md)
 CREATE OR REPLACE FUNCTION @extschema@.distribution_plan(
 	OUT table_name regclass,
 	OUT kind text,
