@@ -35,6 +35,9 @@
  *
  * The tolerance is the target (1 % by default) scaled down linearly as the
  * abandonment measured today approaches the daily cap (3 %), as the
+ * abandoned calls the day could still take within its cap fall to a spare
+ * of two plus one for every PACING_AGENTS_PER_SPARE agents (a list may run
+ * out at any moment, and the share abandoned by then is the day's), as the
  * abandonment of the last 15 minutes approaches four fifths of its cap
  * (5 %), as the abandoned calls that window could still take within that
  * limit fall from two to one, and in proportion for a window whose limit
@@ -208,6 +211,16 @@ PacingBackoffMs(int failures, int64_t min_ms, int64_t max_ms, uint32_t random)
 #define PACING_WINDOW_CALLS 8.0
 
 /*
+ * Predictive only while the day's cap can still take this many abandoned
+ * calls, plus one for every PACING_AGENTS_PER_SPARE agents logged in (see
+ * PacingTolerance).  Calibrated with test/bench/dialer_sim.c: with a spare
+ * of two alone, 200 agents starting their day together abandoned 3-7 % of
+ * the first minute's live answers.
+ */
+#define PACING_DAY_SPARE 2.0
+#define PACING_AGENTS_PER_SPARE 10.0
+
+/*
  * The variance of live answers less free agents is taken as this many
  * times that of independent Bernoulli variables: calls placed in the same
  * seconds answer together and agents free together.  Calibrated with the
@@ -365,7 +378,8 @@ PacingExcess(double mean, double var)
  *		The abandoned share allowed for the next calls: the target, scaled
  *		down linearly from 1 (at or below the target) to 0 (at the cap) by
  *		the share abandoned today, and likewise by the share abandoned in the
- *		last 15 minutes against four fifths of the window's cap.
+ *		last 15 minutes against four fifths of the window's cap; and by the
+ *		abandoned calls the day and the window could still take.
  */
 double
 PacingTolerance(const PacingInput *in)
@@ -385,6 +399,28 @@ PacingTolerance(const PacingInput *in)
 		else if (rate >= in->cap_day)
 			f = 0.0;
 	}
+	/*
+	 * The day by its count too: a campaign's list may run out at any moment,
+	 * and the share abandoned by then is the day's, so the share must be
+	 * within the cap at every moment, not only by the evening.  None while
+	 * the day's cap could not take a spare of abandoned calls (two, and one
+	 * more for every PACING_AGENTS_PER_SPARE agents: a larger team places
+	 * more calls at once, and an early forecast has learnt little of the
+	 * day), full once it could take two more than that.  So every day
+	 * starts progressively: 100 live answers for a team of 10 agents,
+	 * about 730 for 200.
+	 */
+	if (in->cap_day > 0.0)
+	{
+		double		spare = PACING_DAY_SPARE +
+			(double) (in->agents_ready + in->agents_busy) / PACING_AGENTS_PER_SPARE;
+
+		f = fmin(f, clamp01((in->cap_day * (double) in->live_day - (double) in->abandoned_day - spare) /
+							PACING_DAY_SPARE));
+	}
+	else
+		f = 0.0;
+
 	/*
 	 * The window: by its share as for the day, and by its count, as a small
 	 * team's window holds few live answers: full tolerance while it can

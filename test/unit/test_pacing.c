@@ -794,6 +794,30 @@ test_tolerance(void)
 	in.abandoned_day = 80;
 	CHECK_DBL(PacingTolerance(&in), 0.0);
 
+	/*
+	 * the day by its count: 10 agents want a spare of 3 abandoned calls
+	 * within the day's 3 % for any tolerance, 5 for all of it
+	 */
+	in = situation();
+	in.live_day = 100;			/* 3 calls within 3 %: none to spare */
+	CHECK_DBL(PacingTolerance(&in), 0.0);
+	in.live_day = 133;			/* 3.99: just under one to spare of two */
+	CHECK_NEAR(PacingTolerance(&in), 0.01 * 0.99 / 2.0);
+	in.live_day = 167;			/* 5.01: all of it */
+	CHECK_NEAR(PacingTolerance(&in), 0.01);
+	in.live_day = 300;			/* 9 calls, 5 taken: a half by the count */
+	in.abandoned_day = 5;		/* (and 0.67 by the share of 1.67 %) */
+	CHECK_NEAR(PacingTolerance(&in), 0.005);
+	in.agents_ready = 60;		/* 60 agents want a spare of 8: none */
+	CHECK_DBL(PacingTolerance(&in), 0.0);
+	in.agents_ready = 10;
+	in.live_day = 0;			/* nothing yet today: progressive */
+	in.abandoned_day = 0;
+	CHECK_DBL(PacingTolerance(&in), 0.0);
+	in = situation();
+	in.cap_day = 0.0;			/* no day's cap at all: none */
+	CHECK_DBL(PacingTolerance(&in), 0.0);
+
 	/* the window: 400 live answers, four fifths of 5 % is 4 %: 16 abandoned calls */
 	in = situation();
 	in.abandoned_window = 4;	/* 1 %: the target */

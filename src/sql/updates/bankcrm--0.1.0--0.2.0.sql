@@ -702,7 +702,13 @@ AS $$
 		       CASE WHEN pg_catalog.count(x.handle_s) >= 5 THEN pg_catalog.avg(pg_catalog.ln(x.handle_s)) ELSE pg_catalog.ln(120.0) END::double precision AS handle_mu,
 		       CASE WHEN pg_catalog.count(x.handle_s) >= 5 THEN COALESCE(pg_catalog.stddev_samp(pg_catalog.ln(x.handle_s)), 0.8) ELSE 0.8 END::double precision AS handle_sigma
 		  FROM (SELECT a.outcome,
-		               CASE WHEN a.answered_at IS NOT NULL AND a.ring_ms > 0 THEN a.ring_ms / 1000.0 END AS ring_s,
+		               -- ring times of calls placed at least a ring timeout ago only: among
+		               -- the calls of the last seconds only the short rings have ended, and
+		               -- learning from them would take rings as shorter than they are
+		               CASE WHEN a.answered_at IS NOT NULL AND a.ring_ms > 0
+		                     AND COALESCE(a.sent_at, a.dialed_at) < pg_catalog.now()
+		                           - pg_catalog.make_interval(secs => GREATEST(s.dial_timeout_ms, 15000) / 1000.0)
+		                    THEN a.ring_ms / 1000.0 END AS ring_s,
 		               CASE WHEN a.outcome = 'answered' AND a.ended_at > COALESCE(a.connected_at, a.answered_at)
 		                    THEN pg_catalog.date_part('epoch', a.ended_at - COALESCE(a.connected_at, a.answered_at)) END AS handle_s
 		          FROM @extschema@.call_attempt a
