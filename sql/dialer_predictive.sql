@@ -3,7 +3,8 @@
 -- lead events), the claim under the pacing's allowance (context, exten, ring
 -- of at least 15 s, the machine message), connects, the finish of answered,
 -- abandoned and machine calls (AMD verdict and cause, lead events, the
--- machine retry rule), the 72-hour rule, what the pacing reads, the status view
+-- machine retry rule), the 72-hour rule, what the pacing reads, the status view,
+-- agents' wrap-up after a call
 SET search_path = bankcrm, public;
 \set VERBOSITY terse
 SET client_min_messages = warning;
@@ -111,6 +112,37 @@ SELECT count(*) AS progressive_pbx FROM dialer_pacing(1);
 SELECT campaign_id, mode, answered, abandoned_today_pct, abandoned_15min_pct, live_answer_rate_pct,
        agent_utilisation_pct, wait_between_calls_s, pacing_ratio
   FROM dialer_campaign_status WHERE campaign_id = 951;
+
+-- wrap-up: 30 s after each call before the next
+UPDATE dial_settings SET wrapup_s = -1 WHERE campaign_id = 951;
+UPDATE dial_settings SET wrapup_s = 30 WHERE campaign_id = 951;
+-- (the 72-hour claim above dialed parties 955 to 958)
+SELECT attempt_id AS a5 FROM call_attempt WHERE party_id = 955 AND state = 'dialing' \gset
+SELECT dialer_connect(ARRAY[:a5]::bigint[], ARRAY[952], ARRAY[now() - interval '20 seconds']);
+SELECT dialer_finish(ARRAY[:a5]::bigint[], ARRAY['answered'], ARRAY[4], ARRAY['ANSWER'], ARRAY[16],
+                     ARRAY[now() - interval '30 seconds'], ARRAY[now() - interval '22 seconds'], ARRAY[now()],
+                     ARRAY[NULL]::text[], ARRAY[952], ARRAY['HUMAN'], ARRAY['HUMAN-500-300'],
+                     ARRAY[now() - interval '20 seconds']);
+SELECT staff_id, state, attempt_id, wrapup_until - since AS wrapup FROM dialer_agent WHERE staff_id = 952;
+-- in wrap-up: out of the queue's members, its time left read by the pacing, counted in the status view
+SELECT agents_ready, member_names, wrapup_s, array_length(wrapup_left_s, 1) AS in_wrapup,
+       wrapup_left_s[1] BETWEEN 29 AND 30 AS left_30s
+  FROM dialer_pacing(2);
+SELECT agents_ready, agents_on_call, agents_wrap_up FROM dialer_campaign_status WHERE campaign_id = 951;
+-- once its time is over, the next claim makes the agent ready (with or without a budget)
+UPDATE dialer_agent SET wrapup_until = now() - interval '1 second' WHERE staff_id = 952;
+SELECT agents_ready, member_names, wrapup_left_s FROM dialer_pacing(2);
+SELECT count(*) AS claimed FROM dialer_claim(2, 0);
+SELECT staff_id, state, wrapup_until FROM dialer_agent WHERE staff_id = 952;
+-- a wrap-up without an end lasts until the agent sets ready; setting ready clears any end
+UPDATE dialer_agent SET state = 'wrap_up' WHERE staff_id = 952;
+SELECT wrapup_left_s FROM dialer_pacing(2);
+SELECT count(*) AS claimed FROM dialer_claim(2, 0);
+SELECT state, wrapup_until FROM dialer_agent WHERE staff_id = 952;
+UPDATE dialer_agent SET state = 'ready' WHERE staff_id = 952;
+UPDATE dialer_agent SET state = 'wrap_up', wrapup_until = now() + interval '1 minute' WHERE staff_id = 952;
+UPDATE dialer_agent SET state = 'ready' WHERE staff_id = 952;
+SELECT staff_id, state, wrapup_until FROM dialer_agent WHERE staff_id = 952;
 
 -- worker only
 SELECT p.proname, has_function_privilege('bankcrm_app', p.oid, 'EXECUTE') AS app

@@ -141,6 +141,9 @@ typedef struct DialerPace
 	int			nmembers;
 	char	  **member_names;	/* staff ids */
 	char	  **member_ifaces;	/* agent_endpoint with the extension */
+	int			wrapup_s;		/* dial_settings.wrapup_s */
+	int			nwrapup;
+	double	   *wrapup_left_s;	/* each agent in wrap-up: seconds left at read_at (-1: open) */
 	int			allow;			/* the last decision: calls allowed now */
 	bool		fallback;		/* the last decision was progressive */
 } DialerPace;

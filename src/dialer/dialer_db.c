@@ -335,6 +335,14 @@ DialerFlush(DialerWorker *w)
 								  13, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not record the outcomes");
 		dialer_commit(w);
+		/*
+		 * an agent the queue connected is free or in wrap-up now: read the
+		 * figures again at once, so that an agent in wrap-up leaves its
+		 * campaign queue before the queue offers it the next caller
+		 */
+		for (i = 0; i < n; i++)
+			if (w->done[i].staff_id != 0)
+				w->next_pace = 0;
 		memmove(&w->done[0], &w->done[n], sizeof(DialerDone) * (w->ndone - n));
 		w->ndone -= n;
 		if (w->done_full && w->ndone < DIALER_DONE_MAX / 2)
@@ -625,8 +633,8 @@ DialerReadPace(DialerWorker *w)
 		dialer_begin("bankcrm dialer: read pacing");
 		if (SPI_execute_with_args("SELECT campaign_id, max_concurrent, ring_timeout_ms, agents_ready, busy_s, finished, "
 								  "answer_rate, human_share, ring_mu, ring_sigma, handle_mu, handle_sigma, "
-								  "live_day, abandoned_day, live_window, abandoned_window, member_names, member_interfaces "
-								  "FROM bankcrm.dialer_pacing($1)",
+								  "live_day, abandoned_day, live_window, abandoned_window, member_names, member_interfaces, "
+								  "wrapup_s, wrapup_left_s FROM bankcrm.dialer_pacing($1)",
 								  1, argtypes, values, NULL, true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not read the pacing figures");
 		n = (int) SPI_processed;
@@ -667,6 +675,8 @@ DialerReadPace(DialerWorker *w)
 				p->member_ifaces = dialer_texts(SPI_getbinval(t, d, 18, &isnull), &p->nmembers);
 				if (nnames < p->nmembers)
 					p->nmembers = nnames;
+				p->wrapup_s = DatumGetInt32(SPI_getbinval(t, d, 19, &isnull));
+				p->wrapup_left_s = dialer_float8s(SPI_getbinval(t, d, 20, &isnull), &p->nwrapup);
 			}
 			MemoryContextSwitchTo(old);
 			w->pace = pace;

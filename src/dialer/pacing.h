@@ -87,7 +87,7 @@ extern double PacingShareGet(const PacingShare *share);
 typedef struct PacingInput
 {
 	int			agents_ready;	/* logged in, idle, no customer offered */
-	int			agents_busy;	/* talking or in wrap-up */
+	int			agents_busy;	/* talking (or in a wrap-up handle includes) */
 	const double *busy_s;		/* how long each busy agent has been busy */
 	int			ringing_slots;	/* entries of ringing_by_s */
 	const int  *ringing_by_s;	/* calls placed, not answered yet, by whole
@@ -111,6 +111,12 @@ typedef struct PacingInput
 	double		cap_day;		/* the law: 0.03 */
 	double		cap_window;		/* never above: 0.05 */
 	double		target;			/* abandoned share aimed at: below cap_day */
+
+	double		wrapup_s;		/* a fixed wrap-up after each call, beyond handle
+								 * (0: none, or wrap-up is within handle) */
+	int			agents_wrapup;	/* in wrap-up: free at a known time */
+	const double *wrapup_left_s;	/* seconds until each is free; < 0: until it
+									 * says so */
 } PacingInput;
 
 /* what it decided, and why */

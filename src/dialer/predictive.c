@@ -154,6 +154,7 @@ DialerPaceAllow(DialerWorker *w, TimestampTz now, int budget, int64 **campaigns,
 		PacingInput in;
 		PacingDecision d;
 		double	   *busy;
+		double	   *wrapup;
 		int			j;
 		int			room = p->max_concurrent - inflight[i];
 
@@ -185,6 +186,13 @@ DialerPaceAllow(DialerWorker *w, TimestampTz now, int budget, int64 **campaigns,
 		in.cap_day = PACING_CAP_DAY;
 		in.cap_window = PACING_CAP_WINDOW;
 		in.target = PACING_TARGET;
+		in.wrapup_s = p->wrapup_s;
+		wrapup = palloc(sizeof(double) * (p->nwrapup + 1));
+		for (j = 0; j < p->nwrapup; j++)
+			wrapup[j] = p->wrapup_left_s[j] < 0.0 ? -1.0
+				: Max(0.0, p->wrapup_left_s[j] - (double) (now - w->pace_read_at) / USECS_PER_SEC);
+		in.agents_wrapup = p->nwrapup;
+		in.wrapup_left_s = wrapup;
 		(void) PacingPredictive(&in, &d);
 		(*campaigns)[i] = p->campaign_id;
 		(*allow)[i] = d.dial;

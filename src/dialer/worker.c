@@ -758,6 +758,8 @@ DialerWorkerMain(Datum main_arg)
 		}
 		DialerRecordConnects(w);
 		DialerFlush(w);
+		if (w->state == DIALER_READY)
+			DialerPaceRefresh(w, GetCurrentTimestamp());
 		DialerReportState(w);
 		if (w->sock != PGINVALID_SOCKET && w->out_len > 0)
 			(void) dialer_write(w);

@@ -146,6 +146,35 @@ $per = originates_per_attempt("$dir/ami.log");
 is(psql($db, qq{SELECT count(*) FROM bankcrm.call_attempt WHERE party_id BETWEEN $first AND $last AND sent_at IS NOT NULL}), '6',
 	'none of them was dialed again');
 
+# wrap-up: 5 s after each call the agent is out of the campaign queue, then
+# back; one call at a time, so that without it the queue would hand the next
+# caller to the agent that just hung up (the simulator offers the first free
+# member, as a queue with strategy ringall and one caller does)
+psql($db, q{UPDATE bankcrm.dial_settings SET wrapup_s = 5, max_concurrent = 1 WHERE campaign_id = 2});
+my ($w1, $w2) = ($n + 21, $n + 40);
+my $removed = sim_log_count("$dir/ami.log", qr/>> Action: QueueRemove/);
+psql($db, qq{SELECT count(bankcrm.dialer_queue(2, g, now(), public.t_lead(2, g))) FROM generate_series($w1, $w2) g WHERE g % 10 IN (0, 1, 3, 7)});
+ok(poll_until($db, q{SELECT agents_wrap_up FROM bankcrm.dialer_campaign_status WHERE campaign_id = 2}, '1', 30),
+	'an agent whose call ended is in wrap-up (dialer_campaign_status.agents_wrap_up)');
+ok(poll_until($db, qq{SELECT count(*) FROM bankcrm.call_attempt WHERE party_id BETWEEN $w1 AND $w2 AND state = 'done'}, '8', 120),
+	'the eight calls are done');
+is(psql($db, qq{SELECT count(*) FROM bankcrm.call_attempt WHERE party_id BETWEEN $w1 AND $w2 AND outcome = 'answered'}), '8',
+	'all eight answered by an agent');
+is(psql($db, qq{SELECT count(*) FROM bankcrm.call_attempt a JOIN bankcrm.call_attempt b ON b.staff_id = a.staff_id
+  AND b.connected_at > a.ended_at AND b.connected_at < a.ended_at + interval '4.8 seconds'
+  WHERE a.party_id BETWEEN $w1 AND $w2 AND b.party_id BETWEEN $w1 AND $w2}), '0',
+	'no agent took a caller within 5 s of its last call');
+cmp_ok(psql($db, qq{SELECT count(DISTINCT staff_id) FROM bankcrm.call_attempt WHERE party_id BETWEEN $w1 AND $w2}), '>=', 2,
+	'the calls went to several agents');
+cmp_ok(sim_log_count("$dir/ami.log", qr/>> Action: QueueRemove/) - $removed, '>=', 8,
+	'each agent left the queue for its wrap-up (QueueRemove)');
+ok(poll_until($db, q{SELECT count(*) FROM bankcrm.dialer_agent WHERE state = 'wrap_up'}, '0', 20),
+	'every wrap-up ends by itself');
+ok(wait_until(sub {
+	my (undef, $qj) = split(/ /, ctl($sim, 'queues'), 2);
+	return scalar(keys %{ decode_json($qj)->{'bankcrm-2'} }) == 10;
+}, 'ten members in bankcrm-2', 20), 'and the ten agents are members of the queue again');
+
 is(psql($db, 'SELECT bankcrm.dialer_stop(1)'), 't', 'dialer_stop');
 drop_db($db) unless $ENV{DIALER_KEEP};
 done_testing();

@@ -831,16 +831,23 @@ test_tolerance(void)
 	in = situation();
 	in.live_window = 100;
 	CHECK_NEAR(PacingTolerance(&in), 0.01 * 4.0 / PACING_WINDOW_CALLS);
-	in.abandoned_window = 2;	/* 2 %: two thirds by the share, half by the size */
+	in.abandoned_window = 1;	/* 3 to spare: all of it by the count, half by the size */
 	CHECK_NEAR(PacingTolerance(&in), 0.005);
-	in.abandoned_window = 3;	/* not one more call to spare within 4 % */
+	in.live_window = 90;		/* 3.6 within 4 %, 1 taken: 0.6 by the count, 0.45 by the size */
+	CHECK_NEAR(PacingTolerance(&in), 0.01 * 0.45);
+	in.live_window = 400;		/* 16 within 4 %, 13 taken: 3 to spare, all by the count */
+	in.abandoned_window = 13;	/* and 3.25 %: 0.25 by the share */
+	CHECK_NEAR(PacingTolerance(&in), 0.01 * 0.25);
+	in.abandoned_window = 14;	/* not two more calls to spare within 4 % */
 	CHECK_NEAR(PacingTolerance(&in), 0.0);
-	in.live_window = 50;		/* 2 calls within 4 %: a quarter of 8 */
+	in.live_window = 90;
+	in.abandoned_window = 2;	/* 1.6 to spare */
+	CHECK_NEAR(PacingTolerance(&in), 0.0);
+	in.live_window = 50;		/* 2 calls within 4 %, none taken: none to spare */
 	in.abandoned_window = 0;
-	CHECK_NEAR(PacingTolerance(&in), 0.0025);
-	in.live_window = 40;		/* 1.6 calls, 1 taken */
-	in.abandoned_window = 1;
-	CHECK_DBL(PacingTolerance(&in), 0.0);
+	CHECK_NEAR(PacingTolerance(&in), 0.0);
+	in.live_window = 75;		/* 3 calls: one to spare, a half by the count, 3/8 by the size */
+	CHECK_NEAR(PacingTolerance(&in), 0.01 * 3.0 / PACING_WINDOW_CALLS);
 	in.live_window = 0;			/* nothing yet in the window: progressive */
 	CHECK_DBL(PacingTolerance(&in), 0.0);
 
@@ -853,6 +860,62 @@ test_tolerance(void)
 	CHECK_DBL(PacingTolerance(&in), 0.0);
 	in.target = NAN;
 	CHECK_DBL(PacingTolerance(&in), 0.0);
+}
+
+/* wrap-up: a fixed one after each call, and agents in one free when it ends */
+static void
+test_wrapup(void)
+{
+	PacingInput in = situation();
+	Checkpoint	plain[PACING_CHECKPOINTS];
+	Checkpoint	wrap[PACING_CHECKPOINTS];
+	double		busy[1] = {60.0};
+	double		left[3] = {1.0, 30.0, -1.0};
+	double		at[PACING_CHECKPOINTS] = {6.0, 12.0, 17.5, 23.0};	/* horizon 9 + 3 s */
+	double		done = PacingLogNormalCdf(in.handle, 60.0);
+	int			k;
+
+	in.agents_ready = 0;
+	in.agents_busy = 1;
+	in.busy_s = busy;
+	checkpoints(&in, plain);
+	in.wrapup_s = 20.0;
+	checkpoints(&in, wrap);
+	for (k = 0; k < PACING_CHECKPOINTS; k++)
+	{
+		/* talking 60 s: free by a checkpoint as without wrap-up 20 s sooner */
+		CHECK_NEAR(plain[k].agents_mean,
+				   (PacingLogNormalCdf(in.handle, 60.0 + at[k] + PACING_ABANDON_S) - done) / (1.0 - done));
+		CHECK_NEAR(wrap[k].agents_mean,
+				   fmax(0.0, (PacingLogNormalCdf(in.handle, 60.0 + at[k] + PACING_ABANDON_S - 20.0) - done) / (1.0 - done)));
+		CHECK(wrap[k].agents_mean < plain[k].agents_mean);
+	}
+	/* the first two checkpoints (with the 2 s) come before any wrap-up of 20 s ends */
+	CHECK_DBL(wrap[0].agents_mean, 0.0);
+	CHECK_DBL(wrap[1].agents_mean, 0.0);
+
+	/* three in wrap-up: one with 1 s left, one with 30 s, one until it says so */
+	in = situation();
+	in.agents_ready = 0;
+	in.agents_wrapup = 3;
+	in.wrapup_left_s = left;
+	checkpoints(&in, wrap);
+	for (k = 0; k < PACING_CHECKPOINTS; k++)
+		CHECK_DBL(wrap[k].agents_mean, 1.0);
+	left[1] = 24.0;				/* free by the last checkpoint, 23 s and the 2 s */
+	checkpoints(&in, wrap);
+	CHECK_DBL(wrap[2].agents_mean, 1.0);
+	CHECK_DBL(wrap[3].agents_mean, 2.0);
+	CHECK_DBL(wrap[3].agents_var, 0.0);
+
+	/* they count as logged in for the day's spare: 10 ready and 50 in wrap-up want 8 */
+	in = situation();
+	in.live_day = 300;			/* 9 within 3 % */
+	in.abandoned_day = 0;
+	CHECK_NEAR(PacingTolerance(&in), 0.01);
+	in.agents_wrapup = 50;
+	in.wrapup_left_s = NULL;
+	CHECK_NEAR(PacingTolerance(&in), 0.005);
 }
 
 /* progressive: one call per ready agent not yet covered */
@@ -1037,6 +1100,7 @@ main(void)
 	test_fit_share();
 	test_excess();
 	test_tolerance();
+	test_wrapup();
 	test_progressive();
 	test_predictive_exact();
 	test_predictive_random();

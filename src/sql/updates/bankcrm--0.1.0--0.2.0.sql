@@ -246,16 +246,23 @@ ALTER TABLE @extschema@.dial_settings DROP CONSTRAINT dial_settings_mode_check,
 	ADD CONSTRAINT dial_settings_mode_check CHECK (mode IN ('preview', 'progressive', 'predictive'));
 ALTER TABLE @extschema@.dial_settings
 	ADD COLUMN queue_context text NOT NULL DEFAULT 'crm-predictive' CONSTRAINT dial_settings_queue_context_check CHECK (queue_context ~ '^[A-Za-z0-9_.-]+$'),
-	ADD COLUMN machine_message text CONSTRAINT dial_settings_machine_message_check CHECK (machine_message ~ '^[A-Za-z0-9_/.-]+$');
+	ADD COLUMN machine_message text CONSTRAINT dial_settings_machine_message_check CHECK (machine_message ~ '^[A-Za-z0-9_/.-]+$'),
+	ADD COLUMN wrapup_s integer NOT NULL DEFAULT 0 CONSTRAINT dial_settings_wrapup_check CHECK (wrapup_s BETWEEN 0 AND 3600);
 COMMENT ON COLUMN @extschema@.dial_settings.mode IS 'preview: an agent clicks dial(lead_id), the agent''s phone rings first; progressive: the worker dials one queued attempt per ready agent; predictive: the worker rings as many numbers as the pacing allows, answered customers wait in the campaign''s queue for the first free agent';
 COMMENT ON COLUMN @extschema@.dial_settings.queue_context IS 'Predictive mode: dialplan context (Context of the Originate, Exten = campaign id) that runs answering-machine detection and puts a live customer in the queue bankcrm-<campaign id>';
 COMMENT ON COLUMN @extschema@.dial_settings.machine_message IS 'Predictive mode: sound file the dialplan plays to an answering machine (BANKCRM_MACHINE_MESSAGE); NULL hangs up at once';
+COMMENT ON COLUMN @extschema@.dial_settings.wrapup_s IS 'Progressive and predictive modes: seconds an agent spends in wrap_up after each call before the dialer gives them the next (0: ready at once); the agent may end it earlier by setting ready';
 COMMENT ON TABLE @extschema@.dial_retry_rule IS 'Retry rules of progressive and predictive campaigns: after an attempt with this outcome, a new attempt is queued after the delay (up to max_attempts); no row, no retry';
 ALTER TABLE @extschema@.dial_retry_rule DROP CONSTRAINT dial_retry_rule_outcome_check,
 	ADD CONSTRAINT dial_retry_rule_outcome_check CHECK (outcome IN
 	               ('no_answer', 'busy', 'congestion', 'failed', 'unknown', 'machine'));
-ALTER TABLE @extschema@.dialer_agent ADD COLUMN logged_in_at timestamptz;
+ALTER TABLE @extschema@.dialer_agent ADD COLUMN logged_in_at timestamptz,
+	ADD COLUMN wrapup_until timestamptz,
+	DROP CONSTRAINT dialer_agent_state_check,
+	ADD CONSTRAINT dialer_agent_state_check CHECK (state IN ('offline', 'ready', 'on_call', 'wrap_up'));
+COMMENT ON COLUMN @extschema@.dialer_agent.state IS 'offline, ready (the worker may connect the next call), on_call (attempt_id) or wrap_up (after a call, until wrapup_until or until set ready)';
 COMMENT ON COLUMN @extschema@.dialer_agent.logged_in_at IS 'When the agent last came from offline (set by the dialer_agent_login trigger); NULL while offline';
+COMMENT ON COLUMN @extschema@.dialer_agent.wrapup_until IS 'In wrap_up: when the dialer makes the agent ready again (dial_settings.wrapup_s after the call ended); NULL in wrap_up: until the agent sets ready; NULL in any other state';
 
 CREATE FUNCTION @extschema@.dialer_agent_login()
 RETURNS trigger
@@ -268,11 +275,14 @@ BEGIN
 	ELSIF TG_OP = 'INSERT' OR OLD.state = 'offline' OR NEW.logged_in_at IS NULL THEN
 		NEW.logged_in_at := pg_catalog.now();
 	END IF;
+	IF NEW.state <> 'wrap_up' THEN
+		NEW.wrapup_until := NULL;
+	END IF;
 	RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.dialer_agent_login() IS 'Trigger: dialer_agent.logged_in_at is when the agent left offline, NULL while offline';
-CREATE TRIGGER dialer_agent_login BEFORE INSERT OR UPDATE OF state ON @extschema@.dialer_agent
+COMMENT ON FUNCTION @extschema@.dialer_agent_login() IS 'Trigger: dialer_agent.logged_in_at is when the agent left offline, NULL while offline; wrapup_until is NULL outside wrap_up';
+CREATE TRIGGER dialer_agent_login BEFORE INSERT OR UPDATE OF state, wrapup_until ON @extschema@.dialer_agent
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.dialer_agent_login();
 -- agents logged in at the update: their logged-in time starts now
 UPDATE @extschema@.dialer_agent SET logged_in_at = pg_catalog.now() WHERE state <> 'offline';
@@ -432,6 +442,12 @@ DECLARE
 	p_party   bigint[] := '{}';
 	p_agent   integer[] := '{}';
 BEGIN
+	-- agents of the PBX's campaigns whose wrap-up time is over are ready again
+	UPDATE @extschema@.dialer_agent g
+	   SET state = 'ready', since = pg_catalog.now()
+	  FROM @extschema@.dial_settings s
+	 WHERE g.state = 'wrap_up' AND g.wrapup_until <= pg_catalog.now()
+	   AND s.campaign_id = g.campaign_id AND s.pbx_id = dialer_claim.pbx_id;
 	IF dialer_claim.budget <= 0 THEN
 		RETURN;
 	END IF;
@@ -637,7 +653,7 @@ BEGIN
 	 ORDER BY d.attempt_id;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.dialer_claim(integer, integer, bigint[], integer[]) IS 'Worker only: takes up to budget due attempts of a PBX (each locked by party_id and attempt_id, SKIP LOCKED), blocks do-not-call and no-consent ones, reschedules those outside the calling window and predictive ones whose number had an abandoned call in the last 72 hours, and marks as dialing and returns those within the party, campaign and agent limits (predictive: pace_allow[i] calls for campaign pace_campaigns[i], as the worker''s pacing decided)';
+COMMENT ON FUNCTION @extschema@.dialer_claim(integer, integer, bigint[], integer[]) IS 'Worker only: makes the PBX''s agents whose wrap-up time is over ready, takes up to budget due attempts of a PBX (each locked by party_id and attempt_id, SKIP LOCKED), blocks do-not-call and no-consent ones, reschedules those outside the calling window and predictive ones whose number had an abandoned call in the last 72 hours, and marks as dialing and returns those within the party, campaign and agent limits (predictive: pace_allow[i] calls for campaign pace_campaigns[i], as the worker''s pacing decided)';
 
 CREATE FUNCTION @extschema@.dialer_connect(attempt_ids bigint[], staff_ids integer[], connected_ats timestamptz[])
 RETURNS integer
@@ -673,21 +689,30 @@ RETURNS TABLE (campaign_id bigint, max_concurrent integer, ring_timeout_ms integ
 		busy_s double precision[], finished bigint, answer_rate double precision, human_share double precision,
 		ring_mu double precision, ring_sigma double precision, handle_mu double precision, handle_sigma double precision,
 		live_day bigint, abandoned_day bigint, live_window bigint, abandoned_window bigint,
-		member_names text[], member_interfaces text[])
+		member_names text[], member_interfaces text[], wrapup_s integer, wrapup_left_s double precision[])
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
 	SELECT s.campaign_id, s.max_concurrent, GREATEST(s.dial_timeout_ms, 15000),
 	       (SELECT pg_catalog.count(*)::integer FROM @extschema@.dialer_agent g
-	         WHERE g.campaign_id = s.campaign_id AND g.state = 'ready'),
+	         WHERE g.campaign_id = s.campaign_id
+	           AND (g.state = 'ready' OR (g.state = 'wrap_up' AND g.wrapup_until <= pg_catalog.now()))),
 	       (SELECT COALESCE(pg_catalog.array_agg(pg_catalog.date_part('epoch', pg_catalog.now() - g.since)), '{}')
 	          FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id AND g.state = 'on_call'),
 	       h.finished, h.answer_rate, h.human_share, h.ring_mu, h.ring_sigma, h.handle_mu, h.handle_sigma,
 	       d.live_day, d.abandoned_day, d.live_window, d.abandoned_window,
+	       -- the queue's members: agents ready or on a call (not in wrap-up)
 	       (SELECT COALESCE(pg_catalog.array_agg(g.staff_id::text ORDER BY g.staff_id), '{}')
-	          FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id AND g.state <> 'offline'),
+	          FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id
+	           AND (g.state IN ('ready', 'on_call') OR (g.state = 'wrap_up' AND g.wrapup_until <= pg_catalog.now()))),
 	       (SELECT COALESCE(pg_catalog.array_agg(pg_catalog.replace(s.agent_endpoint, '{agent}', g.extension) ORDER BY g.staff_id), '{}')
-	          FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id AND g.state <> 'offline')
+	          FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id
+	           AND (g.state IN ('ready', 'on_call') OR (g.state = 'wrap_up' AND g.wrapup_until <= pg_catalog.now()))),
+	       s.wrapup_s,
+	       -- agents in wrap-up: seconds until each is ready (-1: until it says so)
+	       (SELECT COALESCE(pg_catalog.array_agg(COALESCE(pg_catalog.date_part('epoch', g.wrapup_until - pg_catalog.now()), -1)), '{}')
+	          FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id AND g.state = 'wrap_up'
+	           AND (g.wrapup_until IS NULL OR g.wrapup_until > pg_catalog.now()))
 	  FROM @extschema@.dial_settings s
 	  JOIN @extschema@.campaign k ON k.campaign_id = s.campaign_id
 	  -- the last 500 calls: rates and log-normal fits (with a prior worth 10 calls)
@@ -731,7 +756,7 @@ AS $$
 	 WHERE s.pbx_id = dialer_pacing.pbx_id AND s.mode = 'predictive' AND s.active AND k.state = 'active'
 	 ORDER BY s.campaign_id
 $$;
-COMMENT ON FUNCTION @extschema@.dialer_pacing(integer) IS 'Worker only: for each active predictive campaign of the PBX, what its pacing reads: agents ready and how long each busy one has been, answer rate, human share, log-normal fits of ring and talk time from its last 500 calls, live answers and abandoned calls today and in the last 15 minutes, and the members its queue should have';
+COMMENT ON FUNCTION @extschema@.dialer_pacing(integer) IS 'Worker only: for each active predictive campaign of the PBX, what its pacing reads: agents ready and how long each one on a call has been, answer rate, human share, log-normal fits of ring and talk time from its last 500 calls, live answers and abandoned calls today and in the last 15 minutes, the members its queue should have (agents ready or on a call), the wrap-up time and how long each agent in wrap-up has left';
 
 CREATE FUNCTION @extschema@.call_outcomes()
 RETURNS TABLE (outcome text, lead_event text, live boolean, description text)
@@ -765,6 +790,7 @@ DECLARE
 	cid   bigint;
 	pid   bigint;
 	ev    text;
+	wrap  integer;
 BEGIN
 	-- attempt by attempt, each addressed by party_id too (a single-shard
 	-- update on Citus); only attempts still dialing are finished
@@ -812,9 +838,13 @@ BEGIN
 		          || COALESCE(': ' || r.detail, ''))
 		RETURNING contact_id INTO cid;
 		UPDATE @extschema@.call_attempt SET contact_id = cid WHERE party_id = r.party_id AND attempt_id = r.attempt_id;
-		UPDATE @extschema@.dialer_agent
-		   SET state = 'ready', attempt_id = NULL, since = pg_catalog.now()
-		 WHERE attempt_id = r.attempt_id;
+		-- the agent: wrap-up for the campaign's wrapup_s, or ready at once
+		wrap := COALESCE((SELECT s.wrapup_s FROM @extschema@.dial_settings s WHERE s.campaign_id = r.campaign_id), 0);
+		UPDATE @extschema@.dialer_agent g
+		   SET state = CASE WHEN wrap > 0 THEN 'wrap_up' ELSE 'ready' END,
+		       wrapup_until = CASE WHEN wrap > 0 THEN pg_catalog.now() + pg_catalog.make_interval(secs => wrap) END,
+		       attempt_id = NULL, since = pg_catalog.now()
+		 WHERE g.attempt_id = r.attempt_id;
 		-- the lead's event; one the lead does not take (it moved on meanwhile,
 		-- or something failed) is kept in lead_event_failure for replay
 		ev := (SELECT o.lead_event FROM @extschema@.call_outcomes() o WHERE o.outcome = r.outcome);
@@ -877,7 +907,8 @@ SELECT s.campaign_id,
                           FILTER (WHERE a.outcome = 'answered' AND a.connected_at >= ag.logged_in_at
                                     AND a.ended_at >= pg_catalog.date_trunc('day', pg_catalog.now())), 0))::numeric
              / NULLIF(pg_catalog.count(*) FILTER (WHERE a.outcome = 'answered' AND a.connected_at >= ag.logged_in_at
-                                                   AND a.ended_at >= pg_catalog.date_trunc('day', pg_catalog.now())), 0), 1) AS wait_between_calls_s
+                                                   AND a.ended_at >= pg_catalog.date_trunc('day', pg_catalog.now())), 0), 1) AS wait_between_calls_s,
+       (SELECT pg_catalog.count(*) FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id AND g.state = 'wrap_up') AS agents_wrap_up
   FROM @extschema@.dial_settings s
   LEFT JOIN @extschema@.call_attempt a ON a.campaign_id = s.campaign_id
   -- the agent of a call, for the talk within its current logged-in time
@@ -889,7 +920,8 @@ COMMENT ON COLUMN @extschema@.dialer_campaign_status.live_answer_rate_pct IS 'To
 COMMENT ON COLUMN @extschema@.dialer_campaign_status.abandoned_today_pct IS 'Today: abandoned calls per live answer, in percent (the law: at most 3)';
 COMMENT ON COLUMN @extschema@.dialer_campaign_status.abandoned_15min_pct IS 'The last 15 minutes: abandoned calls per live answer, in percent (the pacing: never above 5)';
 COMMENT ON COLUMN @extschema@.dialer_campaign_status.agent_utilisation_pct IS 'Today: talk time of the agents logged in now, since they logged in, per their logged-in time, in percent';
-COMMENT ON COLUMN @extschema@.dialer_campaign_status.wait_between_calls_s IS 'Today: logged-in time not talking per call taken by an agent, in seconds';
+COMMENT ON COLUMN @extschema@.dialer_campaign_status.wait_between_calls_s IS 'Today: logged-in time not talking per call taken by an agent (wrap-up included), in seconds';
+COMMENT ON COLUMN @extschema@.dialer_campaign_status.agents_wrap_up IS 'Agents in wrap-up after a call (dial_settings.wrapup_s), given no call until it ends';
 GRANT SELECT ON @extschema@.dialer_campaign_status TO bankcrm_manager, bankcrm_app, bankcrm_admin;
 REVOKE ALL ON FUNCTION @extschema@.dialer_claim(integer, integer, bigint[], integer[]) FROM PUBLIC;
 REVOKE ALL ON FUNCTION @extschema@.dialer_connect(bigint[], integer[], timestamptz[]) FROM PUBLIC;
