@@ -4,7 +4,8 @@
 # verdict in a UserEvent, Queue(bankcrm-2) with the ten agents the worker
 # adds as members, abandonment when no member is free (the members paused
 # from Asterisk's CLI).  Every abandoned call counted, no agent offered a
-# machine, no number dialed twice, the 72-hour rule held.
+# machine, no number dialed twice, the 72-hour rule held; an agent in
+# wrap-up out of the queue.
 #
 # Runs against the cluster test/run started (PGHOST, PGPORT, PGUSER), with
 # ASTERISK_DIR (a folder for the private instance) set by the stage.
@@ -104,6 +105,27 @@ $log = ast_log();
 $legs{$1}++ while $log =~ /NoOp\("[^"]*", "bankcrm attempt (\d+)"\)/g;
 is(scalar(keys %legs), $n + 4, 'every attempt rang once in crm-out');
 is(join(',', grep { $legs{$_} > 1 } sort keys %legs), '', 'none of them twice');
+
+# wrap-up: 4 s after each call the agent leaves the queue, then joins again
+# (four humans called again, one at a time)
+psql($db, q{UPDATE bankcrm.dial_settings SET wrapup_s = 4, max_concurrent = 1 WHERE campaign_id = 2});
+psql($db, q{SELECT count(bankcrm.dialer_queue(2, a.party_id, now(), a.lead_id)) FROM bankcrm.call_attempt a
+  WHERE a.party_id IN (7, 17, 27, 37) AND a.attempt_no = 1});
+ok(poll_until($db, q{SELECT agents_wrap_up FROM bankcrm.dialer_campaign_status WHERE campaign_id = 2}, '1', 60),
+	'an agent whose call ended is in wrap-up');
+my $members = () = ast_rx('queue show bankcrm-2') =~ /Local\/20\d\d\@crm-agent/g;
+is($members, 9, 'and out of the queue meanwhile (nine members)');
+ok(poll_until($db, q{SELECT count(*) FROM bankcrm.call_attempt WHERE attempt_no = 2 AND party_id IN (7, 17, 27, 37) AND state = 'done'}, '4', 120),
+	'the four calls are done');
+is(psql($db, q{SELECT string_agg(DISTINCT outcome, ',') FROM bankcrm.call_attempt WHERE attempt_no = 2 AND party_id IN (7, 17, 27, 37)}),
+	'answered', 'each answered by an agent');
+is(psql($db, q{SELECT count(*) FROM bankcrm.call_attempt a JOIN bankcrm.call_attempt b ON b.staff_id = a.staff_id
+  AND b.connected_at > a.ended_at AND b.connected_at < a.ended_at + interval '3.8 seconds'
+  WHERE a.attempt_no = 2 AND b.attempt_no = 2 AND a.party_id IN (7, 17, 27, 37) AND b.party_id IN (7, 17, 27, 37)}), '0',
+	'no agent took a caller within 4 s of its last call');
+ok(poll_until($db, q{SELECT count(*) FROM bankcrm.dialer_agent WHERE state = 'wrap_up'}, '0', 20), 'every wrap-up ends');
+ok(wait_until(sub { (() = ast_rx('queue show bankcrm-2') =~ /Local\/20\d\d\@crm-agent/g) == 10 },
+		'ten members in bankcrm-2', 20), 'and the ten agents are members again');
 
 is(psql($db, 'SELECT bankcrm.dialer_stop(1)'), 't', 'dialer_stop');
 drop_db($db) unless $ENV{DIALER_KEEP};
