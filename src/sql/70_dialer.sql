@@ -928,6 +928,8 @@ DECLARE
 	pid   bigint;
 	ev    text;
 	wrap  integer;
+	wrap_state text;
+	wrap_until timestamptz;
 BEGIN
 	-- attempt by attempt, each addressed by party_id too (a single-shard
 	-- update on Citus); only attempts still dialing are finished
@@ -976,11 +978,12 @@ BEGIN
 		RETURNING contact_id INTO cid;
 		UPDATE @extschema@.call_attempt SET contact_id = cid WHERE party_id = r.party_id AND attempt_id = r.attempt_id;
 		-- the agent: wrap-up for the campaign's wrapup_s, or ready at once
+		-- (worked out here: Citus takes no now() inside a CASE of an UPDATE)
 		wrap := COALESCE((SELECT s.wrapup_s FROM @extschema@.dial_settings s WHERE s.campaign_id = r.campaign_id), 0);
+		wrap_state := CASE WHEN wrap > 0 THEN 'wrap_up' ELSE 'ready' END;
+		wrap_until := CASE WHEN wrap > 0 THEN pg_catalog.now() + pg_catalog.make_interval(secs => wrap) END;
 		UPDATE @extschema@.dialer_agent g
-		   SET state = CASE WHEN wrap > 0 THEN 'wrap_up' ELSE 'ready' END,
-		       wrapup_until = CASE WHEN wrap > 0 THEN pg_catalog.now() + pg_catalog.make_interval(secs => wrap) END,
-		       attempt_id = NULL, since = pg_catalog.now()
+		   SET state = wrap_state, wrapup_until = wrap_until, attempt_id = NULL, since = pg_catalog.now()
 		 WHERE g.attempt_id = r.attempt_id;
 		-- the lead's event; one the lead does not take (it moved on meanwhile,
 		-- or something failed) is kept in lead_event_failure for replay

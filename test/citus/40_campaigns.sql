@@ -147,6 +147,21 @@ SELECT a.state, a.staff_id = g.staff_id AS agent_on_it, g.state AS agent_state
   FROM call_attempt a JOIN dialer_agent g ON g.attempt_id = a.attempt_id
  WHERE a.lead_id = :cap_lead + 1;
 
+\echo '### dialer_wrapup'
+-- the campaign's wrap-up: the agent of a finished call wraps up (the end
+-- worked out before the UPDATE of the reference table), the claim makes it
+-- ready again once its time is over
+UPDATE dial_settings SET wrapup_s = 30 WHERE campaign_id = :cap_campaign;
+SELECT dialer_finish(array_agg(attempt_id), array_agg('answered'::text), array_agg(NULL::integer),
+                     array_agg('ANSWER'::text), array_agg(16), array_agg(now() - interval '1 minute'),
+                     array_agg(now() - interval '50 seconds'), array_agg(now()), array_agg(NULL::text))
+  FROM call_attempt WHERE lead_id = :cap_lead + 1 AND state = 'dialing';
+SELECT state, attempt_id, wrapup_until - since AS wrapup FROM dialer_agent WHERE campaign_id = :cap_campaign;
+UPDATE dialer_agent SET wrapup_until = now() - interval '1 second' WHERE campaign_id = :cap_campaign;
+SELECT count(*) AS claimed FROM dialer_claim((SELECT pbx_id FROM pbx WHERE name = 'cap'), 0);
+SELECT state, wrapup_until FROM dialer_agent WHERE campaign_id = :cap_campaign;
+UPDATE dial_settings SET wrapup_s = 0 WHERE campaign_id = :cap_campaign;
+
 \echo '### complaint_fire'
 -- the complaint process on a distributed table: events, history, refusals
 SELECT min(complaint_id) AS cap_complaint FROM complaint WHERE state = 'received' \gset

@@ -45,9 +45,22 @@ SELECT :pred_campaign, p.party_id, 'outbound_sale', 'first_call'
  ORDER BY p.party_id LIMIT 400;
 SELECT bankcrm.dialer_enqueue(:pred_campaign) AS attempts_queued;
 
-\echo '3. The worker dials for 45 s: progressively until it has learnt from 30 calls, then ahead of its agents'
+\echo '3. The worker dials: progressively at first (every day starts so, until the day''s 3 % could take two abandoned'
+\echo '   calls and one more per ten agents: for ten agents, the first 100 live answers), then ahead of its agents;'
+\echo '   the tour watches until 60 live answers more have come, three minutes at most'
 SELECT bankcrm.dialer_launch(:pred_pbx) IS NOT NULL AS worker_started;
-SELECT pg_sleep(45);
+DO $$
+DECLARE
+	deadline timestamptz := clock_timestamp() + interval '3 minutes';
+BEGIN
+	WHILE clock_timestamp() < deadline AND
+	      (SELECT count(*) FROM bankcrm.call_attempt a JOIN bankcrm.campaign k ON k.campaign_id = a.campaign_id
+	        WHERE k.name = 'Tour: predictive card renewals' AND a.outcome IN ('answered', 'abandoned')
+	          AND a.answered_at >= date_trunc('day', now())) < 160 LOOP
+		PERFORM pg_sleep(1);
+	END LOOP;
+END
+$$;
 
 \echo '4. What the calls came to, with the detector''s verdict'
 SELECT coalesce(a.outcome, a.state) AS outcome, coalesce(a.amd_status, '') AS amd, count(*) AS attempts,
