@@ -129,11 +129,14 @@ SELECT agents_ready, member_names, wrapup_s, array_length(wrapup_left_s, 1) AS i
        wrapup_left_s[1] BETWEEN 29 AND 30 AS left_30s
   FROM dialer_pacing(2);
 SELECT agents_ready, agents_on_call, agents_wrap_up FROM dialer_campaign_status WHERE campaign_id = 951;
--- once its time is over, the next claim makes the agent ready (with or without a budget)
-UPDATE dialer_agent SET wrapup_until = now() - interval '1 second' WHERE staff_id = 952;
+-- once its time is over, the next claim makes the agent ready (with or without a budget);
+-- the 20 s it lasted are the agent's learnt wrap-up
+UPDATE dialer_agent SET wrapup_until = now() - interval '1 second', since = now() - interval '20 seconds' WHERE staff_id = 952;
 SELECT agents_ready, member_names, wrapup_left_s FROM dialer_pacing(2);
 SELECT count(*) AS claimed FROM dialer_claim(2, 0);
-SELECT staff_id, state, wrapup_until FROM dialer_agent WHERE staff_id = 952;
+SELECT staff_id, state, wrapup_until, round(wrapup_avg_s::numeric) AS wrapup_avg_s FROM dialer_agent WHERE staff_id = 952;
+-- the pacing expects 20 s of wrap-up after each call now, not the campaign's 30
+SELECT round(wrapup_s::numeric) AS wrapup_s FROM dialer_pacing(2);
 -- a wrap-up without an end lasts until the agent sets ready; setting ready clears any end
 UPDATE dialer_agent SET state = 'wrap_up' WHERE staff_id = 952;
 SELECT wrapup_left_s FROM dialer_pacing(2);
@@ -142,7 +145,8 @@ SELECT state, wrapup_until FROM dialer_agent WHERE staff_id = 952;
 UPDATE dialer_agent SET state = 'ready' WHERE staff_id = 952;
 UPDATE dialer_agent SET state = 'wrap_up', wrapup_until = now() + interval '1 minute' WHERE staff_id = 952;
 UPDATE dialer_agent SET state = 'ready' WHERE staff_id = 952;
-SELECT staff_id, state, wrapup_until FROM dialer_agent WHERE staff_id = 952;
+-- (two wrap-ups of no time: 20 s * 0.8 * 0.8)
+SELECT staff_id, state, wrapup_until, round(wrapup_avg_s::numeric, 1) AS wrapup_avg_s FROM dialer_agent WHERE staff_id = 952;
 
 -- worker only
 SELECT p.proname, has_function_privilege('bankcrm_app', p.oid, 'EXECUTE') AS app

@@ -141,7 +141,7 @@ typedef struct DialerPace
 	int			nmembers;
 	char	  **member_names;	/* staff ids */
 	char	  **member_ifaces;	/* agent_endpoint with the extension */
-	int			wrapup_s;		/* dial_settings.wrapup_s */
+	double		wrapup_s;		/* the wrap-up to come after each call */
 	int			nwrapup;
 	double	   *wrapup_left_s;	/* each agent in wrap-up: seconds left at read_at (-1: open) */
 	int			allow;			/* the last decision: calls allowed now */

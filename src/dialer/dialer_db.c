@@ -675,7 +675,7 @@ DialerReadPace(DialerWorker *w)
 				p->member_ifaces = dialer_texts(SPI_getbinval(t, d, 18, &isnull), &p->nmembers);
 				if (nnames < p->nmembers)
 					p->nmembers = nnames;
-				p->wrapup_s = DatumGetInt32(SPI_getbinval(t, d, 19, &isnull));
+				p->wrapup_s = DatumGetFloat8(SPI_getbinval(t, d, 19, &isnull));
 				p->wrapup_left_s = dialer_float8s(SPI_getbinval(t, d, 20, &isnull), &p->nwrapup);
 			}
 			MemoryContextSwitchTo(old);

@@ -258,10 +258,13 @@ ALTER TABLE @extschema@.dial_retry_rule DROP CONSTRAINT dial_retry_rule_outcome_
 	               ('no_answer', 'busy', 'congestion', 'failed', 'unknown', 'machine'));
 ALTER TABLE @extschema@.dialer_agent ADD COLUMN logged_in_at timestamptz,
 	ADD COLUMN wrapup_until timestamptz,
+	ADD COLUMN wrapup_avg_s double precision,
 	DROP CONSTRAINT dialer_agent_state_check,
 	ADD CONSTRAINT dialer_agent_state_check CHECK (state IN ('offline', 'ready', 'on_call', 'wrap_up'));
 COMMENT ON COLUMN @extschema@.dialer_agent.state IS 'offline, ready (the worker may connect the next call), on_call (attempt_id) or wrap_up (after a call, until wrapup_until or until set ready)';
 COMMENT ON COLUMN @extschema@.dialer_agent.logged_in_at IS 'When the agent last came from offline (set by the dialer_agent_login trigger); NULL while offline';
+COMMENT ON COLUMN @extschema@.dialer_agent.since IS 'When the agent entered its state (the dialer_agent_login trigger sets it on a change of state that does not say when)';
+COMMENT ON COLUMN @extschema@.dialer_agent.wrapup_avg_s IS 'The agent''s own wrap-up, learnt by the dialer_agent_login trigger as it leaves wrap_up: the last one weighs a fifth, the mean before four fifths; in seconds, NULL before the first';
 COMMENT ON COLUMN @extschema@.dialer_agent.wrapup_until IS 'In wrap_up: when the dialer makes the agent ready again (dial_settings.wrapup_s after the call ended); NULL in wrap_up: until the agent sets ready; NULL in any other state';
 
 CREATE FUNCTION @extschema@.dialer_agent_login()
@@ -269,7 +272,19 @@ RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+	wrapped double precision;
 BEGIN
+	-- a new state starts now unless the statement says when
+	IF TG_OP = 'UPDATE' AND NEW.state <> OLD.state AND NEW.since = OLD.since THEN
+		NEW.since := pg_catalog.now();
+	END IF;
+	-- leaving wrap-up: how long it lasted, into the agent's learnt wrap-up
+	IF TG_OP = 'UPDATE' AND OLD.state = 'wrap_up' AND NEW.state <> 'wrap_up' THEN
+		wrapped := GREATEST(0, pg_catalog.date_part('epoch', pg_catalog.now() - OLD.since));
+		NEW.wrapup_avg_s := CASE WHEN OLD.wrapup_avg_s IS NULL THEN wrapped
+		                         ELSE 0.8 * OLD.wrapup_avg_s + 0.2 * wrapped END;
+	END IF;
 	IF NEW.state = 'offline' THEN
 		NEW.logged_in_at := NULL;
 	ELSIF TG_OP = 'INSERT' OR OLD.state = 'offline' OR NEW.logged_in_at IS NULL THEN
@@ -281,7 +296,7 @@ BEGIN
 	RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.dialer_agent_login() IS 'Trigger: dialer_agent.logged_in_at is when the agent left offline, NULL while offline; wrapup_until is NULL outside wrap_up';
+COMMENT ON FUNCTION @extschema@.dialer_agent_login() IS 'Trigger: dialer_agent.logged_in_at is when the agent left offline, NULL while offline; wrapup_until is NULL outside wrap_up; leaving wrap_up, its length goes into wrapup_avg_s';
 CREATE TRIGGER dialer_agent_login BEFORE INSERT OR UPDATE OF state, wrapup_until ON @extschema@.dialer_agent
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.dialer_agent_login();
 -- agents logged in at the update: their logged-in time starts now
@@ -689,7 +704,7 @@ RETURNS TABLE (campaign_id bigint, max_concurrent integer, ring_timeout_ms integ
 		busy_s double precision[], finished bigint, answer_rate double precision, human_share double precision,
 		ring_mu double precision, ring_sigma double precision, handle_mu double precision, handle_sigma double precision,
 		live_day bigint, abandoned_day bigint, live_window bigint, abandoned_window bigint,
-		member_names text[], member_interfaces text[], wrapup_s integer, wrapup_left_s double precision[])
+		member_names text[], member_interfaces text[], wrapup_s double precision, wrapup_left_s double precision[])
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -708,7 +723,12 @@ AS $$
 	       (SELECT COALESCE(pg_catalog.array_agg(pg_catalog.replace(s.agent_endpoint, '{agent}', g.extension) ORDER BY g.staff_id), '{}')
 	          FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id
 	           AND (g.state IN ('ready', 'on_call') OR (g.state = 'wrap_up' AND g.wrapup_until <= pg_catalog.now()))),
-	       s.wrapup_s,
+	       -- the wrap-up to come after each call: the campaign's, or less where its
+	       -- agents have learnt to end theirs sooner (their mean)
+	       CASE WHEN s.wrapup_s = 0 THEN 0::double precision
+	            ELSE LEAST(s.wrapup_s::double precision,
+	                       COALESCE((SELECT pg_catalog.avg(g.wrapup_avg_s) FROM @extschema@.dialer_agent g
+	                                  WHERE g.campaign_id = s.campaign_id AND g.state <> 'offline'), s.wrapup_s)) END,
 	       -- agents in wrap-up: seconds until each is ready (-1: until it says so)
 	       (SELECT COALESCE(pg_catalog.array_agg(COALESCE(pg_catalog.date_part('epoch', g.wrapup_until - pg_catalog.now()), -1)), '{}')
 	          FROM @extschema@.dialer_agent g WHERE g.campaign_id = s.campaign_id AND g.state = 'wrap_up'
@@ -756,7 +776,7 @@ AS $$
 	 WHERE s.pbx_id = dialer_pacing.pbx_id AND s.mode = 'predictive' AND s.active AND k.state = 'active'
 	 ORDER BY s.campaign_id
 $$;
-COMMENT ON FUNCTION @extschema@.dialer_pacing(integer) IS 'Worker only: for each active predictive campaign of the PBX, what its pacing reads: agents ready and how long each one on a call has been, answer rate, human share, log-normal fits of ring and talk time from its last 500 calls, live answers and abandoned calls today and in the last 15 minutes, the members its queue should have (agents ready or on a call), the wrap-up time and how long each agent in wrap-up has left';
+COMMENT ON FUNCTION @extschema@.dialer_pacing(integer) IS 'Worker only: for each active predictive campaign of the PBX, what its pacing reads: agents ready and how long each one on a call has been, answer rate, human share, log-normal fits of ring and talk time from its last 500 calls, live answers and abandoned calls today and in the last 15 minutes, the members its queue should have (agents ready or on a call), the wrap-up to come after each call (the campaign''s wrapup_s, or its agents'' learnt mean if shorter) and how long each agent in wrap-up has left';
 
 CREATE FUNCTION @extschema@.call_outcomes()
 RETURNS TABLE (outcome text, lead_event text, live boolean, description text)
