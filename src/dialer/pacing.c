@@ -545,6 +545,7 @@ checkpoints(const PacingInput *in, Checkpoint *cp)
 	double		hs = clamp01(in->human_share);
 	double		pa = clamp01(in->answer_rate);
 	double		wrapup = in->wrapup_s > 0.0 ? in->wrapup_s : 0.0;
+	double		slot = in->ring_slot_s > 0.0 ? in->ring_slot_s : 1.0;
 	int			i;
 	int			k;
 
@@ -607,7 +608,7 @@ checkpoints(const PacingInput *in, Checkpoint *cp)
 	for (i = 0; i < in->ringing_slots && ring_all > 0.0; i++)
 	{
 		int			n = in->ringing_by_s[i];
-		double		r = i + 0.5;
+		double		r = (i + 0.5) * slot;
 		double		fr;
 
 		if (n <= 0 || r >= timeout)

@@ -90,8 +90,9 @@ typedef struct PacingInput
 	int			agents_busy;	/* talking (or in a wrap-up handle includes) */
 	const double *busy_s;		/* how long each busy agent has been busy */
 	int			ringing_slots;	/* entries of ringing_by_s */
-	const int  *ringing_by_s;	/* calls placed, not answered yet, by whole
-								 * seconds rung: [k] have rung k to k+1 s */
+	const int  *ringing_by_s;	/* calls placed, not answered yet, by time
+								 * rung: [k] have rung k to k+1 slots */
+	double		ring_slot_s;	/* a slot's width in seconds (0: 1 s) */
 	int			lines_screening;	/* answered, answering-machine detection running */
 	int			waiting;		/* live customers waiting for an agent now */
 	int			max_new;		/* most new calls allowed now (channels, calls a second) */

@@ -50,8 +50,9 @@
  */
 #define DIALER_SCREEN_S		2.5
 
-/* ringing calls are counted by whole seconds rung, up to this many */
-#define DIALER_RING_SLOTS	600
+/* calls ringing, by quarter seconds rung (a slot of 0.25 s), up to 10 minutes */
+#define DIALER_RING_SLOT_US	(USECS_PER_SEC / 4)
+#define DIALER_RING_SLOTS	2400
 
 /*
  * DialerPaceRefresh
@@ -127,7 +128,7 @@ DialerPaceAllow(DialerWorker *w, TimestampTz now, int budget, int64 **campaigns,
 		inflight[k]++;
 		if (c->answered_at == 0)
 		{
-			int64		s = c->sent_at != 0 ? (now - c->sent_at) / USECS_PER_SEC : 0;
+			int64		s = c->sent_at != 0 ? (now - c->sent_at) / DIALER_RING_SLOT_US : 0;
 
 			if (s < 0)
 				s = 0;
@@ -168,6 +169,7 @@ DialerPaceAllow(DialerWorker *w, TimestampTz now, int budget, int64 **campaigns,
 		in.agents_busy = p->nbusy + connected[i];
 		in.busy_s = busy;
 		in.ringing_slots = DIALER_RING_SLOTS;
+		in.ring_slot_s = (double) DIALER_RING_SLOT_US / USECS_PER_SEC;
 		in.ringing_by_s = by_s[i];
 		in.lines_screening = screening[i];
 		in.waiting = waiting[i];

@@ -971,6 +971,42 @@ test_predictive_exact(void)
 	in.ringing_slots = 20;
 	CHECK_INT(PacingPredictive(&in, &d), PREDICT_RINGING);
 
+	/*
+	 * the same in slots of a quarter second: ringing 2 s is slot 8, taken
+	 * as 2.125 s (whole seconds: slot 2, 2.5 s); a slot's time is the middle
+	 * of the slot, whatever its width
+	 */
+	{
+		int			quarter[80];
+		int			one[1];
+		Checkpoint	a[PACING_CHECKPOINTS];
+		Checkpoint	b[PACING_CHECKPOINTS];
+		PacingInput q = in;
+		PacingInput o = in;
+		int			k;
+
+		memset(quarter, 0, sizeof(quarter));
+		quarter[8] = ring[2];
+		q.ringing_by_s = quarter;
+		q.ringing_slots = 80;
+		q.ring_slot_s = 0.25;
+		CHECK_INT(PacingPredictive(&q, NULL), PREDICT_RINGING);
+		one[0] = ring[2];
+		o.ringing_by_s = one;
+		o.ringing_slots = 1;
+		o.ring_slot_s = 4.25;	/* slot 0 of 4.25 s: 2.125 s */
+		checkpoints(&q, a);
+		checkpoints(&o, b);
+		for (k = 0; k < PACING_CHECKPOINTS; k++)
+			CHECK_NEAR(a[k].live_mean, b[k].live_mean);
+		o.ring_slot_s = 5.0;	/* 2.5 s: as whole seconds' slot 2 */
+		checkpoints(&in, a);
+		checkpoints(&o, b);
+		for (k = 0; k < PACING_CHECKPOINTS; k++)
+			CHECK_NEAR(a[k].live_mean, b[k].live_mean);
+		CHECK(b[1].live_mean != 0.0);
+	}
+
 	/* and 10 busy agents, 100 s into their calls: more */
 	for (i = 0; i < 10; i++)
 		busy[i] = 100.0;
