@@ -153,6 +153,7 @@ is(psql($db, qq{SELECT count(*) FROM bankcrm.call_attempt WHERE party_id BETWEEN
 psql($db, q{UPDATE bankcrm.dial_settings SET wrapup_s = 5, max_concurrent = 1 WHERE campaign_id = 2});
 my ($w1, $w2) = ($n + 21, $n + 40);
 my $removed = sim_log_count("$dir/ami.log", qr/>> Action: QueueRemove/);
+my $phase_from = sim_log_count("$dir/ami.log", qr/./);
 psql($db, qq{SELECT count(bankcrm.dialer_queue(2, g, now(), public.t_lead(2, g))) FROM generate_series($w1, $w2) g WHERE g % 10 IN (0, 1, 3, 7)});
 ok(poll_until($db, q{SELECT agents_wrap_up FROM bankcrm.dialer_campaign_status WHERE campaign_id = 2}, '1', 30),
 	'an agent whose call ended is in wrap-up (dialer_campaign_status.agents_wrap_up)');
@@ -168,6 +169,20 @@ cmp_ok(psql($db, qq{SELECT count(DISTINCT staff_id) FROM bankcrm.call_attempt WH
 	'the calls went to several agents');
 cmp_ok(sim_log_count("$dir/ami.log", qr/>> Action: QueueRemove/) - $removed, '>=', 8,
 	'each agent left the queue for its wrap-up (QueueRemove)');
+# the worker reads its figures again as soon as it has written an outcome
+# that freed an agent: the QueueRemove goes out before the next call's
+# Originate, not up to a second later (one call at a time: seven gaps)
+{
+	open(my $lf, '<', "$dir/ami.log") or die;
+	my @lines = <$lf>;
+	close($lf);
+	my @actions = grep { /^\[c\d+\] >> Action: (Originate|QueueRemove)$/ } @lines[$phase_from .. $#lines];
+	my $seq = join('', map { /Originate/ ? 'O' : 'R' } @actions);
+	my $gaps = () = $seq =~ /O(?=[^O]*O)/g;
+	my $covered = () = $seq =~ /OR+(?=O)/g;
+	is("$covered/$gaps", '7/7', 'between two calls the agent of the first left the queue before the second was dialed')
+	  or diag($seq);
+}
 ok(poll_until($db, q{SELECT count(*) FROM bankcrm.dialer_agent WHERE state = 'wrap_up'}, '0', 20),
 	'every wrap-up ends by itself');
 ok(wait_until(sub {
