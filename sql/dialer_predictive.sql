@@ -147,6 +147,13 @@ UPDATE dialer_agent SET state = 'wrap_up', wrapup_until = now() + interval '1 mi
 UPDATE dialer_agent SET state = 'ready' WHERE staff_id = 952;
 -- (two wrap-ups of no time: 20 s * 0.8 * 0.8)
 SELECT staff_id, state, wrapup_until, round(wrapup_avg_s::numeric, 1) AS wrapup_avg_s FROM dialer_agent WHERE staff_id = 952;
+-- an end of wrap-up for an agent that is not in wrap-up: refused, with a hint
+\set VERBOSITY default
+\set SHOW_CONTEXT never
+UPDATE dialer_agent SET wrapup_until = now() + interval '1 minute' WHERE staff_id = 952;
+\echo :LAST_ERROR_SQLSTATE
+\set SHOW_CONTEXT errors
+\set VERBOSITY terse
 
 -- worker only
 SELECT p.proname, has_function_privilege('bankcrm_app', p.oid, 'EXECUTE') AS app

@@ -133,12 +133,18 @@ BEGIN
 		NEW.logged_in_at := pg_catalog.now();
 	END IF;
 	IF NEW.state <> 'wrap_up' THEN
+		-- an end of wrap-up given for an agent not in wrap-up is a mistake
+		IF NEW.wrapup_until IS NOT NULL AND (TG_OP = 'INSERT' OR NEW.wrapup_until IS DISTINCT FROM OLD.wrapup_until) THEN
+			RAISE EXCEPTION 'agent % is not in wrap_up: wrapup_until needs state wrap_up', NEW.staff_id
+				USING ERRCODE = 'invalid_parameter_value',
+				      HINT = 'Set state = ''wrap_up'' in the same statement, or leave wrapup_until NULL.';
+		END IF;
 		NEW.wrapup_until := NULL;
 	END IF;
 	RETURN NEW;
 END
 $$;
-COMMENT ON FUNCTION @extschema@.dialer_agent_login() IS 'Trigger: dialer_agent.logged_in_at is when the agent left offline, NULL while offline; wrapup_until is NULL outside wrap_up; leaving wrap_up, its length goes into wrapup_avg_s';
+COMMENT ON FUNCTION @extschema@.dialer_agent_login() IS 'Trigger: dialer_agent.logged_in_at is when the agent left offline, NULL while offline; wrapup_until is NULL outside wrap_up (22023 when a statement sets it for an agent not in wrap_up); leaving wrap_up, its length goes into wrapup_avg_s';
 CREATE TRIGGER dialer_agent_login BEFORE INSERT OR UPDATE OF state, wrapup_until ON @extschema@.dialer_agent
 	FOR EACH ROW EXECUTE FUNCTION @extschema@.dialer_agent_login();
 
