@@ -245,16 +245,18 @@ dialer_load_inflight(DialerWorker *w)
  * DialerFlush
  *		Write up to DIALER_FINISH_BATCH finished attempts with
  *		bankcrm.dialer_finish(); on an error keep them and try again in a
- *		second.
+ *		second.  True when what it wrote freed an agent of a campaign queue
+ *		(a predictive call an agent took: the agent is ready or in wrap-up).
  */
-void
+bool
 DialerFlush(DialerWorker *w)
 {
 	MemoryContext cxt = CurrentMemoryContext;
 	int			n = w->ndone < DIALER_FINISH_BATCH ? w->ndone : DIALER_FINISH_BATCH;
+	volatile bool freed = false;
 
 	if (n == 0 || GetCurrentTimestamp() < w->next_flush)
-		return;
+		return false;
 	PG_TRY();
 	{
 		Datum	   *ids = palloc(sizeof(Datum) * n);
@@ -335,14 +337,9 @@ DialerFlush(DialerWorker *w)
 								  13, argtypes, values, NULL, false, 0) != SPI_OK_SELECT)
 			elog(ERROR, "could not record the outcomes");
 		dialer_commit(w);
-		/*
-		 * an agent the queue connected is free or in wrap-up now: read the
-		 * figures again at once, so that an agent in wrap-up leaves its
-		 * campaign queue before the queue offers it the next caller
-		 */
 		for (i = 0; i < n; i++)
 			if (w->done[i].staff_id != 0)
-				w->next_pace = 0;
+				freed = true;
 		memmove(&w->done[0], &w->done[n], sizeof(DialerDone) * (w->ndone - n));
 		w->ndone -= n;
 		if (w->done_full && w->ndone < DIALER_DONE_MAX / 2)
@@ -358,6 +355,7 @@ DialerFlush(DialerWorker *w)
 		w->next_flush = TimestampTzPlusMilliseconds(GetCurrentTimestamp(), 1000);
 	}
 	PG_END_TRY();
+	return freed;
 }
 
 /* ------------------------------------------------------------------------

@@ -27,7 +27,7 @@ extern void DialerClaimAttempts(DialerWorker *w, int budget, int npace, const in
 extern void DialerReadPace(DialerWorker *w);
 extern void DialerRecordConnects(DialerWorker *w);
 extern void DialerRecordSent(DialerWorker *w, const int64 *ids, int n, TimestampTz sent_at);
-extern void DialerFlush(DialerWorker *w);
+extern bool DialerFlush(DialerWorker *w);
 extern void DialerReportState(DialerWorker *w);
 extern void DialerReportExit(DialerWorker *w);
 

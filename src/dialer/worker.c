@@ -757,9 +757,16 @@ DialerWorkerMain(Datum main_arg)
 			w->next_sweep = TimestampTzPlusMilliseconds(now, 100);
 		}
 		DialerRecordConnects(w);
-		DialerFlush(w);
-		if (w->state == DIALER_READY)
+		/*
+		 * an agent the queue connected is free or in wrap-up now: read the
+		 * figures again at once, so that an agent in wrap-up leaves its
+		 * campaign queue before the queue offers it the next caller
+		 */
+		if (DialerFlush(w) && w->state == DIALER_READY)
+		{
+			w->next_pace = 0;
 			DialerPaceRefresh(w, GetCurrentTimestamp());
+		}
 		DialerReportState(w);
 		if (w->sock != PGINVALID_SOCKET && w->out_len > 0)
 			(void) dialer_write(w);
@@ -842,7 +849,7 @@ DialerWorkerMain(Datum main_arg)
 	}
 
 	/* stopping: write what is finished, record the state, leave the rest to the next worker */
-	DialerFlush(w);
+	(void) DialerFlush(w);
 	dialer_close(w);
 	DialerReportExit(w);
 	ereport(LOG, (errmsg("dialer for PBX %d stopped", w->pbx_id)));
