@@ -25,10 +25,13 @@
  *   dialer_sim -s SEED A L M T one setting (agents, live %, machine %, talk min)
  *
  * Prints one Markdown row per setting: for progressive and predictive the
- * abandonment of the day, the worst rolling 15-minute window (every minute,
- * over the windows that lie inside the day), agent utilisation (talk time /
- * logged-in time) and connects per agent-hour, then the ratio of the
- * connects per agent-hour.  Same seed, same numbers.
+ * abandonment of the day, the day's share at the worst minute to end it
+ * (the list may run out at any one), the worst rolling 15-minute window
+ * (every minute, over the windows that lie inside the day), agent
+ * utilisation (talk time / logged-in time) and connects per agent-hour,
+ * then the ratio of the connects per agent-hour and its ceiling (agents
+ * never idle but for their wrap-up, over progressive's utilisation).  Same
+ * seed, same numbers.
  *
  * Copyright (c) 2026, bankcrm developers
  *
